@@ -1,0 +1,39 @@
+// swift-tools-version:6.0
+// netrun: a declarative network-config interpreter.
+// Stages, each depending only on those before it:
+//   CYAML -> NetrunConfig -> NetrunGraph -> (NetrunKernels, NetrunFormats) -> NetrunBackend -> NetrunRunner -> NetrunCLI -> netrun
+import PackageDescription
+
+let package = Package(
+    name: "netrun",
+    products: [
+        .executable(name: "netrun", targets: ["netrun"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // libyaml (Debian libyaml-dev), wrapped as a system library.
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        // OpenBLAS (Debian libopenblas-dev): cblas_sgemm for every matrix product.
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // The innermost loops, in C with AVX2/FMA behind runtime CPU detection.
+        .target(name: "CNetrunKernels"),
+
+        .target(name: "NetrunConfig", dependencies: ["CYAML"]),
+        .target(name: "NetrunGraph", dependencies: ["NetrunConfig"]),
+        .target(name: "NetrunKernels", dependencies: ["COpenBLAS", "CNetrunKernels"]),
+        .target(name: "NetrunFormats"),
+        .target(name: "NetrunCLI", dependencies: [
+            "NetrunGraph",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "netrun", dependencies: ["NetrunCLI"]),
+
+        .testTarget(name: "NetrunConfigTests", dependencies: ["NetrunConfig"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "NetrunGraphTests", dependencies: ["NetrunGraph"]),
+        .testTarget(name: "NetrunKernelsTests", dependencies: ["NetrunKernels"]),
+        .testTarget(name: "NetrunFormatsTests", dependencies: ["NetrunFormats"]),
+        .testTarget(name: "NetrunCLITests", dependencies: ["NetrunCLI"]),
+    ]
+)

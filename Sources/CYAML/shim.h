@@ -1,0 +1,2 @@
+// libyaml's public header; netrun uses only its event parser (yaml_parser_*).
+#include <yaml.h>

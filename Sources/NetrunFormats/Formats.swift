@@ -1,0 +1,1 @@
+// File formats (safetensors, .npy); see the backend issue.

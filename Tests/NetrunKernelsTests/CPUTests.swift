@@ -1,0 +1,3 @@
+import Testing
+@testable import NetrunKernels
+@Test func theCPUDetectionAnswers() { _ = cpuHasAVX2FMA }
