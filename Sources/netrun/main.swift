@@ -1,1 +1,4 @@
+import Foundation
 import NetrunCLI
+
+exit(Netrun.main(arguments: Array(CommandLine.arguments.dropFirst())))

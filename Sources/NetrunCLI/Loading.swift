@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import NetrunConfig
+import NetrunGraph
+
+/// Options shared by the commands that read one config.
+struct ConfigOptions: ParsableArguments {
+    @Argument(help: "The config file.")
+    var file: String
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a value, checked like the file's own: key.path=value (repeatable).", valueName: "key=value"))
+    var overrides: [String] = []
+}
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
+
+/// A config loaded and its graph built, with every diagnostic of both stages.
+struct Loaded {
+    var config: Config?
+    var graph: Graph?
+    var diagnostics: Diagnostics
+    /// The file could not be read at all (exit 2), as opposed to holding errors (exit 1).
+    var ioFailure: Bool
+
+    init(file: String, overrides: [String]) {
+        var isDir: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: file, isDirectory: &isDir) || isDir.boolValue || !FileManager.default.isReadableFile(atPath: file) {
+            let reason = !FileManager.default.fileExists(atPath: file) ? "no such file" : isDir.boolValue ? "is a directory" : "cannot read file"
+            var d = Diagnostics()
+            d.error(reason, at: SourceLocation(file: file, line: 1, column: 1))
+            self.init(config: nil, graph: nil, diagnostics: d, ioFailure: true)
+            return
+        }
+        let result = ConfigLoader.load(file: file, overrides: overrides)
+        var diagnostics = result.diagnostics
+        var graph: Graph?
+        if let config = result.config {
+            let built = GraphBuilder.build(config)
+            diagnostics.append(contentsOf: built.diagnostics)
+            graph = built.graph
+        }
+        self.init(config: result.config, graph: graph, diagnostics: diagnostics, ioFailure: false)
+    }
+
+    private init(config: Config?, graph: Graph?, diagnostics: Diagnostics, ioFailure: Bool) {
+        self.config = config
+        self.graph = graph
+        self.diagnostics = diagnostics
+        self.ioFailure = ioFailure
+    }
+
+    var exitCode: Int32 {
+        ioFailure ? ExitStatus.usage : diagnostics.hasErrors ? ExitStatus.configErrors : ExitStatus.ok
+    }
+
+    /// Every diagnostic, compiler style, to the console's error stream.
+    func report(_ console: inout Console, renderer: inout DiagnosticRenderer) {
+        for d in diagnostics.sorted { console.printError(renderer.render(d), terminator: "") }
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import ArgumentParser
+import NetrunConfig
+import NetrunGraph
+
+/// `netrun summary FILE`: nodes, ops, output shapes, parameters and multiply-adds.
+struct Summary: NetrunCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the network: every node's op, output shape, parameters and multiply-adds, with totals.",
+        discussion: "Parameters include training-only heads; multiply-adds are per image for the inference graph."
+    )
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(help: "text (a table) or json.")
+    var format: OutputFormat = .text
+
+    func execute(_ console: inout Console) -> Int32 {
+        let loaded = Loaded(file: options.file, overrides: options.overrides)
+        var renderer = DiagnosticRenderer()
+        loaded.report(&console, renderer: &renderer)
+        guard let graph = loaded.graph, !loaded.diagnostics.hasErrors else { return max(loaded.exitCode, ExitStatus.configErrors) }
+        switch format {
+        case .json: console.print(Self.json(graph).text(pretty: true))
+        case .text: console.print(Self.table(graph, name: loaded.config?.name ?? options.file), terminator: "")
+        }
+        return ExitStatus.ok
+    }
+
+    static func json(_ g: Graph) -> JSON {
+        .object([
+            ("params", .int(g.parameterCount)),
+            ("params_inference", .int(g.inference().parameterCount)),
+            ("macs", .int(g.inferenceMACs)),
+            ("nodes", .array(g.nodes.map { n in
+                .object([
+                    ("name", .string(n.name)),
+                    ("op", .string(n.op.keyword)),
+                    ("inputs", .array(n.inputs.map { .string(g[$0].name) })),
+                    ("output_shape", .array(n.shape.dims.map { .int($0) })),
+                    ("params", .int(n.parameterCount)),
+                    ("macs", .int(n.macs)),
+                    ("train_only", .bool(n.trainOnly)),
+                ])
+            })),
+        ])
+    }
+
+    /// A fixed-width table; training-only nodes marked with `*`.
+    static func table(_ g: Graph, name: String) -> String {
+        let header = ["node", "op", "settings", "output", "params", "macs"]
+        var rows: [[String]] = []
+        for n in g.nodes {
+            rows.append([n.name + (n.trainOnly ? " *" : ""), n.op.keyword, n.op.detail, n.shape.description,
+                         n.parameterCount == 0 ? "" : grouped(n.parameterCount), n.macs == 0 ? "" : grouped(n.macs)])
+        }
+        var widths = header.map(\.count)
+        for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], c.count) } }
+        let numeric: Set<Int> = [4, 5]
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { i, c in
+                numeric.contains(i) ? String(repeating: " ", count: widths[i] - c.count) + c : c.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ").replacing(/\s+$/, with: "")
+        }
+        let rule = String(repeating: "-", count: widths.reduce(0, +) + 2 * (widths.count - 1))
+        var out = "\(name): input \(g.inputShape), \(g.classes) classes\n\n" + line(header) + "\n" + rule + "\n"
+        for r in rows { out += line(r) + "\n" }
+        out += rule + "\n"
+        let inference = g.inference()
+        out += "parameters:       \(grouped(g.parameterCount))"
+        if inference.parameterCount != g.parameterCount { out += " (\(grouped(inference.parameterCount)) without the training-only heads marked *)" }
+        out += "\nmultiply-adds:    \(grouped(g.inferenceMACs)) per image (inference)\n"
+        let floats = g.nodes.reduce(0) { $0 + $1.shape.count }
+        out += "activations:      \(grouped(floats)) floats per image (\(String(format: "%.1f", Double(floats) * 4 / 1_048_576)) MiB)\n"
+        return out
+    }
+
+    static func grouped(_ n: Int) -> String {
+        let digits = Array(String(n))
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0, (digits.count - i) % 3 == 0 { out += "," }
+            out.append(c)
+        }
+        return out
+    }
+}

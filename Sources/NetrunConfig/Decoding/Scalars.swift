@@ -1,0 +1,179 @@
+/// Typed reads of YAML scalars. Each failure becomes an error at the value's position saying
+/// what was expected and what was found; the read returns nil and decoding goes on.
+struct Reader {
+    var diagnostics = Diagnostics()
+    /// Notes added to every diagnostic (the block instances of the layer being read).
+    var notes: [Diagnostic.Note] = []
+
+    mutating func error(_ message: String, at location: SourceLocation) {
+        diagnostics.error(message, at: location, notes: notes)
+    }
+
+    mutating func warning(_ message: String, at location: SourceLocation) {
+        diagnostics.warning(message, at: location, notes: notes)
+    }
+
+    /// A plain (unquoted, or tagged !!int/!!float) scalar's text, or an error naming `what`.
+    private mutating func plainText(_ node: YAMLNode, _ what: String) -> String? {
+        guard let s = node.scalar, !node.isNull, s.isPlain || s.tag == .int || s.tag == .float, s.tag != .str else {
+            error("expected \(what), found \(node.kindDescription)", at: node.location)
+            return nil
+        }
+        return s.text
+    }
+
+    mutating func int(_ node: YAMLNode, min: Int? = nil, what: String = "a whole number") -> Located<Int>? {
+        guard let text = plainText(node, what) else { return nil }
+        guard let v = Int(text.replacingOccurrences(of: "_", with: ""), radix: 10) else {
+            error("expected \(what), found '\(text)'", at: node.location)
+            return nil
+        }
+        if let min, v < min {
+            error("expected \(what) of at least \(min), found \(v)", at: node.location)
+            return nil
+        }
+        return Located(v, at: node.location)
+    }
+
+    mutating func double(_ node: YAMLNode, min: Double? = nil, max: Double? = nil, minExclusive: Bool = false, what: String = "a number") -> Located<Double>? {
+        guard let text = plainText(node, what) else { return nil }
+        let cleaned = text.replacingOccurrences(of: "_", with: "")
+        guard let v = Double(cleaned), v.isFinite, !cleaned.lowercased().contains("n") else {
+            error("expected \(what), found '\(text)'", at: node.location)
+            return nil
+        }
+        if let min, minExclusive ? v <= min : v < min {
+            error("expected \(what) \(minExclusive ? "greater than" : "of at least") \(min), found \(text)", at: node.location)
+            return nil
+        }
+        if let max, v > max {
+            error("expected \(what) of at most \(max), found \(text)", at: node.location)
+            return nil
+        }
+        return Located(v, at: node.location)
+    }
+
+    mutating func bool(_ node: YAMLNode) -> Located<Bool>? {
+        guard let s = node.scalar, s.isPlain || s.tag == .bool else {
+            error("expected true or false, found \(node.kindDescription)", at: node.location)
+            return nil
+        }
+        switch s.text {
+        case "true", "True", "TRUE": return Located(true, at: node.location)
+        case "false", "False", "FALSE": return Located(false, at: node.location)
+        case "yes", "Yes", "on", "On", "y", "Y":
+            error("expected true or false, found '\(s.text)'; write 'true' (YAML 1.1 readers disagree on '\(s.text)')", at: node.location)
+        case "no", "No", "off", "Off", "n", "N":
+            error("expected true or false, found '\(s.text)'; write 'false' (YAML 1.1 readers disagree on '\(s.text)')", at: node.location)
+        default:
+            error("expected true or false, found \(node.kindDescription)", at: node.location)
+        }
+        return nil
+    }
+
+    mutating func string(_ node: YAMLNode, what: String = "a name") -> Located<String>? {
+        guard let s = node.scalar, !node.isNull, !s.text.isEmpty else {
+            error("expected \(what), found \(node.kindDescription)", at: node.location)
+            return nil
+        }
+        return Located(s.text, at: node.location)
+    }
+
+    /// One of a closed set of words, with a suggestion for a near miss.
+    mutating func choice<E: RawRepresentable & CaseIterable>(_ node: YAMLNode, _ type: E.Type, what: String) -> E? where E.RawValue == String {
+        guard let word = string(node, what: what)?.value else { return nil }
+        if let e = E(rawValue: word) { return e }
+        let all = E.allCases.map(\.rawValue)
+        error("unknown \(what) '\(word)'\(Suggestion.phrase(for: word, in: all)) (one of: \(all.joined(separator: ", ")))", at: node.location)
+        return nil
+    }
+
+    /// `3` or `[3, 5]` (height, width).
+    mutating func size2(_ node: YAMLNode, min: Int, what: String) -> Located<Size2>? {
+        if let items = node.items {
+            guard items.count == 2 else {
+                error("expected \(what) as one number or [height, width], found a list of \(items.count)", at: node.location)
+                return nil
+            }
+            guard let h = int(items[0], min: min, what: what), let w = int(items[1], min: min, what: what) else { return nil }
+            return Located(Size2(h.value, w.value), at: node.location)
+        }
+        guard let n = int(node, min: min, what: what) else { return nil }
+        return Located(Size2(square: n.value), at: node.location)
+    }
+
+    /// A list of values, or a single value standing for a list of one when `single` is true.
+    mutating func list(_ node: YAMLNode, single: Bool = false, what: String) -> [YAMLNode]? {
+        if let items = node.items { return items }
+        if single, node.scalar != nil, !node.isNull { return [node] }
+        error("expected \(what), found \(node.kindDescription)", at: node.location)
+        return nil
+    }
+
+    /// `8` (epochs), `8 epochs`, `1 epoch`, `500 steps`.
+    mutating func duration(_ node: YAMLNode, min: Int = 1, what: String = "a duration") -> Located<Duration>? {
+        let full = "\(what) ('8 epochs' or '500 steps')"
+        guard let text = plainText(node, full) else { return nil }
+        let words = text.split(separator: " ", omittingEmptySubsequences: true)
+        guard (1...2).contains(words.count), let n = Int(words[0]) else {
+            error("expected \(full), found '\(text)'", at: node.location)
+            return nil
+        }
+        var unit = Duration.Unit.epochs
+        if words.count == 2 {
+            switch words[1] {
+            case "epoch", "epochs": unit = .epochs
+            case "step", "steps", "iter", "iters", "iterations": unit = .steps
+            default:
+                error("unknown unit '\(words[1])'\(Suggestion.phrase(for: String(words[1]), in: ["epochs", "steps"])); write '\(n) epochs' or '\(n) steps'", at: node.location)
+                return nil
+            }
+        }
+        if n < min {
+            error("expected \(what) of at least \(min), found \(n)", at: node.location)
+            return nil
+        }
+        return Located(Duration(n, unit), at: node.location)
+    }
+}
+
+/// The keys of one mapping, read one by one; keys outside `allowed` are errors with a
+/// suggestion from `allowed`.
+struct Fields {
+    let node: YAMLNode
+    private var values: [String: YAMLNode] = [:]
+    private var keyLocations: [String: SourceLocation] = [:]
+
+    /// nil (with an error) when `node` is not a mapping. A null node reads as an empty mapping.
+    init?(_ node: YAMLNode, allowed: [String], what: String, reader: inout Reader) {
+        self.node = node
+        if node.isNull { return }
+        guard let pairs = node.pairs else {
+            reader.error("expected \(what) as a mapping of settings, found \(node.kindDescription)", at: node.location)
+            return nil
+        }
+        for pair in pairs {
+            guard let key = pair.key.text else { continue }
+            guard allowed.contains(key) else {
+                reader.error("unknown key '\(key)' in \(what)\(Suggestion.phrase(for: key, in: allowed))", at: pair.key.location)
+                continue
+            }
+            values[key] = pair.value
+            keyLocations[key] = pair.key.location
+        }
+    }
+
+    subscript(key: String) -> YAMLNode? {
+        guard let v = values[key], !v.isNull else { return nil }
+        return v
+    }
+
+    func keyLocation(_ key: String) -> SourceLocation? { keyLocations[key] }
+
+    /// An error at the mapping when a required key is missing.
+    func require(_ key: String, what: String, reader: inout Reader) -> YAMLNode? {
+        if let v = self[key] { return v }
+        reader.error("\(what) needs '\(key)'", at: node.location)
+        return nil
+    }
+}

@@ -1,0 +1,45 @@
+/// "Did you mean ...?" for misspelled keys, ops, block names and references: the candidate
+/// nearest by edit distance, when it is near enough to be a likely typo.
+public enum Suggestion {
+    /// The closest candidate within a distance that grows with the word's length
+    /// (1 for short words, up to a third of the length), or nil.
+    public static func nearest(to word: String, in candidates: some Sequence<String>) -> String? {
+        let w = Array(word.lowercased())
+        let limit = max(1, min(3, w.count / 3))
+        var best: (String, Int)?
+        for c in candidates {
+            let d = distance(w, Array(c.lowercased()), limit: limit)
+            if d <= limit, d < (best?.1 ?? Int.max) { best = (c, d) }
+        }
+        return best?.0
+    }
+
+    /// `; did you mean 'x'?` or the empty string.
+    public static func phrase(for word: String, in candidates: some Sequence<String>) -> String {
+        nearest(to: word, in: candidates).map { "; did you mean '\($0)'?" } ?? ""
+    }
+
+    /// Optimal-string-alignment distance (Levenshtein plus adjacent transposition), stopping
+    /// early once every cell of a row exceeds `limit`.
+    static func distance(_ a: [Character], _ b: [Character], limit: Int) -> Int {
+        if abs(a.count - b.count) > limit { return limit + 1 }
+        if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
+        var prev2 = [Int](repeating: 0, count: b.count + 1)
+        var prev = Array(0...b.count)
+        var cur = [Int](repeating: 0, count: b.count + 1)
+        for i in 1...a.count {
+            cur[0] = i
+            var rowMin = cur[0]
+            for j in 1...b.count {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                var v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { v = min(v, prev2[j - 2] + 1) }
+                cur[j] = v
+                rowMin = min(rowMin, v)
+            }
+            if rowMin > limit { return limit + 1 }
+            (prev2, prev, cur) = (prev, cur, prev2)
+        }
+        return prev[b.count]
+    }
+}

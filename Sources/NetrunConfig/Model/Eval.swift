@@ -1,0 +1,16 @@
+/// The `eval:` section: data, views, and how often to validate while training.
+public struct EvalConfig: Equatable, Sendable {
+    public enum Views: String, CaseIterable, Sendable {
+        /// The central crop only.
+        case center
+        /// The four corner crops and the center, each with its mirror; softmax averaged.
+        case tenCrop = "ten_crop"
+    }
+
+    public var data: DataSource
+    public var batch: Located<Int>
+    public var views: Views
+    /// Validate during training this often.
+    public var every: Duration
+    public var location: SourceLocation
+}

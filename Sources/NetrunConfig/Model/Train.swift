@@ -1,0 +1,117 @@
+/// The `train:` section: optimizer, schedule, data, augmentation, averaging, checkpoints.
+public struct TrainConfig: Equatable, Sendable {
+    /// How long to train: epochs or steps.
+    public var length: Located<Duration>
+    public var batch: Located<Int>
+    public var seed: Int
+    public var optimizer: Optimizer
+    public var schedule: Schedule
+    public var data: DataSource
+    public var augment: [Augmentation]
+    public var averaging: Averaging?
+    public var checkpoint: Checkpoint
+    public var location: SourceLocation
+}
+
+public enum Optimizer: Equatable, Sendable {
+    /// PyTorch's SGD: `v = momentum*v + (g + decay*w)`, `w -= lr*v` (Nesterov: `w -= lr*(g + decay*w + momentum*v)`).
+    case sgd(lr: Located<Double>, momentum: Double, weightDecay: Double, nesterov: Bool)
+    /// Adam (`decoupled: true` is AdamW).
+    case adam(lr: Located<Double>, beta1: Double, beta2: Double, eps: Double, weightDecay: Double, decoupled: Bool)
+
+    public var lr: Located<Double> {
+        switch self {
+        case .sgd(let lr, _, _, _), .adam(let lr, _, _, _, _, _): return lr
+        }
+    }
+}
+
+/// The learning rate as a function of the step (and, for `plateau`, of validation results).
+public struct Schedule: Equatable, Sendable {
+    public enum Policy: Equatable, Sendable {
+        case fixed
+        /// `lr * factor^floor(t / every)`.
+        case step(factor: Double, every: Duration)
+        /// `lr * factor^(number of milestones passed)`.
+        case multistep(factor: Double, at: [Duration])
+        /// `lr * factor^(t / every)`, or `floor(t / every)` with `staircase` ("4% every 8 epochs").
+        case exponential(factor: Double, every: Duration, staircase: Bool)
+        /// `lr * (1 - t/T)^power`.
+        case poly(power: Double)
+        /// `min + (lr - min) * (1 + cos(pi t/T)) / 2`.
+        case cosine(minLR: Double)
+        /// `lr *= factor` when `monitor` has not improved by `threshold` for `patience` evaluations.
+        case plateau(factor: Double, monitor: Monitor, patience: Int, threshold: Double, minLR: Double)
+    }
+
+    /// Linear warmup from `startFactor * lr` to the schedule's value over `length`.
+    public struct Warmup: Equatable, Sendable {
+        public var length: Duration
+        public var startFactor: Double
+    }
+
+    public var policy: Policy
+    public var warmup: Warmup?
+
+    public init(policy: Policy = .fixed, warmup: Warmup? = nil) {
+        self.policy = policy
+        self.warmup = warmup
+    }
+}
+
+/// Where examples come from, and the preprocessing applied in training and evaluation alike.
+public struct DataSource: Equatable, Sendable {
+    public enum Format: Equatable, Sendable {
+        /// MNIST-style IDX files (optionally .gz): images and labels.
+        case idx(images: Located<String>, labels: Located<String>)
+        /// One folder per class of JPEG/PNG images, classes sorted by name.
+        case folder(root: Located<String>)
+        /// Random images and labels: for benchmarks and smoke tests, needs no files.
+        case synthetic(samples: Int)
+    }
+
+    /// Mean subtracted from the input: one value per channel, or the training set's per-pixel mean image.
+    public enum Mean: Equatable, Sendable {
+        case none
+        case perChannel([Double])
+        case perPixel
+    }
+
+    public var format: Format
+    /// Resize so that the shorter side has this length (folders of images).
+    public var resize: Int?
+    /// Central crop after resizing.
+    public var centerCrop: Int?
+    /// Pixel values are divided by this before normalizing (255 maps bytes to [0, 1]).
+    public var scale: Double
+    public var mean: Mean
+    /// Per-channel standard deviation divided out after the mean (1 for none).
+    public var std: [Double]
+    public var location: SourceLocation
+}
+
+public enum Augmentation: Equatable, Sendable {
+    /// A random `size` crop of the image padded by `pad` (padding filled with the mean).
+    case randomCrop(size: Located<Int>, pad: Int)
+    /// Horizontal flip with probability `p`.
+    case mirror(p: Double)
+    /// Krizhevsky et al.'s "fancy PCA" color noise: `+ [p1 p2 p3][a1 l1, a2 l2, a3 l3]^T`, `a ~ N(0, std)`.
+    case pcaColor(std: Double)
+}
+
+/// Averaging of the weights for the final model.
+public enum Averaging: Equatable, Sendable {
+    /// Polyak-Ruppert: the uniform average of the weights from `start` on.
+    case polyak(start: Duration?)
+    /// Exponential moving average with the given decay.
+    case ema(decay: Double)
+}
+
+public struct Checkpoint: Equatable, Sendable {
+    public var directory: Located<String>
+    public var every: Duration
+    /// How many periodic checkpoints to keep (older ones are deleted).
+    public var keep: Int
+    /// Also keep the best checkpoint by this measure.
+    public var best: Monitor?
+}

@@ -1,0 +1,224 @@
+import NetrunConfig
+
+/// Builds the DAG of a configuration: resolves names to nodes, orders them topologically,
+/// infers every shape, counts parameters and multiply-adds, and marks training-only heads.
+/// Every problem becomes a diagnostic at the YAML position of the value that causes it,
+/// all of them in one pass; a node whose input failed is skipped, so one mistake gives one error.
+public enum GraphBuilder {
+    public struct Result: Sendable {
+        public var graph: Graph?
+        public var diagnostics: Diagnostics
+    }
+
+    public static func build(_ config: Config) -> Result {
+        build(config.model)
+    }
+
+    public static func build(_ model: ModelConfig) -> Result {
+        var d = Diagnostics()
+        let layers = model.layers
+        // Node i + 1 is layer i; node 0 is the input.
+        var index: [String: Int] = ["input": 0]
+        for (i, layer) in layers.enumerated() {
+            if let first = index[layer.name.value] {
+                d.error("duplicate node name '\(layer.name.value)'", at: layer.name.location,
+                        notes: layer.instanceNotes + [.init("first used here", at: first == 0 ? model.location : layers[first - 1].name.location)])
+            } else {
+                index[layer.name.value] = i + 1
+            }
+        }
+        // Block instance names refer to the block's last layer.
+        var aliases: [String: Int] = [:]
+        for (instance, output) in model.instanceOutputs where index[instance] == nil {
+            if let target = index[output] { aliases[instance] = target }
+        }
+        let allNames = Array(index.keys) + Array(aliases.keys)
+
+        // Inputs: named, or the previous layer.
+        var inputs = [[Int]](repeating: [], count: layers.count + 1)
+        var broken = [Bool](repeating: false, count: layers.count + 1)
+        for (i, layer) in layers.enumerated() {
+            if layer.inputs.isEmpty {
+                inputs[i + 1] = [i]
+                continue
+            }
+            for ref in layer.inputs {
+                if let target = index[ref.value] ?? aliases[ref.value] {
+                    inputs[i + 1].append(target)
+                } else {
+                    d.error("no node named '\(ref.value)'\(Suggestion.phrase(for: ref.value, in: allNames))", at: ref.location, notes: layer.instanceNotes)
+                    broken[i + 1] = true
+                }
+            }
+        }
+
+        guard let order = topologicalOrder(inputs: inputs, layers: layers, diagnostics: &d) else {
+            return Result(graph: nil, diagnostics: d)
+        }
+
+        // Shapes, in topological order.
+        let inputShape = TensorShape(model.input.value)
+        var shapes = [TensorShape?](repeating: nil, count: layers.count + 1)
+        var ops = [Op?](repeating: nil, count: layers.count + 1)
+        var params = [[Parameter]](repeating: [], count: layers.count + 1)
+        var macs = [Int](repeating: 0, count: layers.count + 1)
+        shapes[0] = inputShape
+        ops[0] = .input
+        for id in order where id != 0 {
+            let layer = layers[id - 1]
+            guard !broken[id] else { continue }
+            let ins = inputs[id].compactMap { shapes[$0] }
+            guard ins.count == inputs[id].count else { continue }  // an input already failed
+            for src in inputs[id] where src > 0 {
+                if case .loss = layers[src - 1].op {
+                    d.error("'\(layers[src - 1].name.value)' is a loss and has no output to read", at: layer.inputs.first?.location ?? layer.location, notes: layer.instanceNotes)
+                    broken[id] = true
+                }
+            }
+            if broken[id] { continue }
+            var inference = ShapeInference(layer: layer, inputNames: inputs[id].map { $0 == 0 ? "input" : layers[$0 - 1].name.value },
+                                           classes: model.classes.value)
+            if let r = inference.infer(ins) {
+                shapes[id] = r.shape
+                ops[id] = r.op
+                params[id] = r.parameters
+                macs[id] = r.macs
+            }
+            d.append(contentsOf: inference.diagnostics)
+        }
+
+        // Outputs and losses.
+        var lossIDs: [Int] = []
+        var inferenceRoots: [Int] = []
+        var trainRoots: [Int] = []
+        for (i, layer) in layers.enumerated() {
+            if case .loss(let l) = layer.op {
+                lossIDs.append(i + 1)
+                if l.trainOnly { trainRoots.append(i + 1) } else { inferenceRoots.append(i + 1) }
+            }
+        }
+        var output: Int?
+        if let o = model.output {
+            if let target = index[o.value] ?? aliases[o.value] {
+                if lossIDs.contains(target) { d.error("the output must be a node with values, not the loss '\(o.value)'", at: o.location) }
+                output = target
+            } else {
+                d.error("no node named '\(o.value)'\(Suggestion.phrase(for: o.value, in: allNames))", at: o.location)
+            }
+        } else if let firstLoss = inferenceRoots.first {
+            output = inputs[firstLoss].first
+        } else if lossIDs.isEmpty {
+            output = layers.count
+        } else {
+            d.error("every loss is training-only: name the inference output with 'output: NODE'", at: model.location)
+        }
+        if lossIDs.isEmpty {
+            d.warning("the network has no loss layer: it can be run but not trained", at: model.location)
+        }
+        if let output { inferenceRoots.append(output) }
+
+        // Training-only: needed by a training-only loss and by no inference root.
+        let forInference = ancestors(of: inferenceRoots, inputs: inputs)
+        let forTraining = ancestors(of: trainRoots, inputs: inputs)
+        for (i, layer) in layers.enumerated() where !forInference[i + 1] && !forTraining[i + 1] {
+            d.warning("'\(layer.name.value)' is not used: no loss and no output depends on it", at: layer.name.location, notes: layer.instanceNotes)
+        }
+
+        guard !d.hasErrors, let output else { return Result(graph: nil, diagnostics: d) }
+        // Renumber in topological order.
+        var newID = [Int](repeating: 0, count: layers.count + 1)
+        for (k, id) in order.enumerated() { newID[id] = k }
+        var nodes: [Node] = []
+        for id in order {
+            guard let shape = shapes[id], let op = ops[id] else { return Result(graph: nil, diagnostics: d) }
+            let layer = id == 0 ? nil : layers[id - 1]
+            nodes.append(Node(id: newID[id], name: layer?.name.value ?? "input", op: op, inputs: inputs[id].map { newID[$0] },
+                              shape: shape, parameters: params[id], macs: macs[id],
+                              trainOnly: id != 0 && !forInference[id], location: layer?.location ?? model.input.location,
+                              instances: layer?.instances ?? []))
+        }
+        let graph = Graph(nodes: nodes, output: newID[output], losses: lossIDs.map { newID[$0] }.sorted(),
+                          inputShape: inputShape, classes: model.classes.value)
+        return Result(graph: graph, diagnostics: d)
+    }
+
+    /// Kahn's algorithm, taking the earliest-written ready node first, so the order follows
+    /// the file wherever the references allow. nil (with an error) on a cycle.
+    static func topologicalOrder(inputs: [[Int]], layers: [LayerConfig], diagnostics d: inout Diagnostics) -> [Int]? {
+        let n = inputs.count
+        var pending = inputs.map(\.count)
+        var consumers = [[Int]](repeating: [], count: n)
+        for (id, ins) in inputs.enumerated() { for i in ins { consumers[i].append(id) } }
+        var ready = MinHeap()
+        for id in 0..<n where pending[id] == 0 { ready.push(id) }
+        var order: [Int] = []
+        order.reserveCapacity(n)
+        while let id = ready.pop() {
+            order.append(id)
+            for c in consumers[id] {
+                pending[c] -= 1
+                if pending[c] == 0 { ready.push(c) }
+            }
+        }
+        guard order.count < n else { return order }
+        // Report one cycle: walk inputs among the unordered nodes until one repeats.
+        var path: [Int] = []
+        var seen: [Int: Int] = [:]
+        var current = (0..<n).first { pending[$0] > 0 } ?? 0
+        while seen[current] == nil {
+            seen[current] = path.count
+            path.append(current)
+            current = inputs[current].first { pending[$0] > 0 } ?? current
+        }
+        let cycle = Array(path[(seen[current] ?? 0)...]).reversed().map { $0 }
+        let names = (cycle + [cycle[0]]).map { layers[$0 - 1].name.value }.joined(separator: " -> ")
+        let first = layers[cycle[0] - 1]
+        d.error("cycle in the graph: \(names)", at: first.inputs.first?.location ?? first.location, notes: first.instanceNotes)
+        return nil
+    }
+
+    /// Marks every node some root depends on (the roots included).
+    static func ancestors(of roots: [Int], inputs: [[Int]]) -> [Bool] {
+        var mark = [Bool](repeating: false, count: inputs.count)
+        var stack = roots
+        while let id = stack.popLast() {
+            if mark[id] { continue }
+            mark[id] = true
+            stack.append(contentsOf: inputs[id])
+        }
+        return mark
+    }
+}
+
+/// A binary min-heap of node indices.
+struct MinHeap {
+    private var items: [Int] = []
+
+    mutating func push(_ x: Int) {
+        items.append(x)
+        var i = items.count - 1
+        while i > 0, items[(i - 1) / 2] > items[i] {
+            items.swapAt(i, (i - 1) / 2)
+            i = (i - 1) / 2
+        }
+    }
+
+    mutating func pop() -> Int? {
+        guard let top = items.first else { return nil }
+        let last = items.removeLast()
+        if !items.isEmpty {
+            items[0] = last
+            var i = 0
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < items.count, items[l] < items[m] { m = l }
+                if r < items.count, items[r] < items[m] { m = r }
+                if m == i { break }
+                items.swapAt(i, m)
+                i = m
+            }
+        }
+        return top
+    }
+}
