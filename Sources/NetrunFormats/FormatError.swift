@@ -11,7 +11,8 @@ public struct FormatError: Error, Equatable, Sendable, CustomStringConvertible {
     public enum Kind: String, Equatable, Sendable, CaseIterable {
         /// The file could not be opened, read, written, synced or renamed.
         case io
-        /// The file ends before the structure it announces (length prefix, header or data).
+        /// The file ends before the structure it announces (length prefix, header or data,
+        /// including safetensors data_offsets past the end of the data buffer).
         case truncated
         /// A length field is larger than the format allows or than the file itself.
         case headerTooLarge
@@ -27,7 +28,7 @@ public struct FormatError: Error, Equatable, Sendable, CustomStringConvertible {
         case fortranOrder
         /// The element count implied by a shape does not match the bytes given for it.
         case shapeMismatch
-        /// A safetensors tensor's data_offsets lie outside the data buffer or are reversed.
+        /// A safetensors tensor's data_offsets are reversed (begin after end).
         case offsetsOutOfBounds
         /// Two safetensors tensors share bytes.
         case overlappingTensors
