@@ -102,6 +102,17 @@ func floatBytes(_ values: [Float]) -> [UInt8] { values.flatMap { le($0.bitPatter
         }
     }
 
+    @Test func everySingleByteCorruptionEitherParsesOrThrowsAFormatError() throws {
+        let data = try NPY.encode(NPYArray(shape: [2, 1], values: [1, 2]))
+        for index in data.indices {
+            for byte: UInt8 in [0x00, 0x20, 0x27, 0x28, 0x29, 0x2C, 0x2D, 0x31, 0x39, 0x7B, 0x7D, 0x80, 0xFF] {
+                var corrupted = data
+                corrupted[index] = byte
+                do { _ = try NPY.parse(corrupted) } catch is FormatError {}
+            }
+        }
+    }
+
     @Test func unsupportedVersionsAreNamed() throws {
         for (major, minor) in [(0, 0), (4, 0), (1, 1), (255, 255)] as [(UInt8, UInt8)] {
             let error = try parseError(Data(NPY.magic + [major, minor, 0, 0, 0, 0]))

@@ -123,6 +123,18 @@ func entry(_ name: String, _ shape: [Int], _ begin: Int, _ end: Int, dtype: Stri
         }
     }
 
+    @Test func everySingleByteCorruptionEitherParsesOrThrowsAFormatError() throws {
+        let data = try Safetensors.encode([NamedTensor(name: "w", shape: [2, 1], values: [1, 2]),
+                                           NamedTensor(name: "b", shape: [], values: [3])], metadata: ["k": "v"])
+        for index in data.indices {
+            for byte: UInt8 in [0x00, 0x22, 0x2C, 0x30, 0x39, 0x5B, 0x7B, 0x7D, 0x80, 0xFF] {
+                var corrupted = data
+                corrupted[index] = byte
+                do { _ = try Safetensors.parse(corrupted) } catch is FormatError {}
+            }
+        }
+    }
+
     @Test(arguments: [
         ("", "expected a JSON value, found end of header"),
         (#"{"a":"#, "expected a JSON value"),
