@@ -33,7 +33,7 @@ let package = Package(
         .testTarget(name: "NetrunConfigTests", dependencies: ["NetrunConfig"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NetrunGraphTests", dependencies: ["NetrunGraph"]),
         .testTarget(name: "NetrunKernelsTests", dependencies: ["NetrunKernels"]),
-        .testTarget(name: "NetrunFormatsTests", dependencies: ["NetrunFormats"]),
+        .testTarget(name: "NetrunFormatsTests", dependencies: ["NetrunFormats"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NetrunCLITests", dependencies: ["NetrunCLI"]),
     ]
 )

@@ -1,1 +1,0 @@
-// File formats (safetensors, .npy); see the backend issue.

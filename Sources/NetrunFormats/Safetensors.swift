@@ -1,0 +1,287 @@
+import Foundation
+
+/// One named float32 tensor, row-major, as stored in a safetensors file.
+public struct NamedTensor: Sendable, Equatable {
+    public var name: String
+    public var shape: [Int]
+    public var values: [Float]
+
+    public init(name: String, shape: [Int], values: [Float]) {
+        self.name = name
+        self.shape = shape
+        self.values = values
+    }
+}
+
+/// The contents of a safetensors file: tensors in header order plus `__metadata__`.
+public struct SafetensorsFile: Sendable, Equatable {
+    public var tensors: [NamedTensor]
+    public var metadata: [String: String]
+
+    public init(tensors: [NamedTensor], metadata: [String: String] = [:]) {
+        self.tensors = tensors
+        self.metadata = metadata
+    }
+
+    public var names: [String] { tensors.map(\.name) }
+
+    public subscript(name: String) -> NamedTensor? { tensors.first { $0.name == name } }
+}
+
+/// Strict reader and writer of safetensors files holding F32 tensors.
+///
+/// Layout: an 8-byte little-endian header length N, N bytes of UTF-8 JSON (maybe padded
+/// with spaces) mapping each tensor name to `{"dtype", "shape", "data_offsets"}` plus an
+/// optional `"__metadata__"` string map, then the data buffer the offsets index into.
+public enum Safetensors {
+    /// Headers above this size are refused before anything is allocated for them.
+    public static let maximumHeaderLength = 100 << 20
+    static let metadataKey = "__metadata__"
+
+    /// Reads and validates the file at `path` (memory-mapped; only the tensors are copied).
+    public static func read(path: String) throws -> SafetensorsFile {
+        try parse(try readFileMapped(path), path: path)
+    }
+
+    /// Validates and decodes a whole safetensors file held in memory.
+    public static func parse(_ data: Data, path: String = FormatError.inMemoryPath) throws -> SafetensorsFile {
+        try data.withUnsafeBytes { try parse(bytes: $0, path: path) }
+    }
+
+    /// Writes `tensors` (in this order) atomically to `path`.
+    public static func write(_ tensors: [NamedTensor], metadata: [String: String] = [:], to path: String) throws {
+        try AtomicFile.write(try encodeBytes(tensors, metadata: metadata, path: path), to: path)
+    }
+
+    /// The bytes of a safetensors file holding `tensors`; identical to the reference
+    /// Python writer's output (compact JSON, header padded with spaces to 8 bytes).
+    public static func encode(_ tensors: [NamedTensor], metadata: [String: String] = [:]) throws -> Data {
+        Data(try encodeBytes(tensors, metadata: metadata, path: FormatError.inMemoryPath))
+    }
+
+    // MARK: - Reading
+
+    private struct Entry {
+        var name: String
+        var shape: [Int]
+        var begin: Int
+        var end: Int
+    }
+
+    static func parse(bytes: UnsafeRawBufferPointer, path: String) throws -> SafetensorsFile {
+        func error(_ kind: FormatError.Kind, _ message: String) -> FormatError {
+            FormatError(path: path, kind: kind, message: message)
+        }
+        guard bytes.count >= 8 else {
+            throw error(.truncated, "file is \(bytes.count) bytes, too short for the 8-byte header length of a safetensors file")
+        }
+        let declared = bytes.littleEndian(at: 0, as: UInt64.self)
+        guard declared <= UInt64(maximumHeaderLength) else {
+            throw error(.headerTooLarge, "header length \(declared) exceeds the \(maximumHeaderLength)-byte limit (not a safetensors file?)")
+        }
+        let headerLength = Int(declared)
+        guard headerLength <= bytes.count - 8 else {
+            throw error(.truncated, "header length is \(headerLength) bytes but only \(bytes.count - 8) bytes follow it")
+        }
+        let headerBytes = UnsafeRawBufferPointer(rebasing: bytes[8 ..< 8 + headerLength])
+        let buffer = UnsafeRawBufferPointer(rebasing: bytes[(8 + headerLength)...])
+
+        let header: JSON
+        do {
+            header = try JSON.parse(headerBytes)
+        } catch {
+            throw FormatError(path: path, kind: .malformedHeader,
+                              message: "header is not valid JSON: \(error.message) at header byte \(error.offset)")
+        }
+        guard case let .object(members) = header else {
+            throw error(.malformedHeader, "header must be a JSON object, found \(header.typeName)")
+        }
+
+        var metadata: [String: String]?
+        var entries: [Entry] = []
+        var seen = Set<String>()
+        for (name, value) in members {
+            if name == metadataKey {
+                guard metadata == nil else { throw error(.malformedHeader, "'\(metadataKey)' appears twice in the header") }
+                metadata = try parseMetadata(value, error: error)
+                continue
+            }
+            guard seen.insert(name).inserted else {
+                throw error(.duplicateName, "tensor '\(name)' appears twice in the header")
+            }
+            entries.append(try parseEntry(name: name, value: value, bufferSize: buffer.count, error: error))
+        }
+        try checkCoverage(entries, bufferSize: buffer.count, error: error)
+
+        let tensors = entries.map { entry in
+            NamedTensor(name: entry.name, shape: entry.shape,
+                        values: [Float](littleEndianFloat32: UnsafeRawBufferPointer(rebasing: buffer[entry.begin ..< entry.end])))
+        }
+        return SafetensorsFile(tensors: tensors, metadata: metadata ?? [:])
+    }
+
+    private static func parseMetadata(
+        _ value: JSON, error: (FormatError.Kind, String) -> FormatError
+    ) throws -> [String: String] {
+        guard case let .object(pairs) = value else {
+            throw error(.malformedHeader, "'\(metadataKey)' must be an object of strings, found \(value.typeName)")
+        }
+        var metadata: [String: String] = [:]
+        for (key, item) in pairs {
+            guard case let .string(text) = item else {
+                throw error(.malformedHeader, "'\(metadataKey)' entry '\(key)' must be a string, found \(item.typeName)")
+            }
+            guard metadata.updateValue(text, forKey: key) == nil else {
+                throw error(.malformedHeader, "'\(metadataKey)' has key '\(key)' twice")
+            }
+        }
+        return metadata
+    }
+
+    private static func parseEntry(
+        name: String, value: JSON, bufferSize: Int, error: (FormatError.Kind, String) -> FormatError
+    ) throws -> Entry {
+        guard case let .object(pairs) = value else {
+            throw error(.malformedHeader, "tensor '\(name)' must be described by an object, found \(value.typeName)")
+        }
+        var fields: [String: JSON] = [:]
+        for (key, item) in pairs {
+            guard ["dtype", "shape", "data_offsets"].contains(key) else {
+                throw error(.malformedHeader, "tensor '\(name)' has unexpected key '\(key)'")
+            }
+            guard fields.updateValue(item, forKey: key) == nil else {
+                throw error(.malformedHeader, "tensor '\(name)' has key '\(key)' twice")
+            }
+        }
+        for key in ["dtype", "shape", "data_offsets"] where fields[key] == nil {
+            throw error(.malformedHeader, "tensor '\(name)' has no '\(key)'")
+        }
+        guard case let .string(dtype)? = fields["dtype"] else {
+            throw error(.malformedHeader, "tensor '\(name)' has a dtype that is not a string")
+        }
+        guard dtype == "F32" else {
+            throw error(.unsupportedDType, "tensor '\(name)' has dtype \(dtype); netrun reads F32 only")
+        }
+        let shape = try integers(fields["shape"], what: "shape", of: name, error: error)
+        let offsets = try integers(fields["data_offsets"], what: "data_offsets", of: name, error: error)
+        guard offsets.count == 2 else {
+            throw error(.malformedHeader, "tensor '\(name)' has \(offsets.count) data_offsets; expected [begin, end]")
+        }
+        let (begin, end) = (offsets[0], offsets[1])
+        guard begin <= end else {
+            throw error(.offsetsOutOfBounds, "tensor '\(name)' has data_offsets [\(begin), \(end)] with begin after end")
+        }
+        guard end <= bufferSize else {
+            throw error(.truncated, "tensor '\(name)' has data_offsets [\(begin), \(end)] beyond the end of the "
+                + "\(bufferSize)-byte data buffer (file truncated?)")
+        }
+        guard let count = elementCount(shape), let expected = float32ByteCount(count) else {
+            throw error(.shapeMismatch, "tensor '\(name)' has shape \(shape) whose element count overflows")
+        }
+        guard expected == end - begin else {
+            throw error(.shapeMismatch, "tensor '\(name)' has shape \(shape) (\(expected) bytes as F32) "
+                + "but data_offsets [\(begin), \(end)] span \(end - begin) bytes")
+        }
+        return Entry(name: name, shape: shape, begin: begin, end: end)
+    }
+
+    /// An array of non-negative JSON integers that fit in Int.
+    private static func integers(
+        _ value: JSON?, what: String, of name: String, error: (FormatError.Kind, String) -> FormatError
+    ) throws -> [Int] {
+        guard case let .array(items)? = value else {
+            throw error(.malformedHeader, "tensor '\(name)' has a \(what) that is not an array, found \(value?.typeName ?? "nothing")")
+        }
+        return try items.map { item in
+            guard case let .number(text) = item else {
+                throw error(.malformedHeader, "tensor '\(name)' has a \(what) entry that is \(item.typeName), not an integer")
+            }
+            guard text.allSatisfy(\.isASCIIDigitOrMinus), !text.dropFirst().contains("-") else {
+                throw error(.malformedHeader, "tensor '\(name)' has a \(what) entry \(text) that is not an integer")
+            }
+            guard !text.hasPrefix("-") else {
+                throw error(.malformedHeader, "tensor '\(name)' has a negative \(what) entry \(text)")
+            }
+            guard let number = Int(text) else {
+                throw error(.malformedHeader, "tensor '\(name)' has a \(what) entry \(text) that is too large")
+            }
+            return number
+        }
+    }
+
+    /// Every byte of the buffer belongs to exactly one tensor.
+    private static func checkCoverage(
+        _ entries: [Entry], bufferSize: Int, error: (FormatError.Kind, String) -> FormatError
+    ) throws {
+        let sorted = entries.sorted { ($0.begin, $0.end) < ($1.begin, $1.end) }
+        var cursor = 0
+        var previous: Entry?
+        for entry in sorted {
+            if entry.begin < cursor, let previous {
+                throw error(.overlappingTensors, "tensors '\(previous.name)' [\(previous.begin), \(previous.end)] "
+                    + "and '\(entry.name)' [\(entry.begin), \(entry.end)] overlap")
+            }
+            if entry.begin > cursor {
+                throw error(.holeInBuffer, "data buffer bytes [\(cursor), \(entry.begin)) belong to no tensor "
+                    + "(before tensor '\(entry.name)')")
+            }
+            cursor = entry.end
+            previous = entry
+        }
+        guard cursor == bufferSize else {
+            throw error(.trailingBytes, "\(bufferSize - cursor) bytes after the last tensor's data "
+                + "(data buffer is \(bufferSize) bytes, tensors cover \(cursor))")
+        }
+    }
+
+    // MARK: - Writing
+
+    static func encodeBytes(_ tensors: [NamedTensor], metadata: [String: String], path: String) throws -> [UInt8] {
+        var header: [UInt8] = Array("{".utf8)
+        var needsComma = false
+        if !metadata.isEmpty {
+            JSON.appendString(metadataKey, to: &header)
+            header.append(contentsOf: Array(":{".utf8))
+            for (index, key) in metadata.keys.sorted().enumerated() {
+                if index > 0 { header.append(UInt8(ascii: ",")) }
+                JSON.appendString(key, to: &header)
+                header.append(UInt8(ascii: ":"))
+                JSON.appendString(metadata[key] ?? "", to: &header)
+            }
+            header.append(UInt8(ascii: "}"))
+            needsComma = true
+        }
+        var names = Set<String>()
+        var offset = 0
+        for tensor in tensors {
+            func invalid(_ message: String) -> FormatError {
+                FormatError(path: path, kind: .invalidArgument, message: "tensor '\(tensor.name)' \(message)")
+            }
+            guard tensor.name != metadataKey else { throw invalid("uses the reserved name") }
+            guard names.insert(tensor.name).inserted else { throw invalid("is given twice") }
+            guard let count = elementCount(tensor.shape), count == tensor.values.count else {
+                throw invalid("has shape \(tensor.shape) but \(tensor.values.count) values")
+            }
+            let end = offset + count * 4
+            if needsComma { header.append(UInt8(ascii: ",")) }
+            needsComma = true
+            JSON.appendString(tensor.name, to: &header)
+            let shape = tensor.shape.map(String.init).joined(separator: ",")
+            header.append(contentsOf: Array(#":{"dtype":"F32","shape":[\#(shape)],"data_offsets":[\#(offset),\#(end)]}"#.utf8))
+            offset = end
+        }
+        header.append(UInt8(ascii: "}"))
+        header.append(contentsOf: repeatElement(UInt8(ascii: " "), count: (8 - header.count % 8) % 8))
+
+        var out: [UInt8] = []
+        out.reserveCapacity(8 + header.count + offset)
+        out.appendLittleEndian(UInt64(header.count))
+        out.append(contentsOf: header)
+        for tensor in tensors { out.appendLittleEndian(tensor.values) }
+        return out
+    }
+}
+
+private extension Character {
+    var isASCIIDigitOrMinus: Bool { ("0" ... "9").contains(self) || self == "-" }
+}
