@@ -30,7 +30,7 @@ let package = Package(
         ]),
         .executableTarget(name: "netrun", dependencies: ["NetrunCLI"]),
 
-        .testTarget(name: "NetrunConfigTests", dependencies: ["NetrunConfig"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "NetrunConfigTests", dependencies: ["NetrunConfig"]),
         .testTarget(name: "NetrunGraphTests", dependencies: ["NetrunGraph"]),
         .testTarget(name: "NetrunKernelsTests", dependencies: ["NetrunKernels"]),
         .testTarget(name: "NetrunFormatsTests", dependencies: ["NetrunFormats"], resources: [.copy("Fixtures")]),

@@ -291,8 +291,10 @@ private struct TreeBuilder {
         let problem = parser.problem.map { String(cString: $0) } ?? "malformed YAML"
         var message = problem
         if let context = parser.context.map({ String(cString: $0) }) { message += " (\(context))" }
-        if problem.contains("mapping values are not allowed") || problem.contains("did not find expected key") {
-            message += "; check the indentation"
+        if problem.contains("did not find expected key") {
+            message = "indentation does not line up with the mapping above (libyaml: \(message))"
+        } else if problem.contains("mapping values are not allowed") {
+            message += "; check the indentation, or quote a value that contains ': '"
         }
         let at: SourceLocation
         switch parser.error {

@@ -1,0 +1,21 @@
+import Testing
+@testable import NetrunConfig
+
+@Suite struct SuggestionTests {
+    @Test func aNearMissFindsTheIntendedWord() {
+        #expect(Suggestion.nearest(to: "strid", in: ["stride", "pad", "kernel"]) == "stride")
+        #expect(Suggestion.nearest(to: "kernle", in: ["stride", "pad", "kernel"]) == "kernel")
+        #expect(Suggestion.nearest(to: "maxpol", in: LayerOp.keywords) == "maxpool")
+    }
+
+    @Test func aDistantWordFindsNothing() {
+        #expect(Suggestion.nearest(to: "banana", in: ["stride", "pad", "kernel"]) == nil)
+        #expect(Suggestion.phrase(for: "zz", in: ["stride"]) == "")
+    }
+
+    @Test func editDistanceCountsATranspositionAsOne() {
+        #expect(Suggestion.distance(Array("conv"), Array("cnov"), limit: 3) == 1)
+        #expect(Suggestion.distance(Array("abc"), Array("abd"), limit: 3) == 1)
+        #expect(Suggestion.distance(Array(""), Array("ab"), limit: 3) == 2)
+    }
+}

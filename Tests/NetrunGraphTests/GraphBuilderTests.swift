@@ -1,0 +1,236 @@
+import Foundation
+import Testing
+@testable import NetrunConfig
+@testable import NetrunGraph
+
+/// The repository's Configs/ folder.
+let configsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Configs").path
+
+func build(_ text: String, file: String = "t.yaml") -> (graph: Graph?, diagnostics: Diagnostics) {
+    let loaded = ConfigLoader.load(text: text, file: file)
+    guard let config = loaded.config else { return (nil, loaded.diagnostics) }
+    let r = GraphBuilder.build(config)
+    var all = loaded.diagnostics
+    all.append(contentsOf: r.diagnostics)
+    return (r.graph, all)
+}
+
+/// The graph of a file in Configs/.
+func graphOf(_ file: String) throws -> Graph? {
+    let config = try #require(ConfigLoader.load(file: configsDirectory + "/" + file).config)
+    return GraphBuilder.build(config).graph
+}
+
+/// A model around the given layers (input 3x16x16, 10 classes).
+func model(_ layers: String, input: String = "[3, 16, 16]") -> String {
+    "model:\n  input: \(input)\n  classes: 10\n  layers:\n" + layers
+}
+
+@Suite struct GraphBuilderTests {
+    struct Expected: Sendable, CustomStringConvertible {
+        var file: String
+        var params: Int
+        var inferenceParams: Int
+        var macs: Int
+        var description: String { file }
+    }
+
+    /// The figures of ../shared/PAPERS.md (and peer_torch.py / peer_fashion.py).
+    @Test(arguments: [
+        Expected(file: "alexnet.yaml", params: 60_965_224, inferenceParams: 60_965_224, macs: 724_406_816),
+        Expected(file: "googlenet.yaml", params: 13_378_280, inferenceParams: 6_998_552, macs: 1_582_671_872),
+        Expected(file: "fashion-alexnet.yaml", params: 1_106_794, inferenceParams: 1_106_794, macs: 32_365_312),
+        Expected(file: "fashion-googlenet.yaml", params: 543_432, inferenceParams: 376_702, macs: 42_962_624),
+    ])
+    func theConfigsHaveThePapersParameterAndMultiplyAddCounts(_ e: Expected) throws {
+        let loaded = ConfigLoader.load(file: configsDirectory + "/" + e.file)
+        let config = try #require(loaded.config, "\(loaded.diagnostics.all)")
+        let r = GraphBuilder.build(config)
+        let graph = try #require(r.graph, "\(r.diagnostics.all)")
+        #expect(r.diagnostics.isEmpty, "\(r.diagnostics.all)")
+        #expect(loaded.diagnostics.isEmpty, "\(loaded.diagnostics.all)")
+        #expect(graph.parameterCount == e.params)
+        #expect(graph.inference().parameterCount == e.inferenceParams)
+        #expect(graph.inferenceMACs == e.macs)
+    }
+
+    @Test func googlenetDefinesTheInceptionBlockOnceAndUsesItNineTimes() throws {
+        let text = try String(contentsOfFile: configsDirectory + "/googlenet.yaml", encoding: .utf8)
+        #expect(text.split(separator: "\n", omittingEmptySubsequences: false).count < 150)
+        #expect(text.components(separatedBy: "- inception:").count - 1 == 9)
+        #expect(text.components(separatedBy: "    inception:\n").count - 1 == 1)
+        let graph = try #require(try graphOf("googlenet.yaml"))
+        #expect(graph.node(named: "inception_3a")?.shape == TensorShape([256, 28, 28]))
+        #expect(graph.node(named: "inception_5b")?.shape == TensorShape([1024, 7, 7]))
+        #expect(graph.node(named: "loss1/ave_pool")?.shape == TensorShape([512, 4, 4]))
+        #expect(graph.parameters.map(\.name).contains("inception_4e/pool_proj.weight"))
+        #expect(graph.node(named: "loss2/fc")?.trainOnly == true)
+        #expect(graph.node(named: "inception_4a")?.trainOnly == false)
+        #expect(graph[graph.output].name == "classifier")
+    }
+
+    @Test func parameterNamesAndShapesFollowPyTorch() throws {
+        let graph = try #require(try graphOf("alexnet.yaml"))
+        let shapes = Dictionary(uniqueKeysWithValues: graph.parameters.map { ($0.name, $0.shape) })
+        #expect(shapes["conv2.weight"] == [256, 48, 5, 5])
+        #expect(shapes["fc6.weight"] == [4096, 9216])
+        #expect(shapes["fc8.bias"] == [1000])
+        let fc6 = try #require(graph.parameters.first { $0.name == "fc6.bias" })
+        #expect(fc6.filler == .constant(1))
+        #expect(graph.parameters.first { $0.name == "conv3.bias" }?.filler == .constant(0))
+        #expect(graph.parameters.first { $0.name == "conv1.weight" }?.filler == .gaussian(mean: 0, std: 0.01))
+    }
+
+    @Test func aDanglingReferenceIsReportedAtTheReferenceWithASuggestion() throws {
+        let (graph, d) = build(model("""
+            - conv: {name: conv1, out: 8, kernel: 3}
+            - conv: {name: conv2, from: covn1, out: 8, kernel: 3}
+            - loss: {from: conv2}
+        """))
+        #expect(graph == nil)
+        let e = try #require(d.errors.first)
+        #expect(e.message == "no node named 'covn1'; did you mean 'conv1'?")
+        #expect(e.location == SourceLocation(file: "t.yaml", line: 6, column: 33))
+        // conv2's failure does not cascade into the loss.
+        #expect(d.errors.count == 1)
+    }
+
+    @Test func concatInputsOfDifferentSizesAreReportedAtTheInput() throws {
+        let (_, d) = build(model("""
+            - conv: {name: a, out: 8, kernel: 3, pad: 1}
+            - conv: {name: b, from: input, out: 8, kernel: 3}
+            - concat: {name: c, from: [a, b]}
+            - dense: {out: 10}
+            - loss
+        """))
+        let e = try #require(d.errors.first)
+        #expect(e.message == "concat input 'b' is 14x14 but 'a' is 16x16: concat joins channels of equal height and width")
+        #expect(e.location == SourceLocation(file: "t.yaml", line: 7, column: 35))
+    }
+
+    @Test func groupsThatDoNotDivideTheChannelsAreReportedAtGroups() throws {
+        let (_, d) = build(model("""
+            - conv: {name: a, out: 8, kernel: 3, groups: 2}
+            - dense: {out: 10}
+            - loss
+        """))
+        let e = try #require(d.errors.first)
+        #expect(e.message == "groups 2 does not divide the 3 input channels of 'a' (from 'input')")
+        #expect(e.location == SourceLocation(file: "t.yaml", line: 5, column: 50))
+    }
+
+    @Test func aKernelLargerThanItsPaddedInputIsReportedAtTheKernel() throws {
+        let (_, d) = build(model("""
+            - conv: {name: a, out: 8, kernel: 7, pad: 1, dilation: 2}
+            - dense: {out: 10}
+            - loss
+        """, input: "[3, 8, 8]"))
+        let e = try #require(d.errors.first)
+        #expect(e.message == "kernel 7 (13 dilated) is larger than the padded input 10x10 of 'a' (8x8 from 'input', pad 1)")
+        #expect(e.location == SourceLocation(file: "t.yaml", line: 5, column: 39))
+    }
+
+    @Test func aCycleIsReportedWithItsPath() throws {
+        let (_, d) = build(model("""
+            - conv: {name: a, from: b, out: 3, kernel: 1}
+            - conv: {name: b, from: a, out: 3, kernel: 1}
+            - dense: {out: 10}
+            - loss
+        """))
+        let e = try #require(d.errors.first)
+        #expect(e.message.hasPrefix("cycle in the graph: "))
+        #expect(e.message.contains("a -> b") || e.message.contains("b -> a"))
+    }
+
+    @Test func aDuplicateNameNamesBothLayers() throws {
+        let (_, d) = build(model("""
+            - conv: {name: a, out: 3, kernel: 1}
+            - conv: {name: a, out: 3, kernel: 1}
+            - dense: {out: 10}
+            - loss
+        """))
+        let e = try #require(d.errors.first)
+        #expect(e.message == "duplicate node name 'a'")
+        #expect(e.location.line == 6)
+        #expect(e.notes.last?.location.line == 5)
+    }
+
+    @Test func anUnusedBranchIsAWarningAndTheGraphStillBuilds() throws {
+        let (graph, d) = build(model("""
+            - conv: {name: a, out: 3, kernel: 1}
+            - conv: {name: side, from: input, out: 3, kernel: 1}
+            - dense: {name: fc, from: a, out: 10}
+            - loss
+        """))
+        #expect(graph != nil)
+        #expect(d.warnings.map(\.message) == ["'side' is not used: no loss and no output depends on it"])
+        #expect(d.warnings.first?.location.line == 6)
+    }
+
+    @Test func aLossNeedsAsManyScoresAsClasses() throws {
+        let (_, d) = build(model("""
+            - dense: {name: fc, out: 7}
+            - loss
+        """))
+        #expect(d.errors.first?.message == "the loss on 'fc' needs 10 class scores (model.classes), but 'fc' gives 7")
+    }
+
+    @Test func ceilPoolingDropsAWindowThatStartsInThePadding() throws {
+        // PyTorch: MaxPool2d(3, 2, padding=1, ceil_mode=True) on 6x6 gives 4x4, not 5x5... and on 5x5 gives 3x3.
+        let (graph, _) = build(model("""
+            - maxpool: {name: p, kernel: 3, stride: 2, pad: 1, round: ceil}
+            - avgpool: {name: q, from: input, kernel: 2, stride: 2, round: ceil}
+            - avgpool: {name: g, from: input, global: true}
+            - concat: {from: [g, g]}
+            - dense: {out: 10}
+            - loss
+        """, input: "[3, 5, 5]"))
+        let g = try #require(graph)
+        #expect(g.node(named: "p")?.shape == TensorShape([3, 3, 3]))
+        #expect(g.node(named: "q")?.shape == TensorShape([3, 3, 3]))
+        #expect(g.node(named: "g")?.shape == TensorShape([3, 1, 1]))
+    }
+
+    @Test func theInferenceGraphDropsTrainingOnlyHeadsAndDropout() throws {
+        let (graph, _) = build(model("""
+            - conv: {name: a, out: 4, kernel: 3}
+            - dense: {name: aux, out: 10}
+            - loss: {name: aux_loss, weight: 0.3, train_only: true}
+            - dense: {name: fc, from: a, out: 10}
+            - dropout: {rate: 0.5}
+            - loss: {name: main}
+        """))
+        let g = try #require(graph)
+        #expect(g.nodes.count == 7)
+        #expect(g.node(named: "aux")?.trainOnly == true)
+        let inference = g.inference()
+        #expect(inference.nodes.map(\.name) == ["input", "a", "fc", "main"])
+        #expect(inference.node(named: "main")?.inputs == [2])
+        #expect(inference[inference.output].name == "fc")
+        #expect(inference.losses == [3])
+    }
+
+    @Test func nodesComeInTopologicalOrderEvenWhenWrittenOutOfOrder() throws {
+        let (graph, d) = build(model("""
+            - dense: {name: fc, from: b, out: 10}
+            - loss: {from: fc}
+            - conv: {name: b, from: input, out: 2, kernel: 1}
+        """))
+        let g = try #require(graph, "\(d.all)")
+        let names = g.nodes.map(\.name)
+        let index = { (n: String) in names.firstIndex(of: n) ?? -1 }
+        #expect(index("b") < index("fc"))
+        #expect(index("fc") < index("loss_1"))
+        for n in g.nodes { for i in n.inputs { #expect(i < n.id) } }
+    }
+
+    @Test func theDOTOutputHasAClusterPerBlockInstanceAndShapesOnEdges() throws {
+        let graph = try #require(try graphOf("googlenet.yaml"))
+        let dot = graph.dot(name: "googlenet")
+        #expect(dot.hasPrefix("digraph \"googlenet\" {"))
+        #expect(dot.components(separatedBy: "subgraph cluster_").count - 1 == 11)
+        #expect(dot.contains("label=\"inception_3a (inception)\""))
+        #expect(dot.contains("[label=\"256x28x28\"]"))
+        #expect(dot.hasSuffix("}\n"))
+    }
+}
