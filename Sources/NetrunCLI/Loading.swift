@@ -36,10 +36,12 @@ struct Loaded {
         let result = ConfigLoader.load(file: file, overrides: overrides)
         var diagnostics = result.diagnostics
         var graph: Graph?
-        if let config = result.config {
-            let built = GraphBuilder.build(config)
+        // The graph is checked even when other parts of the file have errors, so that one
+        // run reports everything; layers with errors are skipped, and what reads them too.
+        if let model = result.partialModel {
+            let built = GraphBuilder.build(model)
             diagnostics.append(contentsOf: built.diagnostics)
-            graph = built.graph
+            if result.config != nil { graph = built.graph }
         }
         self.init(config: result.config, graph: graph, diagnostics: diagnostics, ioFailure: false)
     }

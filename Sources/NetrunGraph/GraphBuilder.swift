@@ -38,6 +38,7 @@ public enum GraphBuilder {
         var inputs = [[Int]](repeating: [], count: layers.count + 1)
         var broken = [Bool](repeating: false, count: layers.count + 1)
         for (i, layer) in layers.enumerated() {
+            if layer.isBroken { broken[i + 1] = true }
             if layer.inputs.isEmpty {
                 inputs[i + 1] = [i]
                 continue
@@ -120,7 +121,10 @@ public enum GraphBuilder {
         // Training-only: needed by a training-only loss and by no inference root.
         let forInference = ancestors(of: inferenceRoots, inputs: inputs)
         let forTraining = ancestors(of: trainRoots, inputs: inputs)
-        for (i, layer) in layers.enumerated() where !forInference[i + 1] && !forTraining[i + 1] {
+        // Only a correct graph says truly what is unused: with errors, whatever feeds a broken
+        // node would look unused.
+        let trustworthy = !d.hasErrors && !layers.contains(where: \.isBroken)
+        for (i, layer) in layers.enumerated() where trustworthy && !forInference[i + 1] && !forTraining[i + 1] {
             d.warning("'\(layer.name.value)' is not used: no loss and no output depends on it", at: layer.name.location, notes: layer.instanceNotes)
         }
 

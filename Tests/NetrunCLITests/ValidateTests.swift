@@ -30,6 +30,7 @@ func temporaryFile(_ text: String, name: String = "net.yaml") throws -> String {
           classes: 10
           layers:
             - conv: {name: c1, out: 8, kernel: 3, strid: 2}
+            - dense: {out: 10}
             - loss
         """)
         let (code, console) = Netrun.run(["validate", path])
@@ -70,7 +71,7 @@ func temporaryFile(_ text: String, name: String = "net.yaml") throws -> String {
         let (code, console) = Netrun.run(["validate", "--format", "json", path])
         #expect(code == 1)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(console.out.utf8)) as? [String: Any])
-        #expect(json["errors"] as? Int == 2)
+        #expect(json["errors"] as? Int == 1)
         let files = try #require(json["files"] as? [[String: Any]])
         let diagnostics = try #require(files.first?["diagnostics"] as? [[String: Any]])
         let first = try #require(diagnostics.first { ($0["message"] as? String)?.contains("kernle") == true })
@@ -103,5 +104,36 @@ func temporaryFile(_ text: String, name: String = "net.yaml") throws -> String {
         #expect(help.code == 0)
         #expect(help.console.out.contains("validate"))
         #expect(help.console.out.contains("summary"))
+    }
+}
+
+@Suite struct OnePassTests {
+    @Test func configErrorsAndGraphErrorsAreReportedTogether() throws {
+        let path = try temporaryFile("""
+        model:
+          input: [3, 16, 16]
+          classes: 10
+          layers:
+            - conv: {name: a, out: 8, kernel: 3, groups: 2}
+            - conv: {name: b, out: 8, kernle: 3}
+            - conv: {name: c, from: b, out: 8, kernel: 3}
+            - dense: {name: fc, from: zz, out: 10}
+            - loss
+        train: {epochs: 1, batch: 0, optimizer: {type: sgd, lr: 0.1}, data: {format: synthetic}}
+        """)
+        let (code, console) = Netrun.run(["validate", path])
+        #expect(code == 1)
+        // A settings error (line 6), a graph error (groups, line 5), a dangling reference
+        // (line 8) and a training error (line 10), in one run; nothing reported for 'c',
+        // which only reads the broken 'b'.
+        #expect(console.err.contains("\(path):5:50: error: groups 2 does not divide the 3 input channels of 'a'"))
+        #expect(console.err.contains("\(path):6:31: error: unknown key 'kernle' in conv layer 'b'; did you mean 'kernel'?"))
+        #expect(console.err.contains("\(path):8:31: error: no node named 'zz'"))
+        #expect(console.err.contains("\(path):10:27: error: expected a batch size of at least 1, found 0"))
+        // The typo is not reported a second time as a missing 'kernel'; no "unused"
+        // warnings while the graph has errors.
+        #expect(!console.err.contains("needs 'kernel'"))
+        #expect(!console.err.contains(": warning:"))
+        #expect(console.err.hasSuffix("4 errors, 0 warnings in 1 file\n"))
     }
 }

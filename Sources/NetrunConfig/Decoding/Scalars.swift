@@ -143,6 +143,9 @@ struct Fields {
     let node: YAMLNode
     private var values: [String: YAMLNode] = [:]
     private var keyLocations: [String: SourceLocation] = [:]
+    /// Keys suggested for misspelled ones: a missing required key that a typo already
+    /// explains is not reported twice.
+    private var suggested: Set<String> = []
 
     /// nil (with an error) when `node` is not a mapping. A null node reads as an empty mapping.
     init?(_ node: YAMLNode, allowed: [String], what: String, reader: inout Reader) {
@@ -155,7 +158,9 @@ struct Fields {
         for pair in pairs {
             guard let key = pair.key.text else { continue }
             guard allowed.contains(key) else {
-                reader.error("unknown key '\(key)' in \(what)\(Suggestion.phrase(for: key, in: allowed))", at: pair.key.location)
+                let near = Suggestion.nearest(to: key, in: allowed)
+                if let near { suggested.insert(near) }
+                reader.error("unknown key '\(key)' in \(what)\(near.map { "; did you mean '\($0)'?" } ?? "")", at: pair.key.location)
                 continue
             }
             values[key] = pair.value
@@ -173,7 +178,7 @@ struct Fields {
     /// An error at the mapping when a required key is missing.
     func require(_ key: String, what: String, reader: inout Reader) -> YAMLNode? {
         if let v = self[key] { return v }
-        reader.error("\(what) needs '\(key)'", at: node.location)
+        if !suggested.contains(key) { reader.error("\(what) needs '\(key)'", at: node.location) }
         return nil
     }
 }

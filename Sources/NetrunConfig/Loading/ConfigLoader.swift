@@ -4,6 +4,15 @@ import Foundation
 public struct LoadResult: Sendable {
     public var config: Config?
     public var diagnostics: Diagnostics
+    /// The model as far as it could be read, also when the file has errors, so that graph
+    /// checks can report their problems in the same pass. Layers with errors are marked `isBroken`.
+    public var partialModel: ModelConfig?
+
+    init(config: Config?, diagnostics: Diagnostics, partialModel: ModelConfig? = nil) {
+        self.config = config
+        self.diagnostics = diagnostics
+        self.partialModel = partialModel ?? config?.model
+    }
 }
 
 /// Loads a configuration file: reads it (and the files it `extends`), applies `--set`
@@ -107,8 +116,8 @@ public enum ConfigLoader {
             pairs[i].value = resolvedModel
             resolved = YAMLNode(.mapping(pairs), at: tree.location)
         }
-        guard !reader.diagnostics.hasErrors, let model else {
-            return LoadResult(config: nil, diagnostics: reader.diagnostics)
+        guard !reader.diagnostics.hasErrors, let model, !model.layers.contains(where: \.isBroken) else {
+            return LoadResult(config: nil, diagnostics: reader.diagnostics, partialModel: model)
         }
         let config = Config(file: file, name: name, model: model, train: train, eval: eval, resolved: resolved)
         return LoadResult(config: config, diagnostics: reader.diagnostics)
@@ -162,7 +171,13 @@ public enum ConfigLoader {
         for e in expander.layers {
             let saved = reader.notes
             reader.notes = e.instances.reversed().map { .init("in '\($0.name)', an instance of block '\($0.block)'", at: $0.location) }
-            if let layer = reader.layer(e, defaults: defaults) { layers.append(layer) }
+            if let layer = reader.layer(e, defaults: defaults) {
+                layers.append(layer)
+            } else {
+                var placeholder = LayerConfig(name: e.name, op: .flatten, inputs: e.inputs, location: e.op.location, instances: e.instances)
+                placeholder.isBroken = true
+                layers.append(placeholder)
+            }
             reader.notes = saved
         }
         let output = f["output"].flatMap { reader.string($0, what: "a node name") }
@@ -172,7 +187,7 @@ public enum ConfigLoader {
             pairs[i].value = YAMLNode(.sequence(expander.resolvedItems), at: layersNode.location)
         }
         let resolved = YAMLNode(.mapping(pairs), at: node.location)
-        guard let input, let classes, layers.count == expander.layers.count else { return (nil, resolved) }
+        guard let input, let classes else { return (nil, resolved) }
         return (ModelConfig(input: input, classes: classes, output: output, layers: layers,
                             instanceOutputs: expander.instanceOutputs, location: node.location), resolved)
     }

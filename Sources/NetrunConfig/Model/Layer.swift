@@ -12,6 +12,9 @@ public struct LayerConfig: Equatable, Sendable {
     public var instances: [BlockInstance]
     /// Weight and bias fillers, the model's defaults merged with the layer's own `init`.
     public var initializer: Initializer
+    /// The layer's settings had errors: it is kept (so that names and the order of layers
+    /// hold) only in a partial model, and the graph skips it and everything that reads it.
+    public var isBroken = false
 
     public init(name: Located<String>, op: LayerOp, inputs: [Located<String>] = [], location: SourceLocation,
                 instances: [BlockInstance] = [], initializer: Initializer = Initializer()) {
