@@ -10,6 +10,7 @@ public enum KernelDispatch {
     public static var usesAVX2: Bool { netrun_using_avx2() != 0 }
 
     /// Forces the scalar fallback (for tests and comparisons), or goes back to
-    /// the automatic choice. Global: affects every thread.
+    /// the automatic choice, on the calling thread only: run the kernel with
+    /// `threads: 1` (and no `await` in between) to see the effect.
     public static func forceScalar(_ on: Bool) { netrun_force_scalar(on ? 1 : 0) }
 }

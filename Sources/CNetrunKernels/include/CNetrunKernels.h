@@ -12,9 +12,10 @@
 
 /// 1 when this CPU has AVX2 and FMA, 0 otherwise.
 int netrun_cpu_has_avx2_fma(void);
-/// Forces the scalar fallback (1) or the automatic choice (0); for tests.
+/// Forces the scalar fallback (1) or the automatic choice (0) on the CALLING
+/// thread only (kernels split over threads keep the automatic choice); for tests.
 void netrun_force_scalar(int on);
-/// 1 when the AVX2/FMA versions are in use.
+/// 1 when the AVX2/FMA versions are in use on the calling thread.
 int netrun_using_avx2(void);
 
 // ---- elementwise (elementwise.c) --------------------------------------------
