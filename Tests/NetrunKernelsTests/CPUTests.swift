@@ -1,5 +1,5 @@
 import Testing
-@testable import NetrunKernels
+import NetrunKernels
 
 /// Every C loop has an AVX2/FMA and a scalar version; these tests run both (the
 /// scalar one forced on this thread, kernels called with threads: 1) and compare.
