@@ -19,7 +19,7 @@
 //   GoogLeNet 4a 1x1 N=16: split 122, BLAS 2 117, one core 79 (quiet run).
 //   AlexNet fc6 N=64 (9216->4096): weight split 72, BLAS 2 62-70, one core 56-60.
 // PyTorch 2.15 CPU with 2 threads on the same cases: conv2 52-58, conv1 25,
-// 3a 42, 4a 15, fc6 25 GFLOP/s (bench/kernels_torch.py).
+// 3a 42, 4a 15, fc6 25 GFLOP/s (.ci/bench-kernels-torch.py).
 import Dispatch
 import Foundation
 

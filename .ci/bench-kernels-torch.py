@@ -1,6 +1,6 @@
 """PyTorch figures for the same cases as Tests/NetrunKernelsTests/KernelBenchmarks.swift.
 
-Run: python3 bench/kernels_torch.py   (2 threads, float32, CPU; median and best of 5 after a warm-up)
+Run: python3 .ci/bench-kernels-torch.py   (2 threads, float32, CPU; median and best of 5 after a warm-up)
 """
 import time
 import torch
