@@ -33,6 +33,14 @@ public enum GraphBuilder {
             if let target = index[output] { aliases[instance] = target }
         }
         let allNames = Array(index.keys) + Array(aliases.keys)
+        // Suggestions scan every name: offered for the first few dangling references only,
+        // so that a file full of them is still checked in linear time.
+        var suggestionsLeft = 50
+        func suggestion(_ name: String) -> String {
+            guard suggestionsLeft > 0 else { return "" }
+            suggestionsLeft -= 1
+            return Suggestion.phrase(for: name, in: allNames)
+        }
 
         // Inputs: named, or the previous layer.
         var inputs = [[Int]](repeating: [], count: layers.count + 1)
@@ -47,7 +55,7 @@ public enum GraphBuilder {
                 if let target = index[ref.value] ?? aliases[ref.value] {
                     inputs[i + 1].append(target)
                 } else {
-                    d.error("no node named '\(ref.value)'\(Suggestion.phrase(for: ref.value, in: allNames))", at: ref.location, notes: layer.instanceNotes)
+                    d.error("no node named '\(ref.value)'\(suggestion(ref.value))", at: ref.location, notes: layer.instanceNotes)
                     broken[i + 1] = true
                 }
             }
@@ -104,7 +112,7 @@ public enum GraphBuilder {
                 if lossIDs.contains(target) { d.error("the output must be a node with values, not the loss '\(o.value)'", at: o.location) }
                 output = target
             } else {
-                d.error("no node named '\(o.value)'\(Suggestion.phrase(for: o.value, in: allNames))", at: o.location)
+                d.error("no node named '\(o.value)'\(suggestion(o.value))", at: o.location)
             }
         } else if let firstLoss = inferenceRoots.first {
             output = inputs[firstLoss].first

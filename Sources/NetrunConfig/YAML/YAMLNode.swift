@@ -90,13 +90,4 @@ public struct YAMLNode: Hashable, Sendable {
             return "'\(s.text)'"
         }
     }
-
-    /// How many nodes this tree holds, counting every use of a shared (aliased) subtree.
-    public var size: Int {
-        switch kind {
-        case .scalar: return 1
-        case .sequence(let items): return items.reduce(1) { $0 + $1.size }
-        case .mapping(let pairs): return pairs.reduce(1) { $0 + $1.key.size + $1.value.size }
-        }
-    }
 }
