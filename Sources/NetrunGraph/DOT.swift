@@ -10,7 +10,10 @@ extension Graph {
         var out = "digraph \(quote(name)) {\n  rankdir=TB;\n  node [shape=box, style=rounded, fontname=\"Helvetica\", fontsize=10];\n  edge [fontname=\"Helvetica\", fontsize=9];\n"
         func line(_ n: Node) -> String {
             let detail = n.op.detail
-            var attrs = "label=\(quote("\(n.name)\n\(n.op.keyword)\(detail.isEmpty ? "" : " " + detail)").replacingOccurrences(of: "\n", with: "\\n"))"
+            // Inside a cluster the instance name is already the cluster's label.
+            var shown = n.name
+            if let inst = n.instances.last, shown.hasPrefix(inst.name + "/") { shown = String(shown.dropFirst(inst.name.count + 1)) }
+            var attrs = "label=\(quote("\(shown)\n\(n.op.keyword)\(detail.isEmpty ? "" : " " + detail)").replacingOccurrences(of: "\n", with: "\\n"))"
             if n.trainOnly { attrs += ", style=\"rounded,dashed\"" }
             if case .loss = n.op { attrs += ", shape=ellipse" }
             if n.id == output { attrs += ", penwidth=2" }

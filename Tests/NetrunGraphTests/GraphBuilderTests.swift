@@ -234,3 +234,13 @@ func model(_ layers: String, input: String = "[3, 16, 16]") -> String {
         #expect(dot.hasSuffix("}\n"))
     }
 }
+
+@Suite struct DOTTests {
+    @Test func nodesInsideAClusterAreLabelledWithoutTheInstancePrefix() throws {
+        let graph = try #require(try graphOf("googlenet.yaml"))
+        let dot = graph.dot(name: "g")
+        #expect(dot.components(separatedBy: "label=\"3x3_reduce\\nconv 1/1 +relu\"").count - 1 == 9)
+        #expect(!dot.contains("label=\"inception_3a/3x3"))
+        #expect(dot.contains("label=\"conv1\\nconv 7/2 pad 3 +relu\""))
+    }
+}
