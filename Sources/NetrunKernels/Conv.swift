@@ -55,6 +55,15 @@ public struct ConvGeometry: Sendable, Equatable, Hashable {
 }
 
 public enum Conv {
+    /// The image's im2col columns written to `col`, or the image itself when the conv is
+    /// pointwise (no workspace).
+    @inline(__always)
+    private static func columns(_ g: ConvGeometry, _ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>?) -> UnsafePointer<Float> {
+        guard let col else { return x }
+        im2col(g, x, col)
+        return UnsafePointer(col)
+    }
+
     /// Parts the batch is split into for `threads` threads.
     public static func parts(_ g: ConvGeometry, threads: Int) -> Int { max(1, min(threads, g.n)) }
 
@@ -91,13 +100,7 @@ public enum Conv {
             let col = g.columnCount == 0 ? nil : workspace.map { $0 + part * g.columnCount }
             for img in images {
                 let x = input + img * inImage, y = output + img * outImage
-                let cols: UnsafePointer<Float>
-                if let col {
-                    im2col(g, x, col)
-                    cols = UnsafePointer(col)
-                } else {
-                    cols = x
-                }
+                let cols = columns(g, x, col)
                 if let bias {
                     for o in 0 ..< g.outC { (y + o * hwo).update(repeating: bias[o], count: hwo) }
                 }
@@ -142,13 +145,7 @@ public enum Conv {
             var beta: Float = (part == 0 && accumulate) ? 1 : 0
             for img in images {
                 let x = input + img * inImage, dy = outputGradient + img * outImage
-                let cols: UnsafePointer<Float>
-                if let col {
-                    im2col(g, x, col)
-                    cols = UnsafePointer(col)
-                } else {
-                    cols = x
-                }
+                let cols = columns(g, x, col)
                 for grp in 0 ..< g.groups {
                     GEMM.multiply(transposeB: true, m: mg, n: kg, k: hwo, a: dy + grp * mg * hwo,
                                   b: cols + grp * kg * hwo, beta: beta, c: dW + grp * mg * kg)

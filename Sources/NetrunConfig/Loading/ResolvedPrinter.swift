@@ -23,18 +23,9 @@ extension YAMLNode {
         if isNull { return "null" }
         let special = s.text.isEmpty || s.text.contains(": ") || s.text.contains(" #") || s.text.hasSuffix(":")
             || "-?:,[]{}#&*!|>'\"%@`".contains(s.text.first ?? " ") || s.text != s.text.trimmingCharacters(in: .whitespaces)
+            || s.text.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
         if s.isPlain && !special { return s.text }
-        var escaped = ""
-        for c in s.text {
-            switch c {
-            case "\"": escaped += "\\\""
-            case "\\": escaped += "\\\\"
-            case "\n": escaped += "\\n"
-            case "\t": escaped += "\\t"
-            default: escaped.append(c)
-            }
-        }
-        return "\"\(escaped)\""
+        return s.text.doubleQuoted
     }
 
     /// A list of scalars printed on one line, `[3, 227, 227]`.
