@@ -67,6 +67,10 @@ public enum GraphBuilder {
 
         // Shapes, in topological order.
         let inputShape = TensorShape(model.input.value)
+        if (TensorShape.checkedProduct(inputShape.dims) ?? .max) > TensorShape.maxCount {
+            d.error("an input of \(inputShape) is too large (more than 2^36 values)", at: model.input.location)
+            return Result(graph: nil, diagnostics: d)
+        }
         var shapes = [TensorShape?](repeating: nil, count: layers.count + 1)
         var ops = [Op?](repeating: nil, count: layers.count + 1)
         var params = [[Parameter]](repeating: [], count: layers.count + 1)

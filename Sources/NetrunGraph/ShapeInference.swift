@@ -32,7 +32,26 @@ struct ShapeInference {
         i < layer.inputs.count ? layer.inputs[i].location : layer.location
     }
 
+    /// The output, or nil with an error when a shape, a parameter or the work of the node is
+    /// beyond the limits of `TensorShape`.
     mutating func infer(_ ins: [TensorShape]) -> Output? {
+        guard let r = inferShape(ins) else { return nil }
+        if (TensorShape.checkedProduct(r.shape.dims) ?? .max) > TensorShape.maxCount {
+            error("the output of '\(name)', \(r.shape), is too large (more than 2^36 values)", at: layer.location)
+            return nil
+        }
+        for p in r.parameters where (TensorShape.checkedProduct(p.shape) ?? .max) > TensorShape.maxCount {
+            error("parameter '\(p.name)' of shape \(p.shape.map(String.init).joined(separator: "x")) is too large (more than 2^36 values)", at: layer.location)
+            return nil
+        }
+        if r.macs > TensorShape.maxMACs {
+            error("'\(name)' needs more than 2^44 multiply-adds per image", at: layer.location)
+            return nil
+        }
+        return r
+    }
+
+    private mutating func inferShape(_ ins: [TensorShape]) -> Output? {
         if case .concat = layer.op {} else if ins.count != 1 {
             error("\(layer.op.keyword) takes one input; '\(name)' names \(ins.count)", at: inputLocation(1))
             return nil
@@ -45,7 +64,8 @@ struct ShapeInference {
             let op = Op.dense(.init(out: dense.out.value, bias: dense.bias, activation: dense.activation))
             var params = [weight([dense.out.value, fanIn])]
             if dense.bias { params.append(bias(dense.out.value)) }
-            return Output(shape: TensorShape([dense.out.value]), op: op, parameters: params, macs: dense.out.value * fanIn)
+            return Output(shape: TensorShape([dense.out.value]), op: op, parameters: params,
+                          macs: TensorShape.checkedProduct([dense.out.value, fanIn]) ?? .max)
         case .activation(let a):
             return Output(shape: x, op: .activation(a), parameters: [], macs: 0)
         case .lrn(let l):
@@ -123,10 +143,10 @@ struct ShapeInference {
         }
         guard ok, let oh, let ow else { return nil }
         let op = Op.Conv(out: c.out.value, kernel: k, stride: s, pad: p, dilation: dl, groups: c.groups.value, bias: c.bias, activation: c.activation)
-        let perOutput = cin / c.groups.value * k.h * k.w
         var params = [weight([c.out.value, cin / c.groups.value, k.h, k.w])]
         if c.bias { params.append(bias(c.out.value)) }
-        return Output(shape: TensorShape([c.out.value, oh, ow]), op: .conv(op), parameters: params, macs: c.out.value * oh * ow * perOutput)
+        let macs = TensorShape.checkedProduct([c.out.value, oh, ow, cin / c.groups.value, k.h, k.w]) ?? .max
+        return Output(shape: TensorShape([c.out.value, oh, ow]), op: .conv(op), parameters: params, macs: macs)
     }
 
     private mutating func pool(_ p: LayerOp.Pool, _ x: TensorShape) -> Output? {

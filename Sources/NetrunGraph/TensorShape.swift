@@ -13,4 +13,21 @@ public struct TensorShape: Hashable, Sendable, CustomStringConvertible {
     public var width: Int { dims.count == 3 ? dims[2] : 1 }
 
     public var description: String { dims.map(String.init).joined(separator: "x") }
+
+    /// The product of `factors`, or nil when it overflows.
+    public static func checkedProduct(_ factors: [Int]) -> Int? {
+        var p = 1
+        for f in factors {
+            let (r, overflow) = p.multipliedReportingOverflow(by: f)
+            if overflow { return nil }
+            p = r
+        }
+        return p
+    }
+
+    /// Most values one tensor may hold (2^36, 256 GiB of floats): larger shapes are errors,
+    /// which keeps every count and total of the graph far from overflowing.
+    public static let maxCount = 1 << 36
+    /// Most multiply-adds one node may count (2^44).
+    public static let maxMACs = 1 << 44
 }

@@ -244,3 +244,24 @@ func model(_ layers: String, input: String = "[3, 16, 16]") -> String {
         #expect(dot.contains("label=\"conv1\\nconv 7/2 pad 3 +relu\""))
     }
 }
+
+@Suite struct LimitTests {
+    @Test func sizesBeyondTheLimitsAreErrorsNotOverflows() throws {
+        let huge = build(model("""
+            - conv: {name: c, out: 16777216, kernel: 3}
+            - dense: {out: 10}
+            - loss
+        """, input: "[3, 4096, 4096]"))
+        #expect(huge.diagnostics.errors.first?.message == "the output of 'c', 16777216x4094x4094, is too large (more than 2^36 values)")
+        let input = build(model("    - dense: {out: 10}\n    - loss\n", input: "[16777216, 16777216, 16777216]"))
+        #expect(input.diagnostics.errors.first?.message == "an input of 16777216x16777216x16777216 is too large (more than 2^36 values)")
+        let dense = build(model("    - dense: {out: 16777216}\n    - dense: {out: 10}\n    - loss\n", input: "[64, 1024, 1024]"))
+        #expect(dense.diagnostics.errors.first?.message.hasPrefix("parameter 'dense_1.weight' of shape 16777216x67108864 is too large") == true)
+        let config = ConfigLoader.load(text: model("    - conv: {out: 3, kernel: 99999999999}\n"))
+        #expect(config.firstErrorMessage == "expected a kernel size of at most 1048576, found 99999999999")
+    }
+}
+
+extension LoadResult {
+    var firstErrorMessage: String? { diagnostics.errors.first?.message }
+}

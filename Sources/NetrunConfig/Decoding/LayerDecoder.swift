@@ -39,18 +39,18 @@ extension Reader {
         let op: LayerOp?
         switch keyword {
         case "conv":
-            let out = f.require("out", what: what, reader: &self).flatMap { int($0, min: 1, what: "an output channel count") }
+            let out = f.require("out", what: what, reader: &self).flatMap { int($0, min: 1, max: Limits.size, what: "an output channel count") }
             let kernel = f.require("kernel", what: what, reader: &self).flatMap { size2($0, min: 1, what: "a kernel size") }
             let stride = (f["stride"].map { size2($0, min: 1, what: "a stride") } ?? Located(Size2(square: 1), at: e.op.location))
             let pad = (f["pad"].map { size2($0, min: 0, what: "a padding") } ?? Located(Size2(square: 0), at: e.op.location))
             let dilation = (f["dilation"].map { size2($0, min: 1, what: "a dilation") } ?? Located(Size2(square: 1), at: e.op.location))
-            let groups = (f["groups"].map { int($0, min: 1, what: "a group count") } ?? Located(1, at: e.op.location))
+            let groups = (f["groups"].map { int($0, min: 1, max: Limits.size, what: "a group count") } ?? Located(1, at: e.op.location))
             let bias = f["bias"].flatMap { bool($0)?.value } ?? true
             let act = activation(f["act"])
             guard let out, let kernel, let stride, let pad, let dilation, let groups, let act else { return nil }
             op = .conv(.init(out: out, kernel: kernel, stride: stride, pad: pad, dilation: dilation, groups: groups, bias: bias, activation: act.value))
         case "dense":
-            let out = f.require("out", what: what, reader: &self).flatMap { int($0, min: 1, what: "an output size") }
+            let out = f.require("out", what: what, reader: &self).flatMap { int($0, min: 1, max: Limits.size, what: "an output size") }
             let bias = f["bias"].flatMap { bool($0)?.value } ?? true
             let act = activation(f["act"])
             guard let out, let act else { return nil }
@@ -59,7 +59,7 @@ extension Reader {
         case "sigmoid": op = .activation(.sigmoid)
         case "tanh": op = .activation(.tanh)
         case "lrn":
-            let size = f.require("size", what: what, reader: &self).flatMap { int($0, min: 1, what: "a window size") }
+            let size = f.require("size", what: what, reader: &self).flatMap { int($0, min: 1, max: Limits.window, what: "a window size") }
             if let s = size, s.value % 2 == 0 { error("LRN window size must be odd (centred on the channel), found \(s.value)", at: s.location) }
             let alpha = f.require("alpha", what: what, reader: &self).flatMap { double($0, min: 0, what: "alpha") }
             let beta = f.require("beta", what: what, reader: &self).flatMap { double($0, min: 0, what: "beta") }
@@ -107,7 +107,7 @@ extension Reader {
             let trainOnly = f["train_only"].flatMap { bool($0)?.value } ?? false
             var topK: [Located<Int>] = [Located(1, at: e.op.location)]
             if let node = f["top_k"], let items = list(node, single: true, what: "a list of k for top-k accuracy") {
-                topK = items.compactMap { int($0, min: 1, what: "a k for top-k accuracy") }
+                topK = items.compactMap { int($0, min: 1, max: Limits.size, what: "a k for top-k accuracy") }
             }
             guard let weight else { return nil }
             op = .loss(.init(weight: weight, trainOnly: trainOnly, topK: topK))

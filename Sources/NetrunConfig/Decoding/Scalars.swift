@@ -1,3 +1,12 @@
+/// Upper bounds on sizes a config may give, far beyond any real network, so that shape
+/// arithmetic cannot overflow.
+public enum Limits {
+    /// Channels, output sizes, groups, classes, input height and width.
+    public static let size = 1 << 24
+    /// Kernel, stride, padding and dilation.
+    public static let window = 1 << 20
+}
+
 /// Typed reads of YAML scalars. Each failure becomes an error at the value's position saying
 /// what was expected and what was found; the read returns nil and decoding goes on.
 struct Reader {
@@ -22,7 +31,7 @@ struct Reader {
         return s.text
     }
 
-    mutating func int(_ node: YAMLNode, min: Int? = nil, what: String = "a whole number") -> Located<Int>? {
+    mutating func int(_ node: YAMLNode, min: Int? = nil, max: Int? = nil, what: String = "a whole number") -> Located<Int>? {
         guard let text = plainText(node, what) else { return nil }
         guard let v = Int(text.replacingOccurrences(of: "_", with: ""), radix: 10) else {
             error("expected \(what), found '\(text)'", at: node.location)
@@ -30,6 +39,10 @@ struct Reader {
         }
         if let min, v < min {
             error("expected \(what) of at least \(min), found \(v)", at: node.location)
+            return nil
+        }
+        if let max, v > max {
+            error("expected \(what) of at most \(max), found \(v)", at: node.location)
             return nil
         }
         return Located(v, at: node.location)
@@ -89,16 +102,16 @@ struct Reader {
     }
 
     /// `3` or `[3, 5]` (height, width).
-    mutating func size2(_ node: YAMLNode, min: Int, what: String) -> Located<Size2>? {
+    mutating func size2(_ node: YAMLNode, min: Int, max: Int = Limits.window, what: String) -> Located<Size2>? {
         if let items = node.items {
             guard items.count == 2 else {
                 error("expected \(what) as one number or [height, width], found a list of \(items.count)", at: node.location)
                 return nil
             }
-            guard let h = int(items[0], min: min, what: what), let w = int(items[1], min: min, what: what) else { return nil }
+            guard let h = int(items[0], min: min, max: max, what: what), let w = int(items[1], min: min, max: max, what: what) else { return nil }
             return Located(Size2(h.value, w.value), at: node.location)
         }
-        guard let n = int(node, min: min, what: what) else { return nil }
+        guard let n = int(node, min: min, max: max, what: what) else { return nil }
         return Located(Size2(square: n.value), at: node.location)
     }
 

@@ -191,8 +191,8 @@ extension Reader {
         switch kind.value {
         case "random_crop":
             guard let f = Fields(arg, allowed: ["size", "pad"], what: "random_crop", reader: &self),
-                  let size = f.require("size", what: "random_crop", reader: &self).flatMap({ int($0, min: 1, what: "a crop size") }) else { return nil }
-            return .randomCrop(size: size, pad: f["pad"].flatMap { int($0, min: 0, what: "a padding")?.value } ?? 0)
+                  let size = f.require("size", what: "random_crop", reader: &self).flatMap({ int($0, min: 1, max: Limits.size, what: "a crop size") }) else { return nil }
+            return .randomCrop(size: size, pad: f["pad"].flatMap { int($0, min: 0, max: Limits.window, what: "a padding")?.value } ?? 0)
         case "mirror":
             guard let f = Fields(arg, allowed: ["p"], what: "mirror", reader: &self) else { return nil }
             return .mirror(p: f["p"].flatMap { double($0, min: 0, max: 1, what: "a probability")?.value } ?? 0.5)

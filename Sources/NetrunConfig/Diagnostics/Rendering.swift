@@ -23,11 +23,26 @@ public struct DiagnosticRenderer {
             let text = String(at.file.dropFirst("--set ".count))
             return "    | --set \(text)\n    | \(String(repeating: " ", count: 6 + max(at.column - 1, 0)))^\n"
         }
-        guard at.line >= 1, let line = sourceLine(at.file, at.line) else { return "" }
+        guard at.line >= 1, let raw = sourceLine(at.file, at.line) else { return "" }
+        // Control characters (a binary file, a stray escape) are shown as '?', one for one, so
+        // the caret still lines up; a long line is cut to a window around the column.
+        var chars = raw.map { c -> Character in
+            guard c != "\t", let a = c.asciiValue, a < 0x20 || a == 0x7F else { return c }
+            return "?"
+        }
+        var column = max(at.column - 1, 0)
+        let width = 120
+        if chars.count > width {
+            let start = max(0, min(column - width / 2, chars.count - width))
+            let end = min(chars.count, start + width)
+            chars = (start > 0 ? ["…"] : []) + Array(chars[start..<end]) + (end < chars.count ? ["…"] : [])
+            column = column - start + (start > 0 ? 1 : 0)
+        }
+        let line = String(chars)
         let number = String(at.line)
         let gutter = String(repeating: " ", count: number.count)
         // Keep tabs in the caret's indent so it lines up under the column in any terminal.
-        let prefix = line.prefix(max(at.column - 1, 0)).map { $0 == "\t" ? "\t" : " " }.joined()
+        let prefix = chars.prefix(column).map { $0 == "\t" ? "\t" : " " }.joined()
         return " \(number) | \(line)\n \(gutter) | \(prefix)^\n"
     }
 

@@ -129,13 +129,13 @@ public enum ConfigLoader {
         var input: Located<[Int]>?
         if let n = f.require("input", what: "model", reader: &reader) {
             if let items = n.items, items.count == 3 {
-                let dims = items.compactMap { reader.int($0, min: 1, what: "an input size") }
+                let dims = items.compactMap { reader.int($0, min: 1, max: Limits.size, what: "an input size") }
                 if dims.count == 3 { input = Located(dims.map(\.value), at: n.location) }
             } else {
                 reader.error("expected the input as [channels, height, width], found \(n.kindDescription)", at: n.location)
             }
         }
-        let classes = f.require("classes", what: "model", reader: &reader).flatMap { reader.int($0, min: 1, what: "a class count") }
+        let classes = f.require("classes", what: "model", reader: &reader).flatMap { reader.int($0, min: 1, max: Limits.size, what: "a class count") }
         var defaults = Initializer(weight: Located(.xavier(fan: .avg, distribution: .uniform), at: node.location), bias: Located(.constant(0), at: node.location))
         if let i = f["init"], let own = reader.initializer(i) { defaults = own.over(defaults) }
 
