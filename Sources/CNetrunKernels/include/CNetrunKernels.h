@@ -1,4 +1,96 @@
 // Innermost SIMD loops of netrun's CPU backend (AVX2/FMA with runtime dispatch).
+//
+// Every function below picks, once per process, between an AVX2/FMA version
+// (`__attribute__((target("avx2,fma")))`, intrinsics on ymm registers) and a
+// portable scalar version, using netrun_cpu_has_avx2_fma(). Counts are `long`
+// (Swift `Int`). Unless a comment says otherwise, `out` may alias an input of
+// the same length (in-place use is allowed) and nothing is allocated.
+// The Swift target NetrunKernels wraps these with shape preconditions and doc
+// comments; call them through it.
 #pragma once
+#include <stdint.h>
+
 /// 1 when this CPU has AVX2 and FMA, 0 otherwise.
 int netrun_cpu_has_avx2_fma(void);
+/// Forces the scalar fallback (1) or the automatic choice (0) on the CALLING
+/// thread only (kernels split over threads keep the automatic choice); for tests.
+void netrun_force_scalar(int on);
+/// 1 when the AVX2/FMA versions are in use on the calling thread.
+int netrun_using_avx2(void);
+
+// ---- elementwise (elementwise.c) --------------------------------------------
+void netrun_relu_forward(const float *x, float *y, long n);
+/// dx = dy * (y > 0); y is the forward output.
+void netrun_relu_backward(const float *y, const float *dy, float *dx, long n);
+void netrun_sigmoid_forward(const float *x, float *y, long n);
+/// dx = dy * y * (1 - y).
+void netrun_sigmoid_backward(const float *y, const float *dy, float *dx, long n);
+void netrun_tanh_forward(const float *x, float *y, long n);
+/// dx = dy * (1 - y^2).
+void netrun_tanh_backward(const float *y, const float *dy, float *dx, long n);
+/// out = a + b.
+void netrun_add(const float *a, const float *b, float *out, long n);
+/// y += x.
+void netrun_accumulate(const float *x, float *y, long n);
+/// y[i] += b for i in 0..<n.
+void netrun_add_scalar(float *y, float b, long n);
+/// Sum of x[0..<n] (eight float lanes, then a pairwise finish).
+float netrun_sum(const float *x, long n);
+/// Sum of squares of (x - m): for variance.
+float netrun_sum_sq_dev(const float *x, float m, long n);
+/// y = x * a + b.
+void netrun_scale_shift(const float *x, float *y, float a, float b, long n);
+/// Sum of a * (x - m).
+float netrun_dot_dev(const float *a, const float *x, float m, long n);
+/// y = a*p + b*q + c.
+void netrun_lincomb2(const float *p, const float *q, float *y, float a, float b, float c, long n);
+
+// ---- dropout (dropout.c) ----------------------------------------------------
+/// keep[i] = hash(key, first + i) >= threshold ? 1 : 0; y = keep ? x * scale : 0.
+/// `key` mixes seed and step (see Dropout.swift); `threshold` is p * 2^24.
+void netrun_dropout_forward(const float *x, float *y, uint8_t *mask, long n,
+                            uint64_t key, uint64_t first, uint32_t threshold,
+                            float scale);
+/// dx = dy * mask * scale.
+void netrun_dropout_backward(const float *dy, const uint8_t *mask, float *dx,
+                             long n, float scale);
+
+// ---- SGD (sgd.c) ------------------------------------------------------------
+/// d = g + wd*w; v = m*v + d; w -= lr * (nesterov ? d + m*v : v).
+void netrun_sgd_step(float *w, const float *g, float *v, long n, float lr,
+                     float momentum, float weight_decay, int nesterov);
+
+// ---- im2col (im2col.c) ------------------------------------------------------
+/// One image [c, h, w] -> col [c*kh*kw, oh*ow]; zeros where the window is padding.
+void netrun_im2col(const float *im, long c, long h, long w, long kh, long kw,
+                   long sh, long sw, long ph, long pw, long dh, long dw,
+                   long oh, long ow, float *col);
+/// Adds col [c*kh*kw, oh*ow] back into one image [c, h, w] (im is not zeroed).
+void netrun_col2im(const float *col, long c, long h, long w, long kh, long kw,
+                   long sh, long sw, long ph, long pw, long dh, long dw,
+                   long oh, long ow, float *im);
+
+// ---- pooling (pool.c), `planes` independent [h, w] -> [oh, ow] planes -------
+void netrun_maxpool_forward(const float *x, float *y, int32_t *argmax,
+                            long planes, long h, long w, long oh, long ow,
+                            long kh, long kw, long sh, long sw, long ph, long pw);
+/// dx = 0, then dx[argmax] += dy per plane.
+void netrun_maxpool_backward(const float *dy, const int32_t *argmax, float *dx,
+                             long planes, long h, long w, long oh, long ow);
+void netrun_avgpool_forward(const float *x, float *y, long planes, long h,
+                            long w, long oh, long ow, long kh, long kw, long sh,
+                            long sw, long ph, long pw, int count_include_pad);
+/// dx = 0, then each dy spread evenly over its window.
+void netrun_avgpool_backward(const float *dy, float *dx, long planes, long h,
+                             long w, long oh, long ow, long kh, long kw, long sh,
+                             long sw, long ph, long pw, int count_include_pad);
+
+// ---- LRN across channels (lrn.c), images [c, hw] ----------------------------
+/// s = k + alpha * sum_{j in [i-size/2, i-size/2+size-1]} x_j^2; y = x * s^-beta.
+void netrun_lrn_forward(const float *x, float *y, float *s, long images,
+                        long c, long hw, long size, float alpha, float beta,
+                        float k);
+/// dx_j = dy_j s_j^-beta - 2 alpha beta x_j sum_{i: j in window(i)} dy_i y_i / s_i.
+void netrun_lrn_backward(const float *x, const float *y, const float *s,
+                         const float *dy, float *dx, long images, long c,
+                         long hw, long size, float alpha, float beta);

@@ -1,0 +1,188 @@
+// Max and average pooling over independent [h, w] planes.
+// Window of output (oy, ox): rows oy*sh - ph ..< +kh, columns ox*sw - pw ..< +kw,
+// clipped to the input; windows hanging past the input (ceil mode) are simply
+// clipped. Max: the first largest value in row-major order wins ties; argmax is
+// the index in the plane (iy*w + ix), -1 with output 0 for an empty window.
+// Average: divisor (he-hs)*(we-ws) with he = min(hs+kh, h+ph) computed before
+// clipping to the input when count_include_pad (PyTorch default, Caffe), else the
+// number of input pixels in the window. The AVX2 forward handles 8 interior
+// outputs of a row at a time when the stride is 1 or 2; the rest is scalar.
+#include "simd_math.h"
+#include <string.h>
+
+static inline long nr_minl(long a, long b) { return a < b ? a : b; }
+static inline long nr_maxl(long a, long b) { return a > b ? a : b; }
+
+static inline void nr_max_window(const float *p, long h, long w, long hs, long ws, long kh,
+                                 long kw, float *out, int32_t *arg) {
+    long he = nr_minl(hs + kh, h), we = nr_minl(ws + kw, w);
+    hs = nr_maxl(hs, 0); ws = nr_maxl(ws, 0);
+    float best = 0.0f;
+    int32_t bi = -1;
+    for (long y = hs; y < he; y++)
+        for (long x = ws; x < we; x++) {
+            float v = p[y * w + x];
+            if (bi < 0 || v > best) { best = v; bi = (int32_t)(y * w + x); }
+        }
+    *out = best; *arg = bi;
+}
+
+static inline float nr_avg_window(const float *p, long h, long w, long hs, long ws, long kh,
+                                  long kw, long ph, long pw, int include) {
+    long he = nr_minl(hs + kh, h + ph), we = nr_minl(ws + kw, w + pw);
+    long size = (he - hs) * (we - ws);
+    hs = nr_maxl(hs, 0); ws = nr_maxl(ws, 0); he = nr_minl(he, h); we = nr_minl(we, w);
+    if (!include) size = (he - hs) * (we - ws);
+    if (size <= 0 || he <= hs || we <= ws) return 0.0f;
+    float s = 0.0f;
+    for (long y = hs; y < he; y++)
+        for (long x = ws; x < we; x++) s += p[y * w + x];
+    return s / (float)size;
+}
+
+// 8 consecutive inputs starting at q with stride s (1 or 2); reads q[0..<8*s].
+NR_VEC __m256 nr_load_strided(const float *q, long s) {
+    if (s == 1) return _mm256_loadu_ps(q);
+    __m256 a = _mm256_loadu_ps(q), b = _mm256_loadu_ps(q + 8);
+    __m256 e = _mm256_shuffle_ps(a, b, 0x88);
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8));
+}
+
+// Whether the 8 outputs from ox have whole windows inside the row and every
+// vector load (up to 8*sw floats from each window column) stays inside the row.
+static inline int nr_block_ok(long ox, long ow, long sw, long pw, long kw, long w) {
+    long ws = ox * sw - pw;
+    return ox + 8 <= ow && ws >= 0 && ws + kw - 1 + 8 * sw <= w;
+}
+
+static NR_AVX2 void netrun_maxpool_forward_avx2(const float *x, float *y, int32_t *argmax,
+                                                long planes, long h, long w, long oh, long ow,
+                                                long kh, long kw, long sh, long sw, long ph,
+                                                long pw) {
+    int vec = sw == 1 || sw == 2;
+    __m256i lane = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32((int)sw));
+    for (long pl = 0; pl < planes; pl++) {
+        const float *p = x + pl * h * w;
+        float *out = y + pl * oh * ow;
+        int32_t *arg = argmax + pl * oh * ow;
+        for (long oy = 0; oy < oh; oy++) {
+            long hs = oy * sh - ph;
+            int rowok = vec && hs >= 0 && hs + kh <= h;
+            long ox = 0;
+            while (ox < ow) {
+                long ws = ox * sw - pw;
+                if (rowok && nr_block_ok(ox, ow, sw, pw, kw, w)) {
+                    __m256 best = nr_load_strided(p + hs * w + ws, sw);
+                    __m256i bi = _mm256_add_epi32(_mm256_set1_epi32((int)(hs * w + ws)), lane);
+                    for (long i = 0; i < kh; i++)
+                        for (long j = (i == 0); j < kw; j++) {
+                            long off = (hs + i) * w + ws + j;
+                            __m256 v = nr_load_strided(p + off, sw);
+                            __m256 gt = _mm256_cmp_ps(v, best, _CMP_GT_OQ);
+                            best = _mm256_blendv_ps(best, v, gt);
+                            __m256i ci = _mm256_add_epi32(_mm256_set1_epi32((int)off), lane);
+                            bi = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(bi),
+                                                                      _mm256_castsi256_ps(ci), gt));
+                        }
+                    _mm256_storeu_ps(out + oy * ow + ox, best);
+                    _mm256_storeu_si256((__m256i *)(arg + oy * ow + ox), bi);
+                    ox += 8;
+                } else {
+                    nr_max_window(p, h, w, hs, ws, kh, kw, out + oy * ow + ox, arg + oy * ow + ox);
+                    ox += 1;
+                }
+            }
+        }
+    }
+}
+static void netrun_maxpool_forward_scalar(const float *x, float *y, int32_t *argmax, long planes,
+                                          long h, long w, long oh, long ow, long kh, long kw,
+                                          long sh, long sw, long ph, long pw) {
+    for (long pl = 0; pl < planes; pl++)
+        for (long oy = 0; oy < oh; oy++)
+            for (long ox = 0; ox < ow; ox++) {
+                long o = pl * oh * ow + oy * ow + ox;
+                nr_max_window(x + pl * h * w, h, w, oy * sh - ph, ox * sw - pw, kh, kw, y + o, argmax + o);
+            }
+}
+NR_DISPATCH(netrun_maxpool_forward,
+            (const float *x, float *y, int32_t *argmax, long planes, long h, long w, long oh,
+             long ow, long kh, long kw, long sh, long sw, long ph, long pw),
+            (x, y, argmax, planes, h, w, oh, ow, kh, kw, sh, sw, ph, pw))
+
+void netrun_maxpool_backward(const float *dy, const int32_t *argmax, float *dx, long planes,
+                             long h, long w, long oh, long ow) {
+    memset(dx, 0, (size_t)(planes * h * w) * sizeof(float));
+    for (long pl = 0; pl < planes; pl++) {
+        float *d = dx + pl * h * w;
+        const float *g = dy + pl * oh * ow;
+        const int32_t *a = argmax + pl * oh * ow;
+        for (long o = 0; o < oh * ow; o++)
+            if (a[o] >= 0) d[a[o]] += g[o];
+    }
+}
+
+static NR_AVX2 void netrun_avgpool_forward_avx2(const float *x, float *y, long planes, long h,
+                                                long w, long oh, long ow, long kh, long kw,
+                                                long sh, long sw, long ph, long pw, int include) {
+    int vec = sw == 1 || sw == 2;
+    __m256 inv = _mm256_set1_ps(1.0f / (float)(kh * kw));
+    for (long pl = 0; pl < planes; pl++) {
+        const float *p = x + pl * h * w;
+        float *out = y + pl * oh * ow;
+        for (long oy = 0; oy < oh; oy++) {
+            long hs = oy * sh - ph;
+            int rowok = vec && hs >= 0 && hs + kh <= h;
+            long ox = 0;
+            while (ox < ow) {
+                long ws = ox * sw - pw;
+                if (rowok && nr_block_ok(ox, ow, sw, pw, kw, w)) {
+                    __m256 s = _mm256_setzero_ps();
+                    for (long i = 0; i < kh; i++)
+                        for (long j = 0; j < kw; j++)
+                            s = _mm256_add_ps(s, nr_load_strided(p + (hs + i) * w + ws + j, sw));
+                    _mm256_storeu_ps(out + oy * ow + ox, _mm256_mul_ps(s, inv));
+                    ox += 8;
+                } else {
+                    out[oy * ow + ox] = nr_avg_window(p, h, w, hs, ws, kh, kw, ph, pw, include);
+                    ox += 1;
+                }
+            }
+        }
+    }
+}
+static void netrun_avgpool_forward_scalar(const float *x, float *y, long planes, long h, long w,
+                                          long oh, long ow, long kh, long kw, long sh, long sw,
+                                          long ph, long pw, int include) {
+    for (long pl = 0; pl < planes; pl++)
+        for (long oy = 0; oy < oh; oy++)
+            for (long ox = 0; ox < ow; ox++)
+                y[pl * oh * ow + oy * ow + ox] = nr_avg_window(x + pl * h * w, h, w, oy * sh - ph,
+                                                               ox * sw - pw, kh, kw, ph, pw, include);
+}
+NR_DISPATCH(netrun_avgpool_forward,
+            (const float *x, float *y, long planes, long h, long w, long oh, long ow, long kh,
+             long kw, long sh, long sw, long ph, long pw, int count_include_pad),
+            (x, y, planes, h, w, oh, ow, kh, kw, sh, sw, ph, pw, count_include_pad))
+
+void netrun_avgpool_backward(const float *dy, float *dx, long planes, long h, long w, long oh,
+                             long ow, long kh, long kw, long sh, long sw, long ph, long pw,
+                             int include) {
+    memset(dx, 0, (size_t)(planes * h * w) * sizeof(float));
+    for (long pl = 0; pl < planes; pl++) {
+        float *d = dx + pl * h * w;
+        const float *g = dy + pl * oh * ow;
+        for (long oy = 0; oy < oh; oy++)
+            for (long ox = 0; ox < ow; ox++) {
+                long hs = oy * sh - ph, ws = ox * sw - pw;
+                long he = nr_minl(hs + kh, h + ph), we = nr_minl(ws + kw, w + pw);
+                long size = (he - hs) * (we - ws);
+                hs = nr_maxl(hs, 0); ws = nr_maxl(ws, 0); he = nr_minl(he, h); we = nr_minl(we, w);
+                if (!include) size = (he - hs) * (we - ws);
+                if (size <= 0 || he <= hs || we <= ws) continue;
+                float v = g[oy * ow + ox] / (float)size;
+                for (long yy = hs; yy < he; yy++)
+                    for (long xx = ws; xx < we; xx++) d[yy * w + xx] += v;
+            }
+    }
+}

@@ -1,0 +1,199 @@
+// 2-D convolution as im2col + GEMM (1x1, stride 1, pad 0 skips im2col), forward
+// and backward. Batch split over `threads` parts (see Parallel.swift).
+import CNetrunKernels
+
+/// Shape of one 2-D convolution. Input `[n, c, h, w]`, weight
+/// `[outC, c/groups, kh, kw]`, bias `[outC]`, output `[n, outC, outH, outW]`,
+/// all float32 NCHW, contiguous (PyTorch layouts). Output size (floor):
+/// `outH = (h + 2*padH - dilationH*(kh-1) - 1) / strideH + 1`, same for W.
+public struct ConvGeometry: Sendable, Equatable, Hashable {
+    public var n, c, h, w: Int
+    public var outC, kh, kw: Int
+    public var strideH, strideW, padH, padW, dilationH, dilationW: Int
+    public var groups: Int
+    public var outH, outW: Int
+
+    public init(
+        n: Int, c: Int, h: Int, w: Int, outC: Int, kh: Int, kw: Int,
+        strideH: Int = 1, strideW: Int = 1, padH: Int = 0, padW: Int = 0,
+        dilationH: Int = 1, dilationW: Int = 1, groups: Int = 1
+    ) {
+        precondition(n >= 1 && c >= 1 && h >= 1 && w >= 1 && outC >= 1 && kh >= 1 && kw >= 1,
+                     "ConvGeometry: sizes must be positive")
+        precondition(strideH >= 1 && strideW >= 1 && dilationH >= 1 && dilationW >= 1,
+                     "ConvGeometry: stride and dilation must be positive")
+        precondition(padH >= 0 && padW >= 0, "ConvGeometry: negative padding")
+        precondition(groups >= 1 && c % groups == 0 && outC % groups == 0,
+                     "ConvGeometry: groups must divide both channel counts")
+        (self.n, self.c, self.h, self.w, self.outC, self.kh, self.kw) = (n, c, h, w, outC, kh, kw)
+        (self.strideH, self.strideW, self.padH, self.padW) = (strideH, strideW, padH, padW)
+        (self.dilationH, self.dilationW, self.groups) = (dilationH, dilationW, groups)
+        outH = (h + 2 * padH - dilationH * (kh - 1) - 1) / strideH + 1
+        outW = (w + 2 * padW - dilationW * (kw - 1) - 1) / strideW + 1
+        precondition(outH >= 1 && outW >= 1, "ConvGeometry: kernel larger than padded input")
+    }
+
+    /// Square kernel, stride, padding and dilation.
+    public init(n: Int, c: Int, h: Int, w: Int, outC: Int, kernel: Int,
+                stride: Int = 1, pad: Int = 0, dilation: Int = 1, groups: Int = 1) {
+        self.init(n: n, c: c, h: h, w: w, outC: outC, kh: kernel, kw: kernel,
+                  strideH: stride, strideW: stride, padH: pad, padW: pad,
+                  dilationH: dilation, dilationW: dilation, groups: groups)
+    }
+
+    public var inputCount: Int { n * c * h * w }
+    public var outputCount: Int { n * outC * outH * outW }
+    public var weightCount: Int { outC * (c / groups) * kh * kw }
+    /// Multiply-adds of the forward pass for the whole batch.
+    public var multiplyAdds: Int { n * outC * outH * outW * (c / groups) * kh * kw }
+    /// 1x1, stride 1, no padding: the input image is already the column matrix.
+    public var isPointwise: Bool {
+        kh == 1 && kw == 1 && strideH == 1 && strideW == 1 && padH == 0 && padW == 0
+    }
+    /// Floats of one image's column matrix `[c*kh*kw, outH*outW]` (0 when pointwise).
+    public var columnCount: Int { isPointwise ? 0 : c * kh * kw * outH * outW }
+}
+
+public enum Conv {
+    /// Parts the batch is split into for `threads` threads.
+    public static func parts(_ g: ConvGeometry, threads: Int) -> Int { max(1, min(threads, g.n)) }
+
+    /// Floats of workspace `forward` needs: one column matrix per part.
+    public static func forwardWorkspaceCount(_ g: ConvGeometry, threads: Int) -> Int {
+        parts(g, threads: threads) * g.columnCount
+    }
+
+    /// Floats of workspace `backward` needs: one column matrix per part, plus a
+    /// weight-gradient partial for every part but the first.
+    public static func backwardWorkspaceCount(_ g: ConvGeometry, threads: Int) -> Int {
+        let p = parts(g, threads: threads)
+        return p * g.columnCount + (p - 1) * g.weightCount
+    }
+
+    /// `out[n, o, y, x] = bias[o] + sum_{i, a, b} weight[o, i, a, b] *
+    /// in[n, g*c/groups + i, y*strideH - padH + a*dilationH, x*strideW - padW + b*dilationW]`
+    /// (zero outside the input), where g = o / (outC/groups). Per image and group:
+    /// `out_g [outC/groups, outH*outW] = W_g [outC/groups, K] * col_g [K, outH*outW]`,
+    /// K = (c/groups)*kh*kw. `workspace` holds at least `forwardWorkspaceCount`
+    /// floats (may be nil when that is 0). OpenBLAS should be single-threaded when threads > 1.
+    public static func forward(
+        _ g: ConvGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
+        workspace: UnsafeMutablePointer<Float>?, workspaceCount: Int,
+        threads: Int = Parallel.processorCount
+    ) {
+        precondition(workspaceCount >= forwardWorkspaceCount(g, threads: threads),
+                     "Conv.forward: workspace too small")
+        precondition(g.columnCount == 0 || workspace != nil, "Conv.forward: workspace missing")
+        let mg = g.outC / g.groups, kg = (g.c / g.groups) * g.kh * g.kw
+        let hwo = g.outH * g.outW, inImage = g.c * g.h * g.w, outImage = g.outC * hwo
+        Parallel.forEachPart(count: g.n, threads: threads) { part, images in
+            let col = g.columnCount == 0 ? nil : workspace.map { $0 + part * g.columnCount }
+            for img in images {
+                let x = input + img * inImage, y = output + img * outImage
+                let cols: UnsafePointer<Float>
+                if let col {
+                    im2col(g, x, col)
+                    cols = UnsafePointer(col)
+                } else {
+                    cols = x
+                }
+                if let bias {
+                    for o in 0 ..< g.outC { (y + o * hwo).update(repeating: bias[o], count: hwo) }
+                }
+                for grp in 0 ..< g.groups {
+                    GEMM.multiply(m: mg, n: hwo, k: kg, a: weight + grp * mg * kg,
+                                  b: cols + grp * kg * hwo, beta: bias == nil ? 0 : 1,
+                                  c: y + grp * mg * hwo)
+                }
+            }
+        }
+    }
+
+    /// Gradients of `forward`. Per image and group:
+    /// `dW_g += dOut_g [M, HWo] * col_g^T [HWo, K]`, `dCol_g = W_g^T * dOut_g` then
+    /// col2im; `dBias[o] += sum_{n, y, x} dOut[n, o, y, x]`.
+    /// - `inputGradient`: nil when not needed (first layer). Overwritten, or
+    ///   added to when `accumulateInputGradient` (for fan-out).
+    /// - `weightGradient`, `biasGradient`: ADDED to when `accumulate` (the usual
+    ///   case: zero them once per step), overwritten otherwise.
+    /// - `workspace`: at least `backwardWorkspaceCount` floats.
+    public static func backward(
+        _ g: ConvGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        outputGradient: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>?,
+        weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>?,
+        accumulate: Bool = true, accumulateInputGradient: Bool = false,
+        workspace: UnsafeMutablePointer<Float>?, workspaceCount: Int,
+        threads: Int = Parallel.processorCount
+    ) {
+        let needed = backwardWorkspaceCount(g, threads: threads)
+        precondition(workspaceCount >= needed, "Conv.backward: workspace too small")
+        precondition(needed == 0 || workspace != nil, "Conv.backward: workspace missing")
+        let mg = g.outC / g.groups, kg = (g.c / g.groups) * g.kh * g.kw
+        let hwo = g.outH * g.outW, inImage = g.c * g.h * g.w, outImage = g.outC * hwo
+        let nParts = parts(g, threads: threads)
+        let partials = workspace.map { $0 + nParts * g.columnCount }
+        Parallel.forEachPart(count: g.n, threads: threads) { part, images in
+            let col = g.columnCount == 0 ? nil : workspace.map { $0 + part * g.columnCount }
+            let dW: UnsafeMutablePointer<Float>
+            if part == 0 { dW = weightGradient } else if let partials {
+                dW = partials + (part - 1) * g.weightCount
+            } else { preconditionFailure("Conv.backward: workspace missing") }
+            var beta: Float = (part == 0 && accumulate) ? 1 : 0
+            for img in images {
+                let x = input + img * inImage, dy = outputGradient + img * outImage
+                let cols: UnsafePointer<Float>
+                if let col {
+                    im2col(g, x, col)
+                    cols = UnsafePointer(col)
+                } else {
+                    cols = x
+                }
+                for grp in 0 ..< g.groups {
+                    GEMM.multiply(transposeB: true, m: mg, n: kg, k: hwo, a: dy + grp * mg * hwo,
+                                  b: cols + grp * kg * hwo, beta: beta, c: dW + grp * mg * kg)
+                }
+                beta = 1
+                guard let dx = inputGradient.map({ $0 + img * inImage }) else { continue }
+                if let col {
+                    for grp in 0 ..< g.groups {
+                        GEMM.multiply(transposeA: true, m: kg, n: hwo, k: mg, a: weight + grp * mg * kg,
+                                      b: dy + grp * mg * hwo, beta: 0, c: col + grp * kg * hwo)
+                    }
+                    if !accumulateInputGradient { dx.update(repeating: 0, count: inImage) }
+                    netrun_col2im(col, g.c, g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.padH, g.padW,
+                                  g.dilationH, g.dilationW, g.outH, g.outW, dx)
+                } else {
+                    for grp in 0 ..< g.groups {
+                        GEMM.multiply(transposeA: true, m: kg, n: hwo, k: mg, a: weight + grp * mg * kg,
+                                      b: dy + grp * mg * hwo, beta: accumulateInputGradient ? 1 : 0,
+                                      c: dx + grp * kg * hwo)
+                    }
+                }
+            }
+        }
+        if nParts > 1, let partials {
+            Parallel.forEachPart(count: g.weightCount, threads: threads) { _, r in
+                for p in 1 ..< nParts {
+                    netrun_accumulate(partials + (p - 1) * g.weightCount + r.lowerBound,
+                                      weightGradient + r.lowerBound, r.count)
+                }
+            }
+        }
+        if let biasGradient {
+            Parallel.forEachPart(count: g.outC, threads: threads) { _, channels in
+                for o in channels {
+                    var s: Float = 0
+                    for img in 0 ..< g.n { s += netrun_sum(outputGradient + img * outImage + o * hwo, hwo) }
+                    biasGradient[o] = accumulate ? biasGradient[o] + s : s
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    static func im2col(_ g: ConvGeometry, _ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>) {
+        netrun_im2col(x, g.c, g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.padH, g.padW,
+                      g.dilationH, g.dilationW, g.outH, g.outW, col)
+    }
+}

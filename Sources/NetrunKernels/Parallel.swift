@@ -1,0 +1,65 @@
+// How netrun's kernels use the cores.
+//
+// Decision (backed by KernelBenchmarks, see the report in the kernels branch):
+// kernels split their own work into `threads` contiguous parts run with
+// DispatchQueue.concurrentPerform, and OpenBLAS stays single-threaded inside
+// (GEMM.threadCount = 1). Convolution splits the batch (each part has its own
+// im2col buffer, and its own weight-gradient partial that is summed at the
+// end); dense layers split the weight's rows or columns; pooling, LRN and
+// elementwise loops split planes or ranges. Never both levels at once.
+import Dispatch
+import Foundation
+
+public enum Parallel {
+    /// Active processor count at start-up (at least 1): the default `threads`.
+    public static let processorCount: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    /// Below this many elements, an elementwise loop runs on the calling thread.
+    public static let elementwiseGrain = 1 << 16
+
+    /// Part `part` of `0..<count` cut into `parts` near-equal contiguous ranges.
+    @inlinable
+    public static func range(part: Int, of parts: Int, count: Int) -> Range<Int> {
+        let base = count / parts, extra = count % parts
+        let lower = part * base + min(part, extra)
+        return lower ..< lower + base + (part < extra ? 1 : 0)
+    }
+
+    /// Runs `body(part, range)` for `parts = min(threads, count)` contiguous
+    /// ranges of `0..<count`, concurrently when there is more than one part.
+    /// Returns the number of parts used. Ranges are never empty.
+    @discardableResult
+    public static func forEachPart(
+        count: Int, threads: Int, _ body: (_ part: Int, _ range: Range<Int>) -> Void
+    ) -> Int {
+        let parts = max(1, min(threads, count))
+        if count <= 0 { return 0 }
+        if parts == 1 {
+            body(0, 0 ..< count)
+        } else {
+            // concurrentPerform wants a @Sendable closure; the kernels' bodies
+            // capture raw pointers. Sound because concurrentPerform returns only
+            // after every part ran, and each kernel's parts write disjoint memory.
+            withoutActuallyEscaping(body) { escaping in
+                let box = UncheckedSendable(escaping)
+                DispatchQueue.concurrentPerform(iterations: parts) { p in
+                    box.value(p, range(part: p, of: parts, count: count))
+                }
+            }
+        }
+        return parts
+    }
+
+    /// Threads worth using for an elementwise loop of `count` elements.
+    @inlinable
+    public static func elementwiseThreads(_ count: Int, _ threads: Int) -> Int {
+        max(1, min(threads, count / elementwiseGrain))
+    }
+}
+
+/// Carries a non-Sendable value into a @Sendable closure; see forEachPart.
+@usableFromInline
+struct UncheckedSendable<T>: @unchecked Sendable {
+    @usableFromInline let value: T
+    @usableFromInline init(_ value: T) { self.value = value }
+}

@@ -1,0 +1,65 @@
+// Softmax over rows, and softmax cross-entropy with integer labels.
+import Foundation
+
+public enum Softmax {
+    /// `p[r, j] = exp(z[r, j] - max_r) / sum_k exp(z[r, k] - max_r)` for `[rows, classes]`.
+    /// `p` may alias `z`.
+    public static func forward(_ z: UnsafePointer<Float>, _ p: UnsafeMutablePointer<Float>, rows: Int, classes: Int) {
+        precondition(rows >= 1 && classes >= 1, "Softmax: sizes must be positive")
+        for r in 0 ..< rows { _ = row(z + r * classes, p + r * classes, classes) }
+    }
+
+    /// Softmax of one row; returns log(sum exp(z - max)) + max = logsumexp(z).
+    @inline(__always)
+    static func row(_ z: UnsafePointer<Float>, _ p: UnsafeMutablePointer<Float>, _ classes: Int) -> Double {
+        var top = z[0]
+        for j in 1 ..< max(classes, 1) where z[j] > top { top = z[j] }
+        var sum: Float = 0
+        for j in 0 ..< classes {
+            let e = Foundation.exp(z[j] - top)
+            p[j] = e
+            sum += e
+        }
+        let inv = 1 / sum
+        for j in 0 ..< classes { p[j] *= inv }
+        return Double(top) + Foundation.log(Double(sum))
+    }
+}
+
+public enum SoftmaxCrossEntropy {
+    /// Loss `weight / rows * sum_r (logsumexp(z[r, :]) - z[r, label[r]])`
+    /// (max-subtracted, so no overflow); also writes the probabilities
+    /// `[rows, classes]` for `backward`. Labels must be in `0..<classes`: the
+    /// caller validates them (checked here only by precondition).
+    public static func forward(logits z: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
+                               probabilities p: UnsafeMutablePointer<Float>, rows: Int, classes: Int,
+                               weight: Float = 1) -> Float {
+        precondition(rows >= 1 && classes >= 1, "SoftmaxCrossEntropy: sizes must be positive")
+        var total = 0.0
+        for r in 0 ..< rows {
+            let label = Int(labels[r])
+            precondition(label >= 0 && label < classes, "SoftmaxCrossEntropy: label out of range")
+            let lse = Softmax.row(z + r * classes, p + r * classes, classes)
+            total += lse - Double(z[r * classes + label])
+        }
+        return Float(Double(weight) * total / Double(rows))
+    }
+
+    /// `dz[r, j] (+)= weight * (p[r, j] - [j == label[r]]) / rows`; overwritten, or
+    /// added to when `accumulate` (e.g. an auxiliary head's logits shared with no one
+    /// else need not). `dz` may alias `p` when not accumulating.
+    public static func backward(probabilities p: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
+                                logitsGradient dz: UnsafeMutablePointer<Float>, rows: Int, classes: Int,
+                                weight: Float = 1, accumulate: Bool = false) {
+        precondition(rows >= 1 && classes >= 1, "SoftmaxCrossEntropy: sizes must be positive")
+        let s = weight / Float(rows)
+        for r in 0 ..< rows {
+            let label = Int(labels[r])
+            precondition(label >= 0 && label < classes, "SoftmaxCrossEntropy: label out of range")
+            for j in 0 ..< classes {
+                let g = s * (p[r * classes + j] - (j == label ? 1 : 0))
+                dz[r * classes + j] = accumulate ? dz[r * classes + j] + g : g
+            }
+        }
+    }
+}

@@ -1,3 +1,0 @@
-import Testing
-@testable import NetrunKernels
-@Test func theCPUDetectionAnswers() { _ = cpuHasAVX2FMA }

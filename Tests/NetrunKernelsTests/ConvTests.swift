@@ -1,0 +1,136 @@
+import Testing
+@testable import NetrunKernels
+
+@Suite struct ConvTests {
+    /// Direct 7-loop convolution in Double: the obviously-correct reference.
+    static func direct(_ g: ConvGeometry, _ x: [Float], _ wt: [Float], _ b: [Float]?) -> [Double] {
+        var out = [Double](repeating: 0, count: g.outputCount)
+        let cg = g.c / g.groups, mg = g.outC / g.groups
+        for n in 0 ..< g.n {
+            for o in 0 ..< g.outC {
+                let grp = o / mg
+                for oy in 0 ..< g.outH {
+                    for ox in 0 ..< g.outW {
+                        var s = b.map { Double($0[o]) } ?? 0
+                        for i in 0 ..< cg {
+                            let ci = grp * cg + i
+                            for a in 0 ..< g.kh {
+                                let iy = oy * g.strideH - g.padH + a * g.dilationH
+                                if iy < 0 || iy >= g.h { continue }
+                                for bb in 0 ..< g.kw {
+                                    let ix = ox * g.strideW - g.padW + bb * g.dilationW
+                                    if ix < 0 || ix >= g.w { continue }
+                                    s += Double(wt[((o * cg + i) * g.kh + a) * g.kw + bb])
+                                        * Double(x[((n * g.c + ci) * g.h + iy) * g.w + ix])
+                                }
+                            }
+                        }
+                        out[((n * g.outC + o) * g.outH + oy) * g.outW + ox] = s
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    static func forward(_ g: ConvGeometry, _ x: [Float], _ wt: [Float], _ b: [Float]?, threads: Int) -> [Float] {
+        var y = [Float](repeating: .nan, count: g.outputCount)
+        let count = Conv.forwardWorkspaceCount(g, threads: threads)
+        var ws = [Float](repeating: .nan, count: max(count, 1))
+        ws.withUnsafeMutableBufferPointer { wsp in
+            if let b {
+                Conv.forward(g, input: x, weight: wt, bias: b, output: &y,
+                             workspace: wsp.baseAddress, workspaceCount: count, threads: threads)
+            } else {
+                Conv.forward(g, input: x, weight: wt, bias: nil, output: &y,
+                             workspace: wsp.baseAddress, workspaceCount: count, threads: threads)
+            }
+        }
+        return y
+    }
+
+    static let shapes: [ConvGeometry] = [
+        ConvGeometry(n: 2, c: 3, h: 7, w: 6, outC: 4, kernel: 3, stride: 1, pad: 1),
+        ConvGeometry(n: 3, c: 4, h: 9, w: 11, outC: 6, kernel: 3, stride: 2, pad: 1, groups: 2),
+        ConvGeometry(n: 2, c: 2, h: 8, w: 7, outC: 3, kernel: 3, stride: 1, pad: 2, dilation: 2),
+        ConvGeometry(n: 2, c: 6, h: 5, w: 5, outC: 9, kernel: 1, groups: 3),
+        ConvGeometry(n: 1, c: 3, h: 13, w: 10, outC: 2, kh: 5, kw: 2, strideH: 3, strideW: 2,
+                     padH: 2, padW: 0, dilationH: 1, dilationW: 3),
+        ConvGeometry(n: 3, c: 4, h: 6, w: 6, outC: 4, kernel: 1, stride: 2, pad: 1),
+        ConvGeometry(n: 2, c: 4, h: 9, w: 9, outC: 8, kernel: 5, stride: 1, pad: 2, groups: 4),
+    ]
+
+    @Test(arguments: shapes)
+    func forwardMatchesDirectConvolutionWithAndWithoutBias(g: ConvGeometry) {
+        var rng = SeededRNG(seed: Self.seed(g))
+        let x = rng.floats(g.inputCount), wt = rng.floats(g.weightCount), b = rng.floats(g.outC)
+        for threads in [1, 2, 3] {
+            #expect(worstRelativeError(Self.forward(g, x, wt, b, threads: threads), Self.direct(g, x, wt, b)) < 1e-4)
+            #expect(worstRelativeError(Self.forward(g, x, wt, nil, threads: threads), Self.direct(g, x, wt, nil)) < 1e-4)
+        }
+    }
+
+    /// Deterministic per shape (hashValue is randomised per process).
+    static func seed(_ g: ConvGeometry) -> UInt64 {
+        UInt64(bitPattern: Int64([g.n, g.c, g.h, g.w, g.outC, g.kh, g.kw, g.strideH, g.strideW, g.padH, g.padW,
+                g.dilationH, g.dilationW, g.groups].reduce(17) { $0 &* 31 &+ $1 }))
+    }
+
+    struct Grads { var dx: [Float]; var dw: [Float]; var db: [Float] }
+
+    static func backward(_ g: ConvGeometry, _ x: [Float], _ wt: [Float], _ dy: [Float], threads: Int,
+                         start: Grads, accumulate: Bool, accumulateInput: Bool) -> Grads {
+        var r = start
+        let count = Conv.backwardWorkspaceCount(g, threads: threads)
+        var ws = [Float](repeating: .nan, count: max(count, 1))
+        ws.withUnsafeMutableBufferPointer { wsp in
+            Conv.backward(g, input: x, weight: wt, outputGradient: dy, inputGradient: &r.dx,
+                          weightGradient: &r.dw, biasGradient: &r.db, accumulate: accumulate,
+                          accumulateInputGradient: accumulateInput,
+                          workspace: wsp.baseAddress, workspaceCount: count, threads: threads)
+        }
+        return r
+    }
+
+    @Test(arguments: shapes)
+    func backwardMatchesFiniteDifferencesOfTheForwardPass(g: ConvGeometry) {
+        var rng = SeededRNG(seed: Self.seed(g) + 1)
+        var x = rng.floats(g.inputCount), wt = rng.floats(g.weightCount), b = rng.floats(g.outC)
+        let dy = rng.floats(g.outputCount)
+        let zero = Grads(dx: .init(repeating: .nan, count: x.count), dw: .init(repeating: .nan, count: wt.count),
+                         db: .init(repeating: .nan, count: b.count))
+        let r = Self.backward(g, x, wt, dy, threads: 2, start: zero, accumulate: false, accumulateInput: false)
+        let (xs, ws, bs) = (x, wt, b)
+        let ex = finiteDifferenceError(values: &x, analytic: r.dx) { dot(Self.forward(g, $0, ws, bs, threads: 1), dy) }
+        let ew = finiteDifferenceError(values: &wt, analytic: r.dw) { dot(Self.forward(g, xs, $0, bs, threads: 1), dy) }
+        let eb = finiteDifferenceError(values: &b, analytic: r.db) { dot(Self.forward(g, xs, ws, $0, threads: 1), dy) }
+        #expect(ex < 1e-2, "dInput worst relative error \(ex)")
+        #expect(ew < 1e-2, "dWeight worst relative error \(ew)")
+        #expect(eb < 1e-2, "dBias worst relative error \(eb)")
+    }
+
+    @Test(arguments: shapes)
+    func backwardAccumulatesWhenAskedAndIsTheSameForAnyThreadCount(g: ConvGeometry) {
+        var rng = SeededRNG(seed: Self.seed(g) + 2)
+        let x = rng.floats(g.inputCount), wt = rng.floats(g.weightCount), dy = rng.floats(g.outputCount)
+        let start = Grads(dx: rng.floats(x.count), dw: rng.floats(wt.count), db: rng.floats(g.outC))
+        let fresh = Self.backward(g, x, wt, dy, threads: 1, start: start, accumulate: false, accumulateInput: false)
+        for threads in [1, 2, 3] {
+            let acc = Self.backward(g, x, wt, dy, threads: threads, start: start, accumulate: true, accumulateInput: true)
+            #expect(worstRelativeError(acc.dw, zip(start.dw, fresh.dw).map { $0 + $1 }, floor: 1) < 1e-5)
+            #expect(worstRelativeError(acc.db, zip(start.db, fresh.db).map { $0 + $1 }, floor: 1) < 1e-5)
+            #expect(worstRelativeError(acc.dx, zip(start.dx, fresh.dx).map { $0 + $1 }, floor: 1) < 1e-5)
+            let over = Self.backward(g, x, wt, dy, threads: threads, start: start, accumulate: false, accumulateInput: false)
+            #expect(worstRelativeError(over.dw, fresh.dw, floor: 1) < 1e-5)
+            #expect(worstRelativeError(over.dx, fresh.dx, floor: 1) < 1e-5)
+        }
+    }
+
+    @Test func outputSizeFollowsTheFloorFormula() {
+        let g = ConvGeometry(n: 1, c: 3, h: 227, w: 227, outC: 96, kernel: 11, stride: 4)
+        #expect(g.outH == 55 && g.outW == 55)
+        let d = ConvGeometry(n: 1, c: 1, h: 10, w: 10, outC: 1, kernel: 3, stride: 2, pad: 1, dilation: 2)
+        #expect(d.outH == 4 && d.outW == 4)
+        #expect(ConvGeometry(n: 1, c: 1, h: 5, w: 5, outC: 1, kernel: 1).columnCount == 0)
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+@testable import NetrunKernels
+
+@Suite struct SoftmaxCrossEntropyTests {
+    @Test func softmaxRowsSumToOneAndMatchTheFormulaEvenForHugeLogits() {
+        let z: [Float] = [1, 2, 3, 1000, 1001, 1002, -50, 0, 50]
+        var p = [Float](repeating: .nan, count: 9)
+        Softmax.forward(z, &p, rows: 3, classes: 3)
+        let ref = [0.09003057, 0.24472847, 0.66524096]
+        for r in 0 ..< 2 { for j in 0 ..< 3 { #expect(abs(Double(p[r * 3 + j]) - ref[j]) < 1e-6) } }
+        #expect(abs(p[8] - 1) < 1e-6 && p[6] >= 0)
+    }
+
+    @Test func lossIsTheWeightedMeanNegativeLogLikelihood() {
+        var rng = SeededRNG(seed: 80)
+        let (rows, classes) = (5, 7)
+        let z = rng.floats(rows * classes, in: -5 ... 5)
+        let labels: [Int32] = [0, 6, 3, 3, 1]
+        var p = [Float](repeating: .nan, count: z.count)
+        let loss = SoftmaxCrossEntropy.forward(logits: z, labels: labels, probabilities: &p, rows: rows, classes: classes, weight: 0.3)
+        var ref = 0.0
+        for r in 0 ..< rows {
+            let row = z[r * classes ..< (r + 1) * classes].map(Double.init)
+            let lse = Foundation.log(row.map { Foundation.exp($0) }.reduce(0, +))
+            ref += lse - row[Int(labels[r])]
+        }
+        ref *= 0.3 / Double(rows)
+        #expect(abs(Double(loss) - ref) < 1e-5 * max(1, abs(ref)))
+    }
+
+    @Test func backwardIsWeightTimesSoftmaxMinusOneHotOverN() {
+        var rng = SeededRNG(seed: 81)
+        let (rows, classes) = (4, 6)
+        var z = rng.floats(rows * classes, in: -3 ... 3)
+        let labels: [Int32] = [5, 0, 2, 2]
+        var p = [Float](repeating: .nan, count: z.count)
+        _ = SoftmaxCrossEntropy.forward(logits: z, labels: labels, probabilities: &p, rows: rows, classes: classes, weight: 0.7)
+        var dz = [Float](repeating: .nan, count: z.count)
+        SoftmaxCrossEntropy.backward(probabilities: p, labels: labels, logitsGradient: &dz, rows: rows, classes: classes, weight: 0.7)
+        let err = finiteDifferenceError(values: &z, analytic: dz, step: 1e-2, samples: 24) { v in
+            var q = [Float](repeating: 0, count: v.count)
+            return Double(SoftmaxCrossEntropy.forward(logits: v, labels: labels, probabilities: &q, rows: rows,
+                                                      classes: classes, weight: 0.7))
+        }
+        #expect(err < 1e-2, "worst relative error \(err)")
+        var acc = [Float](repeating: 1, count: z.count)
+        SoftmaxCrossEntropy.backward(probabilities: p, labels: labels, logitsGradient: &acc, rows: rows, classes: classes,
+                                     weight: 0.7, accumulate: true)
+        #expect(worstRelativeError(acc, dz.map { $0 + 1 }, floor: 1) < 1e-6)
+    }
+}

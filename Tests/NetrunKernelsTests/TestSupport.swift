@@ -1,0 +1,83 @@
+// Shared by the kernel tests: a seeded generator, random buffers, error measures
+// and a central finite-difference gradient checker.
+import Testing
+
+/// splitmix64: small, seeded, reproducible.
+struct SeededRNG: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+extension SeededRNG {
+    mutating func floats(_ count: Int, in range: ClosedRange<Float> = -1 ... 1) -> [Float] {
+        (0 ..< count).map { _ in Float.random(in: range, using: &self) }
+    }
+    /// Values that differ pairwise by at least `gap` (for max-pool tests without ties).
+    mutating func distinctFloats(_ count: Int, gap: Float = 0.05) -> [Float] {
+        var v = (0 ..< count).map { Float($0) * gap }
+        v.shuffle(using: &self)
+        return v
+    }
+}
+
+/// Largest |a - b| / max(|b|, floor) over the elements.
+func worstRelativeError(_ a: [Float], _ b: [Double], floor: Double = 1e-3) -> Double {
+    precondition(a.count == b.count)
+    var worst = 0.0
+    for i in a.indices {
+        let e = abs(Double(a[i]) - b[i]) / max(abs(b[i]), floor)
+        worst = max(worst, e)
+    }
+    return worst
+}
+
+func worstRelativeError(_ a: [Float], _ b: [Float], floor: Double = 1e-3) -> Double {
+    worstRelativeError(a, b.map(Double.init), floor: floor)
+}
+
+/// Checks `analytic` (d loss / d values) against central differences of `loss`
+/// at up to `samples` positions of `values` (all when fewer). The loss is
+/// evaluated in Double from float32 kernels; the error of a sample is
+/// |analytic - numeric| / max(|numeric|, |analytic|, floor), floor = 1e-2 * the
+/// largest analytic magnitude. Returns the worst error.
+func finiteDifferenceError(
+    values: inout [Float], analytic: [Float], step: Float = 1e-2, samples: Int = 60,
+    seed: UInt64 = 7, loss: ([Float]) -> Double
+) -> Double {
+    precondition(values.count == analytic.count)
+    var rng = SeededRNG(seed: seed)
+    var positions = Array(values.indices)
+    if positions.count > samples {
+        positions.shuffle(using: &rng)
+        positions = Array(positions.prefix(samples))
+    }
+    let scale = analytic.map { abs(Double($0)) }.max() ?? 0
+    let floor = max(1e-2 * scale, 1e-6)
+    var worst = 0.0
+    for i in positions {
+        let original = values[i]
+        values[i] = original + step
+        let up = loss(values)
+        values[i] = original - step
+        let down = loss(values)
+        values[i] = original
+        let numeric = (up - down) / (2 * Double(step))
+        let a = Double(analytic[i])
+        worst = max(worst, abs(a - numeric) / max(abs(numeric), abs(a), floor))
+    }
+    return worst
+}
+
+/// sum(out * weights) in Double: the scalar loss whose gradient wrt out is `weights`.
+func dot(_ out: [Float], _ weights: [Float]) -> Double {
+    var s = 0.0
+    for i in out.indices { s += Double(out[i]) * Double(weights[i]) }
+    return s
+}
