@@ -1,0 +1,109 @@
+// Numeric gradient checks: backward against central finite differences.
+import NetrunGraph
+
+/// Compares the executor's gradients with central differences of the training objective
+/// `L = sum of weighted losses + sum_i r_i * y_i` (y the output node when the plan seeds it,
+/// r a fixed random tensor), computed in Double from the float forward pass.
+///
+/// For each learnable tensor and the input batch, up to `samples` coordinates are checked:
+/// `numeric = (L(v + h) - L(v - h)) / 2h` with h = 1e-2; the error of a coordinate is
+/// `|analytic - numeric| / max(|analytic|, |numeric|, 1e-2 * max|analytic of the tensor|, 1e-4)`.
+/// When a coordinate misses the tolerance it is measured again with h = 1e-3 and the smaller
+/// error kept: a kink (ReLU at 0, a max-pool tie) inside the step breaks the difference,
+/// not the gradient. Dropout keeps one mask (same step) for every evaluation.
+public struct GradientCheck {
+    /// Relative error above which a tensor fails (float32 forward passes: differences of
+    /// sums of about 1e3 terms carry ~1e-4 relative noise; a wrong gradient is off by O(1)).
+    public static let tolerance = 1e-2
+
+    public struct TensorResult: Sendable, Equatable {
+        public var name: String
+        public var worst: Double
+        public var checked: Int
+    }
+
+    public let graph: Graph
+    public let batch: Int
+    public var samples: Int
+    public var seed: UInt64
+
+    public init(graph: Graph, batch: Int = 2, samples: Int = 12, seed: UInt64 = 1) {
+        self.graph = graph
+        self.batch = batch
+        self.samples = samples
+        self.seed = seed
+    }
+
+    /// Worst error per learnable tensor and for the input (named "input"), in store order.
+    /// `seedOutput`: add `sum r * y(output)` to the objective (needed when the graph has no loss).
+    public func run(seedOutput: Bool) -> [TensorResult] {
+        var parameters = ParameterStore(graph: graph)
+        parameters.initialize(seed: seed)
+        var rng = SplitMix64(seed: seed &+ 7)
+        // Biases and batch-norm scales away from their constant fillers, so every path is exercised.
+        for e in parameters.entries where e.learnable && e.shape.count == 1 {
+            for i in e.offset ..< e.offset + e.count { parameters.values[i] += Float(0.1 * rng.normal()) }
+        }
+        let executor = Executor(graph: graph, batch: batch, mode: .training, parameters: parameters,
+                                options: PlanOptions(seedOutput: seedOutput, inputGradient: true, dropoutSeed: seed))
+        var input = (0 ..< batch * graph.inputShape.count).map { _ in Float(rng.normal()) }
+        if graph.classes > 0 && !graph.losses.isEmpty {
+            executor.setLabels((0 ..< batch).map { _ in Int32(rng.next() % UInt64(graph.classes)) })
+        }
+        let outputCount = batch * graph[graph.output].shape.count
+        let r = seedOutput ? (0 ..< outputCount).map { _ in Float(rng.normal()) } : []
+
+        func objective(_ p: inout ParameterStore, _ x: [Float]) -> Double {
+            executor.setInput(x)
+            var l = Double(executor.forward(&p))
+            if seedOutput {
+                let y = executor.output(of: graph.output)
+                for i in 0 ..< y.count { l += Double(r[i]) * Double(y[i]) }
+            }
+            return l
+        }
+        _ = objective(&parameters, input)
+        if seedOutput { executor.seedOutputGradient(r) }
+        executor.backward(parameters)
+        let analytic = executor.parameterGradientValues
+        let inputAnalytic = executor.inputGradientValues ?? []
+
+        func check(_ name: String, _ grads: ArraySlice<Float>, _ perturb: (Int, Float) -> Double) -> TensorResult {
+            let gmax = grads.map { abs(Double($0)) }.max() ?? 0
+            var picker = SplitMix64(seed: seed ^ UInt64(name.utf8.count * 7919))
+            let picks = grads.count <= samples ? Array(0 ..< grads.count) : (0 ..< samples).map { _ in Int(picker.next() % UInt64(grads.count)) }
+            var worst = 0.0
+            for k in picks {
+                let a = Double(grads[grads.startIndex + k])
+                var best = Double.infinity
+                for h: Float in [1e-2, 1e-3] {
+                    let numeric = (perturb(k, h) - perturb(k, -h)) / (2 * Double(h))
+                    let error = abs(a - numeric) / max(abs(a), abs(numeric), 1e-2 * gmax, 1e-4)
+                    best = min(best, error)
+                    if best <= Self.tolerance { break }
+                }
+                worst = max(worst, best)
+            }
+            return TensorResult(name: name, worst: worst, checked: picks.count)
+        }
+
+        var results: [TensorResult] = []
+        for e in parameters.entries where e.learnable {
+            results.append(check(e.name, analytic[e.offset ..< e.offset + e.count]) { k, h in
+                let i = e.offset + k, saved = parameters.values[i]
+                parameters.values[i] = saved + h
+                defer { parameters.values[i] = saved }
+                return objective(&parameters, input)
+            })
+        }
+        if !inputAnalytic.isEmpty {
+            results.append(check("input", inputAnalytic[...]) { k, h in
+                let saved = input[k]
+                input[k] = saved + h
+                defer { input[k] = saved }
+                return objective(&parameters, input)
+            })
+        }
+        return results
+    }
+}
