@@ -24,6 +24,9 @@ struct Check: NetrunCommand {
     @Option(help: "Seed of the random problems.")
     var seed: UInt64 = 1
 
+    @Flag(help: "Also print the worst error of every tensor (parameters and input) of every problem.")
+    var verbose = false
+
     func execute(_ console: inout Console) -> Int32 {
         let loaded = Loaded(file: options.file, overrides: options.overrides)
         var renderer = DiagnosticRenderer()
@@ -45,6 +48,9 @@ struct Check: NetrunCommand {
                 let results = GradientCheck(graph: mini, batch: 2, samples: samples, seed: seed)
                     .run(seedOutput: mini.losses.isEmpty)
                 worst = results.map(\.worst).max() ?? 0
+                if verbose {
+                    for r in results { console.print("    \(pad(r.name, width))  \(String(format: "%.2e", r.worst)) over \(r.checked)\(r.kinks > 0 ? " (\(r.kinks) at kinks, left out)" : "")") }
+                }
                 cache[key] = worst
             }
             let op = node.op.keyword
