@@ -31,12 +31,17 @@ public struct GradientCheck {
     public let graph: Graph
     public let batch: Int
     public var samples: Int
+    /// When positive: probe each tensor along this many random +-1 directions instead of
+    /// `samples` coordinates. Whole networks need it: a coordinate's gradient is often a
+    /// few 1e-3, below what a float32 loss difference resolves, while `g . v` sums them all.
+    public var directions: Int
     public var seed: UInt64
 
-    public init(graph: Graph, batch: Int = 2, samples: Int = 12, seed: UInt64 = 1) {
+    public init(graph: Graph, batch: Int = 2, samples: Int = 12, directions: Int = 0, seed: UInt64 = 1) {
         self.graph = graph
         self.batch = batch
         self.samples = samples
+        self.directions = directions
         self.seed = seed
     }
 
@@ -82,22 +87,35 @@ public struct GradientCheck {
         let analytic = executor.parameterGradientValues
         let inputAnalytic = executor.inputGradientValues ?? []
 
-        func check(_ name: String, _ grads: ArraySlice<Float>, _ perturb: (Int, Float) -> Double) -> TensorResult {
-            let gmax = grads.map { abs(Double($0)) }.max() ?? 0
-            var picker = SplitMix64(seed: seed ^ UInt64(name.utf8.count * 7919))
-            let picks = grads.count <= samples ? Array(0 ..< grads.count) : (0 ..< samples).map { _ in Int(picker.next() % UInt64(grads.count)) }
+        /// Probes of one tensor: coordinates, or (with `directions > 0`) random +-1 directions
+        /// over the whole tensor, where the analytic value is `g . v`.
+        func check(_ name: String, _ grads: ArraySlice<Float>, _ apply: ([Float]?, Int, Float) -> Double) -> TensorResult {
+            var picker = SplitMix64(seed: seed ^ name.utf8.reduce(UInt64(0)) { $0 &* 31 &+ UInt64($1) })
+            let g = Array(grads)
+            let probes: [[Float]?]
+            let scale: Double
+            if directions > 0 {
+                probes = (0 ..< directions).map { _ in g.indices.map { _ in picker.next() & 1 == 0 ? 1 : -1 } }
+                scale = g.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+            } else {
+                let picks = g.count <= samples ? Array(0 ..< g.count) : (0 ..< samples).map { _ in Int(picker.next() % UInt64(g.count)) }
+                probes = picks.map { k in g.indices.map { $0 == k ? 1 : 0 } }
+                scale = g.map { abs(Double($0)) }.max() ?? 0
+            }
             var worst = 0.0, kinks = 0
-            for k in picks {
-                let a = Double(grads[grads.startIndex + k])
+            for v in probes {
+                guard let v else { continue }
+                var a = 0.0
+                for i in g.indices where v[i] != 0 { a += Double(g[i]) * Double(v[i]) }
                 var best = Double.infinity, kink = false
                 for h: Float in [1e-2, 1e-3] {
-                    let up = perturb(k, h), down = perturb(k, -h)
+                    let up = apply(v, 0, h), down = apply(v, 0, -h)
                     let numeric = (up - down) / (2 * Double(h))
-                    let error = abs(a - numeric) / max(abs(a), abs(numeric), 1e-2 * gmax, 1e-4)
+                    let error = abs(a - numeric) / max(abs(a), abs(numeric), 1e-2 * scale, 1e-4)
                     // At a kink the one-sided differences disagree and the analytic value (a
                     // one-sided derivative) lies between them; a wrong gradient lies outside.
                     let forward = (up - center) / Double(h), backward = (center - down) / Double(h)
-                    let slack = Self.tolerance * max(abs(a), 1e-2 * gmax, 1e-4)
+                    let slack = Self.tolerance * max(abs(a), 1e-2 * scale, 1e-4)
                     kink = a >= min(forward, backward) - slack && a <= max(forward, backward) + slack
                         && abs(forward - backward) > slack
                     best = min(best, error)
@@ -106,23 +124,23 @@ public struct GradientCheck {
                 if best > Self.tolerance / 10 && kink { kinks += 1; continue }
                 worst = max(worst, best)
             }
-            return TensorResult(name: name, worst: worst, checked: picks.count - kinks, kinks: kinks)
+            return TensorResult(name: name, worst: worst, checked: probes.count - kinks, kinks: kinks)
         }
 
         var results: [TensorResult] = []
         for e in parameters.entries where e.learnable {
-            results.append(check(e.name, analytic[e.offset ..< e.offset + e.count]) { k, h in
-                let i = e.offset + k, saved = parameters.values[i]
-                parameters.values[i] = saved + h
-                defer { parameters.values[i] = saved }
+            results.append(check(e.name, analytic[e.offset ..< e.offset + e.count]) { v, _, h in
+                let saved = parameters.values[e.offset ..< e.offset + e.count]
+                for (i, d) in (v ?? []).enumerated() where d != 0 { parameters.values[e.offset + i] += h * d }
+                defer { parameters.values.replaceSubrange(e.offset ..< e.offset + e.count, with: saved) }
                 return objective(&parameters, input)
             })
         }
         if !inputAnalytic.isEmpty {
-            results.append(check("input", inputAnalytic[...]) { k, h in
-                let saved = input[k]
-                input[k] = saved + h
-                defer { input[k] = saved }
+            results.append(check("input", inputAnalytic[...]) { v, _, h in
+                let saved = input
+                for (i, d) in (v ?? []).enumerated() where d != 0 { input[i] += h * d }
+                defer { input = saved }
                 return objective(&parameters, input)
             })
         }
