@@ -1,12 +1,25 @@
 // How netrun's kernels use the cores.
 //
-// Decision (backed by KernelBenchmarks, see the report in the kernels branch):
-// kernels split their own work into `threads` contiguous parts run with
-// DispatchQueue.concurrentPerform, and OpenBLAS stays single-threaded inside
-// (GEMM.threadCount = 1). Convolution splits the batch (each part has its own
-// im2col buffer, and its own weight-gradient partial that is summed at the
-// end); dense layers split the weight's rows or columns; pooling, LRN and
-// elementwise loops split planes or ranges. Never both levels at once.
+// Decision: kernels split their own work into `threads` contiguous parts run
+// with DispatchQueue.concurrentPerform, and OpenBLAS stays single-threaded
+// inside (GEMM.threadCount = 1). Convolution splits the batch (each part has its
+// own im2col buffer and, in backward, its own weight-gradient partial summed at
+// the end); dense layers split the weight's rows or columns; pooling, LRN, batch
+// norm and elementwise loops split planes, images, channels or ranges. Never
+// both levels at once.
+//
+// Why (KernelBenchmarks, release, 2 cores shared with two other builds, so
+// noisy; conv fwd+bwd incl. dInput, GFLOP/s = 6 * multiply-adds / time):
+//   AlexNet conv2 N=16 (96->256 5x5 g2 27x27): batch split 2 x BLAS 1 reaches
+//   108-111 GFLOP/s, BLAS 2 threads 76-112, one core 69-70; under load the
+//   split falls back to about one core's speed while OpenBLAS threading drops
+//   below it (median 31-62), because its threads wait on each other.
+//   AlexNet conv1 N=16: split 80-95, BLAS 2 57-89, one core 59-66.
+//   GoogLeNet 3a 3x3 N=16: split 146, BLAS 2 101, one core 74 (quiet run).
+//   GoogLeNet 4a 1x1 N=16: split 122, BLAS 2 117, one core 79 (quiet run).
+//   AlexNet fc6 N=64 (9216->4096): weight split 72, BLAS 2 62-70, one core 56-60.
+// PyTorch 2.15 CPU with 2 threads on the same cases: conv2 52-58, conv1 25,
+// 3a 42, 4a 15, fc6 25 GFLOP/s (bench/kernels_torch.py).
 import Dispatch
 import Foundation
 

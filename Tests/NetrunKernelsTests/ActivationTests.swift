@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import NetrunKernels
+import NetrunKernels
 
 @Suite struct ActivationTests {
     /// Odd count (tails), large and tiny magnitudes, exact zero.

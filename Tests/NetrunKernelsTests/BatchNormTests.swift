@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import NetrunKernels
+import NetrunKernels
 
 @Suite struct BatchNormTests {
     struct Shape: Sendable { var n, c, h, w: Int; var count: Int { n * c * h * w } }

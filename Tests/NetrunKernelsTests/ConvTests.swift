@@ -1,5 +1,5 @@
 import Testing
-@testable import NetrunKernels
+import NetrunKernels
 
 @Suite struct ConvTests {
     /// Direct 7-loop convolution in Double: the obviously-correct reference.

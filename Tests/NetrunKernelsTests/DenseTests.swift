@@ -1,5 +1,5 @@
 import Testing
-@testable import NetrunKernels
+import NetrunKernels
 
 @Suite struct DenseTests {
     static func forward(_ x: [Float], _ wt: [Float], _ b: [Float]?, rows: Int, inputs: Int, outputs: Int, threads: Int) -> [Float] {

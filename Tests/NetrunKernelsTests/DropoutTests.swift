@@ -1,5 +1,5 @@
 import Testing
-@testable import NetrunKernels
+import NetrunKernels
 
 @Suite struct DropoutTests {
     static func run(_ x: [Float], p: Float, seed: UInt64, step: UInt64, threads: Int) -> ([Float], [UInt8]) {

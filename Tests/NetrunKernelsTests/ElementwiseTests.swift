@@ -1,5 +1,5 @@
 import Testing
-@testable import NetrunKernels
+import NetrunKernels
 
 @Suite struct ElementwiseTests {
     @Test(arguments: [0, 1, 7, 8, 9, 31, 32, 33, 1000])

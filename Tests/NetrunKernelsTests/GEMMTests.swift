@@ -1,5 +1,5 @@
 import Testing
-@testable import NetrunKernels
+import NetrunKernels
 
 @Suite struct GEMMTests {
     func naive(_ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,

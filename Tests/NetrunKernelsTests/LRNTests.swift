@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import NetrunKernels
+import NetrunKernels
 
 @Suite struct LRNTests {
     struct Case: Sendable, CustomStringConvertible {

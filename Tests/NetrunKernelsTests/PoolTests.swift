@@ -1,5 +1,5 @@
 import Testing
-@testable import NetrunKernels
+import NetrunKernels
 
 @Suite struct PoolTests {
     /// Explicit windows in Double: max (first largest in row-major order) and

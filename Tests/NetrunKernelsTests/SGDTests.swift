@@ -1,5 +1,5 @@
 import Testing
-@testable import NetrunKernels
+import NetrunKernels
 
 @Suite struct SGDTests {
     /// torch.optim.SGD's update written out plainly, in Double.

@@ -1,5 +1,5 @@
 import Testing
-@testable import NetrunKernels
+import NetrunKernels
 
 @Suite struct TopKTests {
     @Test func countsRowsWhoseLabelIsAmongTheKLargest() {

@@ -1,0 +1,108 @@
+import Testing
+import NetrunKernels
+
+/// Every C loop has an AVX2/FMA and a scalar version; these tests run both (the
+/// scalar one forced on this thread, kernels called with threads: 1) and compare.
+@Suite struct CPUTests {
+    /// Runs `body` with the automatic choice, then with the scalar fallback.
+    func both<T>(_ body: () -> T) -> (auto: T, scalar: T) {
+        let a = body()
+        KernelDispatch.forceScalar(true)
+        defer { KernelDispatch.forceScalar(false) }
+        #expect(!KernelDispatch.usesAVX2)
+        return (a, body())
+    }
+
+    @Test func theAutomaticChoiceFollowsTheCPU() {
+        #expect(KernelDispatch.usesAVX2 == cpuHasAVX2FMA)
+    }
+
+    @Test func activationsAgreeBetweenVersions() {
+        var rng = SeededRNG(seed: 90)
+        let x = rng.floats(1005, in: -8 ... 8), dy = rng.floats(1005)
+        let n = x.count
+        for kind in 0 ..< 3 {
+            let r = both { () -> [Float] in
+                var y = [Float](repeating: 0, count: n), dx = y
+                switch kind {
+                case 0: ReLU.forward(x, &y, count: n, threads: 1)
+                    ReLU.backward(output: y, outputGradient: dy, inputGradient: &dx, count: n, threads: 1)
+                case 1: Sigmoid.forward(x, &y, count: n, threads: 1)
+                    Sigmoid.backward(output: y, outputGradient: dy, inputGradient: &dx, count: n, threads: 1)
+                default: Tanh.forward(x, &y, count: n, threads: 1)
+                    Tanh.backward(output: y, outputGradient: dy, inputGradient: &dx, count: n, threads: 1)
+                }
+                return y + dx
+            }
+            // Outputs to a few ulp; gradients absolutely (dy * y * (1 - y) amplifies an ulp of y near 1).
+            let ey = worstRelativeError(Array(r.auto[..<n]), Array(r.scalar[..<n]), floor: 1e-6)
+            let ed = worstRelativeError(Array(r.auto[n...]), Array(r.scalar[n...]), floor: 1)
+            #expect(ey < 2e-6 && ed < 1e-6, "activation \(kind): outputs \(ey), gradients \(ed)")
+        }
+    }
+
+    @Test func sumsSGDAndDropoutAgreeBetweenVersions() {
+        var rng = SeededRNG(seed: 91)
+        let x = rng.floats(1003), g = rng.floats(1003)
+        let s = both { Elementwise.sum(x, count: 1003) }
+        #expect(abs(s.auto - s.scalar) < 1e-4)
+        let w = both { () -> [Float] in
+            var w = x, v = g
+            SGD.step(weights: &w, gradients: g, velocity: &v, count: 1003, learningRate: 0.1, momentum: 0.9,
+                     weightDecay: 1e-3, nesterov: true, threads: 1)
+            return w + v
+        }
+        #expect(worstRelativeError(w.auto, w.scalar, floor: 1) < 1e-6)
+        let d = both { () -> [Float] in
+            var y = [Float](repeating: 0, count: 1003), m = [UInt8](repeating: 0, count: 1003), dx = y
+            Dropout.forward(x, &y, mask: &m, count: 1003, p: 0.5, seed: 4, step: 9, threads: 1)
+            Dropout.backward(outputGradient: g, mask: m, inputGradient: &dx, count: 1003, p: 0.5, threads: 1)
+            return y + dx + m.map(Float.init)
+        }
+        #expect(d.auto == d.scalar)
+    }
+
+    @Test func poolingAgreesBetweenVersions() {
+        var rng = SeededRNG(seed: 92)
+        for g in [PoolGeometry(n: 1, c: 3, h: 9, w: 41, kernel: 3, stride: 2, pad: 1, ceilMode: true),
+                  PoolGeometry(n: 2, c: 2, h: 8, w: 33, kernel: 3, stride: 1, pad: 1, ceilMode: false)] {
+            let x = rng.distinctFloats(g.inputCount)
+            let r = both { () -> [Float] in
+                var y = [Float](repeating: 0, count: g.outputCount), a = y, arg = [Int32](repeating: 0, count: g.outputCount)
+                MaxPool.forward(g, x, &y, argmax: &arg, threads: 1)
+                AvgPool.forward(g, x, &a, countIncludePad: true, threads: 1)
+                return y + a + arg.map(Float.init)
+            }
+            #expect(worstRelativeError(r.auto, r.scalar, floor: 1) < 1e-6)
+        }
+    }
+
+    @Test func lrnAndBatchNormAgreeBetweenVersions() {
+        var rng = SeededRNG(seed: 93)
+        let (n, c, h, w) = (2, 11, 3, 7)
+        let x = rng.floats(n * c * h * w, in: -2 ... 2), dy = rng.floats(x.count)
+        for beta: Float in [0.75, 0.6] {
+            let r = both { () -> [Float] in
+                var y = [Float](repeating: 0, count: x.count), s = y, dx = y
+                LRN.forward(x, &y, norms: &s, n: n, c: c, h: h, w: w, size: 5, scale: 0.2, beta: beta, k: 1, threads: 1)
+                LRN.backward(input: x, output: y, norms: s, outputGradient: dy, inputGradient: &dx, n: n, c: c, h: h, w: w,
+                             size: 5, scale: 0.2, beta: beta, threads: 1)
+                return y + dx
+            }
+            #expect(worstRelativeError(r.auto, r.scalar, floor: 1e-3) < 1e-5, "beta \(beta)")
+        }
+        let gamma = rng.floats(c), bias = rng.floats(c)
+        let b = both { () -> [Float] in
+            var y = [Float](repeating: 0, count: x.count), dx = y
+            var rm = [Float](repeating: 0, count: c), rv = rm, mean = rm, inv = rm, dg = rm, db = rm
+            BatchNorm.forwardTraining(x, &y, n: n, c: c, h: h, w: w, gamma: gamma, beta: bias, runningMean: &rm,
+                                      runningVariance: &rv, momentum: 0.1, epsilon: 1e-5, savedMean: &mean,
+                                      savedInvStd: &inv, threads: 1)
+            BatchNorm.backward(input: x, outputGradient: dy, inputGradient: &dx, n: n, c: c, h: h, w: w, gamma: gamma,
+                               savedMean: mean, savedInvStd: inv, gammaGradient: &dg, betaGradient: &db,
+                               accumulate: false, threads: 1)
+            return y + dx + dg + db
+        }
+        #expect(worstRelativeError(b.auto, b.scalar, floor: 1) < 1e-5)
+    }
+}

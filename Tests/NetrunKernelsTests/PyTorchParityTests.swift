@@ -1,0 +1,45 @@
+// Values printed by PyTorch 2.15 (F.avg_pool2d, F.local_response_norm) for tiny
+// inputs, pasted here so the conventions (ceil-mode edge divisors, LRN's
+// alpha/size and even-size window) are pinned without fixture files. The
+// script is in the comment of each test.
+import Testing
+import NetrunKernels
+
+@Suite struct PyTorchParityTests {
+    /// x = arange(30).reshape(1,1,5,6)/7 - 2; F.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=inc)
+    @Test(arguments: [
+        (true, [-0.6666667, -0.8571429, -0.6666667, -0.2857143, -0.1428571, -0.0, 0.2857143, 0.2142857,
+                0.4761904, 0.8571428, 1.0476191, 0.5714286] as [Double]),
+        (false, [-1.5, -1.2857143, -1.0, -0.8571429, -0.2142857, -0.0, 0.2857143, 0.4285715, 1.0714285,
+                 1.2857143, 1.5714287, 1.7142857] as [Double]),
+    ])
+    func ceilModeAveragePoolingMatchesPyTorch(includePad: Bool, expected: [Double]) {
+        let x = (0 ..< 30).map { Float($0) / 7 - 2 }
+        let g = PoolGeometry(n: 1, c: 1, h: 5, w: 6, kernel: 3, stride: 2, pad: 1, ceilMode: true)
+        #expect(g.outH == 3 && g.outW == 4)
+        var y = [Float](repeating: .nan, count: g.outputCount)
+        AvgPool.forward(g, x, &y, countIncludePad: includePad)
+        let err = worstRelativeError(y, expected, floor: 1)
+        #expect(err < 1e-6, "largest difference \(err)")
+    }
+
+    /// x = (arange(30).reshape(2,5,1,3) - 14)/9; F.local_response_norm(x, size, alpha=0.6, beta=0.75, k=1.5)
+    /// PyTorch's alpha is divided by size, so scale = 0.6 / size.
+    @Test(arguments: [
+        (3, [-0.8376192, -0.8095211, -0.7766795, -0.6259057, -0.5978145, -0.564305, -0.5248956, -0.4792068,
+             -0.4270217, -0.3683517, -0.3034978, -0.2330959, -0.1583179, -0.080297, 0.0, 0.080297, 0.1583179,
+             0.2330959, 0.3034978, 0.3683517, 0.4270217, 0.4792068, 0.5248956, 0.564305, 0.5978146, 0.6259057,
+             0.6491122, 0.8095211, 0.8376192, 0.8613622] as [Double]),
+        (4, [-0.8958554, -0.8594687, -0.8185191, -0.6753232, -0.6394712, -0.5983471, -0.4835513, -0.4429262,
+             -0.3964024, -0.3437937, -0.2851185, -0.2206567, -0.1511183, -0.0772992, 0.0, 0.0807093, 0.159684,
+             0.2361563, 0.3091966, 0.3777957, 0.4413135, 0.4989574, 0.5500699, 0.5946035, 0.6327517, 0.6648831,
+             0.6914811, 0.8313125, 0.8595023, 0.8828078] as [Double]),
+    ])
+    func lrnMatchesPyTorchWithAlphaOverSize(size: Int, expected: [Double]) {
+        let x = (0 ..< 30).map { (Float($0) - 14) / 9 }
+        var y = [Float](repeating: .nan, count: 30), s = y
+        LRN.forward(x, &y, norms: &s, n: 2, c: 5, h: 1, w: 3, size: size, scale: 0.6 / Float(size), beta: 0.75, k: 1.5)
+        let err = worstRelativeError(y, expected, floor: 1)
+        #expect(err < 1e-6, "largest difference \(err)")
+    }
+}
