@@ -24,8 +24,10 @@ let package = Package(
         .target(name: "NetrunGraph", dependencies: ["NetrunConfig"]),
         .target(name: "NetrunKernels", dependencies: ["COpenBLAS", "CNetrunKernels"]),
         .target(name: "NetrunFormats"),
+        .target(name: "NetrunBackend", dependencies: ["NetrunGraph", "NetrunKernels", "NetrunFormats"]),
         .target(name: "NetrunCLI", dependencies: [
             "NetrunGraph",
+            "NetrunBackend",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "netrun", dependencies: ["NetrunCLI"]),
@@ -35,5 +37,6 @@ let package = Package(
         .testTarget(name: "NetrunKernelsTests", dependencies: ["NetrunKernels"]),
         .testTarget(name: "NetrunFormatsTests", dependencies: ["NetrunFormats"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NetrunCLITests", dependencies: ["NetrunCLI"]),
+        .testTarget(name: "NetrunBackendTests", dependencies: ["NetrunBackend", "NetrunCLI"], resources: [.copy("Fixtures")]),
     ]
 )

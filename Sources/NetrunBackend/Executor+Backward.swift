@@ -1,0 +1,144 @@
+// The backward pass: steps in reverse, each writing its inputs' gradients (added to an
+// earlier consumer's on fan-out) and its parameters' gradients (overwritten: every
+// parameter belongs to one node).
+import NetrunConfig
+import NetrunGraph
+import NetrunKernels
+
+extension Executor {
+    /// Sets the gradient of `graph.output` that backward starts from (plans with
+    /// `PlanOptions.seedOutput`), `batch * shape` floats.
+    public func seedOutputGradient(_ values: [Float]) {
+        guard let t = gradients[graph.output] else { preconditionFailure("Executor: plan has no output gradient (seedOutput)") }
+        precondition(values.count == t.total, "Executor.seedOutputGradient: wrong size")
+        values.withUnsafeBufferPointer { src in
+            for i in 0 ..< t.images { t.image(i).update(from: src.baseAddress.unsafelyUnwrapped + i * t.count, count: t.count) }
+        }
+    }
+
+    /// Gradients of every parameter after `backward`, in `ParameterStore.values` layout.
+    public var parameterGradientValues: [Float] { parameterGradients.copy(0 ..< parameterGradients.count) }
+
+    /// The parameter gradients in place (for an optimizer), valid while the executor lives.
+    public var parameterGradientPointer: UnsafeMutablePointer<Float> { parameterGradients.base }
+
+    /// Gradient of the input batch after `backward` (plans with `PlanOptions.inputGradient`).
+    public var inputGradientValues: [Float]? {
+        gradients[0].map { t in Array(UnsafeBufferPointer(start: t.base, count: t.total)) }
+    }
+
+    /// Gradients of the summed weighted losses (plus the seeded output gradient) with
+    /// respect to every parameter. Run after a training `forward` with the same parameters.
+    public func backward(_ parameters: ParameterStore) {
+        precondition(mode == .training, "Executor.backward: an inference plan")
+        precondition(parameters.count == parameterCount, "Executor.backward: parameters of another graph")
+        parameters.values.withUnsafeBufferPointer { buffer in
+            let w = UnsafeMutablePointer(mutating: buffer.baseAddress ?? UnsafePointer(scratch))
+            for s in steps.reversed() where s.outputGradient != nil { back(s, w, parameterGradients.base) }
+        }
+    }
+
+    /// Writes `compute`'s result into input gradient `k`: straight in, or through the
+    /// scratch buffer and added when an earlier consumer already wrote there.
+    @inline(__always)
+    private func intoInputGradient(_ s: Step, _ k: Int, _ compute: (UnsafeMutablePointer<Float>) -> Void) {
+        guard let dx = s.inputGradients[k] else { return }
+        if s.accumulate[k] {
+            compute(scratch)
+            Elementwise.accumulate(scratch, into: dx.base, count: dx.total)
+        } else {
+            compute(dx.base)
+        }
+    }
+
+    /// Where a kernel that only overwrites should write input gradient `k` (nil: not needed).
+    @inline(__always)
+    private func inputTarget(_ s: Step, _ k: Int) -> UnsafeMutablePointer<Float>? {
+        s.inputGradients[k].map { s.accumulate[k] ? scratch : $0.base }
+    }
+
+    /// Adds the scratch into input gradient `k` when `inputTarget` pointed there.
+    @inline(__always)
+    private func finishInputGradient(_ s: Step, _ k: Int) {
+        if s.accumulate[k], let dx = s.inputGradients[k] { Elementwise.accumulate(scratch, into: dx.base, count: dx.total) }
+    }
+
+    private func back(_ s: Step, _ w: UnsafeMutablePointer<Float>, _ dw: UnsafeMutablePointer<Float>) {
+        guard let dy = s.outputGradient else { return }
+        let y = s.output, n = batch
+        switch s.kind {
+        case .none:
+            break
+        case .conv(let c):
+            // The gradient before the fused activation: in place, or (a branch writing into a
+            // concat) gathered image by image from the concat's gradient into the scratch.
+            var dyPre = dy.base
+            if c.placed {
+                dyPre = scratch
+                let count = dy.count, ys = y, sc = scratch
+                Parallel.forEachPart(count: n, threads: Parallel.processorCount) { _, images in
+                    for i in images {
+                        if let f = c.activation {
+                            Self.activationBackward(f, output: ys.image(i), dy.image(i), sc + i * count, count, threads: 1)
+                        } else {
+                            (sc + i * count).update(from: dy.image(i), count: count)
+                        }
+                    }
+                }
+            } else if let f = c.activation {
+                Self.activationBackward(f, output: y.base, dy.base, dy.base, dy.total)
+            }
+            Conv.backward(c.geometry, input: s.inputs[0].base, weight: w + c.weight, outputGradient: dyPre,
+                          inputGradient: s.inputGradients[0]?.base, weightGradient: dw + c.weight,
+                          biasGradient: c.bias.map { dw + $0 }, accumulate: false,
+                          accumulateInputGradient: s.accumulate[0], workspace: workspace, workspaceCount: workspaceCount)
+        case .dense(let d):
+            if let f = d.activation { Self.activationBackward(f, output: y.base, dy.base, dy.base, dy.total) }
+            Dense.backward(input: s.inputs[0].base, weight: w + d.weight, outputGradient: dy.base, inputGradient: inputTarget(s, 0),
+                           weightGradient: dw + d.weight, biasGradient: d.bias.map { dw + $0 },
+                           rows: n, inputs: d.inputs, outputs: d.outputs, accumulate: false)
+            finishInputGradient(s, 0)
+        case .activation(let f):
+            intoInputGradient(s, 0) { dx in Self.activationBackward(f, output: y.base, dy.base, dx, dy.total) }
+        case .lrn(let size, let scale, let beta, _, let norms, let c, let hw):
+            intoInputGradient(s, 0) { dx in
+                LRN.backward(input: s.inputs[0].base, output: y.base, norms: norms, outputGradient: dy.base, inputGradient: dx,
+                             n: n, c: c, h: hw, w: 1, size: size, scale: scale, beta: beta)
+            }
+        case .maxPool(let g, let argmax):
+            intoInputGradient(s, 0) { dx in MaxPool.backward(g, outputGradient: dy.base, argmax: argmax, inputGradient: dx) }
+        case .avgPool(let g, let includePad):
+            intoInputGradient(s, 0) { dx in AvgPool.backward(g, outputGradient: dy.base, inputGradient: dx, countIncludePad: includePad) }
+        case .dropout(let p, _, let mask):
+            intoInputGradient(s, 0) { dx in Dropout.backward(outputGradient: dy.base, mask: mask, inputGradient: dx, count: dy.total, p: p) }
+        case .concat(let channels, let offsets, let placed, let total, let hw):
+            for k in s.inputs.indices where !placed[k] {
+                guard let dx = s.inputGradients[k] else { continue }
+                Concat.backward(dy.base, into: dx.base, n: n, channels: channels[k], totalChannels: total, offset: offsets[k],
+                                hw: hw, accumulate: s.accumulate[k])
+            }
+        case .softmax(let classes):
+            intoInputGradient(s, 0) { dx in Self.softmaxBackward(y.base, dy.base, dx, rows: n, classes: classes) }
+        case .batchNorm(let b):
+            BatchNorm.backward(input: s.inputs[0].base, outputGradient: dy.base, inputGradient: inputTarget(s, 0), n: n, c: b.c,
+                               h: b.hw, w: 1, gamma: w + b.gamma, savedMean: b.saved, savedInvStd: b.saved + b.c,
+                               gammaGradient: dw + b.gamma, betaGradient: dw + b.beta, accumulate: false)
+            finishInputGradient(s, 0)
+        case .loss(_, let weight, let classes, let probabilities):
+            guard let probabilities, let dz = s.inputGradients[0] else { break }
+            SoftmaxCrossEntropy.backward(probabilities: probabilities, labels: labelStorage.base, logitsGradient: dz.base,
+                                         rows: n, classes: classes, weight: weight, accumulate: s.accumulate[0])
+        }
+    }
+
+    /// Softmax backward (not in NetrunKernels): `dx = y * (dy - sum_j dy_j y_j)` per row.
+    static func softmaxBackward(_ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
+                                rows: Int, classes: Int) {
+        for r in 0 ..< rows {
+            let o = r * classes
+            var dot: Float = 0
+            for j in 0 ..< classes { dot += dy[o + j] * y[o + j] }
+            for j in 0 ..< classes { dx[o + j] = y[o + j] * (dy[o + j] - dot) }
+        }
+    }
+}

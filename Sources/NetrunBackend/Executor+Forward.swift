@@ -1,0 +1,132 @@
+// The forward pass: one kernel call per step.
+import NetrunConfig
+import NetrunGraph
+import NetrunKernels
+
+extension Executor {
+    /// Copies one batch (`batch * C*H*W` floats, NCHW) into the input.
+    public func setInput(_ values: UnsafeBufferPointer<Float>) {
+        let t = tensors[0]
+        precondition(values.count == t.total, "Executor.setInput: expected \(t.total) floats, got \(values.count)")
+        guard let src = values.baseAddress else { return }
+        t.base.update(from: src, count: t.total)
+    }
+
+    public func setInput(_ values: [Float]) { values.withUnsafeBufferPointer { setInput($0) } }
+
+    /// Labels for the losses of a training step, each in `0..<graph.classes`.
+    public func setLabels(_ labels: [Int32]) {
+        precondition(labels.count == batch && labels.allSatisfy { $0 >= 0 && Int($0) < graph.classes },
+                     "Executor.setLabels: \(batch) labels in 0..<\(graph.classes) expected")
+        labels.withUnsafeBufferPointer { labelStorage.base.update(from: $0.baseAddress.unsafelyUnwrapped, count: batch) }
+    }
+
+    /// A copy of a node's output `[batch, shape...]` after `forward` (the output node, a
+    /// node kept with `PlanOptions.keep`, or any node in a training plan).
+    public func output(of node: Node.ID) -> [Float] {
+        let t = tensors[node]
+        var out = [Float](repeating: 0, count: t.total)
+        out.withUnsafeMutableBufferPointer { dst in
+            for i in 0 ..< t.images { (dst.baseAddress.unsafelyUnwrapped + i * t.count).update(from: t.image(i), count: t.count) }
+        }
+        return out
+    }
+
+    /// Weighted loss of each loss node (`graph.losses` order) after a training `forward`.
+    public var lossValues: [Float] { lossStorage.copy(0 ..< lossStorage.count) }
+
+    /// Runs every node. In training mode the losses are computed against `setLabels`, batch
+    /// norm uses batch statistics and updates the running ones in `parameters`, dropout
+    /// draws its mask from `(dropoutSeed, node, step)`. Returns the sum of weighted losses.
+    @discardableResult
+    public func forward(_ parameters: inout ParameterStore, step: UInt64 = 0) -> Float {
+        precondition(parameters.count == parameterCount, "Executor.forward: parameters of another graph")
+        return parameters.values.withUnsafeMutableBufferPointer { buffer in
+            let w = buffer.baseAddress ?? scratch
+            var total: Float = 0
+            for s in steps { total += run(s, parameters: w, step: step) }
+            return total
+        }
+    }
+
+    private func run(_ s: Step, parameters w: UnsafeMutablePointer<Float>, step: UInt64) -> Float {
+        let y = s.output, n = batch
+        switch s.kind {
+        case .none:
+            break
+        case .conv(let c):
+            let bias = c.bias.map { UnsafePointer(w + $0) }
+            if !c.placed {
+                Conv.forward(c.geometry, input: s.inputs[0].base, weight: w + c.weight, bias: bias, output: y.base,
+                             workspace: workspace, workspaceCount: workspaceCount)
+                if let f = c.activation { Self.activate(f, y.base, y.base, y.total) }
+            } else {
+                // A branch of a concat: image by image into its channel slice.
+                let cols = c.single.columnCount, x = s.inputs[0]
+                let ws = workspace, wsCount = workspaceCount
+                Parallel.forEachPart(count: n, threads: Parallel.processorCount) { part, images in
+                    for i in images {
+                        Conv.forward(c.single, input: x.image(i), weight: w + c.weight, bias: bias, output: y.image(i),
+                                     workspace: ws + part * cols, workspaceCount: wsCount - part * cols, threads: 1)
+                        if let f = c.activation { Self.activate(f, y.image(i), y.image(i), y.count, threads: 1) }
+                    }
+                }
+            }
+        case .dense(let d):
+            Dense.forward(s.inputs[0].base, weight: w + d.weight, bias: d.bias.map { UnsafePointer(w + $0) }, y.base,
+                          rows: n, inputs: d.inputs, outputs: d.outputs)
+            if let f = d.activation { Self.activate(f, y.base, y.base, y.total) }
+        case .activation(let f):
+            Self.activate(f, s.inputs[0].base, y.base, y.total)
+        case .lrn(let size, let scale, let beta, let k, let norms, let c, let hw):
+            LRN.forward(s.inputs[0].base, y.base, norms: norms, n: n, c: c, h: hw, w: 1, size: size, scale: scale, beta: beta, k: k)
+        case .maxPool(let g, let argmax):
+            MaxPool.forward(g, s.inputs[0].base, y.base, argmax: argmax)
+        case .avgPool(let g, let includePad):
+            AvgPool.forward(g, s.inputs[0].base, y.base, countIncludePad: includePad)
+        case .dropout(let p, let seed, let mask):
+            Dropout.forward(s.inputs[0].base, y.base, mask: mask, count: y.total, p: p, seed: seed, step: step)
+        case .concat(let channels, let offsets, let placed, let total, let hw):
+            for (k, x) in s.inputs.enumerated() where !placed[k] {
+                Concat.forward(x.base, into: y.base, n: n, channels: channels[k], totalChannels: total, offset: offsets[k], hw: hw)
+            }
+        case .softmax(let classes):
+            Softmax.forward(s.inputs[0].base, y.base, rows: n, classes: classes)
+        case .batchNorm(let b):
+            let x = s.inputs[0].base
+            if mode == .training {
+                BatchNorm.forwardTraining(x, y.base, n: n, c: b.c, h: b.hw, w: 1, gamma: w + b.gamma, beta: w + b.beta,
+                                          runningMean: w + b.runningMean, runningVariance: w + b.runningVariance,
+                                          momentum: b.momentum, epsilon: b.epsilon, savedMean: b.saved, savedInvStd: b.saved + b.c)
+            } else {
+                BatchNorm.forwardInference(x, y.base, n: n, c: b.c, h: b.hw, w: 1, gamma: w + b.gamma, beta: w + b.beta,
+                                           runningMean: w + b.runningMean, runningVariance: w + b.runningVariance, epsilon: b.epsilon)
+            }
+        case .loss(let index, let weight, let classes, let probabilities):
+            guard let probabilities else { break }
+            let l = SoftmaxCrossEntropy.forward(logits: s.inputs[0].base, labels: labelStorage.base, probabilities: probabilities,
+                                                rows: n, classes: classes, weight: weight)
+            lossStorage.base[index] = l
+            return l
+        }
+        return 0
+    }
+
+    static func activate(_ f: Activation, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int,
+                         threads: Int = Parallel.processorCount) {
+        switch f {
+        case .relu: ReLU.forward(x, y, count: count, threads: threads)
+        case .sigmoid: Sigmoid.forward(x, y, count: count, threads: threads)
+        case .tanh: Tanh.forward(x, y, count: count, threads: threads)
+        }
+    }
+
+    static func activationBackward(_ f: Activation, output y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+                                   _ dx: UnsafeMutablePointer<Float>, _ count: Int, threads: Int = Parallel.processorCount) {
+        switch f {
+        case .relu: ReLU.backward(output: y, outputGradient: dy, inputGradient: dx, count: count, threads: threads)
+        case .sigmoid: Sigmoid.backward(output: y, outputGradient: dy, inputGradient: dx, count: count, threads: threads)
+        case .tanh: Tanh.backward(output: y, outputGradient: dy, inputGradient: dx, count: count, threads: threads)
+        }
+    }
+}

@@ -1,0 +1,158 @@
+// A graph planned for one batch size: storage allocated once, one step per node.
+import NetrunConfig
+import NetrunGraph
+import NetrunKernels
+
+/// Runs a graph on batches of exactly `batch` examples, NCHW float32 at every boundary.
+///
+/// Built once per graph, batch size and mode: every buffer (activations, gradients,
+/// max-pool indices, LRN norms, dropout masks, workspaces) lives in three blocks
+/// allocated here, laid out from the tensors' lifetimes (BufferPlanner), and every node's
+/// kernel call is resolved here (Step). `forward` and `backward` then only walk the
+/// steps: no allocation, dictionary or name lookup per step.
+///
+/// Threads: every kernel splits its own work over the cores (batch for convolutions,
+/// weight rows for dense layers, planes or ranges elsewhere) with OpenBLAS kept
+/// single-threaded (`GEMM.threadCount = 1`), as NetrunKernels/Parallel.swift decides.
+public struct Executor {
+    /// The graph as planned: `graph.inference()` in inference mode, else the whole graph.
+    public let graph: Graph
+    public let batch: Int
+    public let mode: ExecutionMode
+    let steps: [Step]
+    let floats: TensorStorage<Float>
+    let ints: TensorStorage<Int32>
+    let bytes: TensorStorage<UInt8>
+    /// Gradients of the parameters, the layout of `ParameterStore.values`.
+    let parameterGradients: TensorStorage<Float>
+    let labelStorage: TensorStorage<Int32>
+    /// Each loss node's weighted loss, after a training `forward`.
+    let lossStorage: TensorStorage<Float>
+    let workspace: UnsafeMutablePointer<Float>
+    let workspaceCount: Int
+    /// Room for one input gradient, for kernels that cannot add into their output.
+    let scratch: UnsafeMutablePointer<Float>
+    let parameterCount: Int
+    let tensors: [BatchTensor]
+    let gradients: [BatchTensor?]
+
+    /// Plans `graph` (the whole graph, as built) for `batch` examples. `parameters` gives
+    /// the layout of the weights that `forward` and `backward` will be handed.
+    public init(graph whole: Graph, batch: Int, mode: ExecutionMode, parameters: ParameterStore,
+                options: PlanOptions = PlanOptions()) {
+        precondition(batch >= 1, "Executor: batch must be positive")
+        GEMM.threadCount = 1
+        let g = mode == .inference ? whole.inference() : whole
+        let a = PlanAnalysis(graph: g, mode: mode, options: options)
+        let n = g.nodes.count
+        var floatsPlan = BufferPlanner(), intsPlan = BufferPlanner(), bytesPlan = BufferPlanner()
+
+        // Outputs and gradients, by group owner.
+        let actLife = a.activationLifetimes(keep: options.keep)
+        let gradLife = a.gradientLifetimes(seedOutput: options.seedOutput)
+        var actHandle = [Int?](repeating: nil, count: n), gradHandle = actHandle
+        for i in 0 ..< n where a.group[i] == i {
+            let size = batch * g[i].shape.count
+            if let l = actLife[i] { actHandle[i] = floatsPlan.add(size: size, start: l.start, end: l.end) }
+            if let l = gradLife[i] { gradHandle[i] = floatsPlan.add(size: size, start: l.start, end: l.end) }
+        }
+        // Per-node extras: max-pool indices, LRN norms, dropout masks, loss probabilities, batch-norm statistics.
+        var extraInt = [Int?](repeating: nil, count: n), extraFloat = extraInt, extraByte = extraInt
+        var workspaceNeed = 0, scratchNeed = 0
+        for node in g.nodes {
+            let i = node.id, end = a.run[i] ? a.backwardStep(i) : i
+            let outCount = batch * node.shape.count
+            switch node.op {
+            case .pool(let p) where p.kind == .max: extraInt[i] = intsPlan.add(size: outCount, start: i, end: end)
+            case .lrn: extraFloat[i] = floatsPlan.add(size: outCount, start: i, end: end)
+            case .dropout where mode == .training: extraByte[i] = bytesPlan.add(size: outCount, start: i, end: end)
+            case .loss where mode == .training:
+                extraFloat[i] = floatsPlan.add(size: batch * g[node.inputs[0]].shape.count, start: i, end: end)
+            case .batchNorm: extraFloat[i] = floatsPlan.add(size: 2 * node.shape.channels, start: i, end: end)
+            case .conv:
+                let cg = Self.convGeometry(g, node, batch: batch)
+                workspaceNeed = max(workspaceNeed, Conv.forwardWorkspaceCount(cg, threads: Parallel.processorCount))
+                if a.run[i] { workspaceNeed = max(workspaceNeed, Conv.backwardWorkspaceCount(cg, threads: Parallel.processorCount)) }
+            default: break
+            }
+            if a.run[i] {
+                scratchNeed = max(scratchNeed, outCount, node.inputs.map { batch * g[$0].shape.count }.max() ?? 0)
+            }
+        }
+        let (floatOffsets, floatTotal) = floatsPlan.layout()
+        let (intOffsets, intTotal) = intsPlan.layout()
+        let (byteOffsets, byteTotal) = bytesPlan.layout()
+        let floats = TensorStorage<Float>(count: floatTotal + workspaceNeed + scratchNeed, zero: 0)
+        let ints = TensorStorage<Int32>(count: intTotal, zero: 0)
+        let bytes = TensorStorage<UInt8>(count: byteTotal, zero: 0)
+        let scratch = floats.base + floatTotal + workspaceNeed
+
+        // Views: owners first (nodes are in topological order, a concat after its branches).
+        var tensors = [BatchTensor?](repeating: nil, count: n), gradients = [BatchTensor?](repeating: nil, count: n)
+        let base = floats.base
+        func view(_ handle: Int?, _ i: Int) -> BatchTensor? {
+            handle.map { BatchTensor(base: base + floatOffsets[$0], stride: g[i].shape.count, count: g[i].shape.count, images: batch) }
+        }
+        for i in 0 ..< n where a.group[i] == i {
+            tensors[i] = view(actHandle[i], i)
+            gradients[i] = view(gradHandle[i], i)
+        }
+        for i in 0 ..< n where a.group[i] != i {
+            let owner = a.group[i], count = g[i].shape.count
+            func derived(_ t: BatchTensor?) -> BatchTensor? {
+                guard let t else { return nil }
+                if let p = a.placedIn[i] {
+                    let hw = g[i].shape.height * g[i].shape.width
+                    return BatchTensor(base: t.base + p.channel * hw, stride: t.stride, count: count, images: batch)
+                }
+                return t
+            }
+            tensors[i] = derived(tensors[owner])
+            gradients[i] = a.run[i] ? derived(gradients[owner]) : nil
+        }
+        // Every node has an output view (a node that nothing reads still writes somewhere).
+        let resolved = tensors.enumerated().map { i, t in
+            t ?? BatchTensor(base: scratch, stride: g[i].shape.count, count: g[i].shape.count, images: batch)
+        }
+        self.tensors = resolved
+        self.gradients = gradients
+
+        let offsets = Dictionary(parameters.entries.map { ($0.name, $0.offset) }, uniquingKeysWith: { a, _ in a })
+        var steps: [Step] = []
+        for node in g.nodes {
+            let i = node.id
+            let ptrInt = extraInt[i].map { ints.base + intOffsets[$0] }
+            let ptrFloat = extraFloat[i].map { base + floatOffsets[$0] }
+            let ptrByte = extraByte[i].map { bytes.base + byteOffsets[$0] }
+            let kind = Self.kind(of: node, in: g, batch: batch, placed: a.placedIn[i] != nil, offsets: offsets,
+                                 lossIndex: g.losses.firstIndex(of: i) ?? 0, dropoutSeed: options.dropoutSeed,
+                                 ints: ptrInt, floats: ptrFloat, bytes: ptrByte, placedInputs: node.inputs.map { a.placedIn[$0] != nil })
+            steps.append(Step(node: i, kind: kind, output: resolved[i], inputs: node.inputs.map { resolved[$0] },
+                              outputGradient: a.run[i] ? gradients[i] : nil,
+                              inputGradients: node.inputs.enumerated().map { s, j in a.writesInputGradient[i][s] ? gradients[j] : nil },
+                              accumulate: a.accumulate[i]))
+        }
+        self.steps = steps
+        self.floats = floats
+        self.ints = ints
+        self.bytes = bytes
+        workspace = floats.base + floatTotal
+        workspaceCount = workspaceNeed
+        self.scratch = scratch
+        self.graph = g
+        self.batch = batch
+        self.mode = mode
+        parameterCount = parameters.count
+        parameterGradients = TensorStorage(count: parameters.count, zero: 0)
+        labelStorage = TensorStorage(count: batch, zero: 0)
+        lossStorage = TensorStorage(count: g.losses.count, zero: 0)
+    }
+
+    static func convGeometry(_ g: Graph, _ node: Node, batch: Int) -> ConvGeometry {
+        guard case .conv(let c) = node.op else { preconditionFailure("not a convolution") }
+        let x = g[node.inputs[0]].shape
+        return ConvGeometry(n: batch, c: x.channels, h: x.height, w: x.width, outC: c.out, kh: c.kernel.h, kw: c.kernel.w,
+                            strideH: c.stride.h, strideW: c.stride.w, padH: c.pad.h, padW: c.pad.w,
+                            dilationH: c.dilation.h, dilationW: c.dilation.w, groups: c.groups)
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+@testable import NetrunBackend
+
+/// `netrun check`: per-node problems cover every op and option, ReLU and max pooling included.
+@Suite struct CheckCommandTests {
+    @Test(arguments: ["every-op.yaml", "tiny-googlenet.yaml"])
+    func everyNodeOfTheFixturesPasses(fixture: String) throws {
+        let r = netrun(["check", try fixturePath(fixture)])
+        #expect(r.code == 0, "\(r.out)\(r.err)")
+        #expect(r.out.contains("ok: every gradient within 0.01 (relative)"))
+    }
+
+    @Test func everyOpKindIsReported() throws {
+        let r = netrun(["check", try fixturePath("every-op.yaml")])
+        for op in ["conv", "lrn", "maxpool", "concat", "batchnorm", "tanh", "avgpool", "dense", "loss", "flatten", "sigmoid", "dropout", "softmax"] {
+            #expect(r.out.contains("\n\(op) "), "no summary line for \(op)")
+        }
+    }
+
+    @Test(arguments: ["alexnet", "googlenet", "fashion-alexnet", "fashion-googlenet"])
+    func theProjectConfigsPass(model: String) {
+        let r = netrun(["check", configPath(model)])
+        #expect(r.code == 0, "\(r.out)\(r.err)")
+    }
+
+    @Test func miniProblemsKeepTheOpsSettings() throws {
+        let graph = try loadGraph(configPath("alexnet"))
+        let conv2 = try #require(graph.node(named: "conv2"))
+        let mini = try #require(MiniProblem.make(for: conv2.id, in: graph))
+        guard case .conv(let c) = mini[1].op else { Issue.record("not a conv"); return }
+        #expect(c.groups == 2 && c.kernel.h == 5 && c.pad.h == 2)
+        #expect(mini.inputShape.channels == 4 && mini[1].shape.channels == 4)
+    }
+}

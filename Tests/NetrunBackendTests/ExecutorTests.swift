@@ -1,0 +1,110 @@
+import Foundation
+import NetrunFormats
+import NetrunGraph
+import Testing
+@testable import NetrunBackend
+
+@Suite struct ExecutorTests {
+    /// torch_reference.py outputs committed under Fixtures/: these run without torch.
+    @Test(arguments: ["fashion-alexnet", "fashion-googlenet"])
+    func forwardMatchesTheCommittedPyTorchReference(model: String) throws {
+        let dir = try fixturePath(model)
+        let graph = try loadGraph(configPath(model))
+        var parameters = ParameterStore(graph: graph)
+        try parameters.load(path: "\(dir)/weights.safetensors")
+        let x = try NPY.read(path: "\(dir)/input.npy"), expected = try NPY.read(path: "\(dir)/output.npy")
+        let predictor = try Predictor(graph: graph, node: nil, batch: 2)
+        let y = predictor.run(&parameters, input: x.values, count: x.shape[0])
+        let error = relativeError(y, expected.values)
+        #expect(error < 1e-4, "relative error \(error)")
+    }
+
+    @Test func chunkedBatchesGiveTheSameOutputs() throws {
+        let dir = try fixturePath("fashion-googlenet")
+        let graph = try loadGraph(configPath("fashion-googlenet"))
+        var parameters = ParameterStore(graph: graph)
+        try parameters.load(path: "\(dir)/weights.safetensors")
+        let x = try NPY.read(path: "\(dir)/input.npy")
+        let whole = try Predictor(graph: graph, node: nil, batch: 2).run(&parameters, input: x.values, count: 2)
+        let single = try Predictor(graph: graph, node: nil, batch: 1).run(&parameters, input: x.values, count: 2)
+        #expect(relativeError(single, whole) < 1e-6)
+    }
+
+    /// Whole graphs (fan-out, concat slices, auxiliary losses, buffer reuse) probed along
+    /// random directions. ReLU and max pooling are swapped for tanh and average pooling:
+    /// with every weight moving, some unit crosses a kink inside any usable step, and the
+    /// per-node checks (CheckCommandTests) cover ReLU and max pooling on their own.
+    @Test(arguments: ["every-op.yaml", "tiny-googlenet.yaml"])
+    func wholeGraphBackwardMatchesFiniteDifferences(fixture: String) throws {
+        let text = try String(contentsOfFile: try fixturePath(fixture), encoding: .utf8)
+            .replacingOccurrences(of: "act: relu", with: "act: tanh").replacingOccurrences(of: "maxpool:", with: "avgpool:")
+        try withTemporaryDirectory { dir in
+            try text.write(toFile: "\(dir)/smooth.yaml", atomically: true, encoding: .utf8)
+            let graph = try loadGraph("\(dir)/smooth.yaml")
+            for seedOutput in [false, true] {
+                let results = GradientCheck(graph: graph, batch: 3, directions: 3, seed: 11).run(seedOutput: seedOutput)
+                #expect(results.count == graph.parameters.count + 1, "every learnable tensor and the input")
+                for r in results {
+                    #expect(r.worst <= GradientCheck.tolerance, "\(fixture) \(r.name): relative error \(r.worst)")
+                    #expect(r.checked > 0, "\(fixture) \(r.name): nothing checked (\(r.kinks) kinks)")
+                }
+            }
+        }
+    }
+
+    @Test func branchesWriteStraightIntoTheirConcatSlice() throws {
+        let graph = try loadGraph(configPath("fashion-googlenet"))
+        let analysis = PlanAnalysis(graph: graph.inference(), mode: .inference, options: PlanOptions())
+        let g = graph.inference()
+        let concat = try #require(g.node(named: "inception_3a"))
+        for j in concat.inputs {
+            #expect(analysis.placedIn[j]?.concat == concat.id, "\(g[j].name) is not placed")
+        }
+        // The pooled branch's input is not placed: its max pool reads it, and so do three convs.
+        let pool = try #require(g.node(named: "inception_3a/pool"))
+        #expect(analysis.placedIn[pool.id] == nil)
+    }
+
+    @Test func inferenceReusesTheMemoryOfDeadActivations() throws {
+        let graph = try loadGraph(configPath("fashion-googlenet"))
+        let parameters = ParameterStore(graph: graph)
+        let executor = Executor(graph: graph, batch: 4, mode: .inference, parameters: parameters)
+        let everyOutput = executor.graph.nodes.reduce(0) { $0 + 4 * $1.shape.count }
+        #expect(executor.floats.count < everyOutput / 2, "\(executor.floats.count) floats for \(everyOutput) of outputs")
+    }
+
+    @Test func trainingLossesAreWeightedAndTrainOnlyHeadsRun() throws {
+        let graph = try loadGraph(configPath("fashion-googlenet"))
+        var parameters = ParameterStore(graph: graph)
+        parameters.initialize(seed: 2)
+        let executor = Executor(graph: graph, batch: 2, mode: .training, parameters: parameters)
+        executor.setInput([Float](repeating: 0.5, count: 2 * 784))
+        executor.setLabels([1, 7])
+        let total = executor.forward(&parameters)
+        let losses = executor.lossValues
+        #expect(losses.count == 2)
+        #expect(abs(losses.reduce(0, +) - total) < 1e-5)
+        // The auxiliary loss (weight 0.3) is near 0.3 * ln 10 with small random logits; the main near ln 10.
+        #expect(losses[0] > 0.3 * 1.5 && losses[0] < 0.3 * 4)
+        executor.backward(parameters)
+        let g = executor.parameterGradientValues
+        let aux = try #require(parameters.entry(named: "loss1/fc.weight"))
+        #expect(g[aux.offset ..< aux.offset + aux.count].contains { $0 != 0 }, "the training-only head got no gradient")
+    }
+
+    @Test func stepsAreRepeatable() throws {
+        let graph = try loadGraph(try fixturePath("every-op.yaml"))
+        var parameters = ParameterStore(graph: graph)
+        parameters.initialize(seed: 3)
+        let executor = Executor(graph: graph, batch: 2, mode: .training, parameters: parameters, options: PlanOptions(dropoutSeed: 9))
+        executor.setInput((0 ..< 2 * 243).map { Float($0 % 13) / 6 - 1 })
+        executor.setLabels([0, 3])
+        let first = executor.forward(&parameters, step: 4)
+        executor.backward(parameters)
+        let g1 = executor.parameterGradientValues
+        let second = executor.forward(&parameters, step: 4)
+        executor.backward(parameters)
+        #expect(first == second)
+        #expect(g1 == executor.parameterGradientValues, "gradients are overwritten each step, not accumulated across steps")
+    }
+}
