@@ -23,8 +23,10 @@ public struct Executor {
     let floats: TensorStorage<Float>
     let ints: TensorStorage<Int32>
     let bytes: TensorStorage<UInt8>
-    /// Gradients of the parameters, the layout of `ParameterStore.values`.
-    let parameterGradients: TensorStorage<Float>
+    /// Gradients of the parameters, the layout of `ParameterStore.values`. After `backward`
+    /// this is the whole exchange a data-parallel step needs: all-reduce (average) it across
+    /// ranks, then run the optimizer; nothing else differs between ranks.
+    public let parameterGradients: TensorStorage<Float>
     let labelStorage: TensorStorage<Int32>
     /// Each loss node's weighted loss, after a training `forward`.
     let lossStorage: TensorStorage<Float>

@@ -3,11 +3,12 @@ import Foundation
 import NetrunBackend
 import NetrunConfig
 import NetrunGraph
+import NetrunKernels
 
 /// `netrun bench CONFIG --batch N --steps S` (hidden): forward+backward and inference img/s.
 struct Bench: NetrunCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Time training steps (forward + backward, no optimizer) and inference on random data.",
+        abstract: "Time training steps (forward, backward, SGD with momentum and weight decay) and inference on random data.",
         shouldDisplay: false
     )
 
@@ -37,9 +38,23 @@ struct Bench: NetrunCommand {
         let train = Executor(graph: graph, batch: batch, mode: .training, parameters: parameters)
         train.setInput(input)
         train.setLabels(labels)
+        // The optimizer step of peer_torch.py: SGD, momentum 0.9, weight decay 5e-4, on the
+        // learnable tensors (batch norm's running statistics are not).
+        var velocity = [Float](repeating: 0, count: parameters.count)
+        let learnable = parameters.entries.filter(\.learnable).map { $0.offset ..< $0.offset + $0.count }
         func trainStep(_ s: UInt64) {
             train.forward(&parameters, step: s)
             train.backward(parameters)
+            let g = train.parameterGradients.base
+            parameters.values.withUnsafeMutableBufferPointer { w in
+                velocity.withUnsafeMutableBufferPointer { v in
+                    guard let wb = w.baseAddress, let vb = v.baseAddress else { return }
+                    for r in learnable {
+                        SGD.step(weights: wb + r.lowerBound, gradients: g + r.lowerBound, velocity: vb + r.lowerBound,
+                                 count: r.count, learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4)
+                    }
+                }
+            }
         }
         trainStep(0)
         trainStep(1)
