@@ -21,10 +21,9 @@ struct Bench: NetrunCommand {
     var steps: Int = 5
 
     func execute(_ console: inout Console) -> Int32 {
-        let loaded = Loaded(file: options.file, overrides: options.overrides)
-        var renderer = DiagnosticRenderer()
-        loaded.report(&console, renderer: &renderer)
-        guard let graph = loaded.graph, !loaded.diagnostics.hasErrors else { return max(loaded.exitCode, ExitStatus.configErrors) }
+        var code = ExitStatus.ok
+        guard let checked = Checked(options, console: &console, exitCode: &code) else { return code }
+        let graph = checked.graph
         guard batch >= 1, steps >= 1 else {
             console.printError("error: --batch and --steps must be at least 1")
             return ExitStatus.usage
@@ -69,7 +68,7 @@ struct Bench: NetrunCommand {
         for _ in 0 ..< steps { infer.forward(&parameters) }
         let inferRate = Double(batch * steps) / Date().timeIntervalSince(start)
         console.print(String(format: "{\"model\": \"%@\", \"batch\": %d, \"train_img_s\": %.2f, \"infer_img_s\": %.2f}",
-                             loaded.config?.name ?? options.file, batch, trainRate, inferRate))
+                             checked.config.name, batch, trainRate, inferRate))
         return ExitStatus.ok
     }
 }

@@ -28,10 +28,9 @@ struct Check: NetrunCommand {
     var verbose = false
 
     func execute(_ console: inout Console) -> Int32 {
-        let loaded = Loaded(file: options.file, overrides: options.overrides)
-        var renderer = DiagnosticRenderer()
-        loaded.report(&console, renderer: &renderer)
-        guard let graph = loaded.graph, !loaded.diagnostics.hasErrors else { return max(loaded.exitCode, ExitStatus.configErrors) }
+        var code = ExitStatus.ok
+        guard let checked = Checked(options, console: &console, exitCode: &code) else { return code }
+        let graph = checked.graph
         let tolerance = GradientCheck.tolerance
         // Identical problems (same op, same reduced shapes) are checked once.
         var cache: [String: Double] = [:]

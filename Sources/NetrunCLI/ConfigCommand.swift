@@ -11,10 +11,9 @@ struct ConfigCommand: NetrunCommand {
     @OptionGroup var options: ConfigOptions
 
     func execute(_ console: inout Console) -> Int32 {
-        let loaded = Loaded(file: options.file, overrides: options.overrides)
-        var renderer = DiagnosticRenderer()
-        loaded.report(&console, renderer: &renderer)
-        guard let config = loaded.config, !loaded.diagnostics.hasErrors else { return max(loaded.exitCode, ExitStatus.configErrors) }
+        var code = ExitStatus.ok
+        guard let checked = Checked(options, console: &console, exitCode: &code) else { return code }
+        let config = checked.config
         console.print(config.resolved.resolvedText(), terminator: "")
         return ExitStatus.ok
     }

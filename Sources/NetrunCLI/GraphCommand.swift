@@ -16,11 +16,10 @@ struct GraphCommand: NetrunCommand {
     var inference = false
 
     func execute(_ console: inout Console) -> Int32 {
-        let loaded = Loaded(file: options.file, overrides: options.overrides)
-        var renderer = DiagnosticRenderer()
-        loaded.report(&console, renderer: &renderer)
-        guard let graph = loaded.graph, !loaded.diagnostics.hasErrors else { return max(loaded.exitCode, ExitStatus.configErrors) }
-        console.print((inference ? graph.inference() : graph).dot(name: loaded.config?.name ?? "netrun"), terminator: "")
+        var code = ExitStatus.ok
+        guard let checked = Checked(options, console: &console, exitCode: &code) else { return code }
+        let graph = checked.graph
+        console.print((inference ? graph.inference() : graph).dot(name: checked.config.name), terminator: "")
         return ExitStatus.ok
     }
 }

@@ -62,3 +62,24 @@ struct Loaded {
         for d in diagnostics.sorted { console.printError(renderer.render(d), terminator: "") }
     }
 }
+
+/// A config that loaded without errors, and its graph: what every single-config command
+/// starts from.
+struct Checked {
+    var config: Config
+    var graph: Graph
+
+    /// Loads the config of `options` and prints its diagnostics; nil, with `exitCode` set
+    /// (1 for config errors, 2 for an unreadable file), when it has errors.
+    init?(_ options: ConfigOptions, console: inout Console, exitCode: inout Int32) {
+        let loaded = Loaded(file: options.file, overrides: options.overrides)
+        var renderer = DiagnosticRenderer()
+        loaded.report(&console, renderer: &renderer)
+        guard let config = loaded.config, let graph = loaded.graph, !loaded.diagnostics.hasErrors else {
+            exitCode = max(loaded.exitCode, ExitStatus.configErrors)
+            return nil
+        }
+        self.config = config
+        self.graph = graph
+    }
+}

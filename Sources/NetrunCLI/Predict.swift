@@ -35,10 +35,9 @@ struct Predict: NetrunCommand {
     var batch: Int?
 
     func execute(_ console: inout Console) -> Int32 {
-        let loaded = Loaded(file: options.file, overrides: options.overrides)
-        var renderer = DiagnosticRenderer()
-        loaded.report(&console, renderer: &renderer)
-        guard let graph = loaded.graph, !loaded.diagnostics.hasErrors else { return max(loaded.exitCode, ExitStatus.configErrors) }
+        var code = ExitStatus.ok
+        guard let checked = Checked(options, console: &console, exitCode: &code) else { return code }
+        let graph = checked.graph
         if let batch, batch < 1 {
             console.printError("error: --batch must be at least 1 (got \(batch))")
             return ExitStatus.usage

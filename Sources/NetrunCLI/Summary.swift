@@ -16,13 +16,12 @@ struct Summary: NetrunCommand {
     var format: OutputFormat = .text
 
     func execute(_ console: inout Console) -> Int32 {
-        let loaded = Loaded(file: options.file, overrides: options.overrides)
-        var renderer = DiagnosticRenderer()
-        loaded.report(&console, renderer: &renderer)
-        guard let graph = loaded.graph, !loaded.diagnostics.hasErrors else { return max(loaded.exitCode, ExitStatus.configErrors) }
+        var code = ExitStatus.ok
+        guard let checked = Checked(options, console: &console, exitCode: &code) else { return code }
+        let graph = checked.graph
         switch format {
         case .json: console.print(Self.json(graph).text(pretty: true))
-        case .text: console.print(Self.table(graph, name: loaded.config?.name ?? options.file), terminator: "")
+        case .text: console.print(Self.table(graph, name: checked.config.name), terminator: "")
         }
         return ExitStatus.ok
     }
