@@ -36,7 +36,10 @@ let package = Package(
         .testTarget(name: "NetrunGraphTests", dependencies: ["NetrunGraph"]),
         .testTarget(name: "NetrunKernelsTests", dependencies: ["NetrunKernels"]),
         .testTarget(name: "NetrunFormatsTests", dependencies: ["NetrunFormats"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "NetrunCLITests", dependencies: ["NetrunCLI"]),
-        .testTarget(name: "NetrunBackendTests", dependencies: ["NetrunBackend", "NetrunCLI"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "NetrunCLITests", dependencies: ["NetrunCLI", "_NetrunTestSupport"]),
+        // Helpers and fixtures (PyTorch references, small configs) shared by the test targets.
+        .target(name: "_NetrunTestSupport", dependencies: ["NetrunGraph"], path: "Tests/_NetrunTestSupport",
+                resources: [.copy("Fixtures")]),
+        .testTarget(name: "NetrunBackendTests", dependencies: ["NetrunBackend", "_NetrunTestSupport"]),
     ]
 )

@@ -1,12 +1,11 @@
 #!/usr/bin/env bash
 # Forward parity of `netrun predict` with PyTorch on the four reference networks.
 # Needs python3 with torch and numpy (CI: pip install torch numpy). Builds netrun in
-# release, writes each reference with bench/torch_reference.py (random weights, batch 2),
+# release, writes each reference with ../shared/bench/torch_reference.py (random weights, batch 2),
 # runs predict, and fails unless every relative error is below 1e-4 (--compare's rule).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bench="${NETRUN_BENCH:-$root/../shared/bench}"
-[ -f "$bench/torch_reference.py" ] || bench="$root/bench"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 swift build -c release --package-path "$root" --product netrun >/dev/null

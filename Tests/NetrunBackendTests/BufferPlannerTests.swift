@@ -1,4 +1,5 @@
 import Testing
+import _NetrunTestSupport
 @testable import NetrunBackend
 
 @Suite struct BufferPlannerTests {

@@ -2,6 +2,7 @@ import Foundation
 import NetrunFormats
 import NetrunGraph
 import Testing
+import _NetrunTestSupport
 @testable import NetrunBackend
 
 @Suite struct ExecutorTests {

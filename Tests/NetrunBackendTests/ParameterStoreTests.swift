@@ -1,6 +1,7 @@
 import Foundation
 import NetrunFormats
 import Testing
+import _NetrunTestSupport
 @testable import NetrunBackend
 
 @Suite struct ParameterStoreTests {

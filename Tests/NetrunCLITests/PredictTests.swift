@@ -1,6 +1,7 @@
 import Foundation
 import NetrunFormats
 import Testing
+import _NetrunTestSupport
 @testable import NetrunBackend
 
 /// `netrun predict` end to end (here rather than in NetrunCLITests: it needs this target's fixtures).

@@ -1,13 +1,14 @@
 import Foundation
 import NetrunFormats
 import Testing
+import _NetrunTestSupport
 @testable import NetrunBackend
 
 /// The bench's torch_reference.py, found beside the repository (../shared/bench) or in
 /// NETRUN_BENCH.
 let torchReferenceScript: String? = {
     let candidates = [ProcessInfo.processInfo.environment["NETRUN_BENCH"].map { "\($0)/torch_reference.py" },
-                      "\(repositoryRoot)/../shared/bench/torch_reference.py", "\(repositoryRoot)/bench/torch_reference.py"]
+                      "\(repositoryRoot)/../shared/bench/torch_reference.py"]
     return candidates.compactMap { $0 }.first { FileManager.default.fileExists(atPath: $0) }
 }()
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _NetrunTestSupport
 @testable import NetrunBackend
 
 /// `netrun check`: per-node problems cover every op and option, ReLU and max pooling included.
