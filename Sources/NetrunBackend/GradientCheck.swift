@@ -1,4 +1,5 @@
 // Numeric gradient checks: backward against central finite differences.
+import NetrunKernels
 import NetrunGraph
 
 /// Compares the executor's gradients with central differences of the training objective

@@ -1,5 +1,6 @@
 // The learnable tensors of a graph (and batch norm's running statistics), in one
 // contiguous float array, in graph order.
+import NetrunKernels
 import NetrunConfig
 import NetrunGraph
 

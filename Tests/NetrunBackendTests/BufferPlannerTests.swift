@@ -1,3 +1,4 @@
+import NetrunKernels
 import Testing
 import _NetrunTestSupport
 @testable import NetrunBackend

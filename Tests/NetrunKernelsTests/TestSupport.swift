@@ -1,19 +1,10 @@
 // Shared by the kernel tests: a seeded generator, random buffers, error measures
 // and a central finite-difference gradient checker.
+import NetrunKernels
 import Testing
 
-/// splitmix64: small, seeded, reproducible.
-struct SeededRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The kernels' seeded generator.
+typealias SeededRNG = SplitMix64
 
 extension SeededRNG {
     mutating func floats(_ count: Int, in range: ClosedRange<Float> = -1 ... 1) -> [Float] {
