@@ -74,14 +74,12 @@ public enum ConfigLoader {
             reader.error("more than \(maxExtendsDepth) files in the chain of 'extends'", at: base.location)
             return nil
         }
-        let before = reader.diagnostics.all.count
-        guard let parent = readWithExtends(path, chain: chain, limits: limits, reader: &reader) else {
-            if reader.diagnostics.all.count > before, reader.diagnostics.all[before].location.file == path, reader.diagnostics.all[before].location.line == 1,
-               reader.diagnostics.all[before].message.hasPrefix("no such file") || reader.diagnostics.all[before].message.hasPrefix("cannot read") {
-                reader.error("cannot read '\(base.value)' (looked for \(path))", at: base.location)
-            }
+        // A missing base is the `extends` line's mistake: reported there, not at the base.
+        if !FileManager.default.isReadableFile(atPath: path) {
+            reader.error("cannot read '\(base.value)' (looked for \(path))", at: base.location)
             return nil
         }
+        guard let parent = readWithExtends(path, chain: chain, limits: limits, reader: &reader) else { return nil }
         return parent.merged(with: node.removing(key: "extends"))
     }
 
