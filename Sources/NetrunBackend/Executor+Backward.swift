@@ -19,9 +19,6 @@ extension Executor {
     /// Gradients of every parameter after `backward`, in `ParameterStore.values` layout.
     public var parameterGradientValues: [Float] { parameterGradients.copy(0 ..< parameterGradients.count) }
 
-    /// The parameter gradients in place (for an optimizer), valid while the executor lives.
-    public var parameterGradientPointer: UnsafeMutablePointer<Float> { parameterGradients.base }
-
     /// Gradient of the input batch after `backward` (plans with `PlanOptions.inputGradient`).
     public var inputGradientValues: [Float]? {
         gradients[0].map { t in Array(UnsafeBufferPointer(start: t.base, count: t.total)) }
@@ -100,10 +97,14 @@ extension Executor {
             finishInputGradient(s, 0)
         case .activation(let f):
             intoInputGradient(s, 0) { dx in Self.activationBackward(f, output: y.base, dy.base, dx, dy.total) }
-        case .lrn(let size, let scale, let beta, _, let norms, let c, let hw):
+        case .leakyReLU(let slope):
+            intoInputGradient(s, 0) { dx in
+                LeakyReLU.backward(input: s.inputs[0].base, outputGradient: dy.base, inputGradient: dx, count: dy.total, slope: slope)
+            }
+        case .lrn(let size, let scale, let beta, _, let norms, let c, let spatial):
             intoInputGradient(s, 0) { dx in
                 LRN.backward(input: s.inputs[0].base, output: y.base, norms: norms, outputGradient: dy.base, inputGradient: dx,
-                             n: n, c: c, h: hw, w: 1, size: size, scale: scale, beta: beta)
+                             n: n, c: c, h: spatial, w: 1, size: size, scale: scale, beta: beta)
             }
         case .maxPool(let g, let argmax):
             intoInputGradient(s, 0) { dx in MaxPool.backward(g, outputGradient: dy.base, argmax: argmax, inputGradient: dx) }
@@ -117,14 +118,28 @@ extension Executor {
                 Concat.backward(dy.base, into: dx.base, n: n, channels: channels[k], totalChannels: total, offset: offsets[k],
                                 hw: hw, accumulate: s.accumulate[k])
             }
+        case .add:
+            // Every input's gradient is the output's.
+            for k in s.inputs.indices {
+                guard let dx = s.inputGradients[k] else { continue }
+                if s.accumulate[k] {
+                    Elementwise.accumulate(dy.base, into: dx.base, count: dy.total)
+                } else {
+                    dx.base.update(from: dy.base, count: dy.total)
+                }
+            }
+        case .scale(let c):
+            Scale.backward(input: s.inputs[0].base, outputGradient: dy.base, inputGradient: inputTarget(s, 0), n: n, channels: c.c,
+                           spatial: c.spatial, weight: w + c.weight, weightGradient: dw + c.weight, biasGradient: c.bias.map { dw + $0 })
+            finishInputGradient(s, 0)
         case .softmax(let classes):
             intoInputGradient(s, 0) { dx in Self.softmaxBackward(y.base, dy.base, dx, rows: n, classes: classes) }
         case .batchNorm(let b):
             BatchNorm.backward(input: s.inputs[0].base, outputGradient: dy.base, inputGradient: inputTarget(s, 0), n: n, c: b.c,
-                               h: b.hw, w: 1, gamma: w + b.gamma, savedMean: b.saved, savedInvStd: b.saved + b.c,
+                               h: b.spatial, w: 1, gamma: w + b.gamma, savedMean: b.saved, savedInvStd: b.saved + b.c,
                                gammaGradient: dw + b.gamma, betaGradient: dw + b.beta, accumulate: false)
             finishInputGradient(s, 0)
-        case .loss(_, let weight, let classes, let probabilities):
+        case .loss(_, let weight, let classes, let probabilities, _, _):
             guard let probabilities, let dz = s.inputGradients[0] else { break }
             SoftmaxCrossEntropy.backward(probabilities: probabilities, labels: labelStorage.base, logitsGradient: dz.base,
                                          rows: n, classes: classes, weight: weight, accumulate: s.accumulate[0])

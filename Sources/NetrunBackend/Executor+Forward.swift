@@ -32,8 +32,23 @@ extension Executor {
         return out
     }
 
-    /// Weighted loss of each loss node (`graph.losses` order) after a training `forward`.
+    /// Weighted loss of each loss node (`graph.losses` order) after a training or evaluation `forward`.
     public var lossValues: [Float] { lossStorage.copy(0 ..< lossStorage.count) }
+
+    /// What each loss node measured on the last batch (training and evaluation plans), in
+    /// `graph.losses` order: its weighted loss and, for each k of its `top_k`, the examples
+    /// whose label is among the k largest scores.
+    public var lossResults: [LossResult] {
+        var next = 0
+        return graph.losses.enumerated().map { index, id in
+            guard case .loss(let weight, let topK) = graph[id].op else { preconditionFailure("Executor: losses are loss nodes") }
+            let correct = topK.map { k -> (k: Int, correct: Int) in
+                defer { next += 1 }
+                return (k, correctStorage.base[next])
+            }
+            return LossResult(node: graph[id].name, weight: weight, loss: lossStorage.base[index], correct: correct)
+        }
+    }
 
     /// Runs every node. In training mode the losses are computed against `setLabels`, batch
     /// norm uses batch statistics and updates the running ones in `parameters`, dropout
@@ -78,8 +93,10 @@ extension Executor {
             if let f = d.activation { Self.activate(f, y.base, y.base, y.total) }
         case .activation(let f):
             Self.activate(f, s.inputs[0].base, y.base, y.total)
-        case .lrn(let size, let scale, let beta, let k, let norms, let c, let hw):
-            LRN.forward(s.inputs[0].base, y.base, norms: norms, n: n, c: c, h: hw, w: 1, size: size, scale: scale, beta: beta, k: k)
+        case .leakyReLU(let slope):
+            LeakyReLU.forward(s.inputs[0].base, y.base, count: y.total, slope: slope)
+        case .lrn(let size, let scale, let beta, let k, let norms, let c, let spatial):
+            LRN.forward(s.inputs[0].base, y.base, norms: norms, n: n, c: c, h: spatial, w: 1, size: size, scale: scale, beta: beta, k: k)
         case .maxPool(let g, let argmax):
             MaxPool.forward(g, s.inputs[0].base, y.base, argmax: argmax)
         case .avgPool(let g, let includePad):
@@ -90,23 +107,33 @@ extension Executor {
             for (k, x) in s.inputs.enumerated() where !placed[k] {
                 Concat.forward(x.base, into: y.base, n: n, channels: channels[k], totalChannels: total, offset: offsets[k], hw: hw)
             }
+        case .add:
+            Elementwise.add(s.inputs[0].base, s.inputs[1].base, into: y.base, count: y.total)
+            for x in s.inputs.dropFirst(2) { Elementwise.accumulate(x.base, into: y.base, count: y.total) }
         case .softmax(let classes):
             Softmax.forward(s.inputs[0].base, y.base, rows: n, classes: classes)
+        case .scale(let c):
+            Scale.forward(s.inputs[0].base, y.base, n: n, channels: c.c, spatial: c.spatial, weight: w + c.weight,
+                          bias: c.bias.map { UnsafePointer(w + $0) })
         case .batchNorm(let b):
             let x = s.inputs[0].base
             if mode == .training {
-                BatchNorm.forwardTraining(x, y.base, n: n, c: b.c, h: b.hw, w: 1, gamma: w + b.gamma, beta: w + b.beta,
+                BatchNorm.forwardTraining(x, y.base, n: n, c: b.c, h: b.spatial, w: 1, gamma: w + b.gamma, beta: w + b.beta,
                                           runningMean: w + b.runningMean, runningVariance: w + b.runningVariance,
                                           momentum: b.momentum, epsilon: b.epsilon, savedMean: b.saved, savedInvStd: b.saved + b.c)
             } else {
-                BatchNorm.forwardInference(x, y.base, n: n, c: b.c, h: b.hw, w: 1, gamma: w + b.gamma, beta: w + b.beta,
+                BatchNorm.forwardInference(x, y.base, n: n, c: b.c, h: b.spatial, w: 1, gamma: w + b.gamma, beta: w + b.beta,
                                            runningMean: w + b.runningMean, runningVariance: w + b.runningVariance, epsilon: b.epsilon)
             }
-        case .loss(let index, let weight, let classes, let probabilities):
+        case .loss(let index, let weight, let classes, let probabilities, let topK, let correct):
             guard let probabilities else { break }
-            let l = SoftmaxCrossEntropy.forward(logits: s.inputs[0].base, labels: labelStorage.base, probabilities: probabilities,
+            let logits = s.inputs[0].base
+            let l = SoftmaxCrossEntropy.forward(logits: logits, labels: labelStorage.base, probabilities: probabilities,
                                                 rows: n, classes: classes, weight: weight)
             lossStorage.base[index] = l
+            for (j, k) in topK.enumerated() {
+                correctStorage.base[correct + j] = TopK.correctCount(logits: logits, labels: labelStorage.base, rows: n, classes: classes, k: k)
+            }
             return l
         }
         return 0
@@ -129,4 +156,14 @@ extension Executor {
         case .tanh: Tanh.backward(output: y, outputGradient: dy, inputGradient: dx, count: count, threads: threads)
         }
     }
+}
+
+/// One loss node's measures on one batch.
+public struct LossResult: Sendable {
+    public var node: String
+    public var weight: Double
+    /// The weighted loss (mean over the batch, times `weight`).
+    public var loss: Float
+    /// For each k of the node's `top_k`: examples whose label is among the k largest scores.
+    public var correct: [(k: Int, correct: Int)]
 }

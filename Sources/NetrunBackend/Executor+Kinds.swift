@@ -6,8 +6,8 @@ import NetrunKernels
 extension Executor {
     // swiftlint:disable:next function_parameter_count
     static func kind(of node: Node, in g: Graph, batch: Int, placed: Bool, offsets: [String: Int], lossIndex: Int,
-                     dropoutSeed: UInt64, ints: UnsafeMutablePointer<Int32>?, floats: UnsafeMutablePointer<Float>?,
-                     bytes: UnsafeMutablePointer<UInt8>?, placedInputs: [Bool]) -> StepKind {
+                     correctIndex: Int, dropoutSeed: UInt64, ints: UnsafeMutablePointer<Int32>?,
+                     floats: UnsafeMutablePointer<Float>?, bytes: UnsafeMutablePointer<UInt8>?, placedInputs: [Bool]) -> StepKind {
         func param(_ suffix: String) -> Int? { offsets["\(node.name).\(suffix)"] }
         func required(_ suffix: String) -> Int {
             guard let o = param(suffix) else { preconditionFailure("Executor: parameters lack '\(node.name).\(suffix)'") }
@@ -28,10 +28,12 @@ extension Executor {
                                     bias: d.bias ? required("bias") : nil, activation: d.activation))
         case .activation(let f):
             return .activation(f)
+        case .leakyReLU(let slope):
+            return .leakyReLU(slope: Float(slope))
         case .lrn(let l):
             guard let floats else { preconditionFailure("Executor: LRN norms not planned") }
             return .lrn(size: l.size, scale: Float(l.scale), beta: Float(l.beta), k: Float(l.k), norms: floats,
-                        c: x.channels, hw: x.height * x.width)
+                        c: x.channels, spatial: x.spatial)
         case .pool(let p):
             let geometry = PoolGeometry(n: batch, c: x.channels, h: x.height, w: x.width, kh: p.kernel.h, kw: p.kernel.w,
                                         strideH: p.stride.h, strideW: p.stride.w, padH: p.pad.h, padW: p.pad.w,
@@ -51,17 +53,22 @@ extension Executor {
             for c in channels { offsets.append(o); o += c }
             return .concat(channels: channels, offsets: offsets, placed: placedInputs, totalChannels: node.shape.channels,
                            hw: node.shape.height * node.shape.width)
+        case .add:
+            return .add
         case .softmax:
             return .softmax(classes: node.shape.count)
+        case .scale(let bias):
+            return .scale(ScaleStep(c: x.channels, spatial: x.spatial, weight: required("weight"), bias: bias ? required("bias") : nil))
         case .batchNorm(let eps, let momentum):
             guard let floats else { preconditionFailure("Executor: batch-norm statistics not planned") }
-            return .batchNorm(BatchNormStep(c: x.channels, hw: x.height * x.width, epsilon: Float(eps), momentum: Float(momentum),
+            return .batchNorm(BatchNormStep(c: x.channels, spatial: x.spatial, epsilon: Float(eps), momentum: Float(momentum),
                                             gamma: required("weight"), beta: required("bias"),
                                             runningMean: required("running_mean"), runningVariance: required("running_var"),
                                             saved: floats))
-        case .loss(let weight, _):
+        case .loss(let weight, let topK):
             // Inference plans skip losses (no labels): their probabilities are not planned.
-            return .loss(index: lossIndex, weight: Float(weight), classes: x.count, probabilities: floats)
+            return .loss(index: lossIndex, weight: Float(weight), classes: x.count, probabilities: floats, topK: topK,
+                         correct: correctIndex)
         }
     }
 }

@@ -13,9 +13,16 @@ import NetrunKernels
 ///
 /// Threads: every kernel splits its own work over the cores (batch for convolutions,
 /// weight rows for dense layers, planes or ranges elsewhere) with OpenBLAS kept
-/// single-threaded (`GEMM.threadCount = 1`), as NetrunKernels/Parallel.swift decides.
-public struct Executor {
-    /// The graph as planned: `graph.inference()` in inference mode, else the whole graph.
+/// single-threaded (`GEMM.threadCount = 1`, set once per process by the first plan), as
+/// NetrunKernels/Parallel.swift decides.
+///
+/// A final class: it owns raw storage, so a copy must be the same executor, never an alias
+/// of its buffers. `@unchecked Sendable` is not claimed: one executor runs on one thread.
+public final class Executor {
+    /// OpenBLAS single-threaded, once per process (the kernels split work themselves).
+    private static let processSetup: Void = { GEMM.threadCount = 1 }()
+
+    /// The graph as planned: `graph.inference()` in inference and evaluation modes, else the whole graph.
     public let graph: Graph
     public let batch: Int
     public let mode: ExecutionMode
@@ -28,8 +35,11 @@ public struct Executor {
     /// ranks, then run the optimizer; nothing else differs between ranks.
     public let parameterGradients: TensorStorage<Float>
     let labelStorage: TensorStorage<Int32>
-    /// Each loss node's weighted loss, after a training `forward`.
+    /// Each loss node's weighted loss, after a training or evaluation `forward`.
     let lossStorage: TensorStorage<Float>
+    /// Per loss node and k of its `top_k`, the examples of the last batch whose label is
+    /// among the k largest scores (evaluation and training plans).
+    let correctStorage: TensorStorage<Int>
     let workspace: UnsafeMutablePointer<Float>
     let workspaceCount: Int
     /// Room for one input gradient, for kernels that cannot add into their output.
@@ -43,8 +53,8 @@ public struct Executor {
     public init(graph whole: Graph, batch: Int, mode: ExecutionMode, parameters: ParameterStore,
                 options: PlanOptions = PlanOptions()) {
         precondition(batch >= 1, "Executor: batch must be positive")
-        GEMM.threadCount = 1
-        let g = mode == .inference ? whole.inference() : whole
+        _ = Self.processSetup
+        let g = mode.graph(of: whole)
         let a = PlanAnalysis(graph: g, mode: mode, options: options)
         let n = g.nodes.count
         var floatsPlan = BufferPlanner(), intsPlan = BufferPlanner(), bytesPlan = BufferPlanner()
@@ -65,17 +75,19 @@ public struct Executor {
             let i = node.id, end = a.run[i] ? a.backwardStep(i) : i
             let outCount = batch * node.shape.count
             switch node.op {
-            case .pool(let p) where p.kind == .max: extraInt[i] = intsPlan.add(size: outCount, start: i, end: end)
+            case .pool(let p):
+                if p.kind == .max { extraInt[i] = intsPlan.add(size: outCount, start: i, end: end) }
             case .lrn: extraFloat[i] = floatsPlan.add(size: outCount, start: i, end: end)
-            case .dropout where mode == .training: extraByte[i] = bytesPlan.add(size: outCount, start: i, end: end)
-            case .loss where mode == .training:
-                extraFloat[i] = floatsPlan.add(size: batch * g[node.inputs[0]].shape.count, start: i, end: end)
+            case .dropout:
+                if mode == .training { extraByte[i] = bytesPlan.add(size: outCount, start: i, end: end) }
+            case .loss:
+                if mode.computesLosses { extraFloat[i] = floatsPlan.add(size: batch * g[node.inputs[0]].shape.count, start: i, end: end) }
             case .batchNorm: extraFloat[i] = floatsPlan.add(size: 2 * node.shape.channels, start: i, end: end)
             case .conv:
                 let cg = Self.convGeometry(g, node, batch: batch)
                 workspaceNeed = max(workspaceNeed, Conv.forwardWorkspaceCount(cg, threads: Parallel.processorCount))
                 if a.run[i] { workspaceNeed = max(workspaceNeed, Conv.backwardWorkspaceCount(cg, threads: Parallel.processorCount)) }
-            default: break
+            case .input, .dense, .activation, .leakyReLU, .flatten, .concat, .add, .softmax, .scale: break
             }
             if a.run[i] {
                 scratchNeed = max(scratchNeed, outCount, node.inputs.map { batch * g[$0].shape.count }.max() ?? 0)
@@ -121,14 +133,16 @@ public struct Executor {
 
         let offsets = Dictionary(parameters.entries.map { ($0.name, $0.offset) }, uniquingKeysWith: { a, _ in a })
         var steps: [Step] = []
+        var correctCount = 0
         for node in g.nodes {
             let i = node.id
             let ptrInt = extraInt[i].map { ints.base + intOffsets[$0] }
             let ptrFloat = extraFloat[i].map { base + floatOffsets[$0] }
             let ptrByte = extraByte[i].map { bytes.base + byteOffsets[$0] }
             let kind = Self.kind(of: node, in: g, batch: batch, placed: a.placedIn[i] != nil, offsets: offsets,
-                                 lossIndex: g.losses.firstIndex(of: i) ?? 0, dropoutSeed: options.dropoutSeed,
+                                 lossIndex: g.losses.firstIndex(of: i) ?? 0, correctIndex: correctCount, dropoutSeed: options.dropoutSeed,
                                  ints: ptrInt, floats: ptrFloat, bytes: ptrByte, placedInputs: node.inputs.map { a.placedIn[$0] != nil })
+            if case .loss(_, let topK) = node.op { correctCount += topK.count }
             steps.append(Step(node: i, kind: kind, output: resolved[i], inputs: node.inputs.map { resolved[$0] },
                               outputGradient: a.run[i] ? gradients[i] : nil,
                               inputGradients: node.inputs.enumerated().map { s, j in a.writesInputGradient[i][s] ? gradients[j] : nil },
@@ -148,6 +162,7 @@ public struct Executor {
         parameterGradients = TensorStorage(count: parameters.count, zero: 0)
         labelStorage = TensorStorage(count: batch, zero: 0)
         lossStorage = TensorStorage(count: g.losses.count, zero: 0)
+        correctStorage = TensorStorage(count: correctCount, zero: 0)
     }
 
     static func convGeometry(_ g: Graph, _ node: Node, batch: Int) -> ConvGeometry {

@@ -14,100 +14,81 @@ import NetrunKernels
 /// microseconds each and cover every op and option the config uses; tests add whole small
 /// graphs (fan-out, concat placement, auxiliary losses) on top.
 public enum MiniProblem {
-    /// The problem for `graph[id]`, or nil for the input node.
+    /// The problem for `graph[id]`, or nil for the input node. Shapes and parameters come
+    /// from the op's own shape rule (`Op.infer`), at the reduced sizes.
     public static func make(for id: Node.ID, in graph: Graph) -> Graph? {
         let node = graph[id]
         guard id != 0, let first = node.inputs.first else { return nil }
-        var nodes: [Node] = []
         var inputNode = graph[0]
         let x = reduced(graph[first].shape, for: node.op)
         inputNode.shape = x
         inputNode.inputs = []
-        nodes.append(inputNode)
+        var nodes = [inputNode]
         var classes = graph.classes
-        var losses: [Node.ID] = []
-        var m = node
-        m.trainOnly = false
-        switch node.op {
-        case .concat:
-            var ins: [Node.ID] = []
-            for j in node.inputs {
-                if case .conv = graph[j].op, let branch = convNode(graph[j], input: x, channelsOut: 2, id: nodes.count) {
-                    nodes.append(branch)
-                    ins.append(branch.id)
-                } else {
-                    ins.append(0)
-                }
+        // Inputs: a concat's conv branches are rebuilt reading the input (so that they write
+        // into their slices); every other input is the reduced input itself.
+        var ins: [Node.ID] = []
+        for j in node.inputs {
+            if case .concat = node.op, case .conv = graph[j].op,
+               let branch = rebuilt(graph[j], op: smaller(graph[j].op, input: x, channelsOut: 2), inputs: [0], id: nodes.count,
+                                    shapes: [x], classes: classes) {
+                nodes.append(branch)
+                ins.append(branch.id)
+            } else {
+                ins.append(0)
             }
-            m.inputs = ins
-            var dims = x.dims
-            dims[0] = ins.reduce(0) { $0 + nodes[$1].shape.channels }
-            m.shape = TensorShape(dims)
-        case .conv:
-            guard let c = convNode(node, input: x, channelsOut: nil, id: 1) else { return nil }
-            m = c
-        case .dense(var d):
-            d.out = min(d.out, 5)
-            m.op = .dense(d)
-            m.shape = TensorShape([d.out])
-            m.parameters = node.parameters.map { p in
-                var q = p
-                q.shape = p.shape.count == 2 ? [d.out, x.count] : [d.out]
-                return q
-            }
-        case .pool(var p):
-            if p.global { p.kernel = Size2(x.height, x.width) }
-            let oh = PoolGeometry.outputSize(input: x.height, kernel: p.kernel.h, stride: p.stride.h, pad: p.pad.h, ceilMode: p.rounding == .ceil)
-            let ow = PoolGeometry.outputSize(input: x.width, kernel: p.kernel.w, stride: p.stride.w, pad: p.pad.w, ceilMode: p.rounding == .ceil)
-            m.op = .pool(p)
-            m.shape = TensorShape([x.channels, oh, ow])
-        case .flatten:
-            m.shape = TensorShape([x.count])
-        case .loss:
-            classes = x.count
-            losses = [1]
-        case .batchNorm:
-            m.shape = x
-            m.parameters = node.parameters.map { p in
-                var q = p
-                q.shape = [x.channels]
-                return q
-            }
-        case .input, .activation, .lrn, .dropout, .softmax:
-            m.shape = x
         }
-        if case .concat = node.op {} else { m.inputs = [0] }
-        m.id = nodes.count
+        var op = smaller(node.op, input: x, channelsOut: nil)
+        if case .loss(let weight, let topK) = op {
+            classes = x.count
+            op = .loss(weight: weight, topK: topK.map { min($0, classes) })
+        }
+        guard var m = rebuilt(node, op: op, inputs: ins, id: nodes.count, shapes: ins.map { nodes[$0].shape }, classes: classes) else {
+            return nil
+        }
+        m.trainOnly = false
         nodes.append(m)
+        let isLoss: Bool
+        if case .loss = op { isLoss = true } else { isLoss = false }
         var mini = graph
         mini.nodes = nodes
-        mini.output = losses.isEmpty ? m.id : 0
-        mini.losses = losses.isEmpty ? [] : [m.id]
+        mini.output = isLoss ? 0 : m.id
+        mini.losses = isLoss ? [m.id] : []
         mini.inputShape = x
         mini.classes = classes
         return mini
     }
 
-    /// A copy of a conv node reading `input`, with fewer channels (groups kept).
-    static func convNode(_ node: Node, input x: TensorShape, channelsOut: Int?, id: Node.ID) -> Node? {
-        guard case .conv(var c) = node.op else { return nil }
-        let g = c.groups
-        guard x.channels % g == 0 else { return nil }
-        c.out = channelsOut.map { max($0, g) / g * g } ?? g * min(c.out / g, 2)
-        let span = (h: c.dilation.h * (c.kernel.h - 1) + 1, w: c.dilation.w * (c.kernel.w - 1) + 1)
-        let oh = (x.height + 2 * c.pad.h - span.h) / c.stride.h + 1
-        let ow = (x.width + 2 * c.pad.w - span.w) / c.stride.w + 1
-        guard oh >= 1, ow >= 1 else { return nil }
+    /// The op with fewer output channels or units (groups kept), for a reduced problem.
+    static func smaller(_ op: Op, input x: TensorShape, channelsOut: Int?) -> Op {
+        switch op {
+        case .conv(var c):
+            let g = c.groups
+            c.out = channelsOut.map { max($0, g) / g * g } ?? g * min(c.out / g, 2)
+            return .conv(c)
+        case .dense(var d):
+            d.out = min(d.out, 5)
+            return .dense(d)
+        case .input, .activation, .leakyReLU, .lrn, .pool, .dropout, .flatten, .concat, .add, .softmax, .batchNorm, .scale, .loss:
+            return op
+        }
+    }
+
+    /// `node` with `op` on inputs of `shapes`, its shape and parameters from the op's rule
+    /// (parameters keep their names and fillers); nil when the op cannot run on them.
+    static func rebuilt(_ node: Node, op: Op, inputs: [Node.ID], id: Node.ID, shapes: [TensorShape], classes: Int) -> Node? {
+        guard case .success(let r) = op.infer(shapes, classes: classes) else { return nil }
         var m = node
-        m.op = .conv(c)
         m.id = id
-        m.inputs = [0]
+        m.op = r.op
+        m.inputs = inputs
         m.trainOnly = false
-        m.shape = TensorShape([c.out, oh, ow])
-        m.parameters = node.parameters.map { p in
-            var q = p
-            q.shape = p.shape.count == 4 ? [c.out, x.channels / g, c.kernel.h, c.kernel.w] : [c.out]
-            return q
+        m.shape = r.shape
+        m.macs = r.macs
+        m.parameters = r.parameters.map { p in
+            let original = node.parameters.first { $0.name.hasSuffix(".\(p.suffix)") }
+            return Parameter(name: original?.name ?? "\(node.name).\(p.suffix)", shape: p.shape,
+                             filler: original?.filler ?? p.filler ?? .constant(0))
         }
         return m
     }
@@ -136,7 +117,7 @@ public enum MiniProblem {
             return TensorShape([min(x.channels, 2), side(x.height, 2), side(x.width, 2)])
         case .concat:
             return TensorShape([min(x.channels, 3), side(x.height, 4), side(x.width, 4)])
-        default:
+        case .input, .activation, .leakyReLU, .dropout, .flatten, .add, .softmax, .batchNorm, .scale, .loss:
             return TensorShape([min(x.channels, 3), side(x.height, 3), side(x.width, 3)])
         }
     }

@@ -55,12 +55,6 @@ public struct ParameterStore: Sendable, Equatable {
         entry(named: name).map { Array(values[$0.offset ..< $0.offset + $0.count]) }
     }
 
-    /// Offset of a tensor that the plan knows exists (names come from the same graph).
-    func offset(of name: String) -> Int {
-        guard let e = entry(named: name) else { preconditionFailure("ParameterStore: no tensor '\(name)'") }
-        return e.offset
-    }
-
     /// Fills every tensor from its filler with a generator seeded by `seed`; the same
     /// seed gives the same values on any machine.
     public mutating func initialize(seed: UInt64) {

@@ -4,9 +4,18 @@ import NetrunConfig
 import NetrunGraph
 import NetrunKernels
 
-/// Inference runs the inference graph (training-only heads and dropout removed);
-/// training runs the whole graph and keeps what backward reads.
-public enum ExecutionMode: Sendable, Equatable { case inference, training }
+/// Inference runs the inference graph (training-only heads and dropout removed) to its
+/// outputs; evaluation runs the same graph and also its losses and top-k accuracies against
+/// labels (validation, `netrun eval`); training runs the whole graph and keeps what backward reads.
+public enum ExecutionMode: Sendable, Equatable {
+    case inference, evaluation, training
+
+    /// The graph a plan of this mode runs.
+    public func graph(of whole: Graph) -> Graph { self == .training ? whole : whole.inference() }
+
+    /// Losses are computed (labels are needed).
+    public var computesLosses: Bool { self != .inference }
+}
 
 public struct PlanOptions: Sendable, Equatable {
     /// Nodes (of the planned graph) whose outputs stay readable after `forward`.
@@ -46,7 +55,7 @@ struct PlanAnalysis {
         graph = g
         let n = g.nodes.count, consumers = g.consumers, training = mode == .training
         var root = Array(0 ..< n)
-        for node in g.nodes { if case .flatten = node.op, let src = node.inputs.first { root[node.id] = root[src] } }
+        for node in g.nodes where Self.aliasesInput(node.op) { if let src = node.inputs.first { root[node.id] = root[src] } }
         placedIn = Array(repeating: nil, count: n)
         for c in g.nodes {
             guard case .concat = c.op else { continue }
@@ -79,7 +88,7 @@ struct PlanAnalysis {
         accumulate = g.nodes.map { [Bool](repeating: false, count: $0.inputs.count) }
         writesInputGradient = accumulate
         for k in stride(from: n - 1, through: 0, by: -1) where run[k] {
-            if case .flatten = g[k].op { continue }
+            if Self.aliasesInput(g[k].op) { continue }
             for (s, j) in g[k].inputs.enumerated() where run[j] {
                 if case .concat = g[k].op, placed[j] != nil { continue }
                 writesInputGradient[k][s] = true
@@ -95,15 +104,24 @@ struct PlanAnalysis {
         case .activation, .lrn, .softmax: return true
         case .conv(let c): return c.activation != nil
         case .dense(let d): return d.activation != nil
-        default: return false
+        case .input, .leakyReLU, .pool, .dropout, .flatten, .concat, .add, .batchNorm, .scale, .loss: return false
         }
     }
 
-    /// Backward reads the node's inputs (weight gradients, LRN, batch norm).
+    /// Backward reads the node's inputs (weight gradients, LRN, batch norm, scale, leaky ReLU's sign).
     static func backwardReadsInputs(_ op: Op) -> Bool {
         switch op {
-        case .conv, .dense, .lrn, .batchNorm: return true
-        default: return false
+        case .conv, .dense, .lrn, .batchNorm, .scale, .leakyReLU: return true
+        case .input, .activation, .pool, .dropout, .flatten, .concat, .add, .softmax, .loss: return false
+        }
+    }
+
+    /// The node's output is its input's memory, viewed with another shape (flatten).
+    static func aliasesInput(_ op: Op) -> Bool {
+        switch op {
+        case .flatten: return true
+        case .input, .conv, .dense, .activation, .leakyReLU, .lrn, .pool, .dropout, .concat, .add, .softmax, .batchNorm, .scale, .loss:
+            return false
         }
     }
 

@@ -11,7 +11,6 @@ struct BatchTensor {
     var count: Int
     var images: Int
 
-    var isContiguous: Bool { stride == count }
     var total: Int { images * count }
     @inline(__always) func image(_ i: Int) -> UnsafeMutablePointer<Float> { base + i * stride }
 }
@@ -24,16 +23,21 @@ enum StepKind {
     case conv(ConvStep)
     case dense(DenseStep)
     case activation(Activation)
-    case lrn(size: Int, scale: Float, beta: Float, k: Float, norms: UnsafeMutablePointer<Float>, c: Int, hw: Int)
+    case leakyReLU(slope: Float)
+    case lrn(size: Int, scale: Float, beta: Float, k: Float, norms: UnsafeMutablePointer<Float>, c: Int, spatial: Int)
     case maxPool(PoolGeometry, argmax: UnsafeMutablePointer<Int32>)
     case avgPool(PoolGeometry, includePad: Bool)
     case dropout(p: Float, seed: UInt64, mask: UnsafeMutablePointer<UInt8>)
     /// `offsets[s]`: first channel of input s; `placed[s]`: input s already wrote its slice.
     case concat(channels: [Int], offsets: [Int], placed: [Bool], totalChannels: Int, hw: Int)
+    /// Elementwise sum of the inputs.
+    case add
     case softmax(classes: Int)
     case batchNorm(BatchNormStep)
-    /// `probabilities` is nil in inference plans, which skip losses.
-    case loss(index: Int, weight: Float, classes: Int, probabilities: UnsafeMutablePointer<Float>?)
+    case scale(ScaleStep)
+    /// `probabilities` is nil in inference plans, which skip losses. `topK[j]` is counted into
+    /// `correct[j]` (evaluation and training plans).
+    case loss(index: Int, weight: Float, classes: Int, probabilities: UnsafeMutablePointer<Float>?, topK: [Int], correct: Int)
 }
 
 struct ConvStep {
@@ -55,9 +59,17 @@ struct DenseStep {
     var activation: Activation?
 }
 
+/// Per-channel scale and shift: offsets of the weight and (optional) bias.
+struct ScaleStep {
+    var c: Int
+    var spatial: Int
+    var weight: Int
+    var bias: Int?
+}
+
 struct BatchNormStep {
     var c: Int
-    var hw: Int
+    var spatial: Int
     var epsilon: Float
     var momentum: Float
     var gamma: Int

@@ -6,6 +6,12 @@ public struct Parameter: Hashable, Sendable {
     public var shape: [Int]
     public var filler: Filler
     public var count: Int { shape.reduce(1, *) }
+
+    public init(name: String, shape: [Int], filler: Filler) {
+        self.name = name
+        self.shape = shape
+        self.filler = filler
+    }
 }
 
 /// One compute node of the DAG. Nodes refer to each other by index into `Graph.nodes`.

@@ -8,6 +8,8 @@ public enum Op: Hashable, Sendable {
     case conv(Conv)
     case dense(Dense)
     case activation(Activation)
+    /// `x` for `x > 0`, `slope * x` otherwise.
+    case leakyReLU(slope: Double)
     case lrn(LRN)
     case pool(Pool)
     /// Inverted dropout: at training, zero with probability `rate` and scale the rest by `1/(1-rate)`.
@@ -16,8 +18,12 @@ public enum Op: Hashable, Sendable {
     case flatten
     /// Along channels, inputs in order.
     case concat
+    /// Elementwise sum of inputs of one shape.
+    case add
     case softmax
     case batchNorm(eps: Double, momentum: Double)
+    /// Per-channel `x * weight[c] + bias[c]` (Caffe's Scale); `bias: false` has no shift.
+    case scale(bias: Bool)
     /// Softmax cross-entropy against the labels, times `weight`; top-k accuracies reported.
     case loss(weight: Double, topK: [Int])
 
@@ -61,28 +67,36 @@ public enum Op: Hashable, Sendable {
         public var global: Bool
     }
 
-    /// The keyword of the op, as in configs (`conv`, `maxpool`, ...).
-    public var keyword: String {
+    /// The op's row of the op table; nil for the input.
+    public var kind: OpKind? {
         switch self {
-        case .input: return "input"
-        case .conv: return "conv"
-        case .dense: return "dense"
-        case .activation(let a): return a.rawValue
-        case .lrn: return "lrn"
-        case .pool(let p): return p.kind == .max ? "maxpool" : "avgpool"
-        case .dropout: return "dropout"
-        case .flatten: return "flatten"
-        case .concat: return "concat"
-        case .softmax: return "softmax"
-        case .batchNorm: return "batchnorm"
-        case .loss: return "loss"
+        case .input: return nil
+        case .conv: return .conv
+        case .dense: return .dense
+        case .activation(let a): return a.kind
+        case .leakyReLU: return .leakyReLU
+        case .lrn: return .lrn
+        case .pool(let p): return p.kind == .max ? .maxpool : .avgpool
+        case .dropout: return .dropout
+        case .flatten: return .flatten
+        case .concat: return .concat
+        case .add: return .add
+        case .softmax: return .softmax
+        case .batchNorm: return .batchnorm
+        case .scale: return .scale
+        case .loss: return .loss
         }
     }
+
+    /// The keyword of the op, as in configs (`conv`, `maxpool`, ...).
+    public var keyword: String { kind?.keyword ?? "input" }
 
     /// A short description of the settings: `11x11/4 pad 0, 96`, for summaries and graphs.
     public var detail: String {
         switch self {
-        case .input, .flatten, .concat, .softmax, .activation: return ""
+        case .input, .flatten, .concat, .add, .softmax, .activation: return ""
+        case .leakyReLU(let slope): return "slope \(slope)"
+        case .scale(let bias): return bias ? "" : "no bias"
         case .conv(let c):
             var s = "\(c.kernel)/\(c.stride)"
             if c.pad.h != 0 || c.pad.w != 0 { s += " pad \(c.pad)" }

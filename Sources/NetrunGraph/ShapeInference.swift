@@ -51,135 +51,85 @@ struct ShapeInference {
         return r
     }
 
-    private mutating func inferShape(_ ins: [TensorShape]) -> Output? {
-        if case .concat = layer.op {} else if ins.count != 1 {
-            error("\(layer.op.keyword) takes one input; '\(name)' names \(ins.count)", at: inputLocation(1))
-            return nil
-        }
-        guard let x = ins.first else { return nil }
-        switch layer.op {
-        case .conv(let c): return conv(c, x)
-        case .dense(let dense):
-            let fanIn = x.count
-            let op = Op.dense(.init(out: dense.out.value, bias: dense.bias, activation: dense.activation))
-            var params = [weight([dense.out.value, fanIn])]
-            if dense.bias { params.append(bias(dense.out.value)) }
-            return Output(shape: TensorShape([dense.out.value]), op: op, parameters: params,
-                          macs: TensorShape.checkedProduct([dense.out.value, fanIn]) ?? .max)
-        case .activation(let a):
-            return Output(shape: x, op: .activation(a), parameters: [], macs: 0)
+    /// The graph's op for the layer's settings (before its input shapes resolve a global window).
+    static func op(_ layerOp: LayerOp) -> Op {
+        switch layerOp {
+        case .conv(let c):
+            return .conv(.init(out: c.out.value, kernel: c.kernel.value, stride: c.stride.value, pad: c.pad.value,
+                               dilation: c.dilation.value, groups: c.groups.value, bias: c.bias, activation: c.activation))
+        case .dense(let d): return .dense(.init(out: d.out.value, bias: d.bias, activation: d.activation))
+        case .activation(let a): return .activation(a)
+        case .leakyReLU(let slope): return .leakyReLU(slope: slope.value)
         case .lrn(let l):
-            guard image(x, "lrn") else { return nil }
-            let op = Op.LRN(size: l.size.value, scale: l.scale, beta: l.beta.value, k: l.k.value, form: l.form, alpha: l.alpha.value)
-            return Output(shape: x, op: .lrn(op), parameters: [], macs: 0)
-        case .pool(let p): return pool(p, x)
-        case .dropout(let rate):
-            return Output(shape: x, op: .dropout(rate: rate.value), parameters: [], macs: 0)
-        case .flatten:
-            return Output(shape: TensorShape([x.count]), op: .flatten, parameters: [], macs: 0)
-        case .softmax:
-            return Output(shape: x, op: .softmax, parameters: [], macs: 0)
-        case .batchNorm(let b):
-            let c = x.channels
-            let params = [Parameter(name: "\(name).weight", shape: [c], filler: .constant(1)),
-                          Parameter(name: "\(name).bias", shape: [c], filler: .constant(0))]
-            return Output(shape: x, op: .batchNorm(eps: b.eps.value, momentum: b.momentum.value), parameters: params, macs: 0)
-        case .concat: return concat(ins)
-        case .loss(let l):
-            if x.count != classes {
-                error("the loss on '\(inputNames[0])' needs \(classes) class scores (model.classes), but '\(inputNames[0])' gives \(x)", at: inputLocation(0))
-                return nil
+            return .lrn(.init(size: l.size.value, scale: l.scale, beta: l.beta.value, k: l.k.value, form: l.form, alpha: l.alpha.value))
+        case .pool(let p):
+            let global = p.kernel == nil
+            return .pool(.init(kind: p.kind, kernel: p.kernel?.value ?? Size2(square: 1), stride: p.stride.value, pad: p.pad.value,
+                               rounding: p.rounding, divisor: p.divisor, global: global))
+        case .dropout(let rate): return .dropout(rate: rate.value)
+        case .flatten: return .flatten
+        case .concat: return .concat
+        case .add: return .add
+        case .softmax: return .softmax
+        case .batchNorm(let b): return .batchNorm(eps: b.eps.value, momentum: b.momentum.value)
+        case .scale(let bias): return .scale(bias: bias)
+        case .loss(let l): return .loss(weight: l.weight.value, topK: l.topK.map(\.value))
+        }
+    }
+
+    private mutating func inferShape(_ ins: [TensorShape]) -> Output? {
+        switch Self.op(layer.op).infer(ins, classes: classes) {
+        case .success(let r):
+            let params = r.parameters.map { p in
+                Parameter(name: "\(name).\(p.suffix)", shape: p.shape, filler: p.filler ?? filler(p.suffix))
             }
-            return Output(shape: TensorShape([1]), op: .loss(weight: l.weight.value, topK: l.topK.map(\.value)), parameters: [], macs: 0)
+            return Output(shape: r.shape, op: r.op, parameters: params, macs: r.macs)
+        case .failure(let f):
+            for p in f.problems { report(p, ins) }
+            return nil
         }
     }
 
-    private mutating func image(_ x: TensorShape, _ what: String) -> Bool {
-        if x.isImage { return true }
-        error("\(what) needs an image input (channels x height x width), but '\(inputNames[0])' gives \(x)", at: inputLocation(0))
-        return false
+    private func filler(_ suffix: String) -> Filler {
+        suffix == "weight" ? layer.initializer.weight?.value ?? .xavier(fan: .avg, distribution: .uniform)
+            : layer.initializer.bias?.value ?? .constant(0)
     }
 
-    private func weight(_ shape: [Int]) -> Parameter {
-        Parameter(name: "\(name).weight", shape: shape, filler: layer.initializer.weight?.value ?? .xavier(fan: .avg, distribution: .uniform))
-    }
-
-    private func bias(_ n: Int) -> Parameter {
-        Parameter(name: "\(name).bias", shape: [n], filler: layer.initializer.bias?.value ?? .constant(0))
-    }
-
-    /// Output length of a window sweep; nil when the (dilated) window is larger than the padded input.
-    private func sweep(_ size: Int, kernel: Int, stride: Int, pad: Int, dilation: Int = 1, ceil: Bool = false) -> Int? {
-        let span = dilation * (kernel - 1) + 1
-        let room = size + 2 * pad - span
-        guard room >= 0 else { return nil }
-        guard ceil else { return room / stride + 1 }
-        var out = (room + stride - 1) / stride + 1
-        // Caffe's and PyTorch's rule: the last window must start inside the input or its left padding.
-        if (out - 1) * stride >= size + pad { out -= 1 }
-        return out
-    }
-
-    private mutating func conv(_ c: LayerOp.Conv, _ x: TensorShape) -> Output? {
-        guard image(x, "conv") else { return nil }
-        let cin = x.channels
-        var ok = true
-        if cin % c.groups.value != 0 {
-            error("groups \(c.groups.value) does not divide the \(cin) input channels of '\(name)' (from '\(inputNames[0])')", at: c.groups.location)
-            ok = false
-        }
-        if c.out.value % c.groups.value != 0 {
-            error("groups \(c.groups.value) does not divide the \(c.out.value) output channels of '\(name)'", at: c.out.location)
-            ok = false
-        }
-        let k = c.kernel.value, s = c.stride.value, p = c.pad.value, dl = c.dilation.value
-        let oh = sweep(x.height, kernel: k.h, stride: s.h, pad: p.h, dilation: dl.h)
-        let ow = sweep(x.width, kernel: k.w, stride: s.w, pad: p.w, dilation: dl.w)
-        if oh == nil || ow == nil {
-            let span = Size2(dl.h * (k.h - 1) + 1, dl.w * (k.w - 1) + 1)
+    /// A problem as a message at the value that causes it.
+    private mutating func report(_ problem: ShapeProblem, _ ins: [TensorShape]) {
+        let keyword = layer.op.keyword
+        func size(_ x: TensorShape) -> String { "\(x.height)x\(x.width)" }
+        switch (problem, layer.op) {
+        case (.arity(let given), _):
+            error("\(keyword) takes one input; '\(name)' names \(given)", at: inputLocation(1))
+        case (.notImage(let i), _):
+            error("\(keyword) needs an image input (channels x height x width), but '\(inputNames[i])' gives \(ins[i])", at: inputLocation(i))
+        case (.groupsInputChannels(let g, let c), .conv(let conv)):
+            error("groups \(g) does not divide the \(c) input channels of '\(name)' (from '\(inputNames[0])')", at: conv.groups.location)
+        case (.groupsOutputChannels(let g, let out), .conv(let conv)):
+            error("groups \(g) does not divide the \(out) output channels of '\(name)'", at: conv.out.location)
+        case (.kernelTooLarge(let k, let span, let padded, let pad), .conv(let conv)):
             let dilated = span == k ? "" : " (\(span) dilated)"
-            error("kernel \(k)\(dilated) is larger than the padded input \(x.height + 2 * p.h)x\(x.width + 2 * p.w) of '\(name)' (\(x.height)x\(x.width) from '\(inputNames[0])', pad \(p))", at: c.kernel.location)
-            ok = false
-        }
-        guard ok, let oh, let ow else { return nil }
-        let op = Op.Conv(out: c.out.value, kernel: k, stride: s, pad: p, dilation: dl, groups: c.groups.value, bias: c.bias, activation: c.activation)
-        var params = [weight([c.out.value, cin / c.groups.value, k.h, k.w])]
-        if c.bias { params.append(bias(c.out.value)) }
-        let macs = TensorShape.checkedProduct([c.out.value, oh, ow, cin / c.groups.value, k.h, k.w]) ?? .max
-        return Output(shape: TensorShape([c.out.value, oh, ow]), op: .conv(op), parameters: params, macs: macs)
-    }
-
-    private mutating func pool(_ p: LayerOp.Pool, _ x: TensorShape) -> Output? {
-        guard image(x, p.kind == .max ? "maxpool" : "avgpool") else { return nil }
-        let global = p.kernel == nil
-        let k = p.kernel?.value ?? Size2(x.height, x.width)
-        let s = global ? Size2(square: 1) : p.stride.value
-        let pad = global ? Size2(square: 0) : p.pad.value
-        let at = p.kernel?.location ?? layer.location
-        if pad.h > k.h / 2 || pad.w > k.w / 2 {
+            error("kernel \(k)\(dilated) is larger than the padded input \(padded.h)x\(padded.w) of '\(name)' (\(size(ins[0])) from '\(inputNames[0])', pad \(pad))",
+                  at: conv.kernel.location)
+        case (.poolPadTooLarge(let pad, let k), .pool(let p)):
             error("padding \(pad) is more than half the pooling window \(k) of '\(name)'", at: p.pad.location)
-            return nil
-        }
-        let ceil = p.rounding == .ceil
-        guard let oh = sweep(x.height, kernel: k.h, stride: s.h, pad: pad.h, ceil: ceil),
-              let ow = sweep(x.width, kernel: k.w, stride: s.w, pad: pad.w, ceil: ceil) else {
-            error("pooling window \(k) is larger than the padded input \(x.height + 2 * pad.h)x\(x.width + 2 * pad.w) of '\(name)' (\(x.height)x\(x.width) from '\(inputNames[0])')", at: at)
-            return nil
-        }
-        let op = Op.Pool(kind: p.kind, kernel: k, stride: s, pad: pad, rounding: p.rounding, divisor: p.divisor, global: global)
-        return Output(shape: TensorShape([x.channels, oh, ow]), op: .pool(op), parameters: [], macs: 0)
-    }
-
-    private mutating func concat(_ ins: [TensorShape]) -> Output? {
-        guard let first = ins.first else { return nil }
-        for (i, x) in ins.enumerated() where x.rank != first.rank || (x.isImage && (x.height != first.height || x.width != first.width)) {
-            let what = x.isImage && first.isImage ? "is \(x.height)x\(x.width)" : "gives \(x)"
-            let other = first.isImage && x.isImage ? "\(first.height)x\(first.width)" : "\(first)"
+        case (.windowTooLarge(let k, let padded), .pool(let p)):
+            error("pooling window \(k) is larger than the padded input \(padded.h)x\(padded.w) of '\(name)' (\(size(ins[0])) from '\(inputNames[0])')",
+                  at: p.kernel?.location ?? layer.location)
+        case (.concatMismatch(let i), _):
+            let x = ins[i], first = ins[0]
+            let what = x.isImage && first.isImage ? "is \(size(x))" : "gives \(x)"
+            let other = first.isImage && x.isImage ? size(first) : "\(first)"
             error("concat input '\(inputNames[i])' \(what) but '\(inputNames[0])' is \(other): concat joins channels of equal height and width", at: inputLocation(i))
-            return nil
+        case (.addMismatch(let i), _):
+            error("add input '\(inputNames[i])' gives \(ins[i]) but '\(inputNames[0])' gives \(ins[0]): add sums inputs of one shape", at: inputLocation(i))
+        case (.lossClasses(let given), _):
+            error("the loss on '\(inputNames[0])' needs \(classes) class scores (model.classes), but '\(inputNames[0])' gives \(given)", at: inputLocation(0))
+        case (.topKAboveClasses(let i), .loss(let l)):
+            error("top-\(l.topK[i].value) needs at least \(l.topK[i].value) classes, but model.classes is \(classes)", at: l.topK[i].location)
+        default:
+            error("\(keyword) cannot run on \(ins.map(\.description).joined(separator: ", "))", at: layer.location)
         }
-        var dims = first.dims
-        dims[0] = ins.reduce(0) { $0 + $1.dims[0] }
-        return Output(shape: TensorShape(dims), op: .concat, parameters: [], macs: 0)
     }
 }

@@ -11,6 +11,8 @@ public struct TensorShape: Hashable, Sendable, CustomStringConvertible {
     public var channels: Int { dims.first ?? 0 }
     public var height: Int { dims.count == 3 ? dims[1] : 1 }
     public var width: Int { dims.count == 3 ? dims[2] : 1 }
+    /// Values per channel: height x width (1 for a vector).
+    public var spatial: Int { height * width }
 
     public var description: String { dims.map(String.init).joined(separator: "x") }
 

@@ -5,7 +5,7 @@ import Testing
     @Test func aNearMissFindsTheIntendedWord() {
         #expect(Suggestion.nearest(to: "strid", in: ["stride", "pad", "kernel"]) == "stride")
         #expect(Suggestion.nearest(to: "kernle", in: ["stride", "pad", "kernel"]) == "kernel")
-        #expect(Suggestion.nearest(to: "maxpol", in: LayerOp.keywords) == "maxpool")
+        #expect(Suggestion.nearest(to: "maxpol", in: OpKind.allCases.map(\.keyword)) == "maxpool")
     }
 
     @Test func aDistantWordFindsNothing() {

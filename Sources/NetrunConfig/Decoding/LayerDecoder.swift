@@ -8,121 +8,209 @@ struct ExpandedLayer {
     var instances: [BlockInstance]
 }
 
-/// Settings keys every layer accepts besides its op's own.
-let commonLayerKeys = ["name", "from"]
+/// One layer's settings, read against its row of the op table.
+struct LayerSettings {
+    let kind: OpKind
+    let fields: Fields
+    /// The op key: where defaults and missing settings are reported.
+    let at: SourceLocation
+    var what: String { kind.keyword }
+}
 
-/// The settings each op accepts (beyond `name` and `from`).
-let opKeys: [String: [String]] = [
-    "conv": ["out", "kernel", "stride", "pad", "dilation", "groups", "bias", "act", "init"],
-    "dense": ["out", "bias", "act", "init"],
-    "relu": [], "sigmoid": [], "tanh": [],
-    "lrn": ["size", "alpha", "beta", "k", "alpha_form"],
-    "maxpool": ["kernel", "stride", "pad", "round", "global"],
-    "avgpool": ["kernel", "stride", "pad", "round", "global", "divisor"],
-    "dropout": ["rate"],
-    "flatten": [], "concat": [], "softmax": [],
-    "batchnorm": ["eps", "momentum"],
-    "loss": ["weight", "train_only", "top_k"],
-]
+/// A setting that may be left out with no default: absent, invalid (an error was recorded), or given.
+enum OptionalSetting<T> {
+    case absent, invalid
+    case value(Located<T>)
+
+    var value: Located<T>? { if case .value(let v) = self { return v } else { return nil } }
+    var isInvalid: Bool { if case .invalid = self { return true } else { return false } }
+}
 
 extension Reader {
-    /// Decodes one expanded layer; nil (with errors recorded) when a required setting is
-    /// missing or wrong.
+    /// Decodes one expanded layer; nil (with errors recorded) when a setting is missing or wrong.
     mutating func layer(_ e: ExpandedLayer, defaults: Initializer) -> LayerConfig? {
-        let keyword = e.op.value
-        guard let keys = opKeys[keyword] else { return nil }
-        guard let f = Fields(e.settings, allowed: commonLayerKeys + keys, what: "\(keyword) layer '\(e.name.value)'", reader: &self) else { return nil }
-        let what = "\(keyword) layer"
-        var initializer = defaults
-        if let node = f["init"], let own = self.initializer(node) { initializer = own.over(defaults) }
+        guard let kind = OpKind(rawValue: e.op.value) else { return nil }
+        let keys = commonLayerKeys + kind.settings.map(\.key)
+        guard let f = Fields(e.settings, allowed: keys, what: "\(kind.keyword) layer '\(e.name.value)'", reader: &self) else { return nil }
+        let s = LayerSettings(kind: kind, fields: f, at: e.op.location)
+        if kind.arity == .many && e.inputs.count < 2 {
+            error("\(kind.keyword) needs 'from' with two or more inputs", at: e.op.location)
+        }
+        // A scale starts as the identity (weight 1, bias 0), like batch norm, unless its own
+        // `init` says otherwise: the model's default fillers are for conv and dense weights.
+        let base = kind == .scale ? Initializer(weight: Located(.constant(1), at: e.op.location), bias: Located(.constant(0), at: e.op.location))
+            : defaults
+        var initializer = base
+        var initOK = true
+        if kind.settings.contains(where: { $0.key == "init" }), let node = f["init"] {
+            if let own = self.initializer(node) { initializer = own.over(base) } else { initOK = false }
+        }
 
         let op: LayerOp?
-        switch keyword {
-        case "conv":
-            let out = f.require("out", what: what, reader: &self).flatMap { int($0, min: 1, max: Limits.size, what: "an output channel count") }
-            let kernel = f.require("kernel", what: what, reader: &self).flatMap { size2($0, min: 1, what: "a kernel size") }
-            let stride = (f["stride"].map { size2($0, min: 1, what: "a stride") } ?? Located(Size2(square: 1), at: e.op.location))
-            let pad = (f["pad"].map { size2($0, min: 0, what: "a padding") } ?? Located(Size2(square: 0), at: e.op.location))
-            let dilation = (f["dilation"].map { size2($0, min: 1, what: "a dilation") } ?? Located(Size2(square: 1), at: e.op.location))
-            let groups = (f["groups"].map { int($0, min: 1, max: Limits.size, what: "a group count") } ?? Located(1, at: e.op.location))
-            let bias = f["bias"].flatMap { bool($0)?.value } ?? true
-            let act = activation(f["act"])
-            guard let out, let kernel, let stride, let pad, let dilation, let groups, let act else { return nil }
-            op = .conv(.init(out: out, kernel: kernel, stride: stride, pad: pad, dilation: dilation, groups: groups, bias: bias, activation: act.value))
-        case "dense":
-            let out = f.require("out", what: what, reader: &self).flatMap { int($0, min: 1, max: Limits.size, what: "an output size") }
-            let bias = f["bias"].flatMap { bool($0)?.value } ?? true
-            let act = activation(f["act"])
-            guard let out, let act else { return nil }
-            op = .dense(.init(out: out, bias: bias, activation: act.value))
-        case "relu": op = .activation(.relu)
-        case "sigmoid": op = .activation(.sigmoid)
-        case "tanh": op = .activation(.tanh)
-        case "lrn":
-            let size = f.require("size", what: what, reader: &self).flatMap { int($0, min: 1, max: Limits.window, what: "a window size") }
-            if let s = size, s.value % 2 == 0 { error("LRN window size must be odd (centred on the channel), found \(s.value)", at: s.location) }
-            let alpha = f.require("alpha", what: what, reader: &self).flatMap { double($0, min: 0, what: "alpha") }
-            let beta = f.require("beta", what: what, reader: &self).flatMap { double($0, min: 0, what: "beta") }
-            let k = (f["k"].map { double($0, min: 0, minExclusive: true, what: "k") } ?? Located(1.0, at: e.op.location))
-            var form: LayerOp.LRN.AlphaForm?
-            if let node = f["alpha_form"] {
-                form = choice(node, LayerOp.LRN.AlphaForm.self, what: "alpha form")
-            } else {
-                error("lrn needs 'alpha_form': 'paper' (k + alpha * sum, Krizhevsky et al.) or 'caffe' (k + alpha/size * sum, Caffe and PyTorch)", at: e.op.location)
-            }
+        switch kind {
+        case .conv:
+            let out = int(s, "out"), kernel = size2(s, "kernel"), stride = size2(s, "stride"), pad = size2(s, "pad")
+            let dilation = size2(s, "dilation"), groups = int(s, "groups"), bias = bool(s, "bias"), act = activation(s)
+            guard let out, let kernel, let stride, let pad, let dilation, let groups, let bias, !act.isInvalid else { return nil }
+            op = .conv(.init(out: out, kernel: kernel, stride: stride, pad: pad, dilation: dilation, groups: groups,
+                             bias: bias.value, activation: act.value?.value))
+        case .dense:
+            let out = int(s, "out"), bias = bool(s, "bias"), act = activation(s)
+            guard let out, let bias, !act.isInvalid else { return nil }
+            op = .dense(.init(out: out, bias: bias.value, activation: act.value?.value))
+        case .relu: op = .activation(.relu)
+        case .sigmoid: op = .activation(.sigmoid)
+        case .tanh: op = .activation(.tanh)
+        case .leakyReLU:
+            guard let slope = number(s, "slope") else { return nil }
+            op = .leakyReLU(slope: slope)
+        case .lrn:
+            let size = int(s, "size"), alpha = number(s, "alpha"), beta = number(s, "beta"), k = number(s, "k")
+            let form = choice(s, "alpha_form", LayerOp.LRN.AlphaForm.self)
             guard let size, let alpha, let beta, let k, let form else { return nil }
-            op = .lrn(.init(size: size, alpha: alpha, beta: beta, k: k, form: form))
-        case "maxpool", "avgpool":
-            let isGlobal = f["global"].flatMap { bool($0)?.value } ?? false
+            op = .lrn(.init(size: size, alpha: alpha, beta: beta, k: k, form: form.value))
+        case .maxpool, .avgpool:
+            let isGlobal = bool(s, "global")
             var kernel: Located<Size2>?
             if let node = f["kernel"] {
-                kernel = size2(node, min: 1, what: "a kernel size")
-                if isGlobal { error("a global pool takes its window from the input; drop 'kernel' or 'global'", at: node.location) }
+                kernel = size2(node, kind.setting("kernel"))
+                if isGlobal?.value == true { error("a global pool takes its window from the input; drop 'kernel' or 'global'", at: node.location) }
                 if kernel == nil { return nil }
-            } else if !isGlobal {
-                error("\(what) needs 'kernel' (or 'global: true')", at: e.op.location)
+            } else if isGlobal?.value == false {
+                error("\(s.what) needs 'kernel' (or 'global: true')", at: e.op.location)
                 return nil
             }
-            let stride = (f["stride"].map { size2($0, min: 1, what: "a stride") } ?? Located(Size2(square: 1), at: e.op.location))
-            let pad = (f["pad"].map { size2($0, min: 0, what: "a padding") } ?? Located(Size2(square: 0), at: e.op.location))
-            let rounding = f["round"].map { choice($0, LayerOp.Pool.Rounding.self, what: "rounding") } ?? .floor
-            let divisor = f["divisor"].map { choice($0, LayerOp.Pool.Divisor.self, what: "divisor") } ?? .window
-            guard let stride, let pad, let rounding, let divisor else { return nil }
-            op = .pool(.init(kind: keyword == "maxpool" ? .max : .avg, kernel: kernel, stride: stride, pad: pad, rounding: rounding, divisor: divisor))
-        case "dropout":
-            guard let rate = f.require("rate", what: what, reader: &self).flatMap({ double($0, min: 0, max: 0.999, what: "a drop rate") }) else { return nil }
+            let stride = size2(s, "stride"), pad = size2(s, "pad")
+            let rounding = choice(s, "round", LayerOp.Pool.Rounding.self)
+            let divisor = kind == .avgpool ? choice(s, "divisor", LayerOp.Pool.Divisor.self)?.value : .window
+            guard isGlobal != nil, let stride, let pad, let rounding, let divisor else { return nil }
+            op = .pool(.init(kind: kind == .maxpool ? .max : .avg, kernel: kernel, stride: stride, pad: pad,
+                             rounding: rounding.value, divisor: divisor))
+        case .dropout:
+            guard let rate = number(s, "rate") else { return nil }
             op = .dropout(rate: rate)
-        case "flatten": op = .flatten
-        case "concat":
-            if e.inputs.count < 2 { error("concat needs 'from' with two or more inputs", at: e.op.location) }
-            op = .concat
-        case "softmax": op = .softmax
-        case "batchnorm":
-            let eps = (f["eps"].map { double($0, min: 0, minExclusive: true, what: "eps") } ?? Located(1e-5, at: e.op.location))
-            let momentum = (f["momentum"].map { double($0, min: 0, max: 1, what: "a momentum") } ?? Located(0.1, at: e.op.location))
+        case .flatten: op = .flatten
+        case .concat: op = .concat
+        case .add: op = .add
+        case .softmax: op = .softmax
+        case .batchnorm:
+            let eps = number(s, "eps"), momentum = number(s, "momentum")
             guard let eps, let momentum else { return nil }
             op = .batchNorm(.init(eps: eps, momentum: momentum))
-        case "loss":
-            let weight = (f["weight"].map { double($0, min: 0, what: "a loss weight") } ?? Located(1.0, at: e.op.location))
-            let trainOnly = f["train_only"].flatMap { bool($0)?.value } ?? false
-            var topK: [Located<Int>] = [Located(1, at: e.op.location)]
-            if let node = f["top_k"], let items = list(node, single: true, what: "a list of k for top-k accuracy") {
-                topK = items.compactMap { int($0, min: 1, max: Limits.size, what: "a k for top-k accuracy") }
-            }
-            guard let weight else { return nil }
-            op = .loss(.init(weight: weight, trainOnly: trainOnly, topK: topK))
-        default:
-            return nil
+        case .scale:
+            guard let bias = bool(s, "bias") else { return nil }
+            op = .scale(bias: bias.value)
+        case .loss:
+            let weight = number(s, "weight"), trainOnly = bool(s, "train_only"), topK = topK(s)
+            guard let weight, let trainOnly, let topK else { return nil }
+            op = .loss(.init(weight: weight, trainOnly: trainOnly.value, topK: topK))
         }
-        guard let op else { return nil }
+        guard let op, initOK else { return nil }
         return LayerConfig(name: e.name, op: op, inputs: e.inputs, location: e.op.location, instances: e.instances, initializer: initializer)
     }
 
-    /// `act: relu`; `.some(nil)` when absent, nil on error.
-    private mutating func activation(_ node: YAMLNode?) -> Located<Activation?>? {
-        guard let node else { return Located(nil, at: SourceLocation(file: "", line: 0, column: 0)) }
-        guard let a = choice(node, Activation.self, what: "activation") else { return nil }
-        return Located(a, at: node.location)
+    // MARK: Settings, each checked against its spec (range) and defaulted from it.
+
+    /// The node of a setting, or nil after an error when a required one is missing; `absent`
+    /// is true when it is left out and has a default (returned by the caller).
+    private mutating func node(_ s: LayerSettings, _ key: String) -> (node: YAMLNode?, spec: SettingSpec) {
+        let spec = s.kind.setting(key)
+        if spec.required { return (s.fields.require(key, what: s.what, reader: &self), spec) }
+        return (s.fields[key], spec)
+    }
+
+    private mutating func int(_ s: LayerSettings, _ key: String) -> Located<Int>? {
+        let (node, spec) = self.node(s, key)
+        guard let node else {
+            if case .int(let v)? = spec.defaultValue { return Located(v, at: s.at) }
+            return nil
+        }
+        switch spec.type {
+        case .int(let lo, let hi):
+            return int(node, min: lo, max: hi, what: spec.noun)
+        case .oddInt(let lo, let hi):
+            guard let v = int(node, min: lo, max: hi, what: spec.noun) else { return nil }
+            if v.value % 2 == 0 {
+                error("\(s.kind.keyword) \(key) must be odd (centred on the channel), found \(v.value)", at: v.location)
+                return nil
+            }
+            return v
+        default: preconditionFailure("op table: '\(key)' is not a whole number")
+        }
+    }
+
+    private mutating func size2(_ s: LayerSettings, _ key: String) -> Located<Size2>? {
+        let (node, spec) = self.node(s, key)
+        guard let node else {
+            if case .int(let v)? = spec.defaultValue { return Located(Size2(square: v), at: s.at) }
+            return nil
+        }
+        return size2(node, spec)
+    }
+
+    private mutating func size2(_ node: YAMLNode, _ spec: SettingSpec) -> Located<Size2>? {
+        guard case .size2(let lo, let hi) = spec.type else { preconditionFailure("op table: '\(spec.key)' is not a size") }
+        return size2(node, min: lo, max: hi, what: spec.noun)
+    }
+
+    private mutating func number(_ s: LayerSettings, _ key: String) -> Located<Double>? {
+        let (node, spec) = self.node(s, key)
+        guard let node else {
+            if case .number(let v)? = spec.defaultValue { return Located(v, at: s.at) }
+            return nil
+        }
+        guard case .number(let lo, let hi, let exclusive) = spec.type else { preconditionFailure("op table: '\(key)' is not a number") }
+        return double(node, min: lo, max: hi, minExclusive: exclusive, what: spec.noun)
+    }
+
+    private mutating func bool(_ s: LayerSettings, _ key: String) -> Located<Bool>? {
+        let (node, spec) = self.node(s, key)
+        guard let node else {
+            if case .bool(let v)? = spec.defaultValue { return Located(v, at: s.at) }
+            return nil
+        }
+        return bool(node)
+    }
+
+    private mutating func choice<E: RawRepresentable & CaseIterable>(_ s: LayerSettings, _ key: String, _ type: E.Type) -> Located<E>?
+    where E.RawValue == String {
+        let (node, spec) = self.node(s, key)
+        guard let node else {
+            if case .choice(let v)? = spec.defaultValue, let e = E(rawValue: v) { return Located(e, at: s.at) }
+            return nil
+        }
+        return choice(node, type, what: key.replacingOccurrences(of: "_", with: " ")).map { Located($0, at: node.location) }
+    }
+
+    /// `act: relu`, which may be left out.
+    private mutating func activation(_ s: LayerSettings) -> OptionalSetting<Activation> {
+        guard let node = s.fields["act"] else { return .absent }
+        guard let a = choice(node, Activation.self, what: "activation") else { return .invalid }
+        return .value(Located(a, at: node.location))
+    }
+
+    /// `top_k: 5` or `top_k: [1, 5]`: each k at least 1, none twice. (At most model.classes
+    /// is checked with the graph, which knows the classes.)
+    private mutating func topK(_ s: LayerSettings) -> [Located<Int>]? {
+        guard let node = s.fields["top_k"] else {
+            if case .intList(let v)? = s.kind.setting("top_k").defaultValue { return v.map { Located($0, at: s.at) } }
+            return nil
+        }
+        guard let items = list(node, single: true, what: "a list of k for top-k accuracy") else { return nil }
+        var ks: [Located<Int>] = []
+        for item in items {
+            guard let k = int(item, min: 1, max: Limits.size, what: "a k for top-k accuracy") else { return nil }
+            if let first = ks.first(where: { $0.value == k.value }) {
+                diagnostics.error("top-\(k.value) is listed twice", at: k.location, notes: notes + [.init("first listed here", at: first.location)])
+                return nil
+            }
+            ks.append(k)
+        }
+        if ks.isEmpty {
+            error("top_k needs at least one k", at: node.location)
+            return nil
+        }
+        return ks
     }
 
     /// `init: {weight: F, bias: F}`.
@@ -136,7 +224,9 @@ extension Reader {
     mutating func filler(_ node: YAMLNode) -> Located<Filler>? {
         let kinds = ["constant", "gaussian", "uniform", "xavier", "msra"]
         if let s = node.scalar, !node.isNull {
-            if let v = Double(s.text), s.isPlain { return Located(.constant(v), at: node.location) }
+            if s.isPlain, Double(s.text.replacingOccurrences(of: "_", with: "")) != nil {
+                return double(node, what: "a constant").map { Located(.constant($0.value), at: node.location) }
+            }
             switch s.text {
             case "xavier": return Located(.xavier(fan: .avg, distribution: .uniform), at: node.location)
             case "msra", "he": return Located(.msra(fan: .in, distribution: .normal), at: node.location)

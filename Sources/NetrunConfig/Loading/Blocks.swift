@@ -98,8 +98,8 @@ struct BlockExpander {
                 reader.error("expected a layer ('- op: {settings}' or '- relu'), found \(item.kindDescription)", at: item.location)
                 continue
             }
-            guard opKeys[op.value] != nil || blocks[op.value] != nil else {
-                let candidates = LayerOp.keywords + blocks.keys.sorted()
+            guard OpKind(rawValue: op.value) != nil || blocks[op.value] != nil else {
+                let candidates = OpKind.allCases.map(\.keyword) + blocks.keys.sorted()
                 reader.error("unknown op '\(op.value)'\(Suggestion.phrase(for: op.value, in: candidates))", at: op.location)
                 continue
             }

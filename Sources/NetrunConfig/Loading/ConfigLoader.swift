@@ -142,7 +142,7 @@ public enum ConfigLoader {
             if let pairs = b.pairs {
                 for pair in pairs {
                     guard let name = pair.key.text else { continue }
-                    if opKeys[name] != nil {
+                    if OpKind(rawValue: name) != nil {
                         reader.error("block name '\(name)' is the name of an op; choose another", at: pair.key.location)
                     } else if let t = BlockTemplate.decode(name: name, pair.value, at: pair.key.location, reader: &reader) {
                         blocks[name] = t

@@ -54,44 +54,59 @@ public struct Size2: Hashable, Sendable, CustomStringConvertible {
     public var description: String { h == w ? "\(h)" : "\(h)x\(w)" }
 }
 
+/// The activations that conv and dense apply in place (`act:`), each also an op of its own.
 public enum Activation: String, CaseIterable, Sendable {
     case relu, sigmoid, tanh
+
+    public var kind: OpKind {
+        switch self {
+        case .relu: return .relu
+        case .sigmoid: return .sigmoid
+        case .tanh: return .tanh
+        }
+    }
 }
 
-/// What a layer computes. A closed set: each case's settings are checked at load time.
+/// What a layer computes, its settings checked and positioned. A closed set: `kind` maps each
+/// case to its row of the op table (`OpKind`), which holds the keywords and settings.
 public enum LayerOp: Equatable, Sendable {
     case conv(Conv)
     case dense(Dense)
     case activation(Activation)
+    case leakyReLU(slope: Located<Double>)
     case lrn(LRN)
     case pool(Pool)
     case dropout(rate: Located<Double>)
     case flatten
     case concat
+    case add
     case softmax
     case batchNorm(BatchNorm)
+    case scale(bias: Bool)
     case loss(Loss)
 
-    /// The name users write for this op.
-    public var keyword: String {
+    /// The op's row of the op table.
+    public var kind: OpKind {
         switch self {
-        case .conv: return "conv"
-        case .dense: return "dense"
-        case .activation(let a): return a.rawValue
-        case .lrn: return "lrn"
-        case .pool(let p): return p.kind == .max ? "maxpool" : "avgpool"
-        case .dropout: return "dropout"
-        case .flatten: return "flatten"
-        case .concat: return "concat"
-        case .softmax: return "softmax"
-        case .batchNorm: return "batchnorm"
-        case .loss: return "loss"
+        case .conv: return .conv
+        case .dense: return .dense
+        case .activation(let a): return a.kind
+        case .leakyReLU: return .leakyReLU
+        case .lrn: return .lrn
+        case .pool(let p): return p.kind == .max ? .maxpool : .avgpool
+        case .dropout: return .dropout
+        case .flatten: return .flatten
+        case .concat: return .concat
+        case .add: return .add
+        case .softmax: return .softmax
+        case .batchNorm: return .batchnorm
+        case .scale: return .scale
+        case .loss: return .loss
         }
     }
 
-    /// Every op keyword, for messages and suggestions.
-    public static let keywords = ["conv", "dense", "relu", "sigmoid", "tanh", "lrn", "maxpool", "avgpool",
-                                  "dropout", "flatten", "concat", "softmax", "batchnorm", "loss"]
+    /// The name users write for this op.
+    public var keyword: String { kind.keyword }
 
     /// 2-D convolution, weights `[out, in/groups, kh, kw]` (PyTorch layout).
     public struct Conv: Equatable, Sendable {
