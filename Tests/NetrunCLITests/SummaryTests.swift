@@ -55,9 +55,9 @@ import Testing
         // Blocks are expanded: instance layers appear with full names, no `blocks:` left.
         #expect(!console.out.contains("blocks:"))
         let name = try #require(lines.first { $0.contains("name: inception_4e/pool_proj") })
-        #expect(name.hasSuffix("googlenet.yaml:25:27"))  // the template line
+        #expect(name.hasSuffix("googlenet.yaml:26:27"))  // the template line
         // `out: $proj` of inception_4e takes the position of its argument.
-        let out = try #require(lines.first { $0.contains("out: 128") && $0.contains("googlenet.yaml:58:") })
+        let out = try #require(lines.first { $0.contains("out: 128") && $0.contains("googlenet.yaml:59:") })
         #expect(!out.isEmpty)
     }
 

@@ -139,6 +139,16 @@ public struct SettingSpec: Sendable {
         case initializer
         /// A k or a list of k for top-k accuracies.
         case topK
+        /// `8` (epochs), `8 epochs` or `500 steps`.
+        case duration
+        /// A list of durations.
+        case durations
+        /// A file or directory, relative to the config that says it.
+        case path
+        /// One number or a list (one per channel), each above `exclusiveMin` when given.
+        case numbers(exclusiveMin: Double?)
+        /// A number, one per channel, or `per_pixel`.
+        case mean
     }
 
     public enum DefaultValue: Sendable, Equatable {

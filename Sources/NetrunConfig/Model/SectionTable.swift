@@ -1,0 +1,206 @@
+// The tables of the `train` and `eval` sections: each mapping's keys with their types,
+// ranges, defaults and meaning. The train decoder takes its allowed keys from here, and
+// `netrun schema` prints them.
+
+/// A mapping of the config outside the model: its settings, its sub-mappings, and (for
+/// mappings with a `type`, `policy` or `format`) one set of settings per variant.
+public struct SectionSpec: Sendable {
+    /// A sub-mapping: `optimizer`, `schedule`, `data`, ...; `list`: a list of them (`augment`).
+    public struct Child: Sendable {
+        public let key: String
+        public let section: String
+        public let required: Bool
+        public let doc: String
+    }
+
+    /// The settings that depend on a discriminating key's value.
+    public struct Variants: Sendable {
+        public struct Case: Sendable {
+            public let name: String
+            public let settings: [SettingSpec]
+        }
+        public let key: String
+        public let cases: [Case]
+
+        public func settings(of name: String) -> [SettingSpec]? { cases.first { $0.name == name }?.settings }
+    }
+
+    public let name: String
+    public let doc: String
+    public let settings: [SettingSpec]
+    public let children: [Child]
+    public let variants: Variants?
+
+    /// Every key the mapping accepts for a variant (or with no variants).
+    public func keys(variant: String? = nil) -> [String] {
+        var keys = settings.map(\.key) + children.map(\.key)
+        if let variants {
+            keys.append(variants.key)
+            keys += variant.flatMap { variants.settings(of: $0) }?.map(\.key) ?? []
+        }
+        return keys
+    }
+
+    public func setting(_ key: String, variant: String? = nil) -> SettingSpec? {
+        settings.first { $0.key == key } ?? variant.flatMap { variants?.settings(of: $0) }?.first { $0.key == key }
+    }
+
+    static func child(_ key: String, _ section: String, required: Bool = false, _ doc: String) -> Child {
+        Child(key: key, section: section, required: required, doc: doc)
+    }
+}
+
+/// Upper bounds on counts in the train and eval sections: beyond any real run, low enough
+/// that arithmetic on them (steps x batch, epochs x samples) cannot overflow.
+public enum CountLimits {
+    public static let batch = 1 << 16
+    public static let epochs = 1_000_000
+    public static let steps = 1_000_000_000
+    public static let samples = 100_000_000
+    public static let keep = 10_000
+    public static let patience = 10_000
+    public static let seed = Int(UInt32.max)
+}
+
+extension SectionSpec {
+    public static let lr = SettingSpec("lr", .number(min: 0, exclusiveMin: true), required: true, noun: "a learning rate", doc: "the learning rate")
+    public static let decay = SettingSpec("weight_decay", .number(min: 0), default: .number(0), noun: "a weight decay",
+                                          doc: "L2 weight decay (added to the gradient; decoupled for AdamW)")
+
+    public static let train = SectionSpec(
+        name: "train", doc: "How to train the model.",
+        settings: [
+            SettingSpec("epochs", .int(min: 1, max: CountLimits.epochs), noun: "an epoch count", doc: "the length of the run in epochs (or give steps)"),
+            SettingSpec("steps", .int(min: 1, max: CountLimits.steps), noun: "a step count", doc: "the length of the run in steps (or give epochs)"),
+            SettingSpec("batch", .int(min: 1, max: CountLimits.batch), required: true, noun: "a batch size", doc: "examples per step"),
+            SettingSpec("seed", .int(min: 0, max: CountLimits.seed), default: .int(0), noun: "a seed",
+                        doc: "seeds initialization, shuffling, augmentation and dropout"),
+        ],
+        children: [
+            child("optimizer", "optimizer", required: true, "The optimizer."),
+            child("schedule", "schedule", "The learning-rate schedule (default: fixed)."),
+            child("data", "data", required: true, "The training data."),
+            child("augment", "augment", "Augmentations, applied in order: - random_crop: {size, pad}, - mirror: {p}, - pca_color: {std}."),
+            child("averaging", "averaging", "Weight averaging for evaluation and the final model."),
+            child("checkpoint", "checkpoint", "Where and how often to save."),
+        ],
+        variants: nil)
+
+    public static let optimizer = SectionSpec(
+        name: "optimizer", doc: "The optimizer, as PyTorch computes it.", settings: [], children: [],
+        variants: Variants(key: "type", cases: [
+            .init(name: "sgd", settings: [
+                lr,
+                SettingSpec("momentum", .number(min: 0, max: 1), default: .number(0), noun: "a momentum", doc: "momentum (PyTorch's convention)"),
+                decay,
+                SettingSpec("nesterov", .bool, default: .bool(false), doc: "Nesterov momentum"),
+            ]),
+            .init(name: "adam", settings: [
+                lr,
+                SettingSpec("betas", .numbers(exclusiveMin: nil), noun: "betas", doc: "[beta1, beta2] (default [0.9, 0.999])"),
+                SettingSpec("eps", .number(min: 0, exclusiveMin: true), default: .number(1e-8), noun: "eps", doc: "added to the denominator"),
+                decay,
+                SettingSpec("decoupled", .bool, default: .bool(false), doc: "decoupled weight decay (AdamW)"),
+            ]),
+        ]))
+
+    static let factor = SettingSpec("factor", .number(min: 0, max: 1), required: true, noun: "a factor", doc: "the multiplier of each decay")
+    static let every = SettingSpec("every", .duration, required: true, noun: "a duration", doc: "the decay period: 8 epochs, 500 steps")
+    static let minLR = SettingSpec("min_lr", .number(min: 0), default: .number(0), noun: "a learning rate", doc: "the lowest learning rate")
+
+    public static let schedule = SectionSpec(
+        name: "schedule", doc: "The learning rate as a function of the step.",
+        settings: [], children: [child("warmup", "warmup", "A linear warmup before the policy.")],
+        variants: Variants(key: "policy", cases: [
+            .init(name: "fixed", settings: []),
+            .init(name: "step", settings: [factor, every]),
+            .init(name: "multistep", settings: [factor, SettingSpec("at", .durations, required: true, noun: "a list of milestones",
+                                                                    doc: "milestones, increasing: [30 epochs, 60 epochs]")]),
+            .init(name: "exponential", settings: [factor, every, SettingSpec("staircase", .bool, default: .bool(false),
+                                                                              doc: "decay in steps (factor^floor(t/every)) rather than smoothly")]),
+            .init(name: "poly", settings: [SettingSpec("power", .number(min: 0, exclusiveMin: true), required: true, noun: "a power",
+                                                       doc: "lr * (1 - t/T)^power")]),
+            .init(name: "cosine", settings: [minLR]),
+            .init(name: "plateau", settings: [
+                factor,
+                SettingSpec("monitor", .choice(Monitor.allCases.map(\.rawValue)), default: .choice("val_loss"), doc: "the metric watched"),
+                SettingSpec("patience", .int(min: 0, max: CountLimits.patience), default: .int(1), noun: "a patience",
+                            doc: "evaluations without improvement before the rate drops"),
+                SettingSpec("threshold", .number(min: 0), default: .number(1e-4), noun: "a threshold", doc: "the smallest change that counts as improvement"),
+                minLR,
+            ]),
+        ]))
+
+    public static let warmup = SectionSpec(
+        name: "warmup", doc: "A linear warmup from start_factor * lr.",
+        settings: [
+            SettingSpec("length", .duration, required: true, noun: "a duration", doc: "how long: 2 epochs, 500 steps"),
+            SettingSpec("start_factor", .number(min: 0, max: 1), default: .number(0), noun: "a start factor", doc: "the first step's share of the rate"),
+        ], children: [], variants: nil)
+
+    static let dataCommon = [
+        SettingSpec("scale", .number(min: 0, exclusiveMin: true), default: .number(1), noun: "a scale", doc: "pixel values are divided by it"),
+        SettingSpec("mean", .mean, noun: "a mean", doc: "subtracted: a number, one per channel, or per_pixel (the training set's mean image)"),
+        SettingSpec("std", .numbers(exclusiveMin: 0), noun: "a standard deviation", doc: "divided out after the mean: a number or one per channel"),
+    ]
+
+    public static let data = SectionSpec(
+        name: "data", doc: "Where examples come from, and their preprocessing.", settings: dataCommon, children: [],
+        variants: Variants(key: "format", cases: [
+            .init(name: "idx", settings: [
+                SettingSpec("images", .path, required: true, doc: "an IDX image file (.gz allowed)"),
+                SettingSpec("labels", .path, required: true, doc: "an IDX label file (.gz allowed)"),
+            ]),
+            .init(name: "folder", settings: [
+                SettingSpec("root", .path, required: true, doc: "a directory with one folder of images per class"),
+                SettingSpec("resize", .int(min: 1, max: Limits.size), noun: "a size", doc: "resize so that the shorter side has this length"),
+                SettingSpec("crop", .int(min: 1, max: Limits.size), noun: "a size", doc: "central crop after resizing"),
+            ]),
+            .init(name: "synthetic", settings: [
+                SettingSpec("samples", .int(min: 1, max: CountLimits.samples), default: .int(1024), noun: "a sample count", doc: "random examples"),
+            ]),
+        ]))
+
+    public static let augment = SectionSpec(
+        name: "augment", doc: "Augmentations, in order, each `- name: {settings}` or `- name`.", settings: [], children: [],
+        variants: Variants(key: "-", cases: [
+            .init(name: "random_crop", settings: [
+                SettingSpec("size", .int(min: 1, max: Limits.size), required: true, noun: "a crop size", doc: "the crop's side (the model's input)"),
+                SettingSpec("pad", .int(min: 0, max: Limits.window), default: .int(0), noun: "a padding", doc: "black padding before cropping"),
+            ]),
+            .init(name: "mirror", settings: [SettingSpec("p", .number(min: 0, max: 1), default: .number(0.5), noun: "a probability",
+                                                         doc: "the probability of a horizontal flip")]),
+            .init(name: "pca_color", settings: [SettingSpec("std", .number(min: 0), default: .number(0.1), noun: "a standard deviation",
+                                                            doc: "Krizhevsky et al.'s PCA color noise")]),
+        ]))
+
+    public static let averaging = SectionSpec(
+        name: "averaging", doc: "Averaged weights, used by evaluation and the final model.", settings: [], children: [],
+        variants: Variants(key: "type", cases: [
+            .init(name: "polyak", settings: [SettingSpec("start", .duration, noun: "a start", doc: "average from here on (default: the start)")]),
+            .init(name: "ema", settings: [SettingSpec("decay", .number(min: 0, max: 1), required: true, noun: "a decay",
+                                                      doc: "the exponential moving average's decay")]),
+        ]))
+
+    public static let checkpoint = SectionSpec(
+        name: "checkpoint", doc: "Where and how often to save.",
+        settings: [
+            SettingSpec("dir", .path, doc: "the run directory (default: runs/<name>)"),
+            SettingSpec("every", .duration, noun: "a duration", doc: "how often (default: 1 epoch)"),
+            SettingSpec("keep", .int(min: 1, max: CountLimits.keep), default: .int(3), noun: "a count", doc: "periodic checkpoints kept"),
+            SettingSpec("best", .choice(Monitor.allCases.map(\.rawValue)), doc: "also keep the best checkpoint by this metric"),
+        ], children: [], variants: nil)
+
+    public static let eval = SectionSpec(
+        name: "eval", doc: "How to evaluate the model.",
+        settings: [
+            SettingSpec("batch", .int(min: 1, max: CountLimits.batch), default: .int(100), noun: "a batch size", doc: "examples per evaluation step"),
+            SettingSpec("views", .choice(EvalConfig.Views.allCases.map(\.rawValue)), default: .choice("center"),
+                        doc: "center, or ten_crop: four corners and center, mirrored, averaged"),
+            SettingSpec("every", .duration, noun: "a duration", doc: "validate while training this often (default: 1 epoch)"),
+        ],
+        children: [child("data", "data", required: true, "The evaluation data.")], variants: nil)
+
+    /// Every section, for the schema.
+    public static let all = [train, optimizer, schedule, warmup, data, augment, averaging, checkpoint, eval]
+}
