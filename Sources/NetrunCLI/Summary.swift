@@ -31,6 +31,8 @@ struct Summary: NetrunCommand {
             ("params", .int(g.parameterCount)),
             ("params_inference", .int(g.inference().parameterCount)),
             ("macs", .int(g.inferenceMACs)),
+            ("classes", .int(g.classes)),
+            ("output", .string(g[g.output].name)),
             ("nodes", .array(g.nodes.map { n in
                 .object([
                     ("name", .string(n.name)),
@@ -40,9 +42,38 @@ struct Summary: NetrunCommand {
                     ("params", .int(n.parameterCount)),
                     ("macs", .int(n.macs)),
                     ("train_only", .bool(n.trainOnly)),
+                    ("settings", settings(n.op)),
+                    ("parameters", .array(n.parameters.map { p in
+                        .object([("name", .string(p.name)), ("shape", .array(p.shape.map { .int($0) }))])
+                    })),
                 ])
             })),
         ])
+    }
+
+    /// Every setting of an op, resolved (a global pool's window filled in), for tools that
+    /// rebuild the network elsewhere (the PyTorch reference of the tests, exporters).
+    static func settings(_ op: Op) -> JSON {
+        func size(_ s: Size2) -> JSON { .array([.int(s.h), .int(s.w)]) }
+        func act(_ a: Activation?) -> (String, JSON) { ("act", a.map { .string($0.rawValue) } ?? .null) }
+        switch op {
+        case .input, .activation, .flatten, .concat, .add, .softmax: return .object([])
+        case .conv(let c):
+            return .object([("out", .int(c.out)), ("kernel", size(c.kernel)), ("stride", size(c.stride)), ("pad", size(c.pad)),
+                            ("dilation", size(c.dilation)), ("groups", .int(c.groups)), ("bias", .bool(c.bias)), act(c.activation)])
+        case .dense(let d): return .object([("out", .int(d.out)), ("bias", .bool(d.bias)), act(d.activation)])
+        case .leakyReLU(let slope): return .object([("slope", .double(slope))])
+        case .lrn(let l):
+            return .object([("size", .int(l.size)), ("alpha", .double(l.alpha)), ("beta", .double(l.beta)), ("k", .double(l.k)),
+                            ("alpha_form", .string(l.form.rawValue)), ("scale", .double(l.scale))])
+        case .pool(let p):
+            return .object([("kernel", size(p.kernel)), ("stride", size(p.stride)), ("pad", size(p.pad)), ("round", .string(p.rounding.rawValue)),
+                            ("divisor", .string(p.divisor.rawValue)), ("global", .bool(p.global))])
+        case .dropout(let rate): return .object([("rate", .double(rate))])
+        case .batchNorm(let eps, let momentum): return .object([("eps", .double(eps)), ("momentum", .double(momentum))])
+        case .scale(let bias): return .object([("bias", .bool(bias))])
+        case .loss(let weight, let topK): return .object([("weight", .double(weight)), ("top_k", .array(topK.map { .int($0) }))])
+        }
     }
 
     /// A fixed-width table; training-only nodes marked with `*`.

@@ -1,0 +1,154 @@
+"""PyTorch reference for any netrun graph, built from `netrun summary --format json`.
+
+    python3 torch_graph.py GRAPH.json --out DIR [--batch N] [--seed S]
+
+GRAPH.json lists every node with its op, inputs, resolved settings and parameter shapes.
+The network is rebuilt op by op with torch.nn.functional (so no netrun code is trusted),
+weights, input and labels are drawn from the seed, and DIR receives:
+
+  weights.safetensors   every parameter under netrun's name (batch norm's running statistics too)
+  input.npy, labels.npy the batch (float32 N x C x H x W; labels as float32 N)
+  output.npy            the output node in inference mode (running statistics, no dropout)
+  loss.npy              the training objective: every loss (training-only heads too) times its weight, summed
+  grads.safetensors     its gradient for every learnable parameter, and "input" for the input
+  running.safetensors   batch norm's running statistics after the training forward
+
+Training mode uses batch statistics; dropout must have rate 0 there (masks cannot match).
+"""
+import argparse, json, struct
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+
+def save_safetensors(path, tensors):
+    header, blobs, offset = {}, [], 0
+    for name, t in tensors.items():
+        a = t.detach().cpu().contiguous().to(torch.float32).numpy()
+        b = a.tobytes()
+        header[name] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [offset, offset + len(b)]}
+        blobs.append(b)
+        offset += len(b)
+    h = json.dumps(header).encode()
+    h += b" " * ((8 - len(h) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)) + h)
+        for b in blobs:
+            f.write(b)
+
+
+def draw_parameters(graph, gen):
+    params = {}
+    for node in graph["nodes"]:
+        for p in node["parameters"]:
+            shape = p["shape"]
+            if node["op"] in ("batchnorm", "scale") and p["name"].endswith(".weight"):
+                t = 1 + 0.2 * torch.randn(shape, generator=gen)
+            elif len(shape) == 1:
+                t = 0.2 * torch.randn(shape, generator=gen)
+            else:
+                fan_in = int(np.prod(shape[1:]))
+                t = torch.randn(shape, generator=gen) / fan_in ** 0.5
+            params[p["name"]] = t.requires_grad_()
+        if node["op"] == "batchnorm":
+            c = node["output_shape"][0]
+            params[node["name"] + ".running_mean"] = 0.1 * torch.randn(c, generator=gen)
+            params[node["name"] + ".running_var"] = 0.5 + torch.rand(c, generator=gen)
+    return params
+
+
+def activation(x, name):
+    return {None: x, "relu": F.relu(x), "sigmoid": torch.sigmoid(x), "tanh": torch.tanh(x)}[name]
+
+
+def run(graph, params, x, labels, training):
+    """Returns (output of graph output, training objective)."""
+    values, objective = {}, torch.zeros(())
+    for node in graph["nodes"]:
+        op, s, name = node["op"], node["settings"], node["name"]
+        if op == "input":
+            values[name] = x
+            continue
+        if node["train_only"] and not training:
+            continue
+        ins = [values[i] for i in node["inputs"]]
+        a = ins[0]
+        w = params.get(name + ".weight")
+        b = params.get(name + ".bias")
+        if op == "conv":
+            y = activation(F.conv2d(a, w, b, tuple(s["stride"]), tuple(s["pad"]), tuple(s["dilation"]), s["groups"]), s["act"])
+        elif op == "dense":
+            y = activation(F.linear(a.flatten(1), w, b), s["act"])
+        elif op in ("relu", "sigmoid", "tanh"):
+            y = activation(a, op)
+        elif op == "leaky_relu":
+            y = F.leaky_relu(a, s["slope"])
+        elif op == "lrn":
+            # PyTorch divides alpha by size: give it scale * size.
+            y = F.local_response_norm(a, s["size"], s["scale"] * s["size"], s["beta"], s["k"])
+        elif op in ("maxpool", "avgpool"):
+            k, st, p, ceil = tuple(s["kernel"]), tuple(s["stride"]), tuple(s["pad"]), s["round"] == "ceil"
+            if op == "maxpool":
+                y = F.max_pool2d(a, k, st, p, ceil_mode=ceil)
+            else:
+                y = F.avg_pool2d(a, k, st, p, ceil_mode=ceil, count_include_pad=s["divisor"] == "window")
+        elif op == "dropout":
+            assert not training or s["rate"] == 0, "training parity needs dropout rate 0"
+            y = a
+        elif op == "flatten":
+            y = a.flatten(1)
+        elif op == "concat":
+            y = torch.cat(ins, 1)
+        elif op == "add":
+            y = ins[0]
+            for other in ins[1:]:
+                y = y + other
+        elif op == "softmax":
+            y = F.softmax(a, 1)
+        elif op == "batchnorm":
+            y = F.batch_norm(a, params[name + ".running_mean"], params[name + ".running_var"], w, b,
+                             training=training, momentum=s["momentum"], eps=s["eps"])
+        elif op == "scale":
+            shape = (1, -1) + (1,) * (a.dim() - 2)
+            y = a * w.reshape(shape) + (b.reshape(shape) if b is not None else 0)
+        elif op == "loss":
+            objective = objective + s["weight"] * F.cross_entropy(a.flatten(1), labels)
+            y = None
+        else:
+            raise SystemExit(f"torch_graph.py: unknown op {op}")
+        values[name] = y
+    return values[graph["output"]], objective
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("graph")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--batch", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=0)
+    a = ap.parse_args()
+    graph = json.load(open(a.graph))
+    torch.manual_seed(a.seed)
+    gen = torch.Generator().manual_seed(a.seed)
+    params = draw_parameters(graph, gen)
+    shape = graph["nodes"][0]["output_shape"]
+    x = torch.randn([a.batch] + shape, generator=gen)
+    labels = torch.randint(0, graph["classes"], (a.batch,), generator=gen)
+    save_safetensors(f"{a.out}/weights.safetensors", params)
+    np.save(f"{a.out}/input.npy", x.numpy())
+    np.save(f"{a.out}/labels.npy", labels.numpy().astype(np.float32))
+    with torch.no_grad():
+        out, _ = run(graph, {k: v.clone() for k, v in params.items()}, x, labels, training=False)
+    np.save(f"{a.out}/output.npy", out.numpy())
+    xg = x.clone().requires_grad_()
+    _, objective = run(graph, params, xg, labels, training=True)
+    objective.backward()
+    np.save(f"{a.out}/loss.npy", objective.detach().numpy().reshape(1))
+    grads = {k: v.grad for k, v in params.items() if v.requires_grad and v.grad is not None}
+    grads["input"] = xg.grad
+    save_safetensors(f"{a.out}/grads.safetensors", grads)
+    save_safetensors(f"{a.out}/running.safetensors", {k: v for k, v in params.items() if ".running_" in k})
+
+
+if __name__ == "__main__":
+    main()
