@@ -124,7 +124,7 @@ struct Reader {
     }
 
     /// `8` (epochs), `8 epochs`, `1 epoch`, `500 steps`.
-    mutating func duration(_ node: YAMLNode, min: Int = 1, what: String = "a duration") -> Located<Duration>? {
+    mutating func duration(_ node: YAMLNode, min: Int = 1, what: String = "a duration") -> Located<DurationConfig>? {
         let full = "\(what) ('8 epochs' or '500 steps')"
         guard let text = plainText(node, full) else { return nil }
         let words = text.split(separator: " ", omittingEmptySubsequences: true)
@@ -132,7 +132,7 @@ struct Reader {
             error("expected \(full), found '\(text)'", at: node.location)
             return nil
         }
-        var unit = Duration.Unit.epochs
+        var unit = DurationConfig.Unit.epochs
         if words.count == 2 {
             switch words[1] {
             case "epoch", "epochs": unit = .epochs
@@ -146,7 +146,7 @@ struct Reader {
             error("expected \(what) of at least \(min), found \(n)", at: node.location)
             return nil
         }
-        return Located(Duration(n, unit), at: node.location)
+        return Located(DurationConfig(n, unit), at: node.location)
     }
 }
 
