@@ -51,8 +51,21 @@ struct Reader {
     mutating func double(_ node: YAMLNode, min: Double? = nil, max: Double? = nil, minExclusive: Bool = false, what: String = "a number") -> Located<Double>? {
         guard let text = plainText(node, what) else { return nil }
         let cleaned = text.replacingOccurrences(of: "_", with: "")
-        guard let v = Double(cleaned), v.isFinite, !cleaned.lowercased().contains("n") else {
+        if YAMLNode.isNonFinite(cleaned) {
+            error("expected \(what), found \(text), which is not a finite number", at: node.location)
+            return nil
+        }
+        guard YAMLNode.numberType(cleaned) != nil, let v = Double(cleaned) else {
             error("expected \(what), found '\(text)'", at: node.location)
+            return nil
+        }
+        // Every number a config gives ends up in float32 (weights, rates, epsilons).
+        if Float(v).isInfinite {
+            error("\(text) is beyond float32's range (about 3.4e38)", at: node.location)
+            return nil
+        }
+        if v != 0, Float(v) == 0 {
+            error("\(text) is too small for float32, where it would be 0 (the smallest is about 1.4e-45)", at: node.location)
             return nil
         }
         if let min, minExclusive ? v <= min : v < min {

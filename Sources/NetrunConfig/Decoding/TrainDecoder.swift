@@ -37,16 +37,17 @@ extension Reader {
         guard let type = choice(typeNode, OptimizerType.self, what: "optimizer") else { return nil }
         switch type {
         case .sgd:
-            guard let f = Fields(node, allowed: ["type", "lr", "momentum", "weight_decay", "nesterov"], what: "sgd optimizer", reader: &self),
-                  let lr = f.require("lr", what: "sgd optimizer", reader: &self).flatMap({ double($0, min: 0, minExclusive: true, what: "a learning rate") }) else { return nil }
+            guard let f = Fields(node, allowed: ["type", "lr", "momentum", "weight_decay", "nesterov"], what: "sgd optimizer", reader: &self) else { return nil }
+            let lr = f.require("lr", what: "sgd optimizer", reader: &self).flatMap { double($0, min: 0, minExclusive: true, what: "a learning rate") }
             let momentum = f["momentum"].flatMap { double($0, min: 0, max: 1, what: "a momentum")?.value } ?? 0
             let decay = f["weight_decay"].flatMap { double($0, min: 0, what: "a weight decay")?.value } ?? 0
             let nesterov = f["nesterov"].flatMap { bool($0)?.value } ?? false
             if nesterov, momentum == 0, let n = f["nesterov"] { error("Nesterov momentum needs a momentum above 0", at: n.location) }
+            guard let lr else { return nil }
             return .sgd(lr: lr, momentum: momentum, weightDecay: decay, nesterov: nesterov)
         case .adam:
-            guard let f = Fields(node, allowed: ["type", "lr", "betas", "eps", "weight_decay", "decoupled"], what: "adam optimizer", reader: &self),
-                  let lr = f.require("lr", what: "adam optimizer", reader: &self).flatMap({ double($0, min: 0, minExclusive: true, what: "a learning rate") }) else { return nil }
+            guard let f = Fields(node, allowed: ["type", "lr", "betas", "eps", "weight_decay", "decoupled"], what: "adam optimizer", reader: &self) else { return nil }
+            let lr = f.require("lr", what: "adam optimizer", reader: &self).flatMap { double($0, min: 0, minExclusive: true, what: "a learning rate") }
             var betas = (0.9, 0.999)
             if let b = f["betas"] {
                 guard let items = b.items, items.count == 2,
@@ -59,6 +60,7 @@ extension Reader {
             let eps = f["eps"].flatMap { double($0, min: 0, minExclusive: true, what: "eps")?.value } ?? 1e-8
             let decay = f["weight_decay"].flatMap { double($0, min: 0, what: "a weight decay")?.value } ?? 0
             let decoupled = f["decoupled"].flatMap { bool($0)?.value } ?? false
+            guard let lr else { return nil }
             return .adam(lr: lr, beta1: betas.0, beta2: betas.1, eps: eps, weightDecay: decay, decoupled: decoupled)
         }
     }
