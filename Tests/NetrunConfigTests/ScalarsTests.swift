@@ -104,4 +104,40 @@ import Testing
             #expect(errors(text) == ["4:18 1e308 is beyond float32's range (about 3.4e38)"])
         }
     }
+
+    // MARK: - bounds
+
+    @Test func theCountedConfigLoads() {
+        #expect(errors(counted) == [])
+    }
+
+    @Test(arguments: [
+        ("batch: 4", "batch: 9223372036854775807", "10:10 expected a batch size of at most 65536, found 9223372036854775807"),
+        ("batch: 4", "batch: 65537", "10:10 expected a batch size of at most 65536, found 65537"),
+        ("batch: 4", "batch: 99999999999999999999", "10:10 expected a batch size of at most 65536, found 99999999999999999999"),
+        ("epochs: 3", "epochs: 1000001", "9:11 expected an epoch count of at most 1000000, found 1000001"),
+        ("epochs: 3", "steps: 1000000001", "9:10 expected a step count of at most 1000000000, found 1000000001"),
+        ("patience: 2", "patience: 10001", "12:75 expected a patience of at most 10000, found 10001"),
+        ("samples: 64", "samples: 100000001", "13:38 expected a sample count of at most 100000000, found 100000001"),
+        ("keep: 3", "keep: 10001", "14:51 expected a count of at most 10000, found 10001"),
+        ("every: 1 epoch,", "every: 1000001 epochs,", "14:36 expected a duration of at most 1000000 epochs, found 1000001"),
+        ("batch: 10", "batch: 65537", "17:10 expected a batch size of at most 65536, found 65537"),
+        ("\n  every: 1 epoch", "\n  every: 1000000001 steps", "18:10 expected a duration of at most 1000000000 steps, found 1000000001"),
+    ])
+    func aCountAboveItsBoundIsAnErrorNamingTheBound(old: String, new: String, expected: String) {
+        let text = counted.replacingOccurrences(of: old, with: new)
+        #expect(text != counted)
+        #expect(errors(text) == [expected])
+    }
+
+    @Test func theBoundsThemselvesAreAccepted() throws {
+        let text = counted.replacingOccurrences(of: "batch: 4", with: "batch: 65536")
+            .replacingOccurrences(of: "epochs: 3", with: "epochs: 1000000")
+            .replacingOccurrences(of: "keep: 3", with: "keep: 10000")
+        let r = ConfigLoader.load(text: text, file: "t.yaml")
+        let train = try #require(r.config?.train, "\(r.diagnostics.all)")
+        #expect(train.batch.value == Limits.batch)
+        #expect(train.length.value == DurationConfig(Limits.epochs, .epochs))
+        #expect(train.checkpoint.keep == Limits.keep)
+    }
 }

@@ -5,6 +5,18 @@ public enum Limits {
     public static let size = 1 << 24
     /// Kernel, stride, padding and dilation.
     public static let window = 1 << 20
+    /// Images in a training or evaluation batch.
+    public static let batch = 65_536
+    /// Epochs of training, and any duration given in epochs.
+    public static let epochs = 1_000_000
+    /// Steps of training, and any duration given in steps.
+    public static let steps = 1_000_000_000
+    /// Images of a synthetic data set.
+    public static let samples = 100_000_000
+    /// Evaluations a plateau schedule waits without improvement.
+    public static let patience = 10_000
+    /// Periodic checkpoints kept.
+    public static let keep = 10_000
 }
 
 /// Typed reads of YAML scalars. Each failure becomes an error at the value's position saying
@@ -33,8 +45,15 @@ struct Reader {
 
     mutating func int(_ node: YAMLNode, min: Int? = nil, max: Int? = nil, what: String = "a whole number") -> Located<Int>? {
         guard let text = plainText(node, what) else { return nil }
-        guard let v = Int(text.replacingOccurrences(of: "_", with: ""), radix: 10) else {
-            error("expected \(what), found '\(text)'", at: node.location)
+        let cleaned = text.replacingOccurrences(of: "_", with: "")
+        guard let v = Int(cleaned, radix: 10) else {
+            let unsigned = cleaned.first == "-" || cleaned.first == "+" ? cleaned.dropFirst() : Substring(cleaned)
+            if !unsigned.isEmpty, unsigned.allSatisfy({ ("0"..."9").contains($0) }) {
+                // Digits beyond Int's range: what is wrong is the size, not the type.
+                error("expected \(what) \(cleaned.hasPrefix("-") ? "of at least \(min ?? Int.min)" : "of at most \(max ?? Int.max)"), found \(text)", at: node.location)
+            } else {
+                error("expected \(what), found '\(text)'", at: node.location)
+            }
             return nil
         }
         if let min, v < min {
@@ -157,6 +176,11 @@ struct Reader {
         }
         if n < min {
             error("expected \(what) of at least \(min), found \(n)", at: node.location)
+            return nil
+        }
+        let max = unit == .epochs ? Limits.epochs : Limits.steps
+        if n > max {
+            error("expected \(what) of at most \(max) \(unit.rawValue), found \(n)", at: node.location)
             return nil
         }
         return Located(DurationConfig(n, unit), at: node.location)

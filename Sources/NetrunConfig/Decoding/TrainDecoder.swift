@@ -5,12 +5,12 @@ extension Reader {
         guard let f = Fields(node, allowed: keys, what: "train", reader: &self) else { return nil }
         var length: Located<DurationConfig>?
         switch (f["epochs"], f["steps"]) {
-        case (let e?, nil): length = int(e, min: 1, what: "an epoch count").map { Located(DurationConfig($0.value, .epochs), at: $0.location) }
-        case (nil, let s?): length = int(s, min: 1, what: "a step count").map { Located(DurationConfig($0.value, .steps), at: $0.location) }
+        case (let e?, nil): length = int(e, min: 1, max: Limits.epochs, what: "an epoch count").map { Located(DurationConfig($0.value, .epochs), at: $0.location) }
+        case (nil, let s?): length = int(s, min: 1, max: Limits.steps, what: "a step count").map { Located(DurationConfig($0.value, .steps), at: $0.location) }
         case (_?, let s?): error("give 'epochs' or 'steps', not both", at: s.location)
         case (nil, nil): error("train needs 'epochs' or 'steps'", at: node.location)
         }
-        let batch = f.require("batch", what: "train", reader: &self).flatMap { int($0, min: 1, what: "a batch size") }
+        let batch = f.require("batch", what: "train", reader: &self).flatMap { int($0, min: 1, max: Limits.batch, what: "a batch size") }
         let seed = f["seed"].flatMap { int($0, min: 0, what: "a seed")?.value } ?? 0
         let optimizer = f.require("optimizer", what: "train", reader: &self).flatMap { self.optimizer($0) }
         let schedule = f["schedule"].map { self.schedule($0) } ?? ScheduleConfig()
@@ -112,7 +112,7 @@ extension Reader {
         case .cosine: policy = .cosine(minLR: minLR)
         case .plateau:
             let monitor = f["monitor"].map { choice($0, MonitorConfig.self, what: "monitor") } ?? .valLoss
-            let patience = f["patience"].flatMap { int($0, min: 0, what: "a patience")?.value } ?? 1
+            let patience = f["patience"].flatMap { int($0, min: 0, max: Limits.patience, what: "a patience")?.value } ?? 1
             let threshold = f["threshold"].flatMap { double($0, min: 0, what: "a threshold")?.value } ?? 1e-4
             if let factor, let monitor { policy = .plateau(factor: factor, monitor: monitor, patience: patience, threshold: threshold, minLR: minLR) }
         }
@@ -154,10 +154,10 @@ extension Reader {
         case .folder:
             if let root = f.require("root", what: what, reader: &self).flatMap({ string($0, what: "a path") }) { format = .folder(root: root) }
         case .synthetic:
-            format = .synthetic(samples: f["samples"].flatMap { int($0, min: 1, what: "a sample count")?.value } ?? 1024)
+            format = .synthetic(samples: f["samples"].flatMap { int($0, min: 1, max: Limits.samples, what: "a sample count")?.value } ?? 1024)
         }
-        let resize = f["resize"].flatMap { int($0, min: 1, what: "a size")?.value }
-        let crop = f["crop"].flatMap { int($0, min: 1, what: "a size")?.value }
+        let resize = f["resize"].flatMap { int($0, min: 1, max: Limits.size, what: "a size")?.value }
+        let crop = f["crop"].flatMap { int($0, min: 1, max: Limits.size, what: "a size")?.value }
         if let resize, let crop, crop > resize, let c = f["crop"] { error("center crop \(crop) is larger than the resized side \(resize)", at: c.location) }
         let scale = f["scale"].flatMap { double($0, min: 0, minExclusive: true, what: "a scale")?.value } ?? 1
         var mean = DataSource.Mean.none
@@ -230,7 +230,7 @@ extension Reader {
         guard let f = Fields(node, allowed: ["dir", "every", "keep", "best"], what: "checkpoint", reader: &self) else { return nil }
         let dir = f["dir"].flatMap { string($0, what: "a directory") } ?? Located("runs/\(modelName)", at: node.location)
         let every = f["every"].flatMap { duration($0)?.value } ?? DurationConfig(1, .epochs)
-        let keep = f["keep"].flatMap { int($0, min: 1, what: "a count")?.value } ?? 3
+        let keep = f["keep"].flatMap { int($0, min: 1, max: Limits.keep, what: "a count")?.value } ?? 3
         let best = f["best"].flatMap { choice($0, MonitorConfig.self, what: "monitor") }
         return CheckpointConfig(directory: dir, every: every, keep: keep, best: best)
     }
@@ -239,7 +239,7 @@ extension Reader {
     mutating func eval(_ node: YAMLNode) -> EvalConfig? {
         guard let f = Fields(node, allowed: ["data", "batch", "views", "every"], what: "eval", reader: &self) else { return nil }
         let data = f.require("data", what: "eval", reader: &self).flatMap { self.data($0) }
-        let batch = f["batch"].flatMap { int($0, min: 1, what: "a batch size") } ?? Located(100, at: node.location)
+        let batch = f["batch"].flatMap { int($0, min: 1, max: Limits.batch, what: "a batch size") } ?? Located(100, at: node.location)
         let views = f["views"].map { choice($0, EvalConfig.Views.self, what: "views") } ?? .center
         let every = f["every"].flatMap { duration($0)?.value } ?? DurationConfig(1, .epochs)
         guard let data, let views else { return nil }
