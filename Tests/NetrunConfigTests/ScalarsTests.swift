@@ -140,4 +140,41 @@ import Testing
         #expect(train.length.value == DurationConfig(Limits.epochs, .epochs))
         #expect(train.checkpoint.keep == Limits.keep)
     }
+
+    // MARK: - paths
+
+    @Test func aPathThatYAMLReadsAsANumberOrBooleanIsAnError() {
+        let text = tinyModel + """
+
+        train:
+          epochs: 3
+          batch: 4
+          optimizer: {type: sgd, lr: 0.1}
+          data: {format: idx, images: "123", labels: .nan}
+          checkpoint: {dir: true}
+        """
+        #expect(errors(text) == [
+            "12:46 expected a path, found the number .nan; quote it if it is a name",
+            "13:21 expected a directory, found the boolean true; quote it if it is a name",
+        ])
+        let folder = text.replacingOccurrences(of: "{format: idx, images: \"123\", labels: .nan}", with: "{format: folder, root: 12}")
+        #expect(errors(folder).first == "12:32 expected a path, found the number 12; quote it if it is a name")
+        #expect(errors("extends: 3\n" + tinyModel) == ["1:10 expected the path of a config file, found the number 3; quote it if it is a name"])
+    }
+
+    @Test func aQuotedNumberIsAPath() throws {
+        let text = tinyModel + """
+
+        train:
+          epochs: 3
+          batch: 4
+          optimizer: {type: sgd, lr: 0.1}
+          data: {format: idx, images: "123", labels: '.nan'}
+        """
+        let r = ConfigLoader.load(text: text, file: "t.yaml")
+        let data = try #require(r.config?.train?.data, "\(r.diagnostics.all)")
+        guard case .idx(let images, let labels) = data.format else { Issue.record("not idx"); return }
+        #expect(images.value == "123")
+        #expect(labels.value == ".nan")
+    }
 }

@@ -124,6 +124,16 @@ struct Reader {
         return Located(s.text, at: node.location)
     }
 
+    /// A file or directory path: a string, so `labels: .nan`, `root: 12` or `dir: true` are
+    /// errors (quoted, `"12"` is a path).
+    mutating func path(_ node: YAMLNode, what: String = "a path") -> Located<String>? {
+        if let type = node.coreType, let text = node.text, type != .str, type != .null {
+            error("expected \(what), found the \(type == .bool ? "boolean" : "number") \(text); quote it if it is a name", at: node.location)
+            return nil
+        }
+        return string(node, what: what)
+    }
+
     /// One of a closed set of words, with a suggestion for a near miss.
     mutating func choice<E: RawRepresentable & CaseIterable>(_ node: YAMLNode, _ type: E.Type, what: String) -> E? where E.RawValue == String {
         guard let word = string(node, what: what)?.value else { return nil }

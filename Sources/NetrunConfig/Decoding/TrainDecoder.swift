@@ -147,12 +147,12 @@ extension Reader {
         var format: DataSource.Format?
         switch name {
         case .idx:
-            if let images = f.require("images", what: what, reader: &self).flatMap({ string($0, what: "a path") }),
-               let labels = f.require("labels", what: what, reader: &self).flatMap({ string($0, what: "a path") }) {
+            if let images = f.require("images", what: what, reader: &self).flatMap({ path($0) }),
+               let labels = f.require("labels", what: what, reader: &self).flatMap({ path($0) }) {
                 format = .idx(images: images, labels: labels)
             }
         case .folder:
-            if let root = f.require("root", what: what, reader: &self).flatMap({ string($0, what: "a path") }) { format = .folder(root: root) }
+            if let root = f.require("root", what: what, reader: &self).flatMap({ path($0) }) { format = .folder(root: root) }
         case .synthetic:
             format = .synthetic(samples: f["samples"].flatMap { int($0, min: 1, max: Limits.samples, what: "a sample count")?.value } ?? 1024)
         }
@@ -228,7 +228,7 @@ extension Reader {
 
     mutating func checkpoint(_ node: YAMLNode, modelName: String) -> CheckpointConfig? {
         guard let f = Fields(node, allowed: ["dir", "every", "keep", "best"], what: "checkpoint", reader: &self) else { return nil }
-        let dir = f["dir"].flatMap { string($0, what: "a directory") } ?? Located("runs/\(modelName)", at: node.location)
+        let dir = f["dir"].flatMap { path($0, what: "a directory") } ?? Located("runs/\(modelName)", at: node.location)
         let every = f["every"].flatMap { duration($0)?.value } ?? DurationConfig(1, .epochs)
         let keep = f["keep"].flatMap { int($0, min: 1, max: Limits.keep, what: "a count")?.value } ?? 3
         let best = f["best"].flatMap { choice($0, MonitorConfig.self, what: "monitor") }
