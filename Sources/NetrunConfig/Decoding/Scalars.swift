@@ -202,7 +202,6 @@ struct Reader {
 struct Fields {
     let node: YAMLNode
     private var values: [String: YAMLNode] = [:]
-    private var keyLocations: [String: SourceLocation] = [:]
     /// Keys suggested for misspelled ones: a missing required key that a typo already
     /// explains is not reported twice.
     private var suggested: Set<String> = []
@@ -224,7 +223,6 @@ struct Fields {
                 continue
             }
             values[key] = pair.value
-            keyLocations[key] = pair.key.location
         }
     }
 
@@ -232,8 +230,6 @@ struct Fields {
         guard let v = values[key], !v.isNull else { return nil }
         return v
     }
-
-    func keyLocation(_ key: String) -> SourceLocation? { keyLocations[key] }
 
     /// An error at the mapping when a required key is missing.
     func require(_ key: String, what: String, reader: inout Reader) -> YAMLNode? {
