@@ -177,4 +177,62 @@ import Testing
         #expect(images.value == "123")
         #expect(labels.value == ".nan")
     }
+
+    // MARK: - null
+
+    @Test func nullIsRefusedInLayerSettingsAtItsPosition() {
+        let text = """
+        model:
+          input: [1, 8, 8]
+          classes: 4
+          layers:
+            - conv: {name: c1, out: 4, kernel: 3, stride: ~, act: null}
+            - dense: {name: fc, out: ~}
+            - loss: {name: loss, train_only: ~}
+        """
+        // One error each: a required key given null is not also reported missing.
+        #expect(errors(text) == ["5:51 " + null("stride"), "5:59 " + null("act"), "6:30 " + null("out"), "7:38 " + null("train_only")])
+    }
+
+    @Test func nullIsRefusedInBlockInstancesInitAndNames() {
+        let text = """
+        model:
+          input: [1, 8, 8]
+          classes: 4
+          init: {weight: ~}
+          blocks:
+            one:
+              params: {n: 4}
+              layers:
+                - conv: {out: $n, kernel: 1}
+          layers:
+            - one: {name: o, n: ~, from: ~}
+            - loss: {name: ~}
+        """
+        #expect(errors(text) == ["4:18 " + null("weight"), "11:25 " + null("n"), "11:34 " + null("from"), "12:20 " + null("name")])
+    }
+
+    @Test func nullIsRefusedInTheTrainingSectionAndInOverrides() throws {
+        let text = tinyModel + """
+
+        train:
+          epochs: 3
+          batch: 4
+          optimizer: {type: sgd, lr: ~}
+          data: {format: synthetic}
+        """
+        #expect(errors(text) == ["11:30 " + null("lr")])
+
+        let r = ConfigLoader.load(text: tinyModel, file: "t.yaml", overrides: ["model.layers.c1.stride=~"])
+        let d = try #require(r.firstError)
+        #expect(d.message == null("stride"))
+        #expect(d.location == .override("model.layers.c1.stride=~", column: 24))
+    }
+
+    @Test func anOpWithNoSettingsIsStillWrittenWithNothingAfterTheColon() throws {
+        let text = tinyModel.replacingOccurrences(of: "- dense:", with: "- flatten:\n    - dense:")
+        let r = ConfigLoader.load(text: text, file: "t.yaml")
+        let config = try #require(r.config, "\(r.diagnostics.all)")
+        #expect(config.model.layers.map(\.name.value) == ["c1", "flatten_1", "fc", "loss"])
+    }
 }

@@ -134,6 +134,15 @@ struct Reader {
         return string(node, what: what)
     }
 
+    /// The one rule for null (`~`, `null`, or nothing after the colon) as the value of a key:
+    /// refused, not taken for the default. True (with the error) when `pair`'s value is null.
+    mutating func refuseNull(_ pair: YAMLNode.Pair) -> Bool {
+        guard pair.value.isNull else { return false }
+        let key = pair.key.text ?? "this key"
+        error("null is not a value for '\(key)': give a value, or leave the key out for its default", at: pair.value.location)
+        return true
+    }
+
     /// One of a closed set of words, with a suggestion for a near miss.
     mutating func choice<E: RawRepresentable & CaseIterable>(_ node: YAMLNode, _ type: E.Type, what: String) -> E? where E.RawValue == String {
         guard let word = string(node, what: what)?.value else { return nil }
@@ -202,11 +211,12 @@ struct Reader {
 struct Fields {
     let node: YAMLNode
     private var values: [String: YAMLNode] = [:]
-    /// Keys suggested for misspelled ones: a missing required key that a typo already
-    /// explains is not reported twice.
-    private var suggested: Set<String> = []
+    /// Keys suggested for misspelled ones, and keys given null: a missing required key that
+    /// an error already explains is not reported twice.
+    private var explained: Set<String> = []
 
-    /// nil (with an error) when `node` is not a mapping. A null node reads as an empty mapping.
+    /// nil (with an error) when `node` is not a mapping. A null node reads as an empty mapping
+    /// (`- flatten:`, `- mirror:`: no settings); a null value of a key is an error.
     init?(_ node: YAMLNode, allowed: [String], what: String, reader: inout Reader) {
         self.node = node
         if node.isNull { return }
@@ -218,23 +228,24 @@ struct Fields {
             guard let key = pair.key.text else { continue }
             guard allowed.contains(key) else {
                 let near = Suggestion.nearest(to: key, in: allowed)
-                if let near { suggested.insert(near) }
+                if let near { explained.insert(near) }
                 reader.error("unknown key '\(key)' in \(what)\(near.map { "; did you mean '\($0)'?" } ?? "")", at: pair.key.location)
+                continue
+            }
+            if reader.refuseNull(pair) {
+                explained.insert(key)
                 continue
             }
             values[key] = pair.value
         }
     }
 
-    subscript(key: String) -> YAMLNode? {
-        guard let v = values[key], !v.isNull else { return nil }
-        return v
-    }
+    subscript(key: String) -> YAMLNode? { values[key] }
 
     /// An error at the mapping when a required key is missing.
     func require(_ key: String, what: String, reader: inout Reader) -> YAMLNode? {
         if let v = self[key] { return v }
-        if !suggested.contains(key) { reader.error("\(what) needs '\(key)'", at: node.location) }
+        if !explained.contains(key) { reader.error("\(what) needs '\(key)'", at: node.location) }
         return nil
     }
 }
