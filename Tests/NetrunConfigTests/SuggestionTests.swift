@@ -15,6 +15,8 @@ import Testing
 
     @Test func thePhraseIsAHintToAppendToAMessage() {
         #expect(Suggestion.phrase(for: "strid", in: ["stride", "pad"]) == "; did you mean 'stride'?")
+        #expect(Suggestion.phrase(suggesting: "stride") == "; did you mean 'stride'?")
+        #expect(Suggestion.phrase(suggesting: nil) == "")
     }
 
     @Test func aLongNameAllowsUpToThreeEdits() {
