@@ -1,5 +1,5 @@
-/// Upper bounds on sizes a config may give, far beyond any real network, so that shape
-/// arithmetic cannot overflow.
+/// Upper bounds on the sizes and counts a config may give: far beyond any real network or
+/// run, so that shape and schedule arithmetic cannot overflow, and named in the error.
 public enum Limits {
     /// Channels, output sizes, groups, classes, input height and width.
     public static let size = 1 << 24
