@@ -233,7 +233,7 @@ import Testing
         #expect(config.name == "child")
         #expect(config.train?.batch.value == 16)
         #expect(config.train?.batch.location.file == dir + "/child.yaml")
-        #expect(config.train?.length.value == Duration(3, .epochs))
+        #expect(config.train?.length.value == DurationConfig(3, .epochs))
         guard case .sgd(let lr, let momentum, _, _) = config.train?.optimizer else { Issue.record("not sgd"); return }
         #expect(lr.value == 0.05)
         #expect(momentum == 0.9)
@@ -300,7 +300,7 @@ import Testing
             #expect(r.config?.train != nil, "\(s): \(r.diagnostics.all)")
         }
         let r = ConfigLoader.load(text: tinyModel + "\ntrain: {epochs: 9, batch: 4, optimizer: {type: sgd, lr: 0.1}, schedule: {policy: exponential, factor: 0.96, every: 8 epochs, staircase: true}, data: {format: synthetic}}\n", file: "t.yaml")
-        #expect(r.config?.train?.schedule.policy == .exponential(factor: 0.96, every: Duration(8, .epochs), staircase: true))
+        #expect(r.config?.train?.schedule.policy == .exponential(factor: 0.96, every: DurationConfig(8, .epochs), staircase: true))
     }
 
     @Test func yesAndNoAreRefusedAsBooleans() throws {

@@ -13,6 +13,19 @@ import Testing
         #expect(Suggestion.phrase(for: "zz", in: ["stride"]) == "")
     }
 
+    @Test func thePhraseIsAHintToAppendToAMessage() {
+        #expect(Suggestion.phrase(for: "strid", in: ["stride", "pad"]) == "; did you mean 'stride'?")
+        #expect(Suggestion.phrase(suggesting: "stride") == "; did you mean 'stride'?")
+        #expect(Suggestion.phrase(suggesting: nil) == "")
+    }
+
+    @Test func aLongNameAllowsUpToThreeEdits() {
+        // Parameter names as the backend's weight loading checks them.
+        let names = ["inception_3a/1x1.weight", "inception_3a/1x1.bias", "conv1.weight"]
+        #expect(Suggestion.nearest(to: "inception_3a/1x1.wieght", in: names) == "inception_3a/1x1.weight")
+        #expect(Suggestion.nearest(to: "inception_3a/1x1.wt", in: names) == nil)
+    }
+
     @Test func editDistanceCountsATranspositionAsOne() {
         #expect(Suggestion.distance(Array("conv"), Array("cnov"), limit: 3) == 1)
         #expect(Suggestion.distance(Array("abc"), Array("abd"), limit: 3) == 1)

@@ -1,10 +1,22 @@
-/// Upper bounds on sizes a config may give, far beyond any real network, so that shape
-/// arithmetic cannot overflow.
+/// Upper bounds on the sizes and counts a config may give: far beyond any real network or
+/// run, so that shape and schedule arithmetic cannot overflow, and named in the error.
 public enum Limits {
     /// Channels, output sizes, groups, classes, input height and width.
     public static let size = 1 << 24
     /// Kernel, stride, padding and dilation.
     public static let window = 1 << 20
+    /// Images in a training or evaluation batch.
+    public static let batch = 65_536
+    /// Epochs of training, and any duration given in epochs.
+    public static let epochs = 1_000_000
+    /// Steps of training, and any duration given in steps.
+    public static let steps = 1_000_000_000
+    /// Images of a synthetic data set.
+    public static let samples = 100_000_000
+    /// Evaluations a plateau schedule waits without improvement.
+    public static let patience = 10_000
+    /// Periodic checkpoints kept.
+    public static let keep = 10_000
 }
 
 /// Typed reads of YAML scalars. Each failure becomes an error at the value's position saying
@@ -33,8 +45,15 @@ struct Reader {
 
     mutating func int(_ node: YAMLNode, min: Int? = nil, max: Int? = nil, what: String = "a whole number") -> Located<Int>? {
         guard let text = plainText(node, what) else { return nil }
-        guard let v = Int(text.replacingOccurrences(of: "_", with: ""), radix: 10) else {
-            error("expected \(what), found '\(text)'", at: node.location)
+        let cleaned = text.replacingOccurrences(of: "_", with: "")
+        guard let v = Int(cleaned, radix: 10) else {
+            let unsigned = cleaned.first == "-" || cleaned.first == "+" ? cleaned.dropFirst() : Substring(cleaned)
+            if !unsigned.isEmpty, unsigned.allSatisfy({ ("0"..."9").contains($0) }) {
+                // Digits beyond Int's range: what is wrong is the size, not the type.
+                error("expected \(what) \(cleaned.hasPrefix("-") ? "of at least \(min ?? Int.min)" : "of at most \(max ?? Int.max)"), found \(text)", at: node.location)
+            } else {
+                error("expected \(what), found '\(text)'", at: node.location)
+            }
             return nil
         }
         if let min, v < min {
@@ -51,8 +70,21 @@ struct Reader {
     mutating func double(_ node: YAMLNode, min: Double? = nil, max: Double? = nil, minExclusive: Bool = false, what: String = "a number") -> Located<Double>? {
         guard let text = plainText(node, what) else { return nil }
         let cleaned = text.replacingOccurrences(of: "_", with: "")
-        guard let v = Double(cleaned), v.isFinite, !cleaned.lowercased().contains("n") else {
+        if YAMLNode.isNonFinite(cleaned) {
+            error("expected \(what), found \(text), which is not a finite number", at: node.location)
+            return nil
+        }
+        guard YAMLNode.numberType(cleaned) != nil, let v = Double(cleaned) else {
             error("expected \(what), found '\(text)'", at: node.location)
+            return nil
+        }
+        // Every number a config gives ends up in float32 (weights, rates, epsilons).
+        if Float(v).isInfinite {
+            error("\(text) is beyond float32's range (about 3.4e38)", at: node.location)
+            return nil
+        }
+        if v != 0, Float(v) == 0 {
+            error("\(text) is too small for float32, where it would be 0 (the smallest is about 1.4e-45)", at: node.location)
             return nil
         }
         if let min, minExclusive ? v <= min : v < min {
@@ -92,6 +124,25 @@ struct Reader {
         return Located(s.text, at: node.location)
     }
 
+    /// A file or directory path: a string, so `labels: .nan`, `root: 12` or `dir: true` are
+    /// errors (quoted, `"12"` is a path).
+    mutating func path(_ node: YAMLNode, what: String = "a path") -> Located<String>? {
+        if let type = node.coreType, let text = node.text, type != .str, type != .null {
+            error("expected \(what), found the \(type == .bool ? "boolean" : "number") \(text); quote it if it is a name", at: node.location)
+            return nil
+        }
+        return string(node, what: what)
+    }
+
+    /// The one rule for null (`~`, `null`, or nothing after the colon) as the value of a key:
+    /// refused, not taken for the default. True (with the error) when `pair`'s value is null.
+    mutating func refuseNull(_ pair: YAMLNode.Pair) -> Bool {
+        guard pair.value.isNull else { return false }
+        let key = pair.key.text ?? "this key"
+        error("null is not a value for '\(key)': give a value, or leave the key out for its default", at: pair.value.location)
+        return true
+    }
+
     /// One of a closed set of words, with a suggestion for a near miss.
     mutating func choice<E: RawRepresentable & CaseIterable>(_ node: YAMLNode, _ type: E.Type, what: String) -> E? where E.RawValue == String {
         guard let word = string(node, what: what)?.value else { return nil }
@@ -124,7 +175,7 @@ struct Reader {
     }
 
     /// `8` (epochs), `8 epochs`, `1 epoch`, `500 steps`.
-    mutating func duration(_ node: YAMLNode, min: Int = 1, what: String = "a duration") -> Located<Duration>? {
+    mutating func duration(_ node: YAMLNode, min: Int = 1, what: String = "a duration") -> Located<DurationConfig>? {
         let full = "\(what) ('8 epochs' or '500 steps')"
         guard let text = plainText(node, full) else { return nil }
         let words = text.split(separator: " ", omittingEmptySubsequences: true)
@@ -132,7 +183,7 @@ struct Reader {
             error("expected \(full), found '\(text)'", at: node.location)
             return nil
         }
-        var unit = Duration.Unit.epochs
+        var unit = DurationConfig.Unit.epochs
         if words.count == 2 {
             switch words[1] {
             case "epoch", "epochs": unit = .epochs
@@ -146,7 +197,12 @@ struct Reader {
             error("expected \(what) of at least \(min), found \(n)", at: node.location)
             return nil
         }
-        return Located(Duration(n, unit), at: node.location)
+        let max = unit == .epochs ? Limits.epochs : Limits.steps
+        if n > max {
+            error("expected \(what) of at most \(max) \(unit.rawValue), found \(n)", at: node.location)
+            return nil
+        }
+        return Located(DurationConfig(n, unit), at: node.location)
     }
 }
 
@@ -155,12 +211,12 @@ struct Reader {
 struct Fields {
     let node: YAMLNode
     private var values: [String: YAMLNode] = [:]
-    private var keyLocations: [String: SourceLocation] = [:]
-    /// Keys suggested for misspelled ones: a missing required key that a typo already
-    /// explains is not reported twice.
-    private var suggested: Set<String> = []
+    /// Keys suggested for misspelled ones, and keys given null: a missing required key that
+    /// an error already explains is not reported twice.
+    private var explained: Set<String> = []
 
-    /// nil (with an error) when `node` is not a mapping. A null node reads as an empty mapping.
+    /// nil (with an error) when `node` is not a mapping. A null node reads as an empty mapping
+    /// (`- flatten:`, `- mirror:`: no settings); a null value of a key is an error.
     init?(_ node: YAMLNode, allowed: [String], what: String, reader: inout Reader) {
         self.node = node
         if node.isNull { return }
@@ -172,26 +228,24 @@ struct Fields {
             guard let key = pair.key.text else { continue }
             guard allowed.contains(key) else {
                 let near = Suggestion.nearest(to: key, in: allowed)
-                if let near { suggested.insert(near) }
-                reader.error("unknown key '\(key)' in \(what)\(near.map { "; did you mean '\($0)'?" } ?? "")", at: pair.key.location)
+                if let near { explained.insert(near) }
+                reader.error("unknown key '\(key)' in \(what)\(Suggestion.phrase(suggesting: near))", at: pair.key.location)
+                continue
+            }
+            if reader.refuseNull(pair) {
+                explained.insert(key)
                 continue
             }
             values[key] = pair.value
-            keyLocations[key] = pair.key.location
         }
     }
 
-    subscript(key: String) -> YAMLNode? {
-        guard let v = values[key], !v.isNull else { return nil }
-        return v
-    }
-
-    func keyLocation(_ key: String) -> SourceLocation? { keyLocations[key] }
+    subscript(key: String) -> YAMLNode? { values[key] }
 
     /// An error at the mapping when a required key is missing.
     func require(_ key: String, what: String, reader: inout Reader) -> YAMLNode? {
         if let v = self[key] { return v }
-        if !suggested.contains(key) { reader.error("\(what) needs '\(key)'", at: node.location) }
+        if !explained.contains(key) { reader.error("\(what) needs '\(key)'", at: node.location) }
         return nil
     }
 }

@@ -3,17 +3,17 @@ extension Reader {
     mutating func train(_ node: YAMLNode, modelName: String) -> TrainConfig? {
         let keys = ["epochs", "steps", "batch", "seed", "optimizer", "schedule", "data", "augment", "averaging", "checkpoint"]
         guard let f = Fields(node, allowed: keys, what: "train", reader: &self) else { return nil }
-        var length: Located<Duration>?
+        var length: Located<DurationConfig>?
         switch (f["epochs"], f["steps"]) {
-        case (let e?, nil): length = int(e, min: 1, what: "an epoch count").map { Located(Duration($0.value, .epochs), at: $0.location) }
-        case (nil, let s?): length = int(s, min: 1, what: "a step count").map { Located(Duration($0.value, .steps), at: $0.location) }
+        case (let e?, nil): length = int(e, min: 1, max: Limits.epochs, what: "an epoch count").map { Located(DurationConfig($0.value, .epochs), at: $0.location) }
+        case (nil, let s?): length = int(s, min: 1, max: Limits.steps, what: "a step count").map { Located(DurationConfig($0.value, .steps), at: $0.location) }
         case (_?, let s?): error("give 'epochs' or 'steps', not both", at: s.location)
         case (nil, nil): error("train needs 'epochs' or 'steps'", at: node.location)
         }
-        let batch = f.require("batch", what: "train", reader: &self).flatMap { int($0, min: 1, what: "a batch size") }
+        let batch = f.require("batch", what: "train", reader: &self).flatMap { int($0, min: 1, max: Limits.batch, what: "a batch size") }
         let seed = f["seed"].flatMap { int($0, min: 0, what: "a seed")?.value } ?? 0
         let optimizer = f.require("optimizer", what: "train", reader: &self).flatMap { self.optimizer($0) }
-        let schedule = f["schedule"].map { self.schedule($0) } ?? Schedule()
+        let schedule = f["schedule"].map { self.schedule($0) } ?? ScheduleConfig()
         let data = f.require("data", what: "train", reader: &self).flatMap { self.data($0) }
         var augment: [Augmentation] = []
         if let a = f["augment"], let items = list(a, what: "a list of augmentations") {
@@ -21,7 +21,7 @@ extension Reader {
         }
         let averaging = f["averaging"].flatMap { self.averaging($0) }
         let checkpoint = f["checkpoint"].map { self.checkpoint($0, modelName: modelName) }
-            ?? Checkpoint(directory: Located("runs/\(modelName)", at: node.location), every: Duration(1, .epochs), keep: 3, best: nil)
+            ?? CheckpointConfig(directory: Located("runs/\(modelName)", at: node.location), every: DurationConfig(1, .epochs), keep: 3, best: nil)
         guard let length, let batch, let optimizer, let schedule, let data, let checkpoint else { return nil }
         return TrainConfig(length: length, batch: batch, seed: seed, optimizer: optimizer, schedule: schedule, data: data,
                            augment: augment, averaging: averaging, checkpoint: checkpoint, location: node.location)
@@ -29,7 +29,7 @@ extension Reader {
 
     private enum OptimizerType: String, CaseIterable { case sgd, adam }
 
-    mutating func optimizer(_ node: YAMLNode) -> Optimizer? {
+    mutating func optimizer(_ node: YAMLNode) -> OptimizerConfig? {
         guard let typeNode = node["type"] else {
             error("optimizer needs 'type' (sgd or adam)", at: node.location)
             return nil
@@ -37,16 +37,17 @@ extension Reader {
         guard let type = choice(typeNode, OptimizerType.self, what: "optimizer") else { return nil }
         switch type {
         case .sgd:
-            guard let f = Fields(node, allowed: ["type", "lr", "momentum", "weight_decay", "nesterov"], what: "sgd optimizer", reader: &self),
-                  let lr = f.require("lr", what: "sgd optimizer", reader: &self).flatMap({ double($0, min: 0, minExclusive: true, what: "a learning rate") }) else { return nil }
+            guard let f = Fields(node, allowed: ["type", "lr", "momentum", "weight_decay", "nesterov"], what: "sgd optimizer", reader: &self) else { return nil }
+            let lr = f.require("lr", what: "sgd optimizer", reader: &self).flatMap { double($0, min: 0, minExclusive: true, what: "a learning rate") }
             let momentum = f["momentum"].flatMap { double($0, min: 0, max: 1, what: "a momentum")?.value } ?? 0
             let decay = f["weight_decay"].flatMap { double($0, min: 0, what: "a weight decay")?.value } ?? 0
             let nesterov = f["nesterov"].flatMap { bool($0)?.value } ?? false
             if nesterov, momentum == 0, let n = f["nesterov"] { error("Nesterov momentum needs a momentum above 0", at: n.location) }
+            guard let lr else { return nil }
             return .sgd(lr: lr, momentum: momentum, weightDecay: decay, nesterov: nesterov)
         case .adam:
-            guard let f = Fields(node, allowed: ["type", "lr", "betas", "eps", "weight_decay", "decoupled"], what: "adam optimizer", reader: &self),
-                  let lr = f.require("lr", what: "adam optimizer", reader: &self).flatMap({ double($0, min: 0, minExclusive: true, what: "a learning rate") }) else { return nil }
+            guard let f = Fields(node, allowed: ["type", "lr", "betas", "eps", "weight_decay", "decoupled"], what: "adam optimizer", reader: &self) else { return nil }
+            let lr = f.require("lr", what: "adam optimizer", reader: &self).flatMap { double($0, min: 0, minExclusive: true, what: "a learning rate") }
             var betas = (0.9, 0.999)
             if let b = f["betas"] {
                 guard let items = b.items, items.count == 2,
@@ -59,13 +60,14 @@ extension Reader {
             let eps = f["eps"].flatMap { double($0, min: 0, minExclusive: true, what: "eps")?.value } ?? 1e-8
             let decay = f["weight_decay"].flatMap { double($0, min: 0, what: "a weight decay")?.value } ?? 0
             let decoupled = f["decoupled"].flatMap { bool($0)?.value } ?? false
+            guard let lr else { return nil }
             return .adam(lr: lr, beta1: betas.0, beta2: betas.1, eps: eps, weightDecay: decay, decoupled: decoupled)
         }
     }
 
     private enum PolicyName: String, CaseIterable { case fixed, step, multistep, exponential, poly, cosine, plateau }
 
-    mutating func schedule(_ node: YAMLNode) -> Schedule? {
+    mutating func schedule(_ node: YAMLNode) -> ScheduleConfig? {
         guard let policyNode = node["policy"] else {
             error("schedule needs 'policy' (one of: \(PolicyName.allCases.map(\.rawValue).joined(separator: ", ")))", at: node.location)
             return nil
@@ -84,7 +86,7 @@ extension Reader {
         guard let f = Fields(node, allowed: ["policy", "warmup"] + own, what: what, reader: &self) else { return nil }
         let factor = own.contains("factor") ? f.require("factor", what: what, reader: &self).flatMap { double($0, min: 0, max: 1, what: "a factor")?.value } : 1
         let minLR = f["min_lr"].flatMap { double($0, min: 0, what: "a learning rate")?.value } ?? 0
-        var policy: Schedule.Policy?
+        var policy: ScheduleConfig.Policy?
         switch name {
         case .fixed: policy = .fixed
         case .step:
@@ -109,20 +111,20 @@ extension Reader {
             }
         case .cosine: policy = .cosine(minLR: minLR)
         case .plateau:
-            let monitor = f["monitor"].map { choice($0, Monitor.self, what: "monitor") } ?? .valLoss
-            let patience = f["patience"].flatMap { int($0, min: 0, what: "a patience")?.value } ?? 1
+            let monitor = f["monitor"].map { choice($0, MonitorConfig.self, what: "monitor") } ?? .valLoss
+            let patience = f["patience"].flatMap { int($0, min: 0, max: Limits.patience, what: "a patience")?.value } ?? 1
             let threshold = f["threshold"].flatMap { double($0, min: 0, what: "a threshold")?.value } ?? 1e-4
             if let factor, let monitor { policy = .plateau(factor: factor, monitor: monitor, patience: patience, threshold: threshold, minLR: minLR) }
         }
-        var warmup: Schedule.Warmup?
+        var warmup: ScheduleConfig.Warmup?
         if let w = f["warmup"] {
             guard let wf = Fields(w, allowed: ["length", "start_factor"], what: "warmup", reader: &self),
                   let length = wf.require("length", what: "warmup", reader: &self).flatMap({ duration($0) }) else { return nil }
             let start = wf["start_factor"].flatMap { double($0, min: 0, max: 1, what: "a start factor")?.value } ?? 0
-            warmup = Schedule.Warmup(length: length.value, startFactor: start)
+            warmup = ScheduleConfig.Warmup(length: length.value, startFactor: start)
         }
         guard let policy else { return nil }
-        return Schedule(policy: policy, warmup: warmup)
+        return ScheduleConfig(policy: policy, warmup: warmup)
     }
 
     private enum FormatName: String, CaseIterable { case idx, folder, synthetic }
@@ -145,17 +147,17 @@ extension Reader {
         var format: DataSource.Format?
         switch name {
         case .idx:
-            if let images = f.require("images", what: what, reader: &self).flatMap({ string($0, what: "a path") }),
-               let labels = f.require("labels", what: what, reader: &self).flatMap({ string($0, what: "a path") }) {
+            if let images = f.require("images", what: what, reader: &self).flatMap({ path($0) }),
+               let labels = f.require("labels", what: what, reader: &self).flatMap({ path($0) }) {
                 format = .idx(images: images, labels: labels)
             }
         case .folder:
-            if let root = f.require("root", what: what, reader: &self).flatMap({ string($0, what: "a path") }) { format = .folder(root: root) }
+            if let root = f.require("root", what: what, reader: &self).flatMap({ path($0) }) { format = .folder(root: root) }
         case .synthetic:
-            format = .synthetic(samples: f["samples"].flatMap { int($0, min: 1, what: "a sample count")?.value } ?? 1024)
+            format = .synthetic(samples: f["samples"].flatMap { int($0, min: 1, max: Limits.samples, what: "a sample count")?.value } ?? 1024)
         }
-        let resize = f["resize"].flatMap { int($0, min: 1, what: "a size")?.value }
-        let crop = f["crop"].flatMap { int($0, min: 1, what: "a size")?.value }
+        let resize = f["resize"].flatMap { int($0, min: 1, max: Limits.size, what: "a size")?.value }
+        let crop = f["crop"].flatMap { int($0, min: 1, max: Limits.size, what: "a size")?.value }
         if let resize, let crop, crop > resize, let c = f["crop"] { error("center crop \(crop) is larger than the resized side \(resize)", at: c.location) }
         let scale = f["scale"].flatMap { double($0, min: 0, minExclusive: true, what: "a scale")?.value } ?? 1
         var mean = DataSource.Mean.none
@@ -224,22 +226,22 @@ extension Reader {
         }
     }
 
-    mutating func checkpoint(_ node: YAMLNode, modelName: String) -> Checkpoint? {
+    mutating func checkpoint(_ node: YAMLNode, modelName: String) -> CheckpointConfig? {
         guard let f = Fields(node, allowed: ["dir", "every", "keep", "best"], what: "checkpoint", reader: &self) else { return nil }
-        let dir = f["dir"].flatMap { string($0, what: "a directory") } ?? Located("runs/\(modelName)", at: node.location)
-        let every = f["every"].flatMap { duration($0)?.value } ?? Duration(1, .epochs)
-        let keep = f["keep"].flatMap { int($0, min: 1, what: "a count")?.value } ?? 3
-        let best = f["best"].flatMap { choice($0, Monitor.self, what: "monitor") }
-        return Checkpoint(directory: dir, every: every, keep: keep, best: best)
+        let dir = f["dir"].flatMap { path($0, what: "a directory") } ?? Located("runs/\(modelName)", at: node.location)
+        let every = f["every"].flatMap { duration($0)?.value } ?? DurationConfig(1, .epochs)
+        let keep = f["keep"].flatMap { int($0, min: 1, max: Limits.keep, what: "a count")?.value } ?? 3
+        let best = f["best"].flatMap { choice($0, MonitorConfig.self, what: "monitor") }
+        return CheckpointConfig(directory: dir, every: every, keep: keep, best: best)
     }
 
     /// The `eval:` section.
     mutating func eval(_ node: YAMLNode) -> EvalConfig? {
         guard let f = Fields(node, allowed: ["data", "batch", "views", "every"], what: "eval", reader: &self) else { return nil }
         let data = f.require("data", what: "eval", reader: &self).flatMap { self.data($0) }
-        let batch = f["batch"].flatMap { int($0, min: 1, what: "a batch size") } ?? Located(100, at: node.location)
+        let batch = f["batch"].flatMap { int($0, min: 1, max: Limits.batch, what: "a batch size") } ?? Located(100, at: node.location)
         let views = f["views"].map { choice($0, EvalConfig.Views.self, what: "views") } ?? .center
-        let every = f["every"].flatMap { duration($0)?.value } ?? Duration(1, .epochs)
+        let every = f["every"].flatMap { duration($0)?.value } ?? DurationConfig(1, .epochs)
         guard let data, let views else { return nil }
         return EvalConfig(data: data, batch: batch, views: views, every: every, location: node.location)
     }

@@ -1,8 +1,14 @@
-/// "Did you mean ...?" for misspelled keys, ops, block names and references: the candidate
-/// nearest by edit distance, when it is near enough to be a likely typo.
+/// "Did you mean ...?" for misspelled keys, ops, block names, references and parameter
+/// names: the candidate nearest by edit distance, when it is near enough to be a likely typo.
+/// The project's one edit distance and threshold: hints use these rather than their own.
+///
+///     Suggestion.nearest(to: "strid", in: ["stride", "pad"])   // "stride"
+///     "unknown key 'strid'" + Suggestion.phrase(for: "strid", in: ["stride", "pad"])
+///     // "unknown key 'strid'; did you mean 'stride'?"
 public enum Suggestion {
-    /// The closest candidate within a distance that grows with the word's length
-    /// (1 for short words, up to a third of the length), or nil.
+    /// The closest candidate (ignoring case; the first of equals) within a distance that
+    /// grows with the word's length: a third of it, at least 1 and at most 3. nil when none
+    /// is that close.
     public static func nearest(to word: String, in candidates: some Sequence<String>) -> String? {
         let w = Array(word.lowercased())
         let limit = max(1, min(3, w.count / 3))
@@ -14,9 +20,15 @@ public enum Suggestion {
         return best?.0
     }
 
-    /// `; did you mean 'x'?` or the empty string.
+    /// `; did you mean 'x'?` for the nearest candidate, or the empty string: a hint to
+    /// append to an error message.
     public static func phrase(for word: String, in candidates: some Sequence<String>) -> String {
-        nearest(to: word, in: candidates).map { "; did you mean '\($0)'?" } ?? ""
+        phrase(suggesting: nearest(to: word, in: candidates))
+    }
+
+    /// The hint for a suggestion already found by `nearest`, or the empty string for nil.
+    public static func phrase(suggesting candidate: String?) -> String {
+        candidate.map { "; did you mean '\($0)'?" } ?? ""
     }
 
     /// Optimal-string-alignment distance (Levenshtein plus adjacent transposition), stopping

@@ -136,8 +136,14 @@ struct BlockExpander {
         }
         var args: [String: YAMLNode] = [:]
         let paramNames = block.params.map(\.name)
+        var nulls: Set<String> = []
         for pair in settings.pairs ?? [] {
-            guard let key = pair.key.text, !commonLayerKeys.contains(key) else { continue }
+            guard let key = pair.key.text else { continue }
+            if reader.refuseNull(pair) {
+                nulls.insert(key)
+                continue
+            }
+            guard !commonLayerKeys.contains(key) else { continue }
             if paramNames.contains(key) {
                 args[key] = pair.value
             } else {
@@ -145,7 +151,7 @@ struct BlockExpander {
             }
         }
         for p in block.params where args[p.name] == nil {
-            if let d = p.defaultValue { args[p.name] = d } else {
+            if let d = p.defaultValue { args[p.name] = d } else if !nulls.contains(p.name) {
                 reader.error("instance '\(name.value)' of block '\(block.name)' needs '\(p.name)' (parameters: \(paramNames.joined(separator: ", ")))", at: use)
             }
         }
@@ -164,7 +170,8 @@ struct BlockExpander {
     }
 
     private mutating func nodeName(_ settings: YAMLNode, op: Located<String>, scope: Scope, isLast: Bool) -> Located<String>? {
-        if let n = settings["name"] {
+        // A null name is refused where the settings are read (`Fields`, or `instantiate`).
+        if let n = settings["name"], !n.isNull {
             guard let s = reader.string(n, what: "a layer name") else { return nil }
             if s.value == "input" {
                 reader.error("'input' is reserved for the network's (or the block's) input; choose another name", at: s.location)
@@ -180,6 +187,7 @@ struct BlockExpander {
 
     /// The layer's inputs as full node names; the first layer of a block reads the block's input.
     private mutating func references(_ settings: YAMLNode, scope: Scope, first: Bool) -> [Located<String>] {
+        // A null `from` is refused where the settings are read, as a null name is.
         guard let from = settings["from"], !from.isNull else {
             return first && !scope.prefix.isEmpty ? [Located(scope.input, at: settings.location)] : []
         }

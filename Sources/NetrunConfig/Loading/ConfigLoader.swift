@@ -63,7 +63,7 @@ public enum ConfigLoader {
             return nil
         }
         guard let ext = node["extends"] else { return node }
-        guard let base = reader.string(ext, what: "the path of a config file") else { return nil }
+        guard let base = reader.path(ext, what: "the path of a config file") else { return nil }
         let path = resolvePath(base.value, relativeTo: base.location.file)
         let canonical = chain.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         if canonical.contains(URL(fileURLWithPath: path).standardizedFileURL.path) {

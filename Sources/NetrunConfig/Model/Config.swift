@@ -28,7 +28,7 @@ public struct ModelConfig: Equatable, Sendable {
 }
 
 /// A number of epochs or of steps (iterations), written `8`, `8 epochs` or `500 steps`.
-public struct Duration: Hashable, Sendable, CustomStringConvertible {
+public struct DurationConfig: Hashable, Sendable, CustomStringConvertible {
     public enum Unit: String, Sendable { case epochs, steps }
     public var count: Int
     public var unit: Unit
@@ -42,7 +42,7 @@ public struct Duration: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// A quantity watched by plateau schedules and best-checkpoint policies.
-public enum Monitor: String, CaseIterable, Sendable {
+public enum MonitorConfig: String, CaseIterable, Sendable {
     case valLoss = "val_loss", valTop1 = "val_top1", valTop5 = "val_top5", trainLoss = "train_loss"
 
     /// Whether larger is better (accuracies) or smaller (losses).

@@ -11,6 +11,6 @@ public struct EvalConfig: Equatable, Sendable {
     public var batch: Located<Int>
     public var views: Views
     /// Validate during training this often.
-    public var every: Duration
+    public var every: DurationConfig
     public var location: SourceLocation
 }

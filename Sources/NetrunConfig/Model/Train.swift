@@ -1,19 +1,19 @@
 /// The `train:` section: optimizer, schedule, data, augmentation, averaging, checkpoints.
 public struct TrainConfig: Equatable, Sendable {
     /// How long to train: epochs or steps.
-    public var length: Located<Duration>
+    public var length: Located<DurationConfig>
     public var batch: Located<Int>
     public var seed: Int
-    public var optimizer: Optimizer
-    public var schedule: Schedule
+    public var optimizer: OptimizerConfig
+    public var schedule: ScheduleConfig
     public var data: DataSource
     public var augment: [Augmentation]
     public var averaging: Averaging?
-    public var checkpoint: Checkpoint
+    public var checkpoint: CheckpointConfig
     public var location: SourceLocation
 }
 
-public enum Optimizer: Equatable, Sendable {
+public enum OptimizerConfig: Equatable, Sendable {
     /// PyTorch's SGD: `v = momentum*v + (g + decay*w)`, `w -= lr*v` (Nesterov: `w -= lr*(g + decay*w + momentum*v)`).
     case sgd(lr: Located<Double>, momentum: Double, weightDecay: Double, nesterov: Bool)
     /// Adam (`decoupled: true` is AdamW).
@@ -27,26 +27,26 @@ public enum Optimizer: Equatable, Sendable {
 }
 
 /// The learning rate as a function of the step (and, for `plateau`, of validation results).
-public struct Schedule: Equatable, Sendable {
+public struct ScheduleConfig: Equatable, Sendable {
     public enum Policy: Equatable, Sendable {
         case fixed
         /// `lr * factor^floor(t / every)`.
-        case step(factor: Double, every: Duration)
+        case step(factor: Double, every: DurationConfig)
         /// `lr * factor^(number of milestones passed)`.
-        case multistep(factor: Double, at: [Duration])
+        case multistep(factor: Double, at: [DurationConfig])
         /// `lr * factor^(t / every)`, or `floor(t / every)` with `staircase` ("4% every 8 epochs").
-        case exponential(factor: Double, every: Duration, staircase: Bool)
+        case exponential(factor: Double, every: DurationConfig, staircase: Bool)
         /// `lr * (1 - t/T)^power`.
         case poly(power: Double)
         /// `min + (lr - min) * (1 + cos(pi t/T)) / 2`.
         case cosine(minLR: Double)
         /// `lr *= factor` when `monitor` has not improved by `threshold` for `patience` evaluations.
-        case plateau(factor: Double, monitor: Monitor, patience: Int, threshold: Double, minLR: Double)
+        case plateau(factor: Double, monitor: MonitorConfig, patience: Int, threshold: Double, minLR: Double)
     }
 
     /// Linear warmup from `startFactor * lr` to the schedule's value over `length`.
     public struct Warmup: Equatable, Sendable {
-        public var length: Duration
+        public var length: DurationConfig
         public var startFactor: Double
     }
 
@@ -102,16 +102,16 @@ public enum Augmentation: Equatable, Sendable {
 /// Averaging of the weights for the final model.
 public enum Averaging: Equatable, Sendable {
     /// Polyak-Ruppert: the uniform average of the weights from `start` on.
-    case polyak(start: Duration?)
+    case polyak(start: DurationConfig?)
     /// Exponential moving average with the given decay.
     case ema(decay: Double)
 }
 
-public struct Checkpoint: Equatable, Sendable {
+public struct CheckpointConfig: Equatable, Sendable {
     public var directory: Located<String>
-    public var every: Duration
+    public var every: DurationConfig
     /// How many periodic checkpoints to keep (older ones are deleted).
     public var keep: Int
     /// Also keep the best checkpoint by this measure.
-    public var best: Monitor?
+    public var best: MonitorConfig?
 }

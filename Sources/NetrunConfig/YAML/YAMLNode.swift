@@ -79,6 +79,55 @@ public struct YAMLNode: Hashable, Sendable {
         return s.isPlain && s.tag == nil && ["", "~", "null", "Null", "NULL"].contains(s.text)
     }
 
+    /// What a scalar is under YAML 1.2's core schema: its explicit tag; for a quoted scalar
+    /// `str`; for a plain one `null`, `bool`, `int` or `float` by its text (`_` between
+    /// digits allowed, as netrun's numbers allow it), else `str`. nil for a collection.
+    public var coreType: CoreTag? {
+        guard let s = scalar else { return nil }
+        if let tag = s.tag { return tag }
+        if !s.isPlain { return .str }
+        if isNull { return .null }
+        if ["true", "True", "TRUE", "false", "False", "FALSE"].contains(s.text) { return .bool }
+        return Self.numberType(s.text.replacingOccurrences(of: "_", with: "")) ?? .str
+    }
+
+    /// The core schema's non-finite floats: `.inf`, `-.inf`, `.nan` and their capitalizations.
+    public static func isNonFinite(_ text: String) -> Bool {
+        let unsigned = text.first == "+" || text.first == "-" ? text.dropFirst() : Substring(text)
+        return [".inf", ".Inf", ".INF"].contains(unsigned) || [".nan", ".NaN", ".NAN"].contains(text)
+    }
+
+    /// `int` or `float` when `text` is a number in the core schema's notation
+    /// (`12`, `-3`, `0x1f`, `0o17`, `1.5`, `.5`, `2e-3`, `.inf`, `.nan`), else nil.
+    static func numberType(_ text: String) -> CoreTag? {
+        if isNonFinite(text) { return .float }
+        let b = Array(text.utf8)
+        func all(_ s: ArraySlice<UInt8>, _ ok: (UInt8) -> Bool) -> Bool { !s.isEmpty && s.allSatisfy(ok) }
+        let isDigit = { (c: UInt8) in c >= 48 && c <= 57 }
+        if b.count > 2, b[0] == 48, b[1] == UInt8(ascii: "o") { return all(b[2...]) { $0 >= 48 && $0 <= 55 } ? .int : nil }
+        if b.count > 2, b[0] == 48, b[1] == UInt8(ascii: "x") { return all(b[2...]) { isDigit($0) || (65...70).contains($0 & 0xDF) } ? .int : nil }
+        var i = b.first == UInt8(ascii: "+") || b.first == UInt8(ascii: "-") ? 1 : 0
+        func digits() -> Int {
+            let start = i
+            while i < b.count, isDigit(b[i]) { i += 1 }
+            return i - start
+        }
+        let whole = digits()
+        if i == b.count { return whole > 0 ? .int : nil }
+        var fraction = 0
+        if b[i] == UInt8(ascii: ".") {
+            i += 1
+            fraction = digits()
+        }
+        guard whole + fraction > 0 else { return nil }
+        if i < b.count, b[i] | 0x20 == UInt8(ascii: "e") {
+            i += 1
+            if i < b.count, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") { i += 1 }
+            guard digits() > 0 else { return nil }
+        }
+        return i == b.count ? .float : nil
+    }
+
     /// A short description of what the node is, for "expected X, found Y" messages.
     public var kindDescription: String {
         switch kind {
