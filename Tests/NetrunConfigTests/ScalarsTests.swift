@@ -95,13 +95,14 @@ import Testing
         #expect(fc.initializer.bias?.value == .constant(-1e-45))
     }
 
-    /// The constant-filler shortcut (`weight: 1e308`) in LayerDecoder reads `Double(text)`
-    /// itself, bypassing `Reader.double`; when it calls `double`, this known issue goes away
-    /// and this test fails until `withKnownIssue` is removed.
+    /// A constant filler written as a bare number (`weight: 1e308`) goes through `Reader.double`
+    /// too: beyond float32, and `.nan`/`.inf` (which Swift's `Double(text)` would take), are errors.
     @Test func theConstantFillerShortcutIsCheckedAgainstFloat32() {
         let text = tinyModel.replacingOccurrences(of: "classes: 4", with: "classes: 4\n  init: {weight: 1e308}")
-        withKnownIssue("LayerDecoder.filler reads a plain number with Double(text), not Reader.double") {
-            #expect(errors(text) == ["4:18 1e308 is beyond float32's range (about 3.4e38)"])
+        #expect(errors(text) == ["4:18 1e308 is beyond float32's range (about 3.4e38)"])
+        for special in [".nan", ".inf", "-.inf"] {
+            let bad = tinyModel.replacingOccurrences(of: "classes: 4", with: "classes: 4\n  init: {weight: \(special)}")
+            #expect(errors(bad).count == 1, "\(special)")
         }
     }
 

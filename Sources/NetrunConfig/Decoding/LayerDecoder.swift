@@ -8,13 +8,20 @@ struct ExpandedLayer {
     var instances: [BlockInstance]
 }
 
-/// One layer's settings, read against its row of the op table.
-struct LayerSettings {
-    let kind: OpKind
+/// A mapping's settings, read against their table (a row of the op table, or a section's):
+/// ranges and defaults come from the specs.
+struct SpecFields {
+    let specs: [SettingSpec]
     let fields: Fields
-    /// The op key: where defaults and missing settings are reported.
+    /// Where defaults and missing settings are reported (the op key, the section).
     let at: SourceLocation
-    var what: String { kind.keyword }
+    /// The mapping's name in messages: "conv", "sgd optimizer".
+    let what: String
+
+    func spec(_ key: String) -> SettingSpec {
+        guard let s = specs.first(where: { $0.key == key }) else { preconditionFailure("table of \(what): no setting '\(key)'") }
+        return s
+    }
 }
 
 /// A setting that may be left out with no default: absent, invalid (an error was recorded), or given.
@@ -32,7 +39,7 @@ extension Reader {
         guard let kind = OpKind(rawValue: e.op.value) else { return nil }
         let keys = commonLayerKeys + kind.settings.map(\.key)
         guard let f = Fields(e.settings, allowed: keys, what: "\(kind.keyword) layer '\(e.name.value)'", reader: &self) else { return nil }
-        let s = LayerSettings(kind: kind, fields: f, at: e.op.location)
+        let s = SpecFields(specs: kind.settings, fields: f, at: e.op.location, what: kind.keyword)
         if kind.arity == .many && e.inputs.count < 2 {
             error("\(kind.keyword) needs 'from' with two or more inputs", at: e.op.location)
         }
@@ -73,7 +80,7 @@ extension Reader {
             let isGlobal = bool(s, "global")
             var kernel: Located<Size2>?
             if let node = f["kernel"] {
-                kernel = size2(node, kind.setting("kernel"))
+                kernel = size2(node, s.spec("kernel"))
                 if isGlobal?.value == true { error("a global pool takes its window from the input; drop 'kernel' or 'global'", at: node.location) }
                 if kernel == nil { return nil }
             } else if isGlobal?.value == false {
@@ -109,17 +116,20 @@ extension Reader {
         return LayerConfig(name: e.name, op: op, inputs: e.inputs, location: e.op.location, instances: e.instances, initializer: initializer)
     }
 
-    // MARK: Settings, each checked against its spec (range) and defaulted from it.
+}
+
+// MARK: Settings, each checked against its spec (range) and defaulted from it.
+extension Reader {
 
     /// The node of a setting, or nil after an error when a required one is missing; `absent`
     /// is true when it is left out and has a default (returned by the caller).
-    private mutating func node(_ s: LayerSettings, _ key: String) -> (node: YAMLNode?, spec: SettingSpec) {
-        let spec = s.kind.setting(key)
+    mutating func node(_ s: SpecFields, _ key: String) -> (node: YAMLNode?, spec: SettingSpec) {
+        let spec = s.spec(key)
         if spec.required { return (s.fields.require(key, what: s.what, reader: &self), spec) }
         return (s.fields[key], spec)
     }
 
-    private mutating func int(_ s: LayerSettings, _ key: String) -> Located<Int>? {
+    mutating func int(_ s: SpecFields, _ key: String) -> Located<Int>? {
         let (node, spec) = self.node(s, key)
         guard let node else {
             if case .int(let v)? = spec.defaultValue { return Located(v, at: s.at) }
@@ -131,15 +141,15 @@ extension Reader {
         case .oddInt(let lo, let hi):
             guard let v = int(node, min: lo, max: hi, what: spec.noun) else { return nil }
             if v.value % 2 == 0 {
-                error("\(s.kind.keyword) \(key) must be odd (centred on the channel), found \(v.value)", at: v.location)
+                error("\(s.what) \(key) must be odd (centred on the channel), found \(v.value)", at: v.location)
                 return nil
             }
             return v
-        default: preconditionFailure("op table: '\(key)' is not a whole number")
+        default: preconditionFailure("table of \(s.what): '\(key)' is not a whole number")
         }
     }
 
-    private mutating func size2(_ s: LayerSettings, _ key: String) -> Located<Size2>? {
+    mutating func size2(_ s: SpecFields, _ key: String) -> Located<Size2>? {
         let (node, spec) = self.node(s, key)
         guard let node else {
             if case .int(let v)? = spec.defaultValue { return Located(Size2(square: v), at: s.at) }
@@ -148,12 +158,12 @@ extension Reader {
         return size2(node, spec)
     }
 
-    private mutating func size2(_ node: YAMLNode, _ spec: SettingSpec) -> Located<Size2>? {
+    mutating func size2(_ node: YAMLNode, _ spec: SettingSpec) -> Located<Size2>? {
         guard case .size2(let lo, let hi) = spec.type else { preconditionFailure("op table: '\(spec.key)' is not a size") }
         return size2(node, min: lo, max: hi, what: spec.noun)
     }
 
-    private mutating func number(_ s: LayerSettings, _ key: String) -> Located<Double>? {
+    mutating func number(_ s: SpecFields, _ key: String) -> Located<Double>? {
         let (node, spec) = self.node(s, key)
         guard let node else {
             if case .number(let v)? = spec.defaultValue { return Located(v, at: s.at) }
@@ -163,7 +173,7 @@ extension Reader {
         return double(node, min: lo, max: hi, minExclusive: exclusive, what: spec.noun)
     }
 
-    private mutating func bool(_ s: LayerSettings, _ key: String) -> Located<Bool>? {
+    mutating func bool(_ s: SpecFields, _ key: String) -> Located<Bool>? {
         let (node, spec) = self.node(s, key)
         guard let node else {
             if case .bool(let v)? = spec.defaultValue { return Located(v, at: s.at) }
@@ -172,7 +182,7 @@ extension Reader {
         return bool(node)
     }
 
-    private mutating func choice<E: RawRepresentable & CaseIterable>(_ s: LayerSettings, _ key: String, _ type: E.Type) -> Located<E>?
+    mutating func choice<E: RawRepresentable & CaseIterable>(_ s: SpecFields, _ key: String, _ type: E.Type) -> Located<E>?
     where E.RawValue == String {
         let (node, spec) = self.node(s, key)
         guard let node else {
@@ -183,7 +193,7 @@ extension Reader {
     }
 
     /// `act: relu`, which may be left out.
-    private mutating func activation(_ s: LayerSettings) -> OptionalSetting<Activation> {
+    mutating func activation(_ s: SpecFields) -> OptionalSetting<Activation> {
         guard let node = s.fields["act"] else { return .absent }
         guard let a = choice(node, Activation.self, what: "activation") else { return .invalid }
         return .value(Located(a, at: node.location))
@@ -191,9 +201,9 @@ extension Reader {
 
     /// `top_k: 5` or `top_k: [1, 5]`: each k at least 1, none twice. (At most model.classes
     /// is checked with the graph, which knows the classes.)
-    private mutating func topK(_ s: LayerSettings) -> [Located<Int>]? {
+    mutating func topK(_ s: SpecFields) -> [Located<Int>]? {
         guard let node = s.fields["top_k"] else {
-            if case .intList(let v)? = s.kind.setting("top_k").defaultValue { return v.map { Located($0, at: s.at) } }
+            if case .intList(let v)? = s.spec("top_k").defaultValue { return v.map { Located($0, at: s.at) } }
             return nil
         }
         guard let items = list(node, single: true, what: "a list of k for top-k accuracy") else { return nil }
@@ -224,8 +234,8 @@ extension Reader {
     mutating func filler(_ node: YAMLNode) -> Located<Filler>? {
         let kinds = ["constant", "gaussian", "uniform", "xavier", "msra"]
         if let s = node.scalar, !node.isNull {
-            if s.isPlain, Double(s.text.replacingOccurrences(of: "_", with: "")) != nil {
-                return double(node, what: "a constant").map { Located(.constant($0.value), at: node.location) }
+            if node.coreType == .int || node.coreType == .float {
+                return double(node, what: "a constant").map { Located(.constant($0.value), at: $0.location) }
             }
             switch s.text {
             case "xavier": return Located(.xavier(fan: .avg, distribution: .uniform), at: node.location)

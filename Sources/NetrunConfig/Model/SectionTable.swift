@@ -50,18 +50,6 @@ public struct SectionSpec: Sendable {
     }
 }
 
-/// Upper bounds on counts in the train and eval sections: beyond any real run, low enough
-/// that arithmetic on them (steps x batch, epochs x samples) cannot overflow.
-public enum CountLimits {
-    public static let batch = 1 << 16
-    public static let epochs = 1_000_000
-    public static let steps = 1_000_000_000
-    public static let samples = 100_000_000
-    public static let keep = 10_000
-    public static let patience = 10_000
-    public static let seed = Int(UInt32.max)
-}
-
 extension SectionSpec {
     public static let lr = SettingSpec("lr", .number(min: 0, exclusiveMin: true), required: true, noun: "a learning rate", doc: "the learning rate")
     public static let decay = SettingSpec("weight_decay", .number(min: 0), default: .number(0), noun: "a weight decay",
@@ -70,10 +58,10 @@ extension SectionSpec {
     public static let train = SectionSpec(
         name: "train", doc: "How to train the model.",
         settings: [
-            SettingSpec("epochs", .int(min: 1, max: CountLimits.epochs), noun: "an epoch count", doc: "the length of the run in epochs (or give steps)"),
-            SettingSpec("steps", .int(min: 1, max: CountLimits.steps), noun: "a step count", doc: "the length of the run in steps (or give epochs)"),
-            SettingSpec("batch", .int(min: 1, max: CountLimits.batch), required: true, noun: "a batch size", doc: "examples per step"),
-            SettingSpec("seed", .int(min: 0, max: CountLimits.seed), default: .int(0), noun: "a seed",
+            SettingSpec("epochs", .int(min: 1, max: Limits.epochs), noun: "an epoch count", doc: "the length of the run in epochs (or give steps)"),
+            SettingSpec("steps", .int(min: 1, max: Limits.steps), noun: "a step count", doc: "the length of the run in steps (or give epochs)"),
+            SettingSpec("batch", .int(min: 1, max: Limits.batch), required: true, noun: "a batch size", doc: "examples per step"),
+            SettingSpec("seed", .int(min: 0, max: Int.max), default: .int(0), noun: "a seed",
                         doc: "seeds initialization, shuffling, augmentation and dropout"),
         ],
         children: [
@@ -123,8 +111,8 @@ extension SectionSpec {
             .init(name: "cosine", settings: [minLR]),
             .init(name: "plateau", settings: [
                 factor,
-                SettingSpec("monitor", .choice(Monitor.allCases.map(\.rawValue)), default: .choice("val_loss"), doc: "the metric watched"),
-                SettingSpec("patience", .int(min: 0, max: CountLimits.patience), default: .int(1), noun: "a patience",
+                SettingSpec("monitor", .choice(MonitorConfig.allCases.map(\.rawValue)), default: .choice("val_loss"), doc: "the metric watched"),
+                SettingSpec("patience", .int(min: 0, max: Limits.patience), default: .int(1), noun: "a patience",
                             doc: "evaluations without improvement before the rate drops"),
                 SettingSpec("threshold", .number(min: 0), default: .number(1e-4), noun: "a threshold", doc: "the smallest change that counts as improvement"),
                 minLR,
@@ -157,7 +145,7 @@ extension SectionSpec {
                 SettingSpec("crop", .int(min: 1, max: Limits.size), noun: "a size", doc: "central crop after resizing"),
             ]),
             .init(name: "synthetic", settings: [
-                SettingSpec("samples", .int(min: 1, max: CountLimits.samples), default: .int(1024), noun: "a sample count", doc: "random examples"),
+                SettingSpec("samples", .int(min: 1, max: Limits.samples), default: .int(1024), noun: "a sample count", doc: "random examples"),
             ]),
         ]))
 
@@ -187,14 +175,14 @@ extension SectionSpec {
         settings: [
             SettingSpec("dir", .path, doc: "the run directory (default: runs/<name>)"),
             SettingSpec("every", .duration, noun: "a duration", doc: "how often (default: 1 epoch)"),
-            SettingSpec("keep", .int(min: 1, max: CountLimits.keep), default: .int(3), noun: "a count", doc: "periodic checkpoints kept"),
-            SettingSpec("best", .choice(Monitor.allCases.map(\.rawValue)), doc: "also keep the best checkpoint by this metric"),
+            SettingSpec("keep", .int(min: 1, max: Limits.keep), default: .int(3), noun: "a count", doc: "periodic checkpoints kept"),
+            SettingSpec("best", .choice(MonitorConfig.allCases.map(\.rawValue)), doc: "also keep the best checkpoint by this metric"),
         ], children: [], variants: nil)
 
     public static let eval = SectionSpec(
         name: "eval", doc: "How to evaluate the model.",
         settings: [
-            SettingSpec("batch", .int(min: 1, max: CountLimits.batch), default: .int(100), noun: "a batch size", doc: "examples per evaluation step"),
+            SettingSpec("batch", .int(min: 1, max: Limits.batch), default: .int(100), noun: "a batch size", doc: "examples per evaluation step"),
             SettingSpec("views", .choice(EvalConfig.Views.allCases.map(\.rawValue)), default: .choice("center"),
                         doc: "center, or ten_crop: four corners and center, mirrored, averaged"),
             SettingSpec("every", .duration, noun: "a duration", doc: "validate while training this often (default: 1 epoch)"),
