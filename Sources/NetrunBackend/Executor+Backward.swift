@@ -103,7 +103,7 @@ extension Executor {
         case .lrn(let size, let scale, let beta, _, let norms, let c, let hw):
             intoInputGradient(s, 0) { dx in
                 LRN.backward(input: s.inputs[0].base, output: y.base, norms: norms, outputGradient: dy.base, inputGradient: dx,
-                             n: n, c: c, h: hw, w: 1, size: size, scale: scale, beta: beta)
+                             n: n, c: c, spatial: hw, size: size, scale: scale, beta: beta)
             }
         case .maxPool(let g, let argmax):
             intoInputGradient(s, 0) { dx in MaxPool.backward(g, outputGradient: dy.base, argmax: argmax, inputGradient: dx) }
@@ -121,7 +121,7 @@ extension Executor {
             intoInputGradient(s, 0) { dx in Self.softmaxBackward(y.base, dy.base, dx, rows: n, classes: classes) }
         case .batchNorm(let b):
             BatchNorm.backward(input: s.inputs[0].base, outputGradient: dy.base, inputGradient: inputTarget(s, 0), n: n, c: b.c,
-                               h: b.hw, w: 1, gamma: w + b.gamma, savedMean: b.saved, savedInvStd: b.saved + b.c,
+                               spatial: b.hw, gamma: w + b.gamma, savedMean: b.saved, savedInvStd: b.saved + b.c,
                                gammaGradient: dw + b.gamma, betaGradient: dw + b.beta, accumulate: false)
             finishInputGradient(s, 0)
         case .loss(_, let weight, let classes, let probabilities):

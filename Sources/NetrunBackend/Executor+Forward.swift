@@ -79,7 +79,7 @@ extension Executor {
         case .activation(let f):
             Self.activate(f, s.inputs[0].base, y.base, y.total)
         case .lrn(let size, let scale, let beta, let k, let norms, let c, let hw):
-            LRN.forward(s.inputs[0].base, y.base, norms: norms, n: n, c: c, h: hw, w: 1, size: size, scale: scale, beta: beta, k: k)
+            LRN.forward(s.inputs[0].base, y.base, norms: norms, n: n, c: c, spatial: hw, size: size, scale: scale, beta: beta, k: k)
         case .maxPool(let g, let argmax):
             MaxPool.forward(g, s.inputs[0].base, y.base, argmax: argmax)
         case .avgPool(let g, let includePad):
@@ -95,11 +95,11 @@ extension Executor {
         case .batchNorm(let b):
             let x = s.inputs[0].base
             if mode == .training {
-                BatchNorm.forwardTraining(x, y.base, n: n, c: b.c, h: b.hw, w: 1, gamma: w + b.gamma, beta: w + b.beta,
+                BatchNorm.forwardTraining(x, y.base, n: n, c: b.c, spatial: b.hw, gamma: w + b.gamma, beta: w + b.beta,
                                           runningMean: w + b.runningMean, runningVariance: w + b.runningVariance,
                                           momentum: b.momentum, epsilon: b.epsilon, savedMean: b.saved, savedInvStd: b.saved + b.c)
             } else {
-                BatchNorm.forwardInference(x, y.base, n: n, c: b.c, h: b.hw, w: 1, gamma: w + b.gamma, beta: w + b.beta,
+                BatchNorm.forwardInference(x, y.base, n: n, c: b.c, spatial: b.hw, gamma: w + b.gamma, beta: w + b.beta,
                                            runningMean: w + b.runningMean, runningVariance: w + b.runningVariance, epsilon: b.epsilon)
             }
         case .loss(let index, let weight, let classes, let probabilities):

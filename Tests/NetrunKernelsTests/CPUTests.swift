@@ -84,8 +84,8 @@ import NetrunKernels
         for beta: Float in [0.75, 0.6] {
             let r = both { () -> [Float] in
                 var y = [Float](repeating: 0, count: x.count), s = y, dx = y
-                LRN.forward(x, &y, norms: &s, n: n, c: c, h: h, w: w, size: 5, scale: 0.2, beta: beta, k: 1, threads: 1)
-                LRN.backward(input: x, output: y, norms: s, outputGradient: dy, inputGradient: &dx, n: n, c: c, h: h, w: w,
+                LRN.forward(x, &y, norms: &s, n: n, c: c, spatial: h * w, size: 5, scale: 0.2, beta: beta, k: 1, threads: 1)
+                LRN.backward(input: x, output: y, norms: s, outputGradient: dy, inputGradient: &dx, n: n, c: c, spatial: h * w,
                              size: 5, scale: 0.2, beta: beta, threads: 1)
                 return y + dx
             }
@@ -95,10 +95,10 @@ import NetrunKernels
         let b = both { () -> [Float] in
             var y = [Float](repeating: 0, count: x.count), dx = y
             var rm = [Float](repeating: 0, count: c), rv = rm, mean = rm, inv = rm, dg = rm, db = rm
-            BatchNorm.forwardTraining(x, &y, n: n, c: c, h: h, w: w, gamma: gamma, beta: bias, runningMean: &rm,
+            BatchNorm.forwardTraining(x, &y, n: n, c: c, spatial: h * w, gamma: gamma, beta: bias, runningMean: &rm,
                                       runningVariance: &rv, momentum: 0.1, epsilon: 1e-5, savedMean: &mean,
                                       savedInvStd: &inv, threads: 1)
-            BatchNorm.backward(input: x, outputGradient: dy, inputGradient: &dx, n: n, c: c, h: h, w: w, gamma: gamma,
+            BatchNorm.backward(input: x, outputGradient: dy, inputGradient: &dx, n: n, c: c, spatial: h * w, gamma: gamma,
                                savedMean: mean, savedInvStd: inv, gammaGradient: &dg, betaGradient: &db,
                                accumulate: false, threads: 1)
             return y + dx + dg + db

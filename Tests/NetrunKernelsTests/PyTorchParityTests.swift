@@ -38,7 +38,7 @@ import NetrunKernels
     func lrnMatchesPyTorchWithAlphaOverSize(size: Int, expected: [Double]) {
         let x = (0 ..< 30).map { (Float($0) - 14) / 9 }
         var y = [Float](repeating: .nan, count: 30), s = y
-        LRN.forward(x, &y, norms: &s, n: 2, c: 5, h: 1, w: 3, size: size, scale: 0.6 / Float(size), beta: 0.75, k: 1.5)
+        LRN.forward(x, &y, norms: &s, n: 2, c: 5, spatial: 3, size: size, scale: 0.6 / Float(size), beta: 0.75, k: 1.5)
         let err = worstRelativeError(y, expected, floor: 1)
         #expect(err < 1e-6, "largest difference \(err)")
     }
