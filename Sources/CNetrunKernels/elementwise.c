@@ -101,17 +101,14 @@ static void netrun_tanh_backward_scalar(const float *y, const float *dy, float *
 }
 NR_DISPATCH(netrun_tanh_backward, (const float *y, const float *dy, float *dx, long n), (y, dy, dx, n))
 
-// ---- add, accumulate, add scalar, scale-shift
+// ---- add, accumulate, scale-shift
 static NR_AVX2 void netrun_add_avx2(const float *a, const float *b, float *out, long n) {
     NR_MAP2(a, b, out, n, _mm256_add_ps(u, v))
 }
-static void netrun_add_scalar_(const float *a, const float *b, float *out, long n) {
+static void netrun_add_scalar(const float *a, const float *b, float *out, long n) {
     for (long i = 0; i < n; i++) out[i] = a[i] + b[i];
 }
-void netrun_add(const float *a, const float *b, float *out, long n) {
-    if (netrun_using_avx2()) netrun_add_avx2(a, b, out, n);
-    else netrun_add_scalar_(a, b, out, n);
-}
+NR_DISPATCH(netrun_add, (const float *a, const float *b, float *out, long n), (a, b, out, n))
 void netrun_accumulate(const float *x, float *y, long n) { netrun_add(x, y, y, n); }
 
 static NR_AVX2 void netrun_scale_shift_avx2(const float *x, float *y, float a, float b, long n) {
@@ -122,7 +119,6 @@ static void netrun_scale_shift_scalar(const float *x, float *y, float a, float b
     for (long i = 0; i < n; i++) y[i] = x[i] * a + b;
 }
 NR_DISPATCH(netrun_scale_shift, (const float *x, float *y, float a, float b, long n), (x, y, a, b, n))
-void netrun_add_scalar(float *y, float b, long n) { netrun_scale_shift(y, y, 1.0f, b, n); }
 
 // ---- sums: eight lanes (four accumulators when long), reduced at the end
 NR_VEC float nr_hsum256(__m256 v) {

@@ -32,8 +32,6 @@ void netrun_tanh_backward(const float *y, const float *dy, float *dx, long n);
 void netrun_add(const float *a, const float *b, float *out, long n);
 /// y += x.
 void netrun_accumulate(const float *x, float *y, long n);
-/// y[i] += b for i in 0..<n.
-void netrun_add_scalar(float *y, float b, long n);
 /// Sum of x[0..<n] (eight float lanes, then a pairwise finish).
 float netrun_sum(const float *x, long n);
 /// Sum of squares of (x - m): for variance.
