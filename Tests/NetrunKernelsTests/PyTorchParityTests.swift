@@ -1,7 +1,8 @@
-// Values printed by PyTorch 2.15 (F.avg_pool2d, F.local_response_norm) for tiny
-// inputs, pasted here so the conventions (ceil-mode edge divisors, LRN's
-// alpha/size and even-size window) are pinned without fixture files. The
-// script is in the comment of each test.
+// Values printed by PyTorch 2.15 (F.avg_pool2d, F.local_response_norm, relu,
+// F.leaky_relu) for tiny inputs, pasted here so the
+// conventions (ceil-mode edge divisors, LRN's alpha/size and even-size window,
+// NaN, infinities and signed zeros through the activations) are pinned without
+// fixture files. The script is in the comment of each test.
 import Testing
 import NetrunKernels
 
@@ -41,5 +42,38 @@ import NetrunKernels
         LRN.forward(x, &y, norms: &s, n: 2, c: 5, spatial: 3, size: size, scale: 0.6 / Float(size), beta: 0.75, k: 1.5)
         let err = worstRelativeError(y, expected, floor: 1)
         #expect(err < 1e-6, "largest difference \(err)")
+    }
+
+    /// nan = float('nan'); inf = float('inf')
+    /// x = torch.tensor([nan, inf, -inf, -0.0, 0.0, 1.5, -1.5, -2.25, 0.75, 3.0, -1e-3], requires_grad=True)
+    /// y = F.leaky_relu(x, slope) (torch.relu(x) for nil); y.backward(torch.arange(1., 12.) / 4)
+    /// print(y.tolist(), x.grad.tolist())
+    @Test(arguments: [
+        (nil, [.nan, .infinity, 0.0, -0.0, 0.0, 1.5, 0.0, 0.0, 0.75, 3.0, 0.0],
+         [0.25, 0.5, 0.0, 0.0, 0.0, 1.5, 0.0, 0.0, 2.25, 2.5, 0.0]),
+        (0.1, [.nan, .infinity, -.infinity, -0.0, 0.0, 1.5, -0.15000000596046448, -0.22500000894069672, 0.75, 3.0,
+               -0.00010000000474974513],
+         [0.02500000037252903, 0.5, 0.07500000298023224, 0.10000000149011612, 0.125, 1.5, 0.17499999701976776,
+          0.20000000298023224, 2.25, 2.5, 0.2750000059604645]),
+        (-0.5, [.nan, .infinity, .infinity, 0.0, -0.0, 1.5, 0.75, 1.125, 0.75, 3.0, 0.0005000000237487257],
+         [-0.125, 0.5, -0.375, -0.5, -0.625, 1.5, -0.875, -1.0, 2.25, 2.5, -1.375]),
+        (0.0, [.nan, .infinity, .nan, -0.0, 0.0, 1.5, -0.0, -0.0, 0.75, 3.0, -0.0],
+         [0.0, 0.5, 0.0, 0.0, 0.0, 1.5, 0.0, 0.0, 2.25, 2.5, 0.0]),
+    ] as [(Float?, [Float], [Float])])
+    func reluAndLeakyReLUMatchPyTorchOnNaNInfinitiesAndSignedZeros(slope: Float?, y expected: [Float], dx expectedDx: [Float]) {
+        let x: [Float] = [.nan, .infinity, -.infinity, -0.0, 0.0, 1.5, -1.5, -2.25, 0.75, 3.0, -1e-3]
+        let dy = (1 ... 11).map { Float($0) / 4 }
+        var y = [Float](repeating: 7, count: x.count), dx = y
+        if let slope {
+            LeakyReLU.forward(x, &y, count: x.count, slope: slope)
+            LeakyReLU.backward(input: x, outputGradient: dy, inputGradient: &dx, count: x.count, slope: slope)
+        } else {
+            ReLU.forward(x, &y, count: x.count)
+            ReLU.backward(output: y, outputGradient: dy, inputGradient: &dx, count: x.count)
+        }
+        // Exact, signs of zeros included (NaN: any sign; torch prints no sign for it).
+        let same = { (a: Float, b: Float) in a.isNaN ? b.isNaN : a.bitPattern == b.bitPattern }
+        #expect(zip(y, expected).allSatisfy(same), "y \(y)")
+        #expect(zip(dx, expectedDx).allSatisfy(same), "dx \(dx)")
     }
 }

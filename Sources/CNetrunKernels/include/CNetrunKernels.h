@@ -19,9 +19,14 @@ void netrun_force_scalar(int on);
 int netrun_using_avx2(void);
 
 // ---- elementwise (elementwise.c) --------------------------------------------
+/// y = x < 0 ? 0 : x (PyTorch's relu: NaN and -0.0 pass through unchanged).
 void netrun_relu_forward(const float *x, float *y, long n);
-/// dx = dy * (y > 0); y is the forward output.
+/// dx = y <= 0 ? 0 : dy; y is the forward output (a NaN output passes dy, as PyTorch).
 void netrun_relu_backward(const float *y, const float *dy, float *dx, long n);
+/// y = x > 0 ? x : slope * x.
+void netrun_leaky_relu_forward(const float *x, float *y, float slope, long n);
+/// dx = x > 0 ? dy : slope * dy; x is the forward INPUT.
+void netrun_leaky_relu_backward(const float *x, const float *dy, float *dx, float slope, long n);
 void netrun_sigmoid_forward(const float *x, float *y, long n);
 /// dx = dy * y * (1 - y).
 void netrun_sigmoid_backward(const float *y, const float *dy, float *dx, long n);
