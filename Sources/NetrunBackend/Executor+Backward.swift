@@ -118,7 +118,9 @@ extension Executor {
                                 hw: hw, accumulate: s.accumulate[k])
             }
         case .softmax(let classes):
-            intoInputGradient(s, 0) { dx in Self.softmaxBackward(y.base, dy.base, dx, rows: n, classes: classes) }
+            intoInputGradient(s, 0) { dx in
+                Softmax.backward(output: y.base, outputGradient: dy.base, inputGradient: dx, rows: n, classes: classes)
+            }
         case .batchNorm(let b):
             BatchNorm.backward(input: s.inputs[0].base, outputGradient: dy.base, inputGradient: inputTarget(s, 0), n: n, c: b.c,
                                spatial: b.hw, gamma: w + b.gamma, savedMean: b.saved, savedInvStd: b.saved + b.c,
@@ -128,17 +130,6 @@ extension Executor {
             guard let probabilities, let dz = s.inputGradients[0] else { break }
             SoftmaxCrossEntropy.backward(probabilities: probabilities, labels: labelStorage.base, logitsGradient: dz.base,
                                          rows: n, classes: classes, weight: weight, accumulate: s.accumulate[0])
-        }
-    }
-
-    /// Softmax backward (not in NetrunKernels): `dx = y * (dy - sum_j dy_j y_j)` per row.
-    static func softmaxBackward(_ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
-                                rows: Int, classes: Int) {
-        for r in 0 ..< rows {
-            let o = r * classes
-            var dot: Float = 0
-            for j in 0 ..< classes { dot += dy[o + j] * y[o + j] }
-            for j in 0 ..< classes { dx[o + j] = y[o + j] * (dy[o + j] - dot) }
         }
     }
 }

@@ -48,6 +48,11 @@ float netrun_dot_dev(const float *a, const float *x, float m, long n);
 /// y = a*p + b*q + c.
 void netrun_lincomb2(const float *p, const float *q, float *y, float a, float b, float c, long n);
 
+// ---- softmax (softmax.c), rows of `classes` floats --------------------------
+/// Per row: dx = y * (dy - sum_j dy_j * y_j); y is the forward output. dx may
+/// alias dy or y.
+void netrun_softmax_backward(const float *y, const float *dy, float *dx, long rows, long classes);
+
 // ---- dropout (dropout.c) ----------------------------------------------------
 /// keep[i] = hash(key, first + i) >= threshold ? 1 : 0; y = keep ? x * scale : 0.
 /// `key` mixes seed and step (see Dropout.swift); `threshold` is p * 2^24.
