@@ -66,6 +66,42 @@ import NetrunKernels
         }
     }
 
+    @Test func softmaxBackwardScaleAndAddAgreeBetweenVersions() {
+        var rng = SeededRNG(seed: 94)
+        let (rows, classes) = (3, 37)
+        let p = rng.floats(rows * classes, in: 0 ... 1), g = rng.floats(rows * classes)
+        let sm = both { () -> [Float] in
+            var dx = [Float](repeating: .nan, count: p.count)
+            Softmax.backward(output: p, outputGradient: g, inputGradient: &dx, rows: rows, classes: classes, threads: 1)
+            return dx
+        }
+        #expect(worstRelativeError(sm.auto, sm.scalar, floor: 1) < 1e-6)
+
+        let (n, c, spatial) = (2, 3, 13)
+        let x = rng.floats(n * c * spatial, in: -2 ... 2), dy = rng.floats(x.count)
+        let gamma = rng.floats(c), beta = rng.floats(c)
+        let sc = both { () -> [Float] in
+            var y = [Float](repeating: .nan, count: x.count), dx = y, dg = [Float](repeating: .nan, count: c), db = dg
+            Scale.forward(x, &y, n: n, c: c, spatial: spatial, gamma: gamma, beta: beta, threads: 1)
+            Scale.backward(input: x, outputGradient: dy, inputGradient: &dx, n: n, c: c, spatial: spatial, gamma: gamma,
+                           gammaGradient: &dg, betaGradient: &db, threads: 1)
+            return y + dx + dg + db
+        }
+        #expect(worstRelativeError(sc.auto, sc.scalar, floor: 1) < 1e-6)
+
+        let sum = both { () -> [Float] in
+            var y = [Float](repeating: .nan, count: x.count)
+            x.withUnsafeBufferPointer { a in
+                dy.withUnsafeBufferPointer { b in
+                    guard let a = a.baseAddress, let b = b.baseAddress else { return }
+                    Add.forward([a, b, a], into: &y, count: x.count, threads: 1)
+                }
+            }
+            return y
+        }
+        #expect(sum.auto == sum.scalar)
+    }
+
     @Test func sumsSGDAndDropoutAgreeBetweenVersions() {
         var rng = SeededRNG(seed: 91)
         let x = rng.floats(1003), g = rng.floats(1003)

@@ -1,8 +1,9 @@
 // Values printed by PyTorch 2.15 (F.avg_pool2d, F.local_response_norm, relu,
-// F.leaky_relu) for tiny inputs, pasted here so the
+// F.leaky_relu, a per-channel scale and shift) for tiny inputs, pasted here so the
 // conventions (ceil-mode edge divisors, LRN's alpha/size and even-size window,
 // NaN, infinities and signed zeros through the activations) are pinned without
 // fixture files. The script is in the comment of each test.
+import Foundation
 import Testing
 import NetrunKernels
 
@@ -75,5 +76,29 @@ import NetrunKernels
         let same = { (a: Float, b: Float) in a.isNaN ? b.isNaN : a.bitPattern == b.bitPattern }
         #expect(zip(y, expected).allSatisfy(same), "y \(y)")
         #expect(zip(dx, expectedDx).allSatisfy(same), "dx \(dx)")
+    }
+
+    /// x = (torch.arange(24.).reshape(2,3,2,2)/5 - 2).requires_grad_()
+    /// g = torch.tensor([0.5, -1.5, 2.]).requires_grad_(); b = torch.tensor([0.25, 0., -1.]).requires_grad_()
+    /// y = x * g.view(1,3,1,1) + b.view(1,3,1,1); y.backward(torch.cos(torch.arange(24.)).reshape(2,3,2,2))
+    /// print(y.flatten().tolist(), x.grad.flatten().tolist(), g.grad.tolist(), b.grad.tolist())  (rounded to 7 places)
+    @Test func scaleForwardAndBackwardMatchPyTorch() {
+        let x = (0 ..< 24).map { Float($0) / 5 - 2 }, gamma: [Float] = [0.5, -1.5, 2], beta: [Float] = [0.25, 0, -1]
+        let dy = (0 ..< 24).map { Float(Foundation.cos(Double($0))) }
+        let yRef = [-0.75, -0.65, -0.55, -0.45, 1.8000001, 1.5, 1.1999999, 0.9, -1.8, -1.4000001, -1.0, -0.5999999,
+                    0.45, 0.55, 0.65, 0.75, -1.8000001, -2.1000001, -2.3999999, -2.6999998, 3.0, 3.3999996, 3.8000002,
+                    4.1999998]
+        let dxRef = [0.5, 0.2701512, -0.2080734, -0.4949962, 0.9804654, -0.4254933, -1.4402554, -1.1308534, -0.2910001,
+                     -1.8222605, -1.678143, 0.0088514, 0.421927, 0.4537234, 0.0683686, -0.379844, 1.4364892, 0.412745,
+                     -0.9904751, -1.4830569, 0.8161641, -1.0954585, -1.9999217, -1.0656661]
+        let dgRef = [-0.689008355140686, 0.5819875001907349, -3.9328010082244873]
+        let dbRef = [1.2625130414962769, 1.7602896690368652, -3.5637171268463135]
+        var y = [Float](repeating: .nan, count: 24), dx = y, dg = [Float](repeating: .nan, count: 3), db = dg
+        Scale.forward(x, &y, n: 2, c: 3, spatial: 4, gamma: gamma, beta: beta)
+        Scale.backward(input: x, outputGradient: dy, inputGradient: &dx, n: 2, c: 3, spatial: 4, gamma: gamma,
+                       gammaGradient: &dg, betaGradient: &db)
+        let errors = [worstRelativeError(y, yRef, floor: 1), worstRelativeError(dx, dxRef, floor: 1),
+                      worstRelativeError(dg, dgRef, floor: 1), worstRelativeError(db, dbRef, floor: 1)]
+        #expect(errors.allSatisfy { $0 < 1e-6 }, "largest differences y, dx, dgamma, dbeta: \(errors)")
     }
 }
