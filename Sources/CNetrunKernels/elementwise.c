@@ -1,48 +1,51 @@
 // Elementwise loops: activations, add/accumulate, sums. AVX2/FMA + scalar.
 #include "simd_math.h"
 
-// Runs `body(v)` over 8-lane blocks; the tail goes through masked load/store.
-#define NR_MAP1(x, y, n, body)                                                  \
-    long i = 0;                                                                 \
-    for (; i + 8 <= n; i += 8) {                                                \
-        __m256 v = _mm256_loadu_ps(x + i);                                      \
-        _mm256_storeu_ps(y + i, body);                                          \
-    }                                                                           \
-    if (i < n) {                                                                \
-        __m256i m = nr_tail_mask(n - i);                                        \
-        __m256 v = _mm256_maskload_ps(x + i, m);                                \
-        _mm256_maskstore_ps(y + i, m, body);                                    \
-    }
-#define NR_MAP2(a, b, y, n, body)                                               \
-    long i = 0;                                                                 \
-    for (; i + 8 <= n; i += 8) {                                                \
-        __m256 u = _mm256_loadu_ps(a + i), v = _mm256_loadu_ps(b + i);          \
-        _mm256_storeu_ps(y + i, body);                                          \
-    }                                                                           \
-    if (i < n) {                                                                \
-        __m256i m = nr_tail_mask(n - i);                                        \
-        __m256 u = _mm256_maskload_ps(a + i, m), v = _mm256_maskload_ps(b + i, m); \
-        _mm256_maskstore_ps(y + i, m, body);                                    \
-    }
-
-// ---- ReLU
+// ---- ReLU as PyTorch's (clamp_min(x, 0)): y = x < 0 ? 0 : x, so NaN stays NaN
+// (sign kept), -0.0 stays -0.0, -inf gives 0. _mm256_max_ps(a, b)
+// is `a > b ? a : b`: it returns b when either is NaN, so x must be the SECOND operand.
 static NR_AVX2 void netrun_relu_forward_avx2(const float *x, float *y, long n) {
     __m256 z = _mm256_setzero_ps();
-    NR_MAP1(x, y, n, _mm256_max_ps(v, z))
+    NR_MAP1(x, y, n, _mm256_max_ps(z, v))
 }
 static void netrun_relu_forward_scalar(const float *x, float *y, long n) {
-    for (long i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+    for (long i = 0; i < n; i++) y[i] = x[i] < 0.0f ? 0.0f : x[i];
 }
 NR_DISPATCH(netrun_relu_forward, (const float *x, float *y, long n), (x, y, n))
 
+// As PyTorch's threshold_backward(dy, y, 0): dx = y <= 0 ? 0 : dy, so the gradient
+// passes where y > 0 and where y is NaN (NLE_UQ: "not <=", true when unordered).
 static NR_AVX2 void netrun_relu_backward_avx2(const float *y, const float *dy, float *dx, long n) {
     __m256 z = _mm256_setzero_ps();
-    NR_MAP2(y, dy, dx, n, _mm256_and_ps(_mm256_cmp_ps(u, z, _CMP_GT_OQ), v))
+    NR_MAP2(y, dy, dx, n, _mm256_and_ps(_mm256_cmp_ps(u, z, _CMP_NLE_UQ), v))
 }
 static void netrun_relu_backward_scalar(const float *y, const float *dy, float *dx, long n) {
-    for (long i = 0; i < n; i++) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+    for (long i = 0; i < n; i++) dx[i] = y[i] <= 0.0f ? 0.0f : dy[i];
 }
 NR_DISPATCH(netrun_relu_backward, (const float *y, const float *dy, float *dx, long n), (y, dy, dx, n))
+
+// ---- leaky ReLU (PyTorch's F.leaky_relu): y = x > 0 ? x : slope * x, so NaN
+// propagates (slope * NaN); backward reads the INPUT: dx = x > 0 ? dy : slope * dy,
+// right for any slope (0 or negative included).
+static NR_AVX2 void netrun_leaky_relu_forward_avx2(const float *x, float *y, float slope, long n) {
+    __m256 z = _mm256_setzero_ps(), s = _mm256_set1_ps(slope);
+    NR_MAP1(x, y, n, _mm256_blendv_ps(_mm256_mul_ps(v, s), v, _mm256_cmp_ps(v, z, _CMP_GT_OQ)))
+}
+static void netrun_leaky_relu_forward_scalar(const float *x, float *y, float slope, long n) {
+    for (long i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : slope * x[i];
+}
+NR_DISPATCH(netrun_leaky_relu_forward, (const float *x, float *y, float slope, long n), (x, y, slope, n))
+
+static NR_AVX2 void netrun_leaky_relu_backward_avx2(const float *x, const float *dy, float *dx, float slope,
+                                                    long n) {
+    __m256 z = _mm256_setzero_ps(), s = _mm256_set1_ps(slope);
+    NR_MAP2(x, dy, dx, n, _mm256_blendv_ps(_mm256_mul_ps(v, s), v, _mm256_cmp_ps(u, z, _CMP_GT_OQ)))
+}
+static void netrun_leaky_relu_backward_scalar(const float *x, const float *dy, float *dx, float slope, long n) {
+    for (long i = 0; i < n; i++) dx[i] = x[i] > 0.0f ? dy[i] : slope * dy[i];
+}
+NR_DISPATCH(netrun_leaky_relu_backward, (const float *x, const float *dy, float *dx, float slope, long n),
+            (x, dy, dx, slope, n))
 
 // ---- sigmoid: 1 / (1 + e^-x)
 NR_VEC __m256 nr_sigmoid256(__m256 v) {
@@ -101,17 +104,14 @@ static void netrun_tanh_backward_scalar(const float *y, const float *dy, float *
 }
 NR_DISPATCH(netrun_tanh_backward, (const float *y, const float *dy, float *dx, long n), (y, dy, dx, n))
 
-// ---- add, accumulate, add scalar, scale-shift
+// ---- add, accumulate, scale-shift
 static NR_AVX2 void netrun_add_avx2(const float *a, const float *b, float *out, long n) {
     NR_MAP2(a, b, out, n, _mm256_add_ps(u, v))
 }
-static void netrun_add_scalar_(const float *a, const float *b, float *out, long n) {
+static void netrun_add_scalar(const float *a, const float *b, float *out, long n) {
     for (long i = 0; i < n; i++) out[i] = a[i] + b[i];
 }
-void netrun_add(const float *a, const float *b, float *out, long n) {
-    if (netrun_using_avx2()) netrun_add_avx2(a, b, out, n);
-    else netrun_add_scalar_(a, b, out, n);
-}
+NR_DISPATCH(netrun_add, (const float *a, const float *b, float *out, long n), (a, b, out, n))
 void netrun_accumulate(const float *x, float *y, long n) { netrun_add(x, y, y, n); }
 
 static NR_AVX2 void netrun_scale_shift_avx2(const float *x, float *y, float a, float b, long n) {
@@ -122,15 +122,8 @@ static void netrun_scale_shift_scalar(const float *x, float *y, float a, float b
     for (long i = 0; i < n; i++) y[i] = x[i] * a + b;
 }
 NR_DISPATCH(netrun_scale_shift, (const float *x, float *y, float a, float b, long n), (x, y, a, b, n))
-void netrun_add_scalar(float *y, float b, long n) { netrun_scale_shift(y, y, 1.0f, b, n); }
 
 // ---- sums: eight lanes (four accumulators when long), reduced at the end
-NR_VEC float nr_hsum256(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
 static NR_AVX2 float netrun_sum_avx2(const float *x, long n) {
     __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
     long i = 0;

@@ -21,6 +21,37 @@ NR_VEC __m256i nr_tail_mask(long r) {
     return _mm256_loadu_si256((const __m256i *)(m + 8 - r));
 }
 
+// Runs `body(v)` over 8-lane blocks; the tail goes through masked load/store.
+#define NR_MAP1(x, y, n, body)                                                  \
+    long i = 0;                                                                 \
+    for (; i + 8 <= n; i += 8) {                                                \
+        __m256 v = _mm256_loadu_ps(x + i);                                      \
+        _mm256_storeu_ps(y + i, body);                                          \
+    }                                                                           \
+    if (i < n) {                                                                \
+        __m256i m = nr_tail_mask(n - i);                                        \
+        __m256 v = _mm256_maskload_ps(x + i, m);                                \
+        _mm256_maskstore_ps(y + i, m, body);                                    \
+    }
+#define NR_MAP2(a, b, y, n, body)                                               \
+    long i = 0;                                                                 \
+    for (; i + 8 <= n; i += 8) {                                                \
+        __m256 u = _mm256_loadu_ps(a + i), v = _mm256_loadu_ps(b + i);          \
+        _mm256_storeu_ps(y + i, body);                                          \
+    }                                                                           \
+    if (i < n) {                                                                \
+        __m256i m = nr_tail_mask(n - i);                                        \
+        __m256 u = _mm256_maskload_ps(a + i, m), v = _mm256_maskload_ps(b + i, m); \
+        _mm256_maskstore_ps(y + i, m, body);                                    \
+    }
+
+/// Sum of the eight lanes.
+NR_VEC float nr_hsum256(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
 /// e^x for x in about [-87.3, 88.4] (clamped outside).
 NR_VEC __m256 nr_exp256(__m256 x) {
     x = _mm256_min_ps(x, _mm256_set1_ps(88.3762626647949f));

@@ -104,7 +104,7 @@ extension Executor {
         case .lrn(let size, let scale, let beta, _, let norms, let c, let spatial):
             intoInputGradient(s, 0) { dx in
                 LRN.backward(input: s.inputs[0].base, output: y.base, norms: norms, outputGradient: dy.base, inputGradient: dx,
-                             n: n, c: c, h: spatial, w: 1, size: size, scale: scale, beta: beta)
+                             n: n, c: c, spatial: spatial, size: size, scale: scale, beta: beta)
             }
         case .maxPool(let g, let argmax):
             intoInputGradient(s, 0) { dx in MaxPool.backward(g, outputGradient: dy.base, argmax: argmax, inputGradient: dx) }
@@ -122,38 +122,25 @@ extension Executor {
             // Every input's gradient is the output's.
             for k in s.inputs.indices {
                 guard let dx = s.inputGradients[k] else { continue }
-                if s.accumulate[k] {
-                    Elementwise.accumulate(dy.base, into: dx.base, count: dy.total)
-                } else {
-                    dx.base.update(from: dy.base, count: dy.total)
-                }
+                Add.backward(outputGradient: dy.base, inputGradient: dx.base, count: dy.total, accumulate: s.accumulate[k])
             }
         case .scale(let c):
-            Scale.backward(input: s.inputs[0].base, outputGradient: dy.base, inputGradient: inputTarget(s, 0), n: n, channels: c.c,
-                           spatial: c.spatial, weight: w + c.weight, weightGradient: dw + c.weight, biasGradient: c.bias.map { dw + $0 })
-            finishInputGradient(s, 0)
+            Scale.backward(input: s.inputs[0].base, outputGradient: dy.base, inputGradient: s.inputGradients[0]?.base, n: n, c: c.c,
+                           spatial: c.spatial, gamma: w + c.weight, gammaGradient: dw + c.weight, betaGradient: c.bias.map { dw + $0 },
+                           accumulateInputGradient: s.accumulate[0])
         case .softmax(let classes):
-            intoInputGradient(s, 0) { dx in Self.softmaxBackward(y.base, dy.base, dx, rows: n, classes: classes) }
+            intoInputGradient(s, 0) { dx in
+                Softmax.backward(output: y.base, outputGradient: dy.base, inputGradient: dx, rows: n, classes: classes)
+            }
         case .batchNorm(let b):
             BatchNorm.backward(input: s.inputs[0].base, outputGradient: dy.base, inputGradient: inputTarget(s, 0), n: n, c: b.c,
-                               h: b.spatial, w: 1, gamma: w + b.gamma, savedMean: b.saved, savedInvStd: b.saved + b.c,
+                               spatial: b.spatial, gamma: w + b.gamma, savedMean: b.saved, savedInvStd: b.saved + b.c,
                                gammaGradient: dw + b.gamma, betaGradient: dw + b.beta, accumulate: false)
             finishInputGradient(s, 0)
         case .loss(_, let weight, let classes, let probabilities, _, _):
             guard let probabilities, let dz = s.inputGradients[0] else { break }
             SoftmaxCrossEntropy.backward(probabilities: probabilities, labels: labelStorage.base, logitsGradient: dz.base,
                                          rows: n, classes: classes, weight: weight, accumulate: s.accumulate[0])
-        }
-    }
-
-    /// Softmax backward (not in NetrunKernels): `dx = y * (dy - sum_j dy_j y_j)` per row.
-    static func softmaxBackward(_ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
-                                rows: Int, classes: Int) {
-        for r in 0 ..< rows {
-            let o = r * classes
-            var dot: Float = 0
-            for j in 0 ..< classes { dot += dy[o + j] * y[o + j] }
-            for j in 0 ..< classes { dx[o + j] = y[o + j] * (dy[o + j] - dot) }
         }
     }
 }

@@ -96,7 +96,7 @@ extension Executor {
         case .leakyReLU(let slope):
             LeakyReLU.forward(s.inputs[0].base, y.base, count: y.total, slope: slope)
         case .lrn(let size, let scale, let beta, let k, let norms, let c, let spatial):
-            LRN.forward(s.inputs[0].base, y.base, norms: norms, n: n, c: c, h: spatial, w: 1, size: size, scale: scale, beta: beta, k: k)
+            LRN.forward(s.inputs[0].base, y.base, norms: norms, n: n, c: c, spatial: spatial, size: size, scale: scale, beta: beta, k: k)
         case .maxPool(let g, let argmax):
             MaxPool.forward(g, s.inputs[0].base, y.base, argmax: argmax)
         case .avgPool(let g, let includePad):
@@ -108,21 +108,20 @@ extension Executor {
                 Concat.forward(x.base, into: y.base, n: n, channels: channels[k], totalChannels: total, offset: offsets[k], hw: hw)
             }
         case .add:
-            Elementwise.add(s.inputs[0].base, s.inputs[1].base, into: y.base, count: y.total)
-            for x in s.inputs.dropFirst(2) { Elementwise.accumulate(x.base, into: y.base, count: y.total) }
+            Add.forward(s.inputs.map { UnsafePointer($0.base) }, into: y.base, count: y.total)
         case .softmax(let classes):
             Softmax.forward(s.inputs[0].base, y.base, rows: n, classes: classes)
         case .scale(let c):
-            Scale.forward(s.inputs[0].base, y.base, n: n, channels: c.c, spatial: c.spatial, weight: w + c.weight,
-                          bias: c.bias.map { UnsafePointer(w + $0) })
+            Scale.forward(s.inputs[0].base, y.base, n: n, c: c.c, spatial: c.spatial, gamma: w + c.weight,
+                          beta: c.bias.map { UnsafePointer(w + $0) })
         case .batchNorm(let b):
             let x = s.inputs[0].base
             if mode == .training {
-                BatchNorm.forwardTraining(x, y.base, n: n, c: b.c, h: b.spatial, w: 1, gamma: w + b.gamma, beta: w + b.beta,
+                BatchNorm.forwardTraining(x, y.base, n: n, c: b.c, spatial: b.spatial, gamma: w + b.gamma, beta: w + b.beta,
                                           runningMean: w + b.runningMean, runningVariance: w + b.runningVariance,
                                           momentum: b.momentum, epsilon: b.epsilon, savedMean: b.saved, savedInvStd: b.saved + b.c)
             } else {
-                BatchNorm.forwardInference(x, y.base, n: n, c: b.c, h: b.spatial, w: 1, gamma: w + b.gamma, beta: w + b.beta,
+                BatchNorm.forwardInference(x, y.base, n: n, c: b.c, spatial: b.spatial, gamma: w + b.gamma, beta: w + b.beta,
                                            runningMean: w + b.runningMean, runningVariance: w + b.runningVariance, epsilon: b.epsilon)
             }
         case .loss(let index, let weight, let classes, let probabilities, let topK, let correct):

@@ -1,7 +1,8 @@
-// ReLU, sigmoid and tanh, forward and backward, over `count` contiguous floats.
-// Loops in C (elementwise.c, AVX2/FMA or scalar); long ranges are split over
-// `threads` parts. Backward passes read the forward OUTPUT, so the input
-// buffer may be overwritten in place (`y == x` is allowed, as is `dx == dy`).
+// ReLU, leaky ReLU, sigmoid and tanh, forward and backward, over `count`
+// contiguous floats. Loops in C (elementwise.c, AVX2/FMA or scalar); long ranges
+// are split over `threads` parts. Every forward may run in place (`y == x`), every
+// backward with `dx == dy`. The backward passes of ReLU, sigmoid and tanh read the
+// forward OUTPUT, so their input may be overwritten; leaky ReLU's reads the INPUT.
 import CNetrunKernels
 
 @inline(__always)
@@ -12,7 +13,8 @@ func splitElementwise(_ count: Int, _ threads: Int, _ body: (Int, Int) -> Void) 
     }
 }
 
-/// `y = max(x, 0)`; backward `dx = dy * (y > 0)`.
+/// `y = x < 0 ? 0 : x`, as PyTorch's `relu`: NaN stays NaN, -0.0 stays -0.0, -inf gives 0.
+/// Backward, as PyTorch's `threshold_backward`: `dx = y <= 0 ? 0 : dy` (a NaN output passes `dy`).
 public enum ReLU {
     public static func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int,
                                threads: Int = Parallel.processorCount) {
@@ -23,6 +25,22 @@ public enum ReLU {
                                 inputGradient dx: UnsafeMutablePointer<Float>, count: Int,
                                 threads: Int = Parallel.processorCount) {
         splitElementwise(count, threads) { o, n in netrun_relu_backward(y + o, dy + o, dx + o, n) }
+    }
+}
+
+/// `y = x > 0 ? x : slope * x` (PyTorch's `F.leaky_relu`, any slope, NaN propagates);
+/// backward `dx = x > 0 ? dy : slope * dy`, from the forward INPUT `x` (so a slope of 0 or
+/// below is right too): after an in-place forward, the backward needs a copy of the input.
+public enum LeakyReLU {
+    public static func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int, slope: Float,
+                               threads: Int = Parallel.processorCount) {
+        splitElementwise(count, threads) { o, n in netrun_leaky_relu_forward(x + o, y + o, slope, n) }
+    }
+
+    public static func backward(input x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
+                                inputGradient dx: UnsafeMutablePointer<Float>, count: Int, slope: Float,
+                                threads: Int = Parallel.processorCount) {
+        splitElementwise(count, threads) { o, n in netrun_leaky_relu_backward(x + o, dy + o, dx + o, slope, n) }
     }
 }
 

@@ -1,9 +1,10 @@
-// Batch normalisation over the channels of NCHW tensors (per-channel statistics
-// over n, h, w), forward for training and evaluation, and backward.
+// Batch normalisation over the channels of NCHW tensors `[n, c, spatial]` with
+// `spatial` = H*W (per-channel statistics over n and spatial), forward for
+// training and evaluation, and backward.
 import CNetrunKernels
 
 public enum BatchNorm {
-    /// Training forward, per channel ch over the M = n*h*w values:
+    /// Training forward, per channel ch over the M = n*spatial values:
     /// `mean = sum x / M`, `var = sum (x - mean)^2 / M` (biased, used to normalise),
     /// `y = gamma * (x - mean) / sqrt(var + epsilon) + beta`; running statistics
     /// as PyTorch: `rm = (1 - momentum) * rm + momentum * mean`,
@@ -11,22 +12,22 @@ public enum BatchNorm {
     /// `savedMean` and `savedInvStd` (`[c]`, 1/sqrt(var + eps)) are for `backward`.
     /// Sums: float per plane, Double across planes. Split over channels.
     public static func forwardTraining(
-        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, n: Int, c: Int, h: Int, w: Int,
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, n: Int, c: Int, spatial: Int,
         gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
         runningMean: UnsafeMutablePointer<Float>, runningVariance: UnsafeMutablePointer<Float>,
         momentum: Float, epsilon: Float,
         savedMean: UnsafeMutablePointer<Float>, savedInvStd: UnsafeMutablePointer<Float>,
         threads: Int = Parallel.processorCount
     ) {
-        precondition(n >= 1 && c >= 1 && h >= 1 && w >= 1, "BatchNorm: sizes must be positive")
-        let hw = h * w, m = Double(n * hw)
+        precondition(n >= 1 && c >= 1 && spatial >= 1, "BatchNorm: sizes must be positive")
+        let m = Double(n * spatial)
         Parallel.forEachPart(count: c, threads: threads) { _, channels in
             for ch in channels {
                 var s = 0.0
-                for img in 0 ..< n { s += Double(netrun_sum(x + (img * c + ch) * hw, hw)) }
+                for img in 0 ..< n { s += Double(netrun_sum(x + (img * c + ch) * spatial, spatial)) }
                 let mean = Float(s / m)
                 var q = 0.0
-                for img in 0 ..< n { q += Double(netrun_sum_sq_dev(x + (img * c + ch) * hw, mean, hw)) }
+                for img in 0 ..< n { q += Double(netrun_sum_sq_dev(x + (img * c + ch) * spatial, mean, spatial)) }
                 let variance = q / m
                 let invStd = Float(1 / (variance + Double(epsilon)).squareRoot())
                 savedMean[ch] = mean
@@ -36,8 +37,8 @@ public enum BatchNorm {
                 runningVariance[ch] = (1 - momentum) * runningVariance[ch] + momentum * Float(unbiased)
                 let a = gamma[ch] * invStd, b = beta[ch] - mean * a
                 for img in 0 ..< n {
-                    let o = (img * c + ch) * hw
-                    netrun_scale_shift(x + o, y + o, a, b, hw)
+                    let o = (img * c + ch) * spatial
+                    netrun_scale_shift(x + o, y + o, a, b, spatial)
                 }
             }
         }
@@ -45,19 +46,18 @@ public enum BatchNorm {
 
     /// Evaluation forward: `y = gamma * (x - rm) / sqrt(rv + epsilon) + beta`.
     public static func forwardInference(
-        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, n: Int, c: Int, h: Int, w: Int,
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, n: Int, c: Int, spatial: Int,
         gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
         runningMean: UnsafePointer<Float>, runningVariance: UnsafePointer<Float>, epsilon: Float,
         threads: Int = Parallel.processorCount
     ) {
-        precondition(n >= 1 && c >= 1 && h >= 1 && w >= 1, "BatchNorm: sizes must be positive")
-        let hw = h * w
+        precondition(n >= 1 && c >= 1 && spatial >= 1, "BatchNorm: sizes must be positive")
         Parallel.forEachPart(count: c, threads: threads) { _, channels in
             for ch in channels {
                 let a = gamma[ch] / (runningVariance[ch] + epsilon).squareRoot(), b = beta[ch] - runningMean[ch] * a
                 for img in 0 ..< n {
-                    let o = (img * c + ch) * hw
-                    netrun_scale_shift(x + o, y + o, a, b, hw)
+                    let o = (img * c + ch) * spatial
+                    netrun_scale_shift(x + o, y + o, a, b, spatial)
                 }
             }
         }
@@ -70,21 +70,21 @@ public enum BatchNorm {
     /// added to when `accumulate`, overwritten otherwise.
     public static func backward(
         input x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
-        inputGradient dx: UnsafeMutablePointer<Float>?, n: Int, c: Int, h: Int, w: Int,
+        inputGradient dx: UnsafeMutablePointer<Float>?, n: Int, c: Int, spatial: Int,
         gamma: UnsafePointer<Float>, savedMean: UnsafePointer<Float>, savedInvStd: UnsafePointer<Float>,
         gammaGradient: UnsafeMutablePointer<Float>, betaGradient: UnsafeMutablePointer<Float>,
         accumulate: Bool = true, threads: Int = Parallel.processorCount
     ) {
-        precondition(n >= 1 && c >= 1 && h >= 1 && w >= 1, "BatchNorm: sizes must be positive")
-        let hw = h * w, m = Float(n * hw)
+        precondition(n >= 1 && c >= 1 && spatial >= 1, "BatchNorm: sizes must be positive")
+        let m = Float(n * spatial)
         Parallel.forEachPart(count: c, threads: threads) { _, channels in
             for ch in channels {
                 let mean = savedMean[ch], invStd = savedInvStd[ch]
                 var sdy = 0.0, sdyx = 0.0
                 for img in 0 ..< n {
-                    let o = (img * c + ch) * hw
-                    sdy += Double(netrun_sum(dy + o, hw))
-                    sdyx += Double(netrun_dot_dev(dy + o, x + o, mean, hw))
+                    let o = (img * c + ch) * spatial
+                    sdy += Double(netrun_sum(dy + o, spatial))
+                    sdyx += Double(netrun_dot_dev(dy + o, x + o, mean, spatial))
                 }
                 let dgamma = Float(sdyx) * invStd, dbeta = Float(sdy)
                 gammaGradient[ch] = accumulate ? gammaGradient[ch] + dgamma : dgamma
@@ -95,8 +95,8 @@ public enum BatchNorm {
                 let b = -a * invStd * invStd * Float(sdyx) / m
                 let cc = -a * Float(sdy) / m - b * mean
                 for img in 0 ..< n {
-                    let o = (img * c + ch) * hw
-                    netrun_lincomb2(dy + o, x + o, dx + o, a, b, cc, hw)
+                    let o = (img * c + ch) * spatial
+                    netrun_lincomb2(dy + o, x + o, dx + o, a, b, cc, spatial)
                 }
             }
         }

@@ -2,23 +2,23 @@
 import CNetrunKernels
 
 public enum LRN {
-    /// For input `[n, c, h, w]` (NCHW) and output of the same shape:
-    /// `s[n,i,y,x] = k + scale * sum_{j = i - size/2}^{i - size/2 + size - 1} a[n,j,y,x]^2`
+    /// For input `[n, c, spatial]` (NCHW with `spatial` = H*W) and output of the same shape:
+    /// `s[n,i,p] = k + scale * sum_{j = i - size/2}^{i - size/2 + size - 1} a[n,j,p]^2`
     /// (channels outside [0, c) count as zero) and `b = a * s^-beta`.
     /// `scale` is the caller's: the paper's form passes `alpha`, Caffe's and
     /// PyTorch's form `alpha / size`. `norms` (same shape) receives `s`, needed by
     /// `backward`. `k > 0`. beta = 0.75 takes a sqrt-only path; other betas use
     /// a vector exp(log). Split over images across `threads`.
     public static func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
-                               norms: UnsafeMutablePointer<Float>, n: Int, c: Int, h: Int, w: Int,
+                               norms: UnsafeMutablePointer<Float>, n: Int, c: Int, spatial: Int,
                                size: Int, scale: Float, beta: Float, k: Float,
                                threads: Int = Parallel.processorCount) {
-        precondition(n >= 1 && c >= 1 && h >= 1 && w >= 1 && size >= 1, "LRN: sizes must be positive")
+        precondition(n >= 1 && c >= 1 && spatial >= 1 && size >= 1, "LRN: sizes must be positive")
         precondition(k > 0 && scale >= 0, "LRN: needs k > 0 and scale >= 0")
-        let image = c * h * w
+        let image = c * spatial
         Parallel.forEachPart(count: n, threads: threads) { _, r in
             let o = r.lowerBound * image
-            netrun_lrn_forward(x + o, y + o, norms + o, r.count, c, h * w, size, scale, beta, k)
+            netrun_lrn_forward(x + o, y + o, norms + o, r.count, c, spatial, size, scale, beta, k)
         }
     }
 
@@ -27,14 +27,14 @@ public enum LRN {
     /// with `x` the forward input, `y` its output and `norms` its `s`. `dx` is overwritten.
     public static func backward(input x: UnsafePointer<Float>, output y: UnsafePointer<Float>,
                                 norms: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
-                                inputGradient dx: UnsafeMutablePointer<Float>, n: Int, c: Int, h: Int, w: Int,
+                                inputGradient dx: UnsafeMutablePointer<Float>, n: Int, c: Int, spatial: Int,
                                 size: Int, scale: Float, beta: Float,
                                 threads: Int = Parallel.processorCount) {
-        precondition(n >= 1 && c >= 1 && h >= 1 && w >= 1 && size >= 1, "LRN: sizes must be positive")
-        let image = c * h * w
+        precondition(n >= 1 && c >= 1 && spatial >= 1 && size >= 1, "LRN: sizes must be positive")
+        let image = c * spatial
         Parallel.forEachPart(count: n, threads: threads) { _, r in
             let o = r.lowerBound * image
-            netrun_lrn_backward(x + o, y + o, norms + o, dy + o, dx + o, r.count, c, h * w, size, scale, beta)
+            netrun_lrn_backward(x + o, y + o, norms + o, dy + o, dx + o, r.count, c, spatial, size, scale, beta)
         }
     }
 }

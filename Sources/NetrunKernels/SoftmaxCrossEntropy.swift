@@ -1,4 +1,5 @@
 // Softmax over rows, and softmax cross-entropy with integer labels.
+import CNetrunKernels
 import Foundation
 
 public enum Softmax {
@@ -7,6 +8,20 @@ public enum Softmax {
     public static func forward(_ z: UnsafePointer<Float>, _ p: UnsafeMutablePointer<Float>, rows: Int, classes: Int) {
         precondition(rows >= 1 && classes >= 1, "Softmax: sizes must be positive")
         for r in 0 ..< rows { _ = row(z + r * classes, p + r * classes, classes) }
+    }
+
+    /// Backward of `forward` from its output `y`, per row:
+    /// `dx[r, j] = y[r, j] * (dy[r, j] - sum_k dy[r, k] * y[r, k])` (softmax.c, AVX2/FMA or
+    /// scalar). `dx` is overwritten and may alias `dy` or `y`. Rows are split over
+    /// `threads` once there are `Parallel.elementwiseGrain` floats.
+    public static func backward(output y: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
+                                inputGradient dx: UnsafeMutablePointer<Float>, rows: Int, classes: Int,
+                                threads: Int = Parallel.processorCount) {
+        precondition(rows >= 1 && classes >= 1, "Softmax: sizes must be positive")
+        Parallel.forEachPart(count: rows, threads: Parallel.elementwiseThreads(rows * classes, threads)) { _, r in
+            let o = r.lowerBound * classes
+            netrun_softmax_backward(y + o, dy + o, dx + o, r.count, classes)
+        }
     }
 
     /// Softmax of one row; returns log(sum exp(z - max)) + max = logsumexp(z).

@@ -11,7 +11,7 @@ import NetrunKernels
     static func train(_ s: Shape, _ x: [Float], _ gamma: [Float], _ beta: [Float], rm: [Float], rv: [Float]) -> Result {
         var r = Result(y: .init(repeating: .nan, count: x.count), mean: .init(repeating: .nan, count: s.c),
                        invStd: .init(repeating: .nan, count: s.c), rm: rm, rv: rv)
-        BatchNorm.forwardTraining(x, &r.y, n: s.n, c: s.c, h: s.h, w: s.w, gamma: gamma, beta: beta,
+        BatchNorm.forwardTraining(x, &r.y, n: s.n, c: s.c, spatial: s.h * s.w, gamma: gamma, beta: beta,
                                   runningMean: &r.rm, runningVariance: &r.rv, momentum: 0.1, epsilon: 1e-5,
                                   savedMean: &r.mean, savedInvStd: &r.invStd)
         return r
@@ -47,7 +47,7 @@ import NetrunKernels
     @Test func inferenceForwardUsesTheRunningStatistics() {
         let x: [Float] = [1, 2, 3, 4, 10, 20, 30, 40]   // n 1, c 2, 2x2
         var y = [Float](repeating: 0, count: 8)
-        BatchNorm.forwardInference(x, &y, n: 1, c: 2, h: 2, w: 2, gamma: [2, 1], beta: [0, 1],
+        BatchNorm.forwardInference(x, &y, n: 1, c: 2, spatial: 4, gamma: [2, 1], beta: [0, 1],
                                    runningMean: [2, 20], runningVariance: [4, 100], epsilon: 0)
         #expect(worstRelativeError(y, [-1, 0, 1, 2, 0, 1, 2, 3] as [Double], floor: 1) < 1e-6)
     }
@@ -59,7 +59,7 @@ import NetrunKernels
         let dy = rng.floats(s.count)
         let r = Self.train(s, x, gamma, beta, rm: .init(repeating: 0, count: s.c), rv: .init(repeating: 1, count: s.c))
         var dx = [Float](repeating: .nan, count: x.count), dg = [Float](repeating: .nan, count: s.c), db = dg
-        BatchNorm.backward(input: x, outputGradient: dy, inputGradient: &dx, n: s.n, c: s.c, h: s.h, w: s.w,
+        BatchNorm.backward(input: x, outputGradient: dy, inputGradient: &dx, n: s.n, c: s.c, spatial: s.h * s.w,
                            gamma: gamma, savedMean: r.mean, savedInvStd: r.invStd, gammaGradient: &dg,
                            betaGradient: &db, accumulate: false)
         let zeros = [Float](repeating: 0, count: s.c), ones = [Float](repeating: 1, count: s.c)

@@ -4,15 +4,6 @@ import NetrunKernels
 /// Every C loop has an AVX2/FMA and a scalar version; these tests run both (the
 /// scalar one forced on this thread, kernels called with threads: 1) and compare.
 @Suite struct CPUTests {
-    /// Runs `body` with the automatic choice, then with the scalar fallback.
-    func both<T>(_ body: () -> T) -> (auto: T, scalar: T) {
-        let a = body()
-        KernelDispatch.forceScalar(true)
-        defer { KernelDispatch.forceScalar(false) }
-        #expect(!KernelDispatch.usesAVX2)
-        return (a, body())
-    }
-
     @Test func theAutomaticChoiceFollowsTheCPU() {
         #expect(KernelDispatch.usesAVX2 == cpuHasAVX2FMA)
     }
@@ -21,7 +12,7 @@ import NetrunKernels
         var rng = SeededRNG(seed: 90)
         let x = rng.floats(1005, in: -8 ... 8), dy = rng.floats(1005)
         let n = x.count
-        for kind in 0 ..< 3 {
+        for kind in 0 ..< 4 {
             let r = both { () -> [Float] in
                 var y = [Float](repeating: 0, count: n), dx = y
                 switch kind {
@@ -29,8 +20,10 @@ import NetrunKernels
                     ReLU.backward(output: y, outputGradient: dy, inputGradient: &dx, count: n, threads: 1)
                 case 1: Sigmoid.forward(x, &y, count: n, threads: 1)
                     Sigmoid.backward(output: y, outputGradient: dy, inputGradient: &dx, count: n, threads: 1)
-                default: Tanh.forward(x, &y, count: n, threads: 1)
+                case 2: Tanh.forward(x, &y, count: n, threads: 1)
                     Tanh.backward(output: y, outputGradient: dy, inputGradient: &dx, count: n, threads: 1)
+                default: LeakyReLU.forward(x, &y, count: n, slope: -0.3, threads: 1)
+                    LeakyReLU.backward(input: x, outputGradient: dy, inputGradient: &dx, count: n, slope: -0.3, threads: 1)
                 }
                 return y + dx
             }
@@ -39,6 +32,74 @@ import NetrunKernels
             let ed = worstRelativeError(Array(r.auto[n...]), Array(r.scalar[n...]), floor: 1)
             #expect(ey < 2e-6 && ed < 1e-6, "activation \(kind): outputs \(ey), gradients \(ed)")
         }
+    }
+
+    /// PyTorch's rules (relu = clamp_min(x, 0), threshold_backward; leaky_relu and its
+    /// backward from the input), each special value once in an 8-wide block and once in
+    /// the masked tail; NaN sign and the sign of zero included.
+    @Test(arguments: [nil, 0.1, -0.5, 0] as [Float?])
+    func reluAndLeakyReLUHandleNaNInfinityAndSignedZeroInBothVersions(slope: Float?) {
+        let specials: [Float] = [.nan, -.nan, .infinity, -.infinity, -0.0, 0.0, 1.5, -1.5]
+        let x = specials + specials.prefix(7), n = x.count
+        let dy = (0 ..< n).map { Float($0 + 1) / 4 }
+        let expected: [Float]
+        if let slope {
+            expected = x.map { $0 > 0 ? $0 : slope * $0 } + zip(x, dy).map { $0 > 0 ? $1 : slope * $1 }
+        } else {
+            let y = x.map { $0 < 0 ? 0 : $0 }
+            expected = y + zip(y, dy).map { $0 <= 0 ? 0 : $1 }
+        }
+        let r = both { () -> [Float] in
+            var y = [Float](repeating: 7, count: n), dx = y
+            if let slope {
+                LeakyReLU.forward(x, &y, count: n, slope: slope, threads: 1)
+                LeakyReLU.backward(input: x, outputGradient: dy, inputGradient: &dx, count: n, slope: slope, threads: 1)
+            } else {
+                ReLU.forward(x, &y, count: n, threads: 1)
+                ReLU.backward(output: y, outputGradient: dy, inputGradient: &dx, count: n, threads: 1)
+            }
+            return y + dx
+        }
+        for (name, got) in [("auto", r.auto), ("scalar", r.scalar)] {
+            let wrong = got.indices.filter { !sameFloat(got[$0], expected[$0]) }
+            #expect(wrong.isEmpty, "\(name), slope \(String(describing: slope)): wrong at \(wrong.map { ($0, got[$0]) })")
+        }
+    }
+
+    @Test func softmaxBackwardScaleAndAddAgreeBetweenVersions() {
+        var rng = SeededRNG(seed: 94)
+        let (rows, classes) = (3, 37)
+        let p = rng.floats(rows * classes, in: 0 ... 1), g = rng.floats(rows * classes)
+        let sm = both { () -> [Float] in
+            var dx = [Float](repeating: .nan, count: p.count)
+            Softmax.backward(output: p, outputGradient: g, inputGradient: &dx, rows: rows, classes: classes, threads: 1)
+            return dx
+        }
+        #expect(worstRelativeError(sm.auto, sm.scalar, floor: 1) < 1e-6)
+
+        let (n, c, spatial) = (2, 3, 13)
+        let x = rng.floats(n * c * spatial, in: -2 ... 2), dy = rng.floats(x.count)
+        let gamma = rng.floats(c), beta = rng.floats(c)
+        let sc = both { () -> [Float] in
+            var y = [Float](repeating: .nan, count: x.count), dx = y, dg = [Float](repeating: .nan, count: c), db = dg
+            Scale.forward(x, &y, n: n, c: c, spatial: spatial, gamma: gamma, beta: beta, threads: 1)
+            Scale.backward(input: x, outputGradient: dy, inputGradient: &dx, n: n, c: c, spatial: spatial, gamma: gamma,
+                           gammaGradient: &dg, betaGradient: &db, threads: 1)
+            return y + dx + dg + db
+        }
+        #expect(worstRelativeError(sc.auto, sc.scalar, floor: 1) < 1e-6)
+
+        let sum = both { () -> [Float] in
+            var y = [Float](repeating: .nan, count: x.count)
+            x.withUnsafeBufferPointer { a in
+                dy.withUnsafeBufferPointer { b in
+                    guard let a = a.baseAddress, let b = b.baseAddress else { return }
+                    Add.forward([a, b, a], into: &y, count: x.count, threads: 1)
+                }
+            }
+            return y
+        }
+        #expect(sum.auto == sum.scalar)
     }
 
     @Test func sumsSGDAndDropoutAgreeBetweenVersions() {
@@ -84,8 +145,8 @@ import NetrunKernels
         for beta: Float in [0.75, 0.6] {
             let r = both { () -> [Float] in
                 var y = [Float](repeating: 0, count: x.count), s = y, dx = y
-                LRN.forward(x, &y, norms: &s, n: n, c: c, h: h, w: w, size: 5, scale: 0.2, beta: beta, k: 1, threads: 1)
-                LRN.backward(input: x, output: y, norms: s, outputGradient: dy, inputGradient: &dx, n: n, c: c, h: h, w: w,
+                LRN.forward(x, &y, norms: &s, n: n, c: c, spatial: h * w, size: 5, scale: 0.2, beta: beta, k: 1, threads: 1)
+                LRN.backward(input: x, output: y, norms: s, outputGradient: dy, inputGradient: &dx, n: n, c: c, spatial: h * w,
                              size: 5, scale: 0.2, beta: beta, threads: 1)
                 return y + dx
             }
@@ -95,10 +156,10 @@ import NetrunKernels
         let b = both { () -> [Float] in
             var y = [Float](repeating: 0, count: x.count), dx = y
             var rm = [Float](repeating: 0, count: c), rv = rm, mean = rm, inv = rm, dg = rm, db = rm
-            BatchNorm.forwardTraining(x, &y, n: n, c: c, h: h, w: w, gamma: gamma, beta: bias, runningMean: &rm,
+            BatchNorm.forwardTraining(x, &y, n: n, c: c, spatial: h * w, gamma: gamma, beta: bias, runningMean: &rm,
                                       runningVariance: &rv, momentum: 0.1, epsilon: 1e-5, savedMean: &mean,
                                       savedInvStd: &inv, threads: 1)
-            BatchNorm.backward(input: x, outputGradient: dy, inputGradient: &dx, n: n, c: c, h: h, w: w, gamma: gamma,
+            BatchNorm.backward(input: x, outputGradient: dy, inputGradient: &dx, n: n, c: c, spatial: h * w, gamma: gamma,
                                savedMean: mean, savedInvStd: inv, gammaGradient: &dg, betaGradient: &db,
                                accumulate: false, threads: 1)
             return y + dx + dg + db

@@ -128,10 +128,10 @@ struct KernelBenchmarks {
                 ReLU.backward(output: y, outputGradient: dy, inputGradient: &dx, count: count, threads: threads)
             })
             Self.report("lrn fwd 16x96x55x55 size 5 beta 0.75 [threads \(threads)]", Self.time {
-                LRN.forward(x, &y, norms: &s, n: n, c: c, h: h, w: w, size: 5, scale: 1e-4, beta: 0.75, k: 2, threads: threads)
+                LRN.forward(x, &y, norms: &s, n: n, c: c, spatial: h * w, size: 5, scale: 1e-4, beta: 0.75, k: 2, threads: threads)
             })
             Self.report("lrn bwd 16x96x55x55 size 5 beta 0.75 [threads \(threads)]", Self.time {
-                LRN.backward(input: x, output: y, norms: s, outputGradient: dy, inputGradient: &dx, n: n, c: c, h: h, w: w,
+                LRN.backward(input: x, output: y, norms: s, outputGradient: dy, inputGradient: &dx, n: n, c: c, spatial: h * w,
                              size: 5, scale: 1e-4, beta: 0.75, threads: threads)
             })
             Self.report("maxpool 3/2 fwd+bwd 16x96x55x55 [threads \(threads)]", Self.time {

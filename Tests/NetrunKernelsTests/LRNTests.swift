@@ -38,7 +38,7 @@ import NetrunKernels
 
     static func forward(_ t: Case, _ x: [Float], threads: Int = 2) -> (y: [Float], s: [Float]) {
         var y = [Float](repeating: .nan, count: x.count), s = y
-        LRN.forward(x, &y, norms: &s, n: t.n, c: t.c, h: t.h, w: t.w, size: t.size, scale: t.scale,
+        LRN.forward(x, &y, norms: &s, n: t.n, c: t.c, spatial: t.h * t.w, size: t.size, scale: t.scale,
                     beta: t.beta, k: t.k, threads: threads)
         return (y, s)
     }
@@ -59,7 +59,7 @@ import NetrunKernels
         let (y, s) = Self.forward(t, x)
         var dx = [Float](repeating: .nan, count: x.count)
         LRN.backward(input: x, output: y, norms: s, outputGradient: dy, inputGradient: &dx, n: t.n, c: t.c,
-                     h: t.h, w: t.w, size: t.size, scale: t.scale, beta: t.beta)
+                     spatial: t.h * t.w, size: t.size, scale: t.scale, beta: t.beta)
         let err = finiteDifferenceError(values: &x, analytic: dx, step: 3e-3, samples: 150) {
             dot(Self.forward(t, $0, threads: 1).y, dy)
         }

@@ -12,6 +12,49 @@ import NetrunKernels
         #expect(abs(p[8] - 1) < 1e-6 && p[6] >= 0)
     }
 
+    @Test(arguments: [1, 7, 8, 17, 1000])
+    func softmaxBackwardMatchesTheFormulaFiniteDifferencesAndRunsInPlace(classes: Int) {
+        var rng = SeededRNG(seed: 82 + UInt64(classes))
+        let rows = 5
+        var z = rng.floats(rows * classes, in: -4 ... 4)
+        let dy = rng.floats(z.count)
+        var y = [Float](repeating: .nan, count: z.count)
+        Softmax.forward(z, &y, rows: rows, classes: classes)
+        var dx = [Float](repeating: .nan, count: z.count)
+        Softmax.backward(output: y, outputGradient: dy, inputGradient: &dx, rows: rows, classes: classes)
+        var ref = [Double](repeating: 0, count: z.count)
+        for r in 0 ..< rows {
+            let o = r * classes
+            let dot = (0 ..< classes).reduce(0.0) { $0 + Double(dy[o + $1]) * Double(y[o + $1]) }
+            for j in 0 ..< classes { ref[o + j] = Double(y[o + j]) * (Double(dy[o + j]) - dot) }
+        }
+        // Absolute against the largest gradient: y * (dy - dot) cancels where dy is near dot.
+        let scale = ref.map(abs).max() ?? 1
+        #expect(worstRelativeError(dx, ref, floor: scale) < 1e-6)
+        let err = finiteDifferenceError(values: &z, analytic: dx, step: 1e-2, samples: 40) { v in
+            var p = [Float](repeating: 0, count: v.count)
+            Softmax.forward(v, &p, rows: rows, classes: classes)
+            return dot(p, dy)
+        }
+        #expect(err < 1e-2, "worst relative error \(err)")
+        var inPlace = dy
+        inPlace.withUnsafeMutableBufferPointer { b in
+            guard let p = b.baseAddress else { return }
+            Softmax.backward(output: y, outputGradient: p, inputGradient: p, rows: rows, classes: classes)
+        }
+        #expect(inPlace == dx)
+    }
+
+    @Test func softmaxBackwardSplitOverTwoThreadsGivesTheSameResult() {
+        var rng = SeededRNG(seed: 83)
+        let (rows, classes) = (131, 1001) // above two elementwise grains
+        let y = rng.floats(rows * classes, in: 0 ... 1), dy = rng.floats(rows * classes)
+        var one = [Float](repeating: .nan, count: y.count), two = one
+        Softmax.backward(output: y, outputGradient: dy, inputGradient: &one, rows: rows, classes: classes, threads: 1)
+        Softmax.backward(output: y, outputGradient: dy, inputGradient: &two, rows: rows, classes: classes, threads: 2)
+        #expect(one == two)
+    }
+
     @Test func lossIsTheWeightedMeanNegativeLogLikelihood() {
         var rng = SeededRNG(seed: 80)
         let (rows, classes) = (5, 7)

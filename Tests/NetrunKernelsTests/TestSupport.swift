@@ -72,3 +72,19 @@ func dot(_ out: [Float], _ weights: [Float]) -> Double {
     for i in out.indices { s += Double(out[i]) * Double(weights[i]) }
     return s
 }
+
+/// Runs `body` with the automatic choice of C loops, then with the scalar fallback
+/// forced on this thread (call kernels with `threads: 1` inside).
+func both<T>(_ body: () -> T) -> (auto: T, scalar: T) {
+    let a = body()
+    KernelDispatch.forceScalar(true)
+    defer { KernelDispatch.forceScalar(false) }
+    #expect(!KernelDispatch.usesAVX2)
+    return (a, body())
+}
+
+/// True when `a` and `b` are the same float or both NaN with the same sign
+/// (so +0.0 and -0.0 differ).
+func sameFloat(_ a: Float, _ b: Float) -> Bool {
+    a.isNaN ? b.isNaN && a.sign == b.sign : a.bitPattern == b.bitPattern
+}

@@ -19,9 +19,14 @@ void netrun_force_scalar(int on);
 int netrun_using_avx2(void);
 
 // ---- elementwise (elementwise.c) --------------------------------------------
+/// y = x < 0 ? 0 : x (PyTorch's relu: NaN and -0.0 pass through unchanged).
 void netrun_relu_forward(const float *x, float *y, long n);
-/// dx = dy * (y > 0); y is the forward output.
+/// dx = y <= 0 ? 0 : dy; y is the forward output (a NaN output passes dy, as PyTorch).
 void netrun_relu_backward(const float *y, const float *dy, float *dx, long n);
+/// y = x > 0 ? x : slope * x.
+void netrun_leaky_relu_forward(const float *x, float *y, float slope, long n);
+/// dx = x > 0 ? dy : slope * dy; x is the forward INPUT.
+void netrun_leaky_relu_backward(const float *x, const float *dy, float *dx, float slope, long n);
 void netrun_sigmoid_forward(const float *x, float *y, long n);
 /// dx = dy * y * (1 - y).
 void netrun_sigmoid_backward(const float *y, const float *dy, float *dx, long n);
@@ -32,8 +37,6 @@ void netrun_tanh_backward(const float *y, const float *dy, float *dx, long n);
 void netrun_add(const float *a, const float *b, float *out, long n);
 /// y += x.
 void netrun_accumulate(const float *x, float *y, long n);
-/// y[i] += b for i in 0..<n.
-void netrun_add_scalar(float *y, float b, long n);
 /// Sum of x[0..<n] (eight float lanes, then a pairwise finish).
 float netrun_sum(const float *x, long n);
 /// Sum of squares of (x - m): for variance.
@@ -44,6 +47,11 @@ void netrun_scale_shift(const float *x, float *y, float a, float b, long n);
 float netrun_dot_dev(const float *a, const float *x, float m, long n);
 /// y = a*p + b*q + c.
 void netrun_lincomb2(const float *p, const float *q, float *y, float a, float b, float c, long n);
+
+// ---- softmax (softmax.c), rows of `classes` floats --------------------------
+/// Per row: dx = y * (dy - sum_j dy_j * y_j); y is the forward output. dx may
+/// alias dy or y.
+void netrun_softmax_backward(const float *y, const float *dy, float *dx, long rows, long classes);
 
 // ---- dropout (dropout.c) ----------------------------------------------------
 /// keep[i] = hash(key, first + i) >= threshold ? 1 : 0; y = keep ? x * scale : 0.
