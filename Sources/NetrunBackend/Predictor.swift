@@ -1,4 +1,5 @@
 // Inference over any number of examples, in chunks of a planned batch size.
+import NetrunConfig
 import NetrunGraph
 
 /// Runs the inference graph on `count` examples given as one NCHW block, `batch` at a
@@ -26,10 +27,7 @@ public struct Predictor {
             }
             throw .notAnOutput("'\(name)' is in a training-only head, which inference does not run")
         }
-        let names = inference.nodes.map(\.name)
-        let near = names.min { editDistance($0, name) < editDistance($1, name) }
-        let hint = near.flatMap { editDistance($0, name) <= max(2, name.count / 3) ? "; did you mean '\($0)'?" : nil } ?? ""
-        throw .notAnOutput("no node named '\(name)'\(hint)")
+        throw .notAnOutput("no node named '\(name)'\(Suggestion.phrase(for: name, in: inference.nodes.map(\.name)))")
     }
 
     /// Shape of one example's result.
