@@ -57,48 +57,17 @@ public final class Executor {
         let g = mode.graph(of: whole)
         let a = PlanAnalysis(graph: g, mode: mode, options: options)
         let n = g.nodes.count
-        var floatsPlan = BufferPlanner(), intsPlan = BufferPlanner(), bytesPlan = BufferPlanner()
-
-        // Outputs and gradients, by group owner.
-        let actLife = a.activationLifetimes(keep: options.keep)
-        let gradLife = a.gradientLifetimes(seedOutput: options.seedOutput)
-        var actHandle = [Int?](repeating: nil, count: n), gradHandle = actHandle
-        for i in 0 ..< n where a.group[i] == i {
-            let size = batch * g[i].shape.count
-            if let l = actLife[i] { actHandle[i] = floatsPlan.add(size: size, start: l.start, end: l.end) }
-            if let l = gradLife[i] { gradHandle[i] = floatsPlan.add(size: size, start: l.start, end: l.end) }
+        // Sizes and offsets of every buffer: PlanMemory.swift, shared with `requiredBytes`.
+        guard let layout = PlanLayout(graph: g, analysis: a, batch: batch, mode: mode, options: options) else {
+            preconditionFailure("Executor: the plan's size overflows Int; check Executor.requiredBytes first")
         }
-        // Per-node extras: max-pool indices, LRN norms, dropout masks, loss probabilities, batch-norm statistics.
-        var extraInt = [Int?](repeating: nil, count: n), extraFloat = extraInt, extraByte = extraInt
-        var workspaceNeed = 0, scratchNeed = 0
-        for node in g.nodes {
-            let i = node.id, end = a.run[i] ? a.backwardStep(i) : i
-            let outCount = batch * node.shape.count
-            switch node.op {
-            case .pool(let p):
-                if p.kind == .max { extraInt[i] = intsPlan.add(size: outCount, start: i, end: end) }
-            case .lrn: extraFloat[i] = floatsPlan.add(size: outCount, start: i, end: end)
-            case .dropout:
-                if mode == .training { extraByte[i] = bytesPlan.add(size: outCount, start: i, end: end) }
-            case .loss:
-                if mode.computesLosses { extraFloat[i] = floatsPlan.add(size: batch * g[node.inputs[0]].shape.count, start: i, end: end) }
-            case .batchNorm: extraFloat[i] = floatsPlan.add(size: 2 * node.shape.channels, start: i, end: end)
-            case .conv:
-                let cg = Self.convGeometry(g, node, batch: batch)
-                workspaceNeed = max(workspaceNeed, Conv.forwardWorkspaceCount(cg, threads: Parallel.processorCount))
-                if a.run[i] { workspaceNeed = max(workspaceNeed, Conv.backwardWorkspaceCount(cg, threads: Parallel.processorCount)) }
-            case .input, .dense, .activation, .leakyReLU, .flatten, .concat, .add, .softmax, .scale: break
-            }
-            if a.run[i] {
-                scratchNeed = max(scratchNeed, outCount, node.inputs.map { batch * g[$0].shape.count }.max() ?? 0)
-            }
-        }
-        let (floatOffsets, floatTotal) = floatsPlan.layout()
-        let (intOffsets, intTotal) = intsPlan.layout()
-        let (byteOffsets, byteTotal) = bytesPlan.layout()
-        let floats = TensorStorage<Float>(count: floatTotal + workspaceNeed + scratchNeed, zero: 0)
-        let ints = TensorStorage<Int32>(count: intTotal, zero: 0)
-        let bytes = TensorStorage<UInt8>(count: byteTotal, zero: 0)
+        let (actHandle, gradHandle) = (layout.activation, layout.gradient)
+        let (extraInt, extraFloat, extraByte) = (layout.extraInt, layout.extraFloat, layout.extraByte)
+        let (floatOffsets, intOffsets, byteOffsets) = (layout.floatOffsets, layout.intOffsets, layout.byteOffsets)
+        let (floatTotal, workspaceNeed) = (layout.floatTotal, layout.workspaceCount)
+        let floats = TensorStorage<Float>(count: layout.floatCount, zero: 0)
+        let ints = TensorStorage<Int32>(count: layout.intTotal, zero: 0)
+        let bytes = TensorStorage<UInt8>(count: layout.byteTotal, zero: 0)
         let scratch = floats.base + floatTotal + workspaceNeed
 
         // Views: owners first (nodes are in topological order, a concat after its branches).

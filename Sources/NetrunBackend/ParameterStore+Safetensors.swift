@@ -1,4 +1,5 @@
 // Loading and saving a ParameterStore as safetensors, under netrun's names.
+import NetrunConfig
 import NetrunFormats
 
 /// A weights file that does not match the graph: every problem, each naming the tensor.
@@ -21,6 +22,10 @@ extension ParameterStore {
         try load(file, path: path)
     }
 
+    /// Checks `file` against the graph's tensors, then copies them in. Every problem is
+    /// collected before throwing: missing, unexpected and mis-shaped tensors, and values
+    /// that are not finite (NaN or infinite). PyTorch's `<node>.num_batches_tracked` of a
+    /// batch norm node is accepted and ignored (netrun's batch norm uses `momentum`).
     public mutating func load(_ file: SafetensorsFile, path: String) throws {
         var problems: [String] = []
         let known = Set(entries.map(\.name))
@@ -31,11 +36,12 @@ extension ParameterStore {
             }
             if t.shape != e.shape {
                 problems.append("tensor '\(e.name)' has shape \(Self.text(t.shape)) in the file, but the model expects \(Self.text(e.shape))")
+            } else if let bad = Self.nonFinite(t) {
+                problems.append(bad)
             }
         }
-        for t in file.tensors where !known.contains(t.name) {
-            let near = entries.map(\.name).min { editDistance($0, t.name) < editDistance($1, t.name) }
-            let hint = near.flatMap { editDistance($0, t.name) <= max(2, t.name.count / 4) ? "; did you mean '\($0)'?" : nil } ?? ""
+        for t in file.tensors where !known.contains(t.name) && !isBatchCounter(t.name) {
+            let hint = Suggestion.phrase(for: t.name, in: entries.map(\.name))
             problems.append("unexpected tensor '\(t.name)' with shape \(Self.text(t.shape)): the model has no such parameter\(hint)")
         }
         guard problems.isEmpty else { throw WeightsMismatch(path: path, problems: problems) }
@@ -43,6 +49,35 @@ extension ParameterStore {
             guard let t = file[e.name] else { continue }
             values.replaceSubrange(e.offset ..< e.offset + e.count, with: t.values)
         }
+    }
+
+    /// PyTorch's batch norm step counter, `<node>.num_batches_tracked`, for a batch norm node of the graph.
+    func isBatchCounter(_ name: String) -> Bool {
+        let suffix = ".num_batches_tracked"
+        guard name.hasSuffix(suffix) else { return false }
+        return entry(named: String(name.dropLast(suffix.count)) + ".running_mean") != nil
+    }
+
+    /// The problem with a tensor holding NaN or infinite values, naming the first by its
+    /// flat index and its index in the tensor's shape; nil when every value is finite.
+    static func nonFinite(_ t: NamedTensor) -> String? {
+        guard let first = t.values.firstIndex(where: { !$0.isFinite }) else { return nil }
+        let count = t.values[first...].reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+        let value = t.values[first].isNaN ? "NaN" : t.values[first] > 0 ? "+inf" : "-inf"
+        let index = multiIndex(first, shape: t.shape).map(String.init).joined(separator: ", ")
+        return "tensor '\(t.name)' has \(count) value\(count == 1 ? "" : "s") that \(count == 1 ? "is" : "are") not finite; "
+            + "the first is \(value) at \(t.name)[\(index)] (flat index \(first))"
+    }
+
+    /// The C-order (row-major) index of element `flat` in a tensor of `shape`.
+    static func multiIndex(_ flat: Int, shape: [Int]) -> [Int] {
+        var rest = flat
+        var index = [Int](repeating: 0, count: shape.count)
+        for d in shape.indices.reversed() where shape[d] > 0 {
+            index[d] = rest % shape[d]
+            rest /= shape[d]
+        }
+        return index
     }
 
     /// Writes every tensor (atomically) under its name and PyTorch shape.
@@ -55,21 +90,4 @@ extension ParameterStore {
     }
 
     static func text(_ shape: [Int]) -> String { "[" + shape.map(String.init).joined(separator: ", ") + "]" }
-}
-
-/// Levenshtein distance, for "did you mean" hints.
-func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a), b = Array(b)
-    if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
-    var row = Array(0 ... b.count)
-    for i in 1 ... a.count {
-        var prev = row[0]
-        row[0] = i
-        for j in 1 ... b.count {
-            let cur = row[j]
-            row[j] = min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1))
-            prev = cur
-        }
-    }
-    return row[b.count]
 }

@@ -27,6 +27,13 @@ public struct ParameterStore: Sendable, Equatable {
     /// The tensors of `graph` (training-only heads included), filled with zeros;
     /// call `initialize(seed:)` or `load(path:)` next.
     public init(graph: Graph) {
+        entries = Self.layout(graph)
+        values = [Float](repeating: 0, count: entries.last.map { $0.offset + $0.count } ?? 0)
+    }
+
+    /// The tensors of `graph` and where each starts, without any values. (Shapes are bounded
+    /// by the graph's limits, 2^36 values a tensor, so the offsets cannot overflow.)
+    static func layout(_ graph: Graph) -> [Entry] {
         var offset = 0
         var entries: [Entry] = []
         func add(_ name: String, _ shape: [Int], _ filler: Filler, learnable: Bool) {
@@ -42,8 +49,7 @@ public struct ParameterStore: Sendable, Equatable {
                 add("\(node.name).running_var", [c], .constant(1), learnable: false)
             }
         }
-        self.entries = entries
-        values = [Float](repeating: 0, count: offset)
+        return entries
     }
 
     public var count: Int { values.count }

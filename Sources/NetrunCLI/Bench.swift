@@ -14,25 +14,33 @@ struct Bench: NetrunCommand {
 
     @OptionGroup var options: ConfigOptions
 
-    @Option(help: "Examples per step.")
+    @Option(help: "Examples per step (at least 1, within the machine's memory).")
     var batch: Int = 16
 
-    @Option(help: "Timed steps (after two untimed ones).")
+    @Option(help: "Timed steps, after two untimed ones (1 to 1000000).")
     var steps: Int = 5
 
-    func execute(_ console: inout Console) -> Int32 {
+    func validate() throws {
+        try NetrunCLI.validate(batch, in: 1 ... Int.max, option: "batch")
+        try NetrunCLI.validate(steps, in: 1 ... 1_000_000, option: "steps")
+    }
+
+    func execute(_ console: Console) -> Int32 {
         var code = ExitStatus.ok
-        guard let checked = Checked(options, console: &console, exitCode: &code) else { return code }
+        guard let checked = Checked(options, console: console, exitCode: &code) else { return code }
         let graph = checked.graph
-        guard batch >= 1, steps >= 1 else {
-            console.printError("error: --batch and --steps must be at least 1")
+        // The training plan and its buffers, and beside it the inference plan.
+        let need = ByteCount.sum([Executor.requiredBytes(graph: graph, batch: batch, mode: .training),
+                               Executor.planBytes(graph: graph, batch: batch, mode: .inference)])
+        if let refusal = MemoryCheck.check(need, for: "--batch \(batch)") {
+            console.printError(refusal)
             return ExitStatus.usage
         }
         var parameters = ParameterStore(graph: graph)
         parameters.initialize(seed: 0)
         var rng = SystemRandomNumberGenerator()
         let input = (0 ..< batch * graph.inputShape.count).map { _ in Float.random(in: -1 ... 1, using: &rng) }
-        let labels = (0 ..< batch).map { _ in Int32.random(in: 0 ..< Int32(max(graph.classes, 1)), using: &rng) }
+        let labels = (0 ..< batch).map { _ in Int32.random(in: 0 ..< Int32(clamping: max(graph.classes, 1)), using: &rng) }
 
         let train = Executor(graph: graph, batch: batch, mode: .training, parameters: parameters)
         train.setInput(input)
@@ -59,14 +67,14 @@ struct Bench: NetrunCommand {
         trainStep(1)
         var start = Date()
         for s in 0 ..< steps { trainStep(UInt64(s + 2)) }
-        let trainRate = Double(batch * steps) / Date().timeIntervalSince(start)
+        let trainRate = Double(batch) * Double(steps) / Date().timeIntervalSince(start)
 
         let infer = Executor(graph: graph, batch: batch, mode: .inference, parameters: parameters)
         infer.setInput(input)
         infer.forward(&parameters)
         start = Date()
         for _ in 0 ..< steps { infer.forward(&parameters) }
-        let inferRate = Double(batch * steps) / Date().timeIntervalSince(start)
+        let inferRate = Double(batch) * Double(steps) / Date().timeIntervalSince(start)
         console.print(String(format: "{\"model\": \"%@\", \"batch\": %d, \"train_img_s\": %.2f, \"infer_img_s\": %.2f}",
                              checked.config.name, batch, trainRate, inferRate))
         return ExitStatus.ok

@@ -18,7 +18,7 @@ struct Check: NetrunCommand {
 
     @OptionGroup var options: ConfigOptions
 
-    @Option(help: "Coordinates sampled per tensor.")
+    @Option(help: "Coordinates sampled per tensor (1 to 10000).")
     var samples: Int = 12
 
     @Option(help: "Seed of the random problems.")
@@ -27,9 +27,11 @@ struct Check: NetrunCommand {
     @Flag(help: "Also print the worst error of every tensor (parameters and input) of every problem.")
     var verbose = false
 
-    func execute(_ console: inout Console) -> Int32 {
+    func validate() throws { try NetrunCLI.validate(samples, in: 1 ... 10_000, option: "samples") }
+
+    func execute(_ console: Console) -> Int32 {
         var code = ExitStatus.ok
-        guard let checked = Checked(options, console: &console, exitCode: &code) else { return code }
+        guard let checked = Checked(options, console: console, exitCode: &code) else { return code }
         let graph = checked.graph
         let tolerance = GradientCheck.tolerance
         // Identical problems (same op, same reduced shapes) are checked once.

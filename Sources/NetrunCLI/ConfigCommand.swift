@@ -10,9 +10,9 @@ struct ConfigCommand: NetrunCommand {
 
     @OptionGroup var options: ConfigOptions
 
-    func execute(_ console: inout Console) -> Int32 {
+    func execute(_ console: Console) -> Int32 {
         var code = ExitStatus.ok
-        guard let checked = Checked(options, console: &console, exitCode: &code) else { return code }
+        guard let checked = Checked(options, console: console, exitCode: &code) else { return code }
         let config = checked.config
         console.print(config.resolved.resolvedText(), terminator: "")
         return ExitStatus.ok

@@ -15,9 +15,9 @@ struct GraphCommand: NetrunCommand {
     @Flag(help: "Draw the inference graph (training-only heads and dropout removed).")
     var inference = false
 
-    func execute(_ console: inout Console) -> Int32 {
+    func execute(_ console: Console) -> Int32 {
         var code = ExitStatus.ok
-        guard let checked = Checked(options, console: &console, exitCode: &code) else { return code }
+        guard let checked = Checked(options, console: console, exitCode: &code) else { return code }
         let graph = checked.graph
         console.print((inference ? graph.inference() : graph).dot(name: checked.config.name), terminator: "")
         return ExitStatus.ok

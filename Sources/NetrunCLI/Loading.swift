@@ -10,6 +10,8 @@ struct ConfigOptions: ParsableArguments {
 
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a value, checked like the file's own: key.path=value (repeatable).", valueName: "key=value"))
     var overrides: [String] = []
+
+    func validate() throws { try validateOverrides(overrides) }
 }
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
@@ -21,16 +23,14 @@ struct Loaded {
     var config: Config?
     var graph: Graph?
     var diagnostics: Diagnostics
-    /// The file could not be read at all (exit 2), as opposed to holding errors (exit 1).
-    var ioFailure: Bool
+    /// Why the file cannot be used at all (exit 2), as opposed to holding errors (exit 1).
+    var fileProblem: FileProblem?
 
     init(file: String, overrides: [String]) {
-        var isDir: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: file, isDirectory: &isDir) || isDir.boolValue || !FileManager.default.isReadableFile(atPath: file) {
-            let reason = !FileManager.default.fileExists(atPath: file) ? "no such file" : isDir.boolValue ? "is a directory" : "cannot read file"
-            var d = Diagnostics()
-            d.error(reason, at: SourceLocation(file: file, line: 1, column: 1))
-            self.init(config: nil, graph: nil, diagnostics: d, ioFailure: true)
+        do throws(FileProblem) {
+            try InputFile.check(file, what: "config", limit: .bytes(YAMLLimits().maxBytes))
+        } catch {
+            self.init(config: nil, graph: nil, diagnostics: Diagnostics(), fileProblem: error)
             return
         }
         let result = ConfigLoader.load(file: file, overrides: overrides)
@@ -43,23 +43,32 @@ struct Loaded {
             diagnostics.append(contentsOf: built.diagnostics)
             if result.config != nil { graph = built.graph }
         }
-        self.init(config: result.config, graph: graph, diagnostics: diagnostics, ioFailure: false)
+        self.init(config: result.config, graph: graph, diagnostics: diagnostics, fileProblem: nil)
     }
 
-    private init(config: Config?, graph: Graph?, diagnostics: Diagnostics, ioFailure: Bool) {
+    private init(config: Config?, graph: Graph?, diagnostics: Diagnostics, fileProblem: FileProblem?) {
         self.config = config
         self.graph = graph
         self.diagnostics = diagnostics
-        self.ioFailure = ioFailure
+        self.fileProblem = fileProblem
     }
 
     var exitCode: Int32 {
-        ioFailure ? ExitStatus.usage : diagnostics.hasErrors ? ExitStatus.configErrors : ExitStatus.ok
+        fileProblem != nil ? ExitStatus.usage : diagnostics.hasErrors ? ExitStatus.configErrors : ExitStatus.ok
     }
 
-    /// Every diagnostic, compiler style, to the console's error stream.
-    func report(_ console: inout Console, renderer: inout DiagnosticRenderer) {
+    var isClean: Bool { fileProblem == nil && !diagnostics.hasErrors }
+
+    /// Every diagnostic, compiler style, to the console's error stream (or why the file cannot be read).
+    func report(_ console: Console, renderer: inout DiagnosticRenderer) {
+        if let fileProblem { console.printError(fileProblem.description) }
         for d in diagnostics.sorted { console.printError(renderer.render(d), terminator: "") }
+    }
+
+    /// The diagnostics as JSON, a file problem as an error at 1:1.
+    var jsonDiagnostics: [Diagnostic] {
+        guard let fileProblem else { return diagnostics.sorted }
+        return [.error(fileProblem.message, at: SourceLocation(file: fileProblem.path, line: 1, column: 1))]
     }
 }
 
@@ -70,12 +79,12 @@ struct Checked {
     var graph: Graph
 
     /// Loads the config of `options` and prints its diagnostics; nil, with `exitCode` set
-    /// (1 for config errors, 2 for an unreadable file), when it has errors.
-    init?(_ options: ConfigOptions, console: inout Console, exitCode: inout Int32) {
+    /// (1 for config errors, 2 for a file that cannot be used), when it has errors.
+    init?(_ options: ConfigOptions, console: Console, exitCode: inout Int32) {
         let loaded = Loaded(file: options.file, overrides: options.overrides)
         var renderer = DiagnosticRenderer()
-        loaded.report(&console, renderer: &renderer)
-        guard let config = loaded.config, let graph = loaded.graph, !loaded.diagnostics.hasErrors else {
+        loaded.report(console, renderer: &renderer)
+        guard let config = loaded.config, let graph = loaded.graph, loaded.isClean else {
             exitCode = max(loaded.exitCode, ExitStatus.configErrors)
             return nil
         }

@@ -1,15 +1,80 @@
 import ArgumentParser
 import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
-/// Output of a command, gathered so that tests can read it and `main` can print it.
-public struct Console: Sendable {
-    public var out = ""
-    public var err = ""
+/// POSIX write(2), named apart from `Console.write`.
+private func systemWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+    #if canImport(Glibc)
+    Glibc.write(fd, bytes, count)
+    #elseif canImport(Musl)
+    Musl.write(fd, bytes, count)
+    #else
+    Darwin.write(fd, bytes, count)
+    #endif
+}
 
-    public init() {}
+/// Where a command's output goes. `.standard` writes each print at once to the process's
+/// standard output or error (unbuffered: a `\r`-redrawn progress line shows as it is
+/// drawn); `.buffer` keeps it for tests to read from `out` and `err`.
+public final class Console: Sendable {
+    public enum Sink: Sendable, Equatable {
+        /// Written at once with write(2) to these file descriptors.
+        case descriptors(out: Int32, err: Int32)
+        case buffer
 
-    public mutating func print(_ s: String = "", terminator: String = "\n") { out += s + terminator }
-    public mutating func printError(_ s: String, terminator: String = "\n") { err += s + terminator }
+        public static let standard = Sink.descriptors(out: STDOUT_FILENO, err: STDERR_FILENO)
+    }
+
+    public let sink: Sink
+    private let buffers = Mutex((out: "", err: ""))
+
+    public init(_ sink: Sink = .buffer) { self.sink = sink }
+
+    public func print(_ s: String = "", terminator: String = "\n") { emit(s + terminator, error: false) }
+    public func printError(_ s: String, terminator: String = "\n") { emit(s + terminator, error: true) }
+
+    /// What was printed to standard output (`.buffer` only).
+    public var out: String { buffers.withLock { $0.out } }
+    /// What was printed to standard error (`.buffer` only).
+    public var err: String { buffers.withLock { $0.err } }
+
+    /// Whether the error stream is a terminal, where a progress line may redraw itself with `\r`.
+    public var errorIsTerminal: Bool {
+        guard case .descriptors(_, let err) = sink else { return false }
+        return isatty(err) == 1
+    }
+
+    private func emit(_ text: String, error: Bool) {
+        switch sink {
+        case .buffer:
+            buffers.withLock { if error { $0.err += text } else { $0.out += text } }
+        case .descriptors(let out, let err):
+            Self.write(text, to: error ? err : out)
+        }
+    }
+
+    /// write(2) until every byte is out (a pipe may take part of it; a signal may interrupt).
+    private static func write(_ text: String, to fd: Int32) {
+        let bytes = Array(text.utf8)
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count, let base = buffer.baseAddress {
+                let n = systemWrite(fd, base + offset, buffer.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return   // a closed or broken stream: nothing more can be shown
+                }
+                offset += n
+            }
+        }
+    }
 }
 
 /// Exit codes: 0 clean, 1 the config has errors, 2 usage or I/O errors.
@@ -21,15 +86,12 @@ public enum ExitStatus {
 
 /// A subcommand that writes to a `Console` and returns an exit code.
 protocol NetrunCommand: ParsableCommand {
-    func execute(_ console: inout Console) -> Int32
+    func execute(_ console: Console) -> Int32
 }
 
 extension NetrunCommand {
     mutating func run() throws {
-        var console = Console()
-        let code = execute(&console)
-        FileHandle.standardOutput.write(Data(console.out.utf8))
-        FileHandle.standardError.write(Data(console.err.utf8))
+        let code = execute(Console(.standard))
         if code != 0 { throw ExitCode(code) }
     }
 }
@@ -47,34 +109,36 @@ public struct Netrun: ParsableCommand {
 
     public init() {}
 
-    /// Parses `arguments` (without the program name), runs the command, and returns what it printed and its exit code.
+    /// Parses `arguments` (without the program name), runs the command with its output
+    /// kept in a buffer, and returns its exit code and what it printed (for tests).
     public static func run(_ arguments: [String]) -> (code: Int32, console: Console) {
-        var console = Console()
+        let console = Console(.buffer)
+        return (run(arguments, console: console), console)
+    }
+
+    /// Parses `arguments`, runs the command printing to `console`, and returns the exit
+    /// code: usage errors (argument-parser's, and every `validate()`) are 2.
+    public static func run(_ arguments: [String], console: Console) -> Int32 {
         do {
             var command = try parseAsRoot(arguments)
-            if let c = command as? any NetrunCommand {
-                return (c.execute(&console), console)
-            }
+            if let c = command as? any NetrunCommand { return c.execute(console) }
             try command.run()
-            return (ExitStatus.ok, console)
+            return ExitStatus.ok
         } catch {
             let code = exitCode(for: error)
             let message = fullMessage(for: error)
             if code == .success {
                 console.print(message)
-                return (ExitStatus.ok, console)
+                return ExitStatus.ok
             }
-            if let exit = error as? ExitCode { return (exit.rawValue, console) }
+            if let exit = error as? ExitCode { return exit.rawValue }
             console.printError(message)
-            return (ExitStatus.usage, console)
+            return ExitStatus.usage
         }
     }
 
-    /// The process entry point: prints and returns the exit code.
+    /// The process entry point: output goes to the terminal as it is printed.
     public static func main(arguments: [String]) -> Int32 {
-        let (code, console) = run(arguments)
-        FileHandle.standardOutput.write(Data(console.out.utf8))
-        FileHandle.standardError.write(Data(console.err.utf8))
-        return code
+        run(arguments, console: Console(.standard))
     }
 }

@@ -34,12 +34,23 @@ struct Predict: NetrunCommand {
     @Option(help: "Examples per forward pass (default: all, at most 64).")
     var batch: Int?
 
-    func execute(_ console: inout Console) -> Int32 {
+    func validate() throws {
+        if let batch { try NetrunCLI.validate(batch, in: 1 ... Int.max, option: "batch") }
+    }
+
+    func execute(_ console: Console) -> Int32 {
         var code = ExitStatus.ok
-        guard let checked = Checked(options, console: &console, exitCode: &code) else { return code }
+        guard let checked = Checked(options, console: console, exitCode: &code) else { return code }
         let graph = checked.graph
-        if let batch, batch < 1 {
-            console.printError("error: --batch must be at least 1 (got \(batch))")
+        // Every file problem at once.
+        var problems: [FileProblem] = []
+        do { try InputFile.check(weights, what: "weights file", limit: .memory) } catch { problems.append(error) }
+        do { try InputFile.check(input, what: "input file", limit: .memory) } catch { problems.append(error) }
+        do {
+            try OutputPath.check(output, what: "output", inputs: [(options.file, "the config"), (weights, "--weights"), (input, "--input")])
+        } catch { problems.append(error) }
+        guard problems.isEmpty else {
+            for p in problems { console.printError(p.description) }
             return ExitStatus.usage
         }
         var parameters = ParameterStore(graph: graph)
@@ -64,9 +75,13 @@ struct Predict: NetrunCommand {
         }
         let predictor: Predictor
         do {
-            predictor = try Predictor(graph: graph, node: node, batch: batch ?? min(n, 64))
+            predictor = try Predictor(graph: graph, node: node, batch: min(batch ?? 64, n))
         } catch {
             console.printError("error: --node: \(error.message)")
+            return ExitStatus.usage
+        }
+        if let refusal = MemoryCheck.check(Self.requiredBytes(predictor, examples: n), for: "predicting \(n) examples in batches of \(predictor.batch)") {
+            console.printError(refusal)
             return ExitStatus.usage
         }
         let y = predictor.run(&parameters, input: x.values, count: n)
@@ -76,8 +91,31 @@ struct Predict: NetrunCommand {
             console.printError(Self.describe(error))
             return ExitStatus.usage
         }
-        console.print("\(output): \(Self.text([n] + predictor.outputShape)) from '\(graph.inference()[predictor.node].name)'")
+        let name = graph.inference()[predictor.node].name
+        console.print("\(output): \(Self.text([n] + predictor.outputShape)) from '\(name)'")
+        if let warning = Self.nonFiniteWarning(y, node: name) { console.printError(warning) }
         return ExitStatus.ok
+    }
+
+    /// The memory `predictor.run` needs beside the input already read: the plan for a full
+    /// batch with the weights, the plan for the remainder (built while the first still
+    /// exists), and the result.
+    static func requiredBytes(_ predictor: Predictor, examples n: Int) -> Int? {
+        let options = PlanOptions(keep: [predictor.node]), float = MemoryLayout<Float>.stride
+        let rest = n % predictor.batch
+        return ByteCount.sum([
+            Executor.requiredBytes(graph: predictor.graph, batch: predictor.batch, mode: .inference, options: options),
+            rest == 0 ? 0 : Executor.planBytes(graph: predictor.graph, batch: rest, mode: .inference, options: options),
+            ByteCount.product(ByteCount.product(n, predictor.outputShape.reduce(1, *)), float),
+        ])
+    }
+
+    /// A warning naming `node` when some of its values are NaN or infinite, or nil.
+    static func nonFiniteWarning(_ values: [Float], node: String) -> String? {
+        var nan = 0, infinite = 0
+        for v in values where !v.isFinite { if v.isNaN { nan += 1 } else { infinite += 1 } }
+        guard nan + infinite > 0 else { return nil }
+        return "warning: \(nan + infinite) of \(values.count) values of '\(node)' are not finite (\(nan) NaN, \(infinite) infinite)"
     }
 
     static func describe(_ error: any Error) -> String {

@@ -16,7 +16,7 @@ struct SchemaCommand: NetrunCommand {
         """
     )
 
-    func execute(_ console: inout Console) -> Int32 {
+    func execute(_ console: Console) -> Int32 {
         console.print(ConfigSchema.document.text(pretty: true, indent: ""))
         return ExitStatus.ok
     }

@@ -15,9 +15,9 @@ struct Summary: NetrunCommand {
     @Option(help: "text (a table) or json.")
     var format: OutputFormat = .text
 
-    func execute(_ console: inout Console) -> Int32 {
+    func execute(_ console: Console) -> Int32 {
         var code = ExitStatus.ok
-        guard let checked = Checked(options, console: &console, exitCode: &code) else { return code }
+        guard let checked = Checked(options, console: console, exitCode: &code) else { return code }
         let graph = checked.graph
         switch format {
         case .json: console.print(Self.json(graph).text(pretty: true))

@@ -18,7 +18,9 @@ struct Validate: NetrunCommand {
     @Option(help: "text (compiler style, on stderr) or json (on stdout).")
     var format: OutputFormat = .text
 
-    func execute(_ console: inout Console) -> Int32 {
+    func validate() throws { try validateOverrides(overrides) }
+
+    func execute(_ console: Console) -> Int32 {
         var renderer = DiagnosticRenderer()
         var worst = ExitStatus.ok
         var reports: [JSON] = []
@@ -26,20 +28,20 @@ struct Validate: NetrunCommand {
         for file in files {
             let loaded = Loaded(file: file, overrides: overrides)
             worst = max(worst, loaded.exitCode)
-            errors += loaded.diagnostics.errors.count
+            errors += loaded.diagnostics.errors.count + (loaded.fileProblem == nil ? 0 : 1)
             warnings += loaded.diagnostics.warnings.count
             switch format {
             case .text:
-                loaded.report(&console, renderer: &renderer)
-                if !loaded.diagnostics.hasErrors, !loaded.ioFailure, let g = loaded.graph {
+                loaded.report(console, renderer: &renderer)
+                if loaded.isClean, let g = loaded.graph {
                     let w = loaded.diagnostics.warnings.count
                     console.print("\(file): ok (\(g.nodes.count) nodes, \(g.parameterCount) parameters\(w > 0 ? ", \(w) warning\(w == 1 ? "" : "s")" : ""))")
                 }
             case .json:
                 reports.append(.object([
                     ("file", .string(file)),
-                    ("ok", .bool(!loaded.diagnostics.hasErrors && !loaded.ioFailure)),
-                    ("diagnostics", .array(loaded.diagnostics.sorted.map(Self.json))),
+                    ("ok", .bool(loaded.isClean)),
+                    ("diagnostics", .array(loaded.jsonDiagnostics.map(Self.json))),
                 ]))
             }
         }

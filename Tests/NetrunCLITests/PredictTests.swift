@@ -58,7 +58,7 @@ import _NetrunTestSupport
             reshaped[2].values = Array(reshaped[2].values.prefix(128 * 48 * 5))
             let cases: [(String, String)] = [
                 (try write("truncated.safetensors", good.prefix(1_000_000)), "beyond the end of the 998744-byte data buffer (file truncated?)"),
-                (try write("empty.safetensors", Data()), "file is 0 bytes, too short for the 8-byte header length of a safetensors file"),
+                (try write("empty.safetensors", Data()), "the weights file is empty (0 bytes)"),
                 (try write("text.safetensors", Data("hello world, not weights\n".utf8)), "(not a safetensors file?)"),
                 (try write("renamed.safetensors", renamed), "unexpected tensor 'conv_1.weight' with shape [48, 1, 5, 5]: the model has no such parameter; did you mean 'conv1.weight'?"),
                 (try write("missing.safetensors", Array(tensors.dropLast())), "missing tensor 'fc8.bias' (the model expects shape [10])"),
@@ -115,6 +115,37 @@ import _NetrunTestSupport
             #expect(unknown.err == "error: --node: no node named 'fc9'; did you mean 'fc6'?\n")
             let dropout = predict(output: "\(dir)/y.npy", extra: ["--node", "dropout_1"])
             #expect(dropout.err == "error: --node: 'dropout_1' is dropout, the identity at inference: ask for its input 'fc6'\n")
+        }
+    }
+
+    /// A dense layer with all-ones weights: a NaN pixel makes its example's outputs NaN,
+    /// an infinite pixel makes them infinite (IEEE arithmetic, whatever the kernel).
+    @Test func nonFiniteOutputsAreCountedInAWarningNamingTheNode() throws {
+        try withTemporaryDirectory { dir in
+            let config = "\(dir)/net.yaml"
+            try "model: {input: [1, 2, 2], classes: 2, layers: [{dense: {name: fc, out: 2}}, loss]}\n"
+                .write(toFile: config, atomically: true, encoding: .utf8)
+            try Safetensors.write([NamedTensor(name: "fc.weight", shape: [2, 4], values: .init(repeating: 1, count: 8)),
+                                   NamedTensor(name: "fc.bias", shape: [2], values: [0, 0])], to: "\(dir)/w.safetensors")
+            let x: [Float] = [.nan, 1, 2, 3, 1, .infinity, 2, 3, 1, 2, 3, 4]
+            try NPY.write(NPYArray(shape: [3, 1, 2, 2], values: x), to: "\(dir)/x.npy")
+            let r = netrun(["predict", config, "--weights", "\(dir)/w.safetensors", "--input", "\(dir)/x.npy", "--output", "\(dir)/y.npy"])
+            #expect(r.code == 0, "\(r.err)")
+            let y = try NPY.read(path: "\(dir)/y.npy").values
+            #expect(y.filter(\.isNaN).count == 2 && y.filter(\.isInfinite).count == 2 && y.suffix(2) == [10, 10])
+            #expect(r.err == "warning: 4 of 6 values of 'fc' are not finite (2 NaN, 2 infinite)\n")
+
+            let chunked = netrun(["predict", config, "--weights", "\(dir)/w.safetensors", "--input", "\(dir)/x.npy",
+                                 "--output", "\(dir)/y.npy", "--batch", "1"])
+            #expect(chunked.err == r.err, "the same warning when run in chunks")
+        }
+    }
+
+    @Test func finiteOutputsGiveNoWarning() throws {
+        try withTemporaryDirectory { dir in
+            let r = predict(output: "\(dir)/y.npy")
+            #expect(r.code == 0)
+            #expect(r.err.isEmpty, "\(r.err)")
         }
     }
 }

@@ -84,7 +84,7 @@ func temporaryFile(_ text: String, name: String = "net.yaml") throws -> String {
     @Test func aMissingFileExitsWithTwoAndTheOthersAreStillChecked() throws {
         let (code, console) = Netrun.run(["validate", "/nonexistent/net.yaml", "\(configs)/alexnet.yaml"])
         #expect(code == 2)
-        #expect(console.err.contains("/nonexistent/net.yaml:1:1: error: no such file"))
+        #expect(console.err.contains("/nonexistent/net.yaml: error: cannot read the config: No such file or directory\n"))
         #expect(console.out.contains("alexnet.yaml: ok"))
     }
 

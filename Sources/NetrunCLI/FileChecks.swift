@@ -1,0 +1,147 @@
+// Every file a command is given is checked here, with stat(2) semantics, before anything
+// reads or writes it: what kind of file it is, its size, whether it opens, and whether an
+// output would replace an input. One place, so every command words it the same way.
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A file argument that cannot be used (exit 2): `path: error: message`.
+struct FileProblem: Error, Equatable, Sendable, CustomStringConvertible {
+    var path: String
+    var message: String
+
+    var description: String { "\(path): error: \(message)" }
+}
+
+/// A file's identity: device and inode, so that two spellings of one file (`./x`, a
+/// symbolic link, a hard link) compare equal.
+struct FileIdentity: Hashable, Sendable {
+    var device: UInt64
+    var inode: UInt64
+
+    /// The identity of the file `path` names (symbolic links followed), or nil when it does not exist.
+    init?(path: String) {
+        guard let s = FileStatus(path) else { return nil }
+        self = s.identity
+    }
+
+    init(device: UInt64, inode: UInt64) {
+        self.device = device
+        self.inode = inode
+    }
+}
+
+/// `stat(2)` of a path, symbolic links followed.
+struct FileStatus {
+    enum Kind: Equatable { case regular, directory, fifo, characterDevice, blockDevice, socket, other }
+
+    var kind: Kind
+    var size: Int
+    var identity: FileIdentity
+
+    /// Nil when `stat` fails; `errno` is then set.
+    init?(_ path: String) {
+        var s = stat()
+        guard stat(path, &s) == 0 else { return nil }
+        switch s.st_mode & S_IFMT {
+        case S_IFREG: kind = .regular
+        case S_IFDIR: kind = .directory
+        case S_IFIFO: kind = .fifo
+        case S_IFCHR: kind = .characterDevice
+        case S_IFBLK: kind = .blockDevice
+        case S_IFSOCK: kind = .socket
+        default: kind = .other
+        }
+        size = Int(s.st_size)
+        identity = FileIdentity(device: UInt64(s.st_dev), inode: UInt64(s.st_ino))
+    }
+
+    /// "a directory", "a FIFO (named pipe)", ... for messages.
+    var kindPhrase: String {
+        switch kind {
+        case .regular: return "a regular file"
+        case .directory: return "a directory"
+        case .fifo: return "a FIFO (named pipe)"
+        case .characterDevice: return "a character device"
+        case .blockDevice: return "a block device"
+        case .socket: return "a socket"
+        case .other: return "not a regular file"
+        }
+    }
+}
+
+/// The system's words for the current `errno`.
+func systemReason() -> String { String(cString: strerror(errno)) }
+
+/// Files a command reads.
+enum InputFile {
+    /// The largest file a command reads.
+    enum Limit {
+        /// A format's own limit (a config's 1 MiB).
+        case bytes(Int)
+        /// The machine's physical memory: the file is read into memory whole.
+        case memory
+    }
+
+    /// Checks that `path` is a non-empty regular file within `limit` that opens for
+    /// reading. `what` names it in messages: "config", "weights file", "input file".
+    static func check(_ path: String, what: String, limit: Limit) throws(FileProblem) {
+        guard let s = FileStatus(path) else {
+            throw FileProblem(path: path, message: "cannot read the \(what): \(systemReason())")
+        }
+        guard s.kind == .regular else {
+            throw FileProblem(path: path, message: "the \(what) is \(s.kindPhrase), not a regular file")
+        }
+        guard s.size > 0 else { throw FileProblem(path: path, message: "the \(what) is empty (0 bytes)") }
+        switch limit {
+        case .bytes(let maxBytes) where s.size > maxBytes:
+            throw FileProblem(path: path, message: "the \(what) is \(s.size) bytes, larger than the \(maxBytes) bytes netrun reads")
+        case .memory where s.size > MemoryCheck.physicalBytes:
+            throw FileProblem(path: path, message: "the \(what) is \(MemoryCheck.gigabytes(s.size)), more than this machine's \(MemoryCheck.gigabytes(MemoryCheck.physicalBytes)) of physical memory")
+        default: break
+        }
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { throw FileProblem(path: path, message: "cannot read the \(what): \(systemReason())") }
+        close(fd)
+    }
+}
+
+/// Files and directories a command writes.
+enum OutputPath {
+    enum Kind { case file, directory }
+
+    /// Checks that `path` can be written as a `kind` (a new one, or an existing one of the
+    /// same kind, replaced) in an existing directory, and that it is none of `inputs`
+    /// (path and what it is, e.g. `("w.safetensors", "--weights")`), compared by device and
+    /// inode, so another spelling or a link of an input is refused too.
+    static func check(_ path: String, what: String, kind: Kind = .file, inputs: [(path: String, what: String)]) throws(FileProblem) {
+        guard !path.isEmpty else { throw FileProblem(path: path, message: "the \(what) path is empty") }
+        if let s = FileStatus(path) {
+            if let input = inputs.first(where: { FileIdentity(path: $0.path) == s.identity }) {
+                throw FileProblem(path: path, message: "the \(what) is the same file as \(input.what) '\(input.path)'; netrun does not overwrite its inputs")
+            }
+            switch (kind, s.kind) {
+            case (.file, .regular), (.directory, .directory): return
+            case (.file, _): throw FileProblem(path: path, message: "the \(what) is \(s.kindPhrase); netrun writes a regular file there, and will not replace it")
+            case (.directory, _): throw FileProblem(path: path, message: "the \(what) is \(s.kindPhrase), not a directory")
+            }
+        }
+        guard errno == ENOENT else { throw FileProblem(path: path, message: "cannot write the \(what): \(systemReason())") }
+        let parent = (path as NSString).deletingLastPathComponent
+        let directory = parent.isEmpty ? "." : parent
+        guard let d = FileStatus(directory) else {
+            throw FileProblem(path: path, message: "cannot write the \(what): directory '\(directory)': \(systemReason())")
+        }
+        guard d.kind == .directory else {
+            throw FileProblem(path: path, message: "cannot write the \(what): '\(directory)' is \(d.kindPhrase), not a directory")
+        }
+        guard access(directory, W_OK) == 0 else {
+            throw FileProblem(path: path, message: "cannot write the \(what) in '\(directory)': \(systemReason())")
+        }
+    }
+}
