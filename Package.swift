@@ -1,7 +1,9 @@
 // swift-tools-version:6.0
 // netrun: a declarative network-config interpreter.
 // Stages, each depending only on those before it:
-//   CYAML -> NetrunConfig -> NetrunGraph -> (NetrunKernels, NetrunFormats) -> NetrunBackend -> NetrunRunner -> NetrunCLI -> netrun
+//   CYAML -> NetrunConfig -> NetrunGraph -> (NetrunKernels, NetrunFormats) -> NetrunBackend
+//         -> NetrunData (sources, augmentation, loader) -> NetrunRunner (optimizers, schedules, loop, metrics)
+//         -> NetrunCLI -> netrun
 import PackageDescription
 
 let package = Package(
@@ -25,9 +27,16 @@ let package = Package(
         .target(name: "NetrunKernels", dependencies: ["COpenBLAS", "CNetrunKernels"]),
         .target(name: "NetrunFormats"),
         .target(name: "NetrunBackend", dependencies: ["NetrunGraph", "NetrunKernels", "NetrunFormats"]),
+        .target(name: "NetrunData", dependencies: ["NetrunConfig", "NetrunFormats"]),
+        .target(name: "NetrunRunner", dependencies: ["NetrunBackend", "NetrunData", "NetrunFormats"]),
         .target(name: "NetrunCLI", dependencies: [
+            "NetrunConfig",
             "NetrunGraph",
+            "NetrunKernels",
+            "NetrunFormats",
             "NetrunBackend",
+            "NetrunData",
+            "NetrunRunner",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "netrun", dependencies: ["NetrunCLI"]),
@@ -36,7 +45,9 @@ let package = Package(
         .testTarget(name: "NetrunGraphTests", dependencies: ["NetrunGraph"]),
         .testTarget(name: "NetrunKernelsTests", dependencies: ["NetrunKernels"]),
         .testTarget(name: "NetrunFormatsTests", dependencies: ["NetrunFormats"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "NetrunCLITests", dependencies: ["NetrunCLI", "_NetrunTestSupport"]),
+        .testTarget(name: "NetrunCLITests", dependencies: ["NetrunCLI", "NetrunBackend", "NetrunFormats", "NetrunGraph", "_NetrunTestSupport"]),
+        .testTarget(name: "NetrunDataTests", dependencies: ["NetrunData", "_NetrunTestSupport"]),
+        .testTarget(name: "NetrunRunnerTests", dependencies: ["NetrunRunner", "_NetrunTestSupport"]),
         // Helpers and fixtures (PyTorch references, small configs) shared by the test targets.
         .target(name: "_NetrunTestSupport", dependencies: ["NetrunGraph"], path: "Tests/_NetrunTestSupport",
                 resources: [.copy("Fixtures")]),
