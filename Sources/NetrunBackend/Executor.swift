@@ -139,6 +139,7 @@ public final class Executor {
         let x = g[node.inputs[0]].shape
         return ConvGeometry(n: batch, c: x.channels, h: x.height, w: x.width, outC: c.out, kh: c.kernel.h, kw: c.kernel.w,
                             strideH: c.stride.h, strideW: c.stride.w, padH: c.pad.h, padW: c.pad.w,
-                            dilationH: c.dilation.h, dilationW: c.dilation.w, groups: c.groups)
+                            dilationH: c.dilation.h, dilationW: c.dilation.w, groups: c.groups,
+                            outH: node.shape.height, outW: node.shape.width)
     }
 }

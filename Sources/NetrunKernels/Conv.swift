@@ -4,8 +4,9 @@ import CNetrunKernels
 
 /// Shape of one 2-D convolution. Input `[n, c, h, w]`, weight
 /// `[outC, c/groups, kh, kw]`, bias `[outC]`, output `[n, outC, outH, outW]`,
-/// all float32 NCHW, contiguous (PyTorch layouts). Output size (floor):
-/// `outH = (h + 2*padH - dilationH*(kh-1) - 1) / strideH + 1`, same for W.
+/// all float32 NCHW, contiguous (PyTorch layouts). The output size comes from the
+/// caller (the graph's shape rule, NetrunGraph's `Window.outputSize`); here it is only
+/// checked to hold whole windows inside the padded input.
 public struct ConvGeometry: Sendable, Equatable, Hashable {
     public var n, c, h, w: Int
     public var outC, kh, kw: Int
@@ -16,7 +17,7 @@ public struct ConvGeometry: Sendable, Equatable, Hashable {
     public init(
         n: Int, c: Int, h: Int, w: Int, outC: Int, kh: Int, kw: Int,
         strideH: Int = 1, strideW: Int = 1, padH: Int = 0, padW: Int = 0,
-        dilationH: Int = 1, dilationW: Int = 1, groups: Int = 1
+        dilationH: Int = 1, dilationW: Int = 1, groups: Int = 1, outH: Int, outW: Int
     ) {
         precondition(n >= 1 && c >= 1 && h >= 1 && w >= 1 && outC >= 1 && kh >= 1 && kw >= 1,
                      "ConvGeometry: sizes must be positive")
@@ -25,20 +26,14 @@ public struct ConvGeometry: Sendable, Equatable, Hashable {
         precondition(padH >= 0 && padW >= 0, "ConvGeometry: negative padding")
         precondition(groups >= 1 && c % groups == 0 && outC % groups == 0,
                      "ConvGeometry: groups must divide both channel counts")
+        precondition(outH >= 1 && outW >= 1
+                     && (outH - 1) * strideH + dilationH * (kh - 1) + 1 <= h + 2 * padH
+                     && (outW - 1) * strideW + dilationW * (kw - 1) + 1 <= w + 2 * padW,
+                     "ConvGeometry: the last window reaches past the padded input")
         (self.n, self.c, self.h, self.w, self.outC, self.kh, self.kw) = (n, c, h, w, outC, kh, kw)
         (self.strideH, self.strideW, self.padH, self.padW) = (strideH, strideW, padH, padW)
         (self.dilationH, self.dilationW, self.groups) = (dilationH, dilationW, groups)
-        outH = (h + 2 * padH - dilationH * (kh - 1) - 1) / strideH + 1
-        outW = (w + 2 * padW - dilationW * (kw - 1) - 1) / strideW + 1
-        precondition(outH >= 1 && outW >= 1, "ConvGeometry: kernel larger than padded input")
-    }
-
-    /// Square kernel, stride, padding and dilation.
-    public init(n: Int, c: Int, h: Int, w: Int, outC: Int, kernel: Int,
-                stride: Int = 1, pad: Int = 0, dilation: Int = 1, groups: Int = 1) {
-        self.init(n: n, c: c, h: h, w: w, outC: outC, kh: kernel, kw: kernel,
-                  strideH: stride, strideW: stride, padH: pad, padW: pad,
-                  dilationH: dilation, dilationW: dilation, groups: groups)
+        (self.outH, self.outW) = (outH, outW)
     }
 
     public var inputCount: Int { n * c * h * w }

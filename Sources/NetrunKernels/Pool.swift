@@ -3,7 +3,7 @@ import CNetrunKernels
 
 /// Shape of one 2-D pooling: input `[n, c, h, w]`, output `[n, c, outH, outW]`.
 /// The output size comes from the caller (floor or ceil mode is only the
-/// caller's formula, see `outputSize`); windows are
+/// caller's formula: NetrunGraph's `Window.outputSize`); windows are
 /// `[oy*strideH - padH, +kh) x [ox*strideW - padW, +kw)` and may hang past the
 /// input (ceil mode): they are clipped.
 public struct PoolGeometry: Sendable, Equatable, Hashable {
@@ -19,24 +19,6 @@ public struct PoolGeometry: Sendable, Equatable, Hashable {
         precondition(h * w <= Int(Int32.max), "PoolGeometry: plane too large for Int32 argmax")
         (self.n, self.c, self.h, self.w, self.kh, self.kw) = (n, c, h, w, kh, kw)
         (self.strideH, self.strideW, self.padH, self.padW, self.outH, self.outW) = (strideH, strideW, padH, padW, outH, outW)
-    }
-
-    /// Square window; output size from `outputSize` with `ceilMode`.
-    public init(n: Int, c: Int, h: Int, w: Int, kernel: Int, stride: Int, pad: Int = 0, ceilMode: Bool) {
-        self.init(n: n, c: c, h: h, w: w, kh: kernel, kw: kernel, strideH: stride, strideW: stride,
-                  padH: pad, padW: pad,
-                  outH: PoolGeometry.outputSize(input: h, kernel: kernel, stride: stride, pad: pad, ceilMode: ceilMode),
-                  outW: PoolGeometry.outputSize(input: w, kernel: kernel, stride: stride, pad: pad, ceilMode: ceilMode))
-    }
-
-    /// PyTorch's (and Caffe's) pooled size: `floor` or `ceil` of
-    /// `(input + 2*pad - kernel) / stride`, plus 1; in ceil mode the last window
-    /// is dropped when it would start at or past `input + pad` (PyTorch's rule).
-    public static func outputSize(input: Int, kernel: Int, stride: Int, pad: Int, ceilMode: Bool) -> Int {
-        let span = input + 2 * pad - kernel
-        var out = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1
-        if ceilMode && (out - 1) * stride >= input + pad { out -= 1 }
-        return out
     }
 
     public var planes: Int { n * c }

@@ -40,15 +40,6 @@ import NetrunKernels
         PoolGeometry(n: 1, c: 1, h: 10, w: 23, kh: 2, kw: 4, strideH: 3, strideW: 2, padH: 1, padW: 2, outH: 4, outW: 12),
     ]
 
-    @Test func outputSizeFollowsPyTorchsFloorAndCeilRules() {
-        #expect(PoolGeometry.outputSize(input: 8, kernel: 3, stride: 2, pad: 0, ceilMode: false) == 3)
-        #expect(PoolGeometry.outputSize(input: 8, kernel: 3, stride: 2, pad: 0, ceilMode: true) == 4)
-        #expect(PoolGeometry.outputSize(input: 112, kernel: 3, stride: 2, pad: 0, ceilMode: true) == 56)
-        #expect(PoolGeometry.outputSize(input: 55, kernel: 3, stride: 2, pad: 0, ceilMode: false) == 27)
-        // The last window would start in the right padding: dropped.
-        #expect(PoolGeometry.outputSize(input: 5, kernel: 2, stride: 2, pad: 1, ceilMode: true) == 3)
-    }
-
     @Test(arguments: shapes)
     func maxPoolForwardMatchesExplicitWindowsAndBackwardRoutesToTheArgmax(g: PoolGeometry) {
         var rng = SeededRNG(seed: UInt64(g.outputCount) + 60)

@@ -88,3 +88,39 @@ func both<T>(_ body: () -> T) -> (auto: T, scalar: T) {
 func sameFloat(_ a: Float, _ b: Float) -> Bool {
     a.isNaN ? b.isNaN && a.sign == b.sign : a.bitPattern == b.bitPattern
 }
+
+// The kernels take their output sizes from the caller (the graph's shape rule). The tests
+// give them from this independent statement of PyTorch's rule (floor or ceil mode, with
+// ceil's last window dropped when it starts past the input and its left padding).
+func expectedOutputSize(input: Int, kernel: Int, stride: Int, pad: Int, dilation: Int = 1, ceilMode: Bool = false) -> Int {
+    let span = input + 2 * pad - dilation * (kernel - 1) - 1
+    var out = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1
+    if ceilMode && (out - 1) * stride >= input + pad { out -= 1 }
+    return out
+}
+
+extension ConvGeometry {
+    init(n: Int, c: Int, h: Int, w: Int, outC: Int, kh: Int, kw: Int,
+         strideH: Int = 1, strideW: Int = 1, padH: Int = 0, padW: Int = 0,
+         dilationH: Int = 1, dilationW: Int = 1, groups: Int = 1) {
+        self.init(n: n, c: c, h: h, w: w, outC: outC, kh: kh, kw: kw, strideH: strideH, strideW: strideW, padH: padH, padW: padW,
+                  dilationH: dilationH, dilationW: dilationW, groups: groups,
+                  outH: expectedOutputSize(input: h, kernel: kh, stride: strideH, pad: padH, dilation: dilationH),
+                  outW: expectedOutputSize(input: w, kernel: kw, stride: strideW, pad: padW, dilation: dilationW))
+    }
+
+    /// Square kernel, stride, padding and dilation.
+    init(n: Int, c: Int, h: Int, w: Int, outC: Int, kernel: Int, stride: Int = 1, pad: Int = 0, dilation: Int = 1, groups: Int = 1) {
+        self.init(n: n, c: c, h: h, w: w, outC: outC, kh: kernel, kw: kernel, strideH: stride, strideW: stride,
+                  padH: pad, padW: pad, dilationH: dilation, dilationW: dilation, groups: groups)
+    }
+}
+
+extension PoolGeometry {
+    /// Square window, output size by PyTorch's rule.
+    init(n: Int, c: Int, h: Int, w: Int, kernel: Int, stride: Int, pad: Int = 0, ceilMode: Bool) {
+        self.init(n: n, c: c, h: h, w: w, kh: kernel, kw: kernel, strideH: stride, strideW: stride, padH: pad, padW: pad,
+                  outH: expectedOutputSize(input: h, kernel: kernel, stride: stride, pad: pad, ceilMode: ceilMode),
+                  outW: expectedOutputSize(input: w, kernel: kernel, stride: stride, pad: pad, ceilMode: ceilMode))
+    }
+}
