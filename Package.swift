@@ -51,6 +51,6 @@ let package = Package(
         // Helpers and fixtures (PyTorch references, small configs) shared by the test targets.
         .target(name: "_NetrunTestSupport", dependencies: ["NetrunGraph"], path: "Tests/_NetrunTestSupport",
                 resources: [.copy("Fixtures")]),
-        .testTarget(name: "NetrunBackendTests", dependencies: ["NetrunBackend", "_NetrunTestSupport"]),
+        .testTarget(name: "NetrunBackendTests", dependencies: ["NetrunBackend", "NetrunKernels", "NetrunFormats", "NetrunGraph", "_NetrunTestSupport"]),
     ]
 )

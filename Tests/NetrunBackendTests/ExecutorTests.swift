@@ -1,6 +1,7 @@
 import Foundation
 import NetrunFormats
 import NetrunGraph
+import NetrunKernels
 import Testing
 import _NetrunTestSupport
 @testable import NetrunBackend
@@ -35,7 +36,7 @@ import _NetrunTestSupport
     /// random directions. ReLU and max pooling are swapped for tanh and average pooling:
     /// with every weight moving, some unit crosses a kink inside any usable step, and the
     /// per-node checks (CheckCommandTests) cover ReLU and max pooling on their own.
-    @Test(arguments: ["every-op.yaml", "tiny-googlenet.yaml"])
+    @Test(arguments: ["every-op.yaml", "tiny-googlenet.yaml", "new-ops.yaml"])
     func wholeGraphBackwardMatchesFiniteDifferences(fixture: String) throws {
         let text = try String(contentsOfFile: try fixturePath(fixture), encoding: .utf8)
             .replacingOccurrences(of: "act: relu", with: "act: tanh").replacingOccurrences(of: "maxpool:", with: "avgpool:")
@@ -91,6 +92,56 @@ import _NetrunTestSupport
         let g = executor.parameterGradientValues
         let aux = try #require(parameters.entry(named: "loss1/fc.weight"))
         #expect(g[aux.offset ..< aux.offset + aux.count].contains { $0 != 0 }, "the training-only head got no gradient")
+    }
+
+    /// An evaluation plan runs the inference graph (no training-only head) and its loss and
+    /// top-k against labels: checked against softmax cross-entropy and ranks computed here in
+    /// Double from an inference plan's logits.
+    @Test func evaluationMeasuresTheInferenceGraphsLossAndTopK() throws {
+        let graph = try loadGraph(configPath("fashion-googlenet"))
+        var parameters = ParameterStore(graph: graph)
+        parameters.initialize(seed: 5)
+        let batch = 6
+        var rng = SplitMix64(seed: 9)
+        let input = (0 ..< batch * 784).map { _ in Float(rng.normal()) }
+        let labels: [Int32] = [0, 3, 9, 3, 5, 1]
+        let evaluation = Executor(graph: graph, batch: batch, mode: .evaluation, parameters: parameters)
+        evaluation.setInput(input)
+        evaluation.setLabels(labels)
+        evaluation.forward(&parameters)
+        let results = evaluation.lossResults
+        #expect(results.count == 1, "the auxiliary head is training-only")
+        let result = try #require(results.first)
+        #expect(result.correct.map(\.k) == [1, 5])
+
+        let inference = Executor(graph: graph, batch: batch, mode: .inference, parameters: parameters)
+        inference.setInput(input)
+        inference.forward(&parameters)
+        let logits = inference.output(of: inference.graph.output)
+        var loss = 0.0, top1 = 0, top5 = 0
+        for r in 0 ..< batch {
+            let row = logits[r * 10 ..< (r + 1) * 10].map(Double.init)
+            let m = row.max() ?? 0
+            let lse = m + log(row.reduce(0) { $0 + exp($1 - m) })
+            let target = row[Int(labels[r])]
+            loss += (lse - target) / Double(batch)
+            let better = row.filter { $0 > target }.count
+            if better < 1 { top1 += 1 }
+            if better < 5 { top5 += 1 }
+        }
+        #expect(abs(Double(result.loss) - loss) < 1e-5 * max(1, loss))
+        #expect(result.correct[0].correct == top1 && result.correct[1].correct == top5)
+        #expect(top5 > top1 || top1 == batch, "the check distinguishes k")
+    }
+
+    /// NaN in, NaN out (PyTorch's behaviour): the fused ReLUs no longer turn NaN into 0.
+    @Test func aNaNInputGivesNaNLogitsThroughFusedReLUs() throws {
+        let graph = try loadGraph(configPath("fashion-alexnet"))
+        var parameters = ParameterStore(graph: graph)
+        parameters.initialize(seed: 1)
+        let predictor = try Predictor(graph: graph, node: nil, batch: 2)
+        let y = predictor.run(&parameters, input: [Float](repeating: .nan, count: 2 * 784), count: 2)
+        #expect(y.count == 20 && y.allSatisfy(\.isNaN))
     }
 
     @Test func stepsAreRepeatable() throws {

@@ -5,7 +5,7 @@ import _NetrunTestSupport
 
 /// `netrun check`: per-node problems cover every op and option, ReLU and max pooling included.
 @Suite struct CheckCommandTests {
-    @Test(arguments: ["every-op.yaml", "tiny-googlenet.yaml"])
+    @Test(arguments: ["every-op.yaml", "tiny-googlenet.yaml", "new-ops.yaml"])
     func everyNodeOfTheFixturesPasses(fixture: String) throws {
         let r = netrun(["check", try fixturePath(fixture)])
         #expect(r.code == 0, "\(r.out)\(r.err)")
@@ -19,7 +19,14 @@ import _NetrunTestSupport
         }
     }
 
-    @Test(arguments: ["alexnet", "googlenet", "fashion-alexnet", "fashion-googlenet"])
+    @Test func theNewOpsAreReported() throws {
+        let r = netrun(["check", try fixturePath("new-ops.yaml")])
+        for op in ["scale", "leaky_relu", "add"] {
+            #expect(r.out.contains("\n\(op) "), "no summary line for \(op)")
+        }
+    }
+
+    @Test(arguments: ["alexnet", "googlenet", "fashion-alexnet", "fashion-googlenet", "fashion-resnet"])
     func theProjectConfigsPass(model: String) {
         let r = netrun(["check", configPath(model)])
         #expect(r.code == 0, "\(r.out)\(r.err)")

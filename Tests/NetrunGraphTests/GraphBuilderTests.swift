@@ -175,6 +175,76 @@ func model(_ layers: String, input: String = "[3, 16, 16]") -> String {
         #expect(d.errors.first?.message == "the loss on 'fc' needs 10 class scores (model.classes), but 'fc' gives 7")
     }
 
+    /// Each k of top_k is at most model.classes (checked with the graph, at the k) and listed once.
+    @Test func aTopKAboveTheClassesOrListedTwiceIsAnErrorAtTheK() throws {
+        let (_, above) = build(model("""
+            - dense: {name: fc, out: 10}
+            - loss: {top_k: [1, 11]}
+        """))
+        #expect(above.errors.map(\.message) == ["top-11 needs at least 11 classes, but model.classes is 10"])
+        #expect(above.errors.first?.location == SourceLocation(file: "t.yaml", line: 6, column: 25))
+        let (_, twice) = build(model("""
+            - dense: {name: fc, out: 10}
+            - loss: {top_k: [5, 5]}
+        """))
+        #expect(twice.errors.map(\.message) == ["top-5 is listed twice"])
+        #expect(twice.errors.first?.location == SourceLocation(file: "t.yaml", line: 6, column: 25))
+        #expect(twice.errors.first?.notes.first?.location == SourceLocation(file: "t.yaml", line: 6, column: 22))
+        let (graph, fine) = build(model("""
+            - dense: {name: fc, out: 10}
+            - loss: {top_k: [1, 10]}
+        """))
+        #expect(!fine.hasErrors && graph != nil)
+    }
+
+    /// add sums inputs of one shape: another shape is an error at that input.
+    @Test func addInputsOfDifferentShapesAreReportedAtTheInput() throws {
+        let (_, d) = build(model("""
+            - conv: {name: a, out: 8, kernel: 3, pad: 1}
+            - conv: {name: b, from: input, out: 8, kernel: 3}
+            - add: {name: s, from: [a, b]}
+            - dense: {out: 10}
+            - loss
+        """))
+        let e = try #require(d.errors.first)
+        #expect(e.message == "add input 'b' gives 8x14x14 but 'a' gives 8x16x16: add sums inputs of one shape")
+        #expect(e.location == SourceLocation(file: "t.yaml", line: 7, column: 32))
+        let (_, one) = build(model("""
+            - conv: {name: a, out: 8, kernel: 3, pad: 1}
+            - add: {name: s, from: [a]}
+            - dense: {out: 10}
+            - loss
+        """))
+        #expect(one.errors.map(\.message) == ["add needs 'from' with two or more inputs"])
+    }
+
+    /// The new ops' settings come from the op table: defaults, ranges and parameters.
+    @Test func scaleAndLeakyReLUTakeTheirSettingsAndParameters() throws {
+        let (graph, d) = build(model("""
+            - conv: {name: c, out: 4, kernel: 3, pad: 1}
+            - scale: {name: s}
+            - scale: {name: t, bias: false}
+            - leaky_relu: {name: l}
+            - leaky_relu: {name: m, slope: -0.5}
+            - dense: {out: 10}
+            - loss
+        """))
+        #expect(!d.hasErrors, "\(d.all)")
+        let g = try #require(graph)
+        #expect(g.node(named: "s")?.parameters.map(\.name) == ["s.weight", "s.bias"])
+        #expect(g.node(named: "s")?.parameters.map(\.shape) == [[4], [4]])
+        #expect(g.node(named: "s")?.parameters.map(\.filler) == [.constant(1), .constant(0)])
+        #expect(g.node(named: "t")?.parameters.map(\.name) == ["t.weight"])
+        #expect(g.node(named: "l")?.op == .leakyReLU(slope: 0.01))
+        #expect(g.node(named: "m")?.op == .leakyReLU(slope: -0.5))
+        let (_, bad) = build(model("""
+            - leaky_relu: {slope: 1e7}
+            - dense: {out: 10}
+            - loss
+        """))
+        #expect(bad.errors.map(\.message) == ["expected a slope of at most 1000000.0, found 1e7"])
+    }
+
     @Test func ceilPoolingDropsAWindowThatStartsInThePadding() throws {
         // PyTorch: MaxPool2d(3, 2, padding=1, ceil_mode=True) on 6x6 gives 4x4, not 5x5... and on 5x5 gives 3x3.
         let (graph, _) = build(model("""
