@@ -82,6 +82,10 @@ public enum ExitStatus {
     public static let ok: Int32 = 0
     public static let configErrors: Int32 = 1
     public static let usage: Int32 = 2
+    /// Training stopped: the loss or a gradient became NaN or infinite.
+    public static let diverged: Int32 = 3
+    /// Stopped by SIGINT or SIGTERM (after saving), as shells report 128 + SIGINT.
+    public static let interrupted: Int32 = 130
 }
 
 /// A subcommand that writes to a `Console` and returns an exit code.
@@ -104,7 +108,7 @@ public struct Netrun: ParsableCommand {
         Exit codes: 0 when clean, 1 when a config has errors, 2 on usage or I/O errors.
         """,
         version: "0.1.0",
-        subcommands: [Validate.self, Summary.self, GraphCommand.self, ConfigCommand.self, SchemaCommand.self, Predict.self, Check.self, Bench.self]
+        subcommands: [Validate.self, Summary.self, GraphCommand.self, ConfigCommand.self, SchemaCommand.self, Train.self, Predict.self, Check.self, Bench.self]
     )
 
     public init() {}

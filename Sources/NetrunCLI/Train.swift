@@ -1,0 +1,128 @@
+import ArgumentParser
+import Foundation
+import NetrunBackend
+import NetrunConfig
+import NetrunRunner
+
+/// `netrun train CONFIG`: the training loop, with evaluation, checkpoints and metrics.
+struct Train: NetrunCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train the model as the config's train section says, evaluating and saving as it goes.",
+        discussion: """
+        The run directory (--out, else train.checkpoint.dir, else runs/<name>) receives config.yaml \
+        (the resolved config), metrics.jsonl, TensorBoard event files, curves.svg, last.safetensors, \
+        best.safetensors, periodic checkpoint-<step>.safetensors and state.safetensors (everything \
+        --resume needs). Ctrl-C or SIGTERM finishes the step, saves and exits 130. Exit codes: 0 done, \
+        1 config errors, 2 a file or setting that cannot be used, 3 the loss became NaN or infinite \
+        (the last checkpoint is kept), 130 interrupted.
+        """
+    )
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(help: ArgumentHelp("The run directory (default: train.checkpoint.dir, else runs/<name>).", valueName: "dir"))
+    var out: String?
+
+    @Option(help: ArgumentHelp("Continue the run saved in this directory.", valueName: "dir"))
+    var resume: String?
+
+    @Option(help: ArgumentHelp("Start from these weights (.safetensors) instead of the fillers.", valueName: "file"))
+    var weights: String?
+
+    @Option(help: "Stop after this step of the run (steps before a resume count); the schedule keeps the configured length.")
+    var steps: Int?
+
+    @Option(help: "The seed (overrides train.seed).")
+    var seed: Int?
+
+    func validate() throws {
+        try validateOverrides(options.overrides)
+        if let steps { try NetrunCLI.validate(steps, in: 1 ... Limits.steps, option: "steps") }
+        if let seed { try NetrunCLI.validate(seed, in: 0 ... Int.max, option: "seed") }
+        if out != nil && resume != nil { throw ValidationError("--out and --resume both name the run directory: give one") }
+    }
+
+    func execute(_ console: Console) -> Int32 {
+        var code = ExitStatus.ok
+        guard let checked = Checked(options, console: console, exitCode: &code) else { return code }
+        let config = checked.config
+        guard let train = config.train else {
+            console.printError("\(options.file): error: the config has no 'train' section")
+            return ExitStatus.configErrors
+        }
+        let directory = resume ?? out ?? {
+            let dir = train.checkpoint.directory
+            // A directory the config names is relative to its file; the default to the working directory.
+            return dir.location.line > 0 && !dir.location.file.hasPrefix("--set")
+                ? ConfigLoader.resolvePath(dir.value, relativeTo: dir.location.file) : dir.value
+        }()
+        do {
+            if let weights { try InputFile.check(weights, what: "weights file", limit: .memory) }
+            try Self.checkRunDirectory(directory, resuming: resume != nil, inputs: [(options.file, "the config")] + (weights.map { [($0, "--weights")] } ?? []))
+        } catch let problem as FileProblem {
+            console.printError(problem.description)
+            return ExitStatus.usage
+        } catch {
+            console.printError("error: \(error)")
+            return ExitStatus.usage
+        }
+        if let refusal = MemoryCheck.check(Executor.requiredBytes(graph: checked.graph, batch: train.batch.value, mode: .training),
+                                           for: "training at batch \(train.batch.value)") {
+            console.printError(refusal)
+            return ExitStatus.usage
+        }
+        let sinks: [any MetricsSink] = [
+            MetricsTerminalSink(isTerminal: console.errorIsTerminal, write: { console.printError($0, terminator: "") }),
+            MetricsJSONLSink(runDirectory: directory),
+            TensorBoardSink(runDirectory: directory),
+            MetricsCurvesSink(runDirectory: directory),
+        ]
+        let trainer: Trainer
+        do {
+            trainer = try Trainer(config: config, graph: checked.graph,
+                                  options: TrainOptions(runDirectory: directory, resume: resume != nil, weights: weights,
+                                                        stopAfter: steps, seed: seed),
+                                  sinks: sinks)
+        } catch {
+            console.printError(error.description)
+            return ExitStatus.usage
+        }
+        do {
+            switch try trainer.run() {
+            case .finished(let step):
+                console.print("\(directory): trained \(step) steps")
+                return ExitStatus.ok
+            case .stopped(let step):
+                console.print("\(directory): stopped after step \(step) of \(trainer.totalSteps) (--steps); continue with --resume \(directory)")
+                return ExitStatus.ok
+            case .interrupted(let step):
+                console.print("\(directory): interrupted after step \(step); saved, continue with --resume \(directory)")
+                return ExitStatus.interrupted
+            }
+        } catch {
+            console.printError("\(directory): error: \(error.description)")
+            return error.kind == .nonFinite ? ExitStatus.diverged : ExitStatus.usage
+        }
+    }
+
+    /// The run directory: a directory (or a new one) that is not one of the inputs, holding
+    /// no other run unless resuming one; none of the files the run writes is an input.
+    static func checkRunDirectory(_ directory: String, resuming: Bool, inputs: [(path: String, what: String)]) throws(FileProblem) {
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory)
+        if exists && !isDirectory.boolValue {
+            throw FileProblem(path: directory, message: "the run directory is a file, not a directory")
+        }
+        let state = "\(directory)/state.safetensors"
+        if resuming && !FileManager.default.fileExists(atPath: state) {
+            throw FileProblem(path: directory, message: "no run to resume here (state.safetensors is missing)")
+        }
+        if !resuming && FileManager.default.fileExists(atPath: state) {
+            throw FileProblem(path: directory, message: "the directory already holds a run; continue it with --resume \(directory), or give another --out")
+        }
+        guard exists else { return }
+        for name in ["config.yaml", "last.safetensors", "best.safetensors", "metrics.jsonl", "curves.svg", "state.safetensors"] {
+            try OutputPath.check("\(directory)/\(name)", what: "run's \(name)", inputs: inputs)
+        }
+    }
+}

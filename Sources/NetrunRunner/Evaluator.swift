@@ -1,0 +1,101 @@
+// Evaluation of weights on a data set: the loss, top-k accuracies, per-class accuracy and
+// the confusion matrix, over every example once (one view, or ten crops averaged).
+import NetrunBackend
+import NetrunData
+import NetrunGraph
+
+/// What an evaluation measured.
+public struct EvaluationResult: Sendable, Equatable {
+    public var examples: Int
+    /// The mean cross-entropy of the (view-averaged) predictions.
+    public var loss: Double
+    /// Accuracy by k: the label is among the k highest scores (ties in the label's favour, as Caffe).
+    public var topK: [Int: Double]
+    /// `confusion[true][predicted]`: examples of each class by their top-1 prediction.
+    public var confusion: [[Int]]
+
+    /// Accuracy of each class (nil for a class with no example).
+    public var perClass: [Double?] {
+        confusion.enumerated().map { c, row in
+            let n = row.reduce(0, +)
+            return n == 0 ? nil : Double(row[c]) / Double(n)
+        }
+    }
+}
+
+/// Runs the inference graph over an evaluation set: an evaluation plan (losses and top-k
+/// against labels; batch norm's running statistics, no dropout) for full batches, a second
+/// for the last, smaller one. The predictions are read from the plan's output node; with ten
+/// crops the ten views' softmax probabilities are averaged first, as Krizhevsky et al.
+public final class Evaluator {
+    public let graph: Graph
+    public let dataset: Dataset
+    public let preprocessing: Preprocessing
+    public let batch: Int
+    /// The k measured: 1, 5 (when there are at least 5 classes) and the main loss's `top_k`.
+    public let ks: [Int]
+    private var plans: [Int: Executor] = [:]
+
+    public init(graph: Graph, dataset: Dataset, preprocessing: Preprocessing, batch: Int) {
+        self.graph = graph
+        self.dataset = dataset
+        self.preprocessing = preprocessing
+        self.batch = batch
+        let inference = graph.inference()
+        var ks: Set<Int> = [1]
+        if graph.classes >= 5 { ks.insert(5) }
+        if let loss = inference.losses.first, case .loss(_, let topK) = inference[loss].op { ks.formUnion(topK) }
+        self.ks = ks.sorted()
+    }
+
+    private func plan(for images: Int) -> Executor {
+        if let p = plans[images] { return p }
+        let p = Executor(graph: graph, batch: images, mode: .evaluation, parameters: ParameterStore(graph: graph),
+                         options: PlanOptions(keep: [graph.inference().output]))
+        plans[images] = p
+        return p
+    }
+
+    /// Every example once, with `parameters` (not changed: evaluation does not update batch
+    /// norm's statistics).
+    public func run(_ parameters: inout ParameterStore) throws(DataError) -> EvaluationResult {
+        let loader = try BatchLoader(dataset: dataset, preprocessing: preprocessing, batch: batch, shuffle: false, seed: 0,
+                                     training: false)
+        defer { loader.close() }
+        let classes = graph.classes
+        var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
+        var correct = [Int](repeating: 0, count: ks.count)
+        var lossSum = 0.0, examples = 0
+        while let b = loader.next() {
+            let views = max(1, b.views), n = b.count
+            let executor = plan(for: n * views)
+            executor.setInput(b.images)
+            // Each view is scored against its example's label.
+            executor.setLabels(b.labels.flatMap { Array(repeating: $0, count: views) })
+            executor.forward(&parameters)
+            let logits = executor.output(of: executor.graph.output)
+            for i in 0 ..< n {
+                // Softmax of each view in Double, averaged over the views.
+                var p = [Double](repeating: 0, count: classes)
+                for v in 0 ..< views {
+                    let row = logits[(i * views + v) * classes ..< (i * views + v + 1) * classes]
+                    let m = Double(row.max() ?? 0)
+                    var sum = 0.0
+                    for x in row { sum += exp(Double(x) - m) }
+                    for (j, x) in row.enumerated() { p[j] += exp(Double(x) - m) / sum / Double(views) }
+                }
+                let label = Int(b.labels[i])
+                lossSum += -log(max(p[label], .leastNormalMagnitude))
+                let better = p.filter { $0 > p[label] }.count
+                for (j, k) in ks.enumerated() where better < k { correct[j] += 1 }
+                let predicted = p.indices.max { p[$0] < p[$1] } ?? 0
+                confusion[label][predicted] += 1
+            }
+            examples += n
+        }
+        let total = Double(max(examples, 1))
+        return EvaluationResult(examples: examples, loss: lossSum / total,
+                                topK: Dictionary(uniqueKeysWithValues: zip(ks, correct.map { Double($0) / total })),
+                                confusion: confusion)
+    }
+}

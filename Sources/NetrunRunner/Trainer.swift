@@ -1,0 +1,335 @@
+// The training loop: data -> forward -> backward -> gradient exchange -> optimizer ->
+// averaging, with evaluation, checkpoints and metrics at their cadences.
+import Foundation
+import NetrunBackend
+import NetrunConfig
+import NetrunData
+import NetrunFormats
+import NetrunGraph
+import NetrunKernels
+
+/// How one `netrun train` runs.
+public struct TrainOptions: Sendable {
+    /// The run directory (created when missing).
+    public var runDirectory: String
+    /// Continue the run saved in `runDirectory`.
+    public var resume: Bool
+    /// Start from these weights (finetuning) instead of the fillers.
+    public var weights: String?
+    /// Stop after this step of the run (steps before a resume count); the schedule still
+    /// follows the configured length.
+    public var stopAfter: Int?
+    /// Overrides `train.seed`.
+    public var seed: Int?
+    /// Report a training step to the sinks every this many steps (and at each epoch's end).
+    public var logEvery: Int
+
+    public init(runDirectory: String, resume: Bool = false, weights: String? = nil, stopAfter: Int? = nil, seed: Int? = nil,
+                logEvery: Int = 10) {
+        self.runDirectory = runDirectory
+        self.resume = resume
+        self.weights = weights
+        self.stopAfter = stopAfter
+        self.seed = seed
+        self.logEvery = logEvery
+    }
+}
+
+/// Why a run could not start or go on. `description` names the file, step or node.
+public struct TrainError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        /// A file or setting that cannot be used (exit 2).
+        case input
+        /// The loss or a gradient became NaN or infinite (exit 3).
+        case nonFinite
+    }
+
+    public var kind: Kind
+    public var description: String
+
+    public init(_ kind: Kind, _ description: String) {
+        self.kind = kind
+        self.description = description
+    }
+}
+
+/// How a run ended.
+public enum TrainOutcome: Sendable, Equatable {
+    case finished(step: Int)
+    /// Stopped by `--steps` before the configured length.
+    case stopped(step: Int)
+    /// Stopped by SIGINT or SIGTERM after saving (exit 130).
+    case interrupted(step: Int)
+}
+
+/// The seam for data-parallel training: after backward, every rank's gradient buffer is
+/// replaced by the average over ranks (MPI's all-reduce), so that every rank takes the same
+/// optimizer step. A single process has nothing to exchange.
+public protocol GradientExchange: AnyObject {
+    func average(_ gradients: UnsafeMutablePointer<Float>, count: Int)
+}
+
+public final class LocalExchange: GradientExchange {
+    public init() {}
+    public func average(_ gradients: UnsafeMutablePointer<Float>, count: Int) {}
+}
+
+public final class Trainer {
+    public let config: Config
+    public let train: TrainConfig
+    public let graph: Graph
+    public let options: TrainOptions
+    public let seed: Int
+    let sinks: MetricsSinks
+    let exchange: GradientExchange
+    let checkpoints: CheckpointFiles
+
+    let dataset: Dataset
+    let preprocessing: Preprocessing
+    let evaluator: Evaluator?
+    public let stepsPerEpoch: Int
+    public let totalSteps: Int
+    let schedule: LearningRateSchedule
+    var optimizer: Optimizer
+    var averager: WeightAverager?
+    var parameters: ParameterStore
+    var state: RunState
+    var plateau: PlateauState
+
+    public init(config: Config, graph: Graph, options: TrainOptions, sinks: [any MetricsSink],
+                exchange: GradientExchange = LocalExchange()) throws(TrainError) {
+        guard let train = config.train else { throw TrainError(.input, "\(config.file): error: the config has no 'train' section") }
+        self.config = config
+        self.train = train
+        self.graph = graph
+        self.options = options
+        self.sinks = MetricsSinks(sinks)
+        self.exchange = exchange
+        seed = options.seed ?? train.seed
+        checkpoints = CheckpointFiles(directory: options.runDirectory, keep: train.checkpoint.keep)
+
+        func input<T>(_ body: () throws -> T) throws(TrainError) -> T {
+            do { return try body() } catch { throw TrainError(.input, "\(error)") }
+        }
+        let shape = graph.inputShape.dims
+        let dataset = try input { try Dataset.open(train.data, classes: graph.classes, input: shape, seed: seed) }
+        self.dataset = dataset
+        let meanImage: [Float]? = train.data.mean == .perPixel ? dataset.meanImage() : nil
+        var pca: ColorPCA?
+        if train.augment.contains(where: { if case .pcaColor = $0 { return true } else { return false } }) {
+            pca = try input { try ColorPCA.cached(dataset, scale: train.data.scale, path: "\(options.runDirectory)/pca.npy") }
+        }
+        preprocessing = try input { try Preprocessing(source: train.data, input: shape, augment: train.augment, meanImage: meanImage, pca: pca) }
+        stepsPerEpoch = dataset.count / train.batch.value
+        guard stepsPerEpoch >= 1 else {
+            throw TrainError(.input, "\(dataset.origin): error: \(dataset.count) examples, fewer than one batch of \(train.batch.value)")
+        }
+        switch train.length.value.unit {
+        case .epochs: totalSteps = train.length.value.count * stepsPerEpoch
+        case .steps: totalSteps = train.length.value.count
+        }
+        if let eval = config.eval {
+            let evalSet = try input { try Dataset.open(eval.data, classes: graph.classes, input: shape, seed: seed) }
+            let evalPre = try input { try Preprocessing(source: eval.data, input: shape, views: eval.views, meanImage: meanImage) }
+            evaluator = Evaluator(graph: graph, dataset: evalSet, preprocessing: evalPre, batch: eval.batch.value)
+        } else {
+            evaluator = nil
+        }
+        schedule = try input { try LearningRateSchedule(train.schedule, baseRate: train.optimizer.lr.value, length: train.length.value,
+                                                        stepsPerEpoch: stepsPerEpoch) }
+        plateau = schedule.initialPlateauState
+        var parameters = ParameterStore(graph: graph)
+        parameters.initialize(seed: UInt64(seed))
+        if let w = options.weights { try input { try parameters.load(path: w) } }
+        optimizer = try input { try Optimizer(train.optimizer, parameters: parameters) }
+        if let a = train.averaging { averager = try input { try WeightAverager(a, parameters: parameters, stepsPerEpoch: stepsPerEpoch) } }
+        let fingerprint = ConfigFingerprint.values(of: config.resolved)
+        state = RunState(step: 0, stepsPerEpoch: stepsPerEpoch, seed: UInt64(seed), config: fingerprint,
+                         configHash: ConfigFingerprint.hash(fingerprint), optimizerSteps: 0, averagedSteps: 0, plateau: nil,
+                         best: nil, bestStep: nil, kept: [])
+        self.parameters = parameters
+        if options.resume { try resume() }
+    }
+
+    /// Loads `state.safetensors` of the run directory; refuses a run of another config.
+    func resume() throws(TrainError) {
+        let saved = try checkpoints.load()
+        let differences = ConfigFingerprint.differences(saved: saved.state.config, current: state.config)
+        guard differences.isEmpty else {
+            throw TrainError(.input, "\(checkpoints.statePath): error: the run was trained with another config; only train.epochs "
+                             + "and train.steps may change on a resume. Differences:\n  " + differences.joined(separator: "\n  "))
+        }
+        guard saved.state.stepsPerEpoch == stepsPerEpoch else {
+            throw TrainError(.input, "\(checkpoints.statePath): error: the run had \(saved.state.stepsPerEpoch) steps per epoch, the data now gives \(stepsPerEpoch)")
+        }
+        guard saved.state.seed == UInt64(seed) else {
+            throw TrainError(.input, "\(checkpoints.statePath): error: the run's seed is \(saved.state.seed), not \(seed)")
+        }
+        do {
+            try parameters.load(saved.weights, path: checkpoints.statePath)
+            try optimizer.restore(saved.optimizer)
+            if var a = averager, let s = saved.average {
+                try a.restore(s)
+                averager = a
+            }
+        } catch {
+            throw TrainError(.input, "\(checkpoints.statePath): error: \(error)")
+        }
+        if let p = saved.state.plateau, let data = p.data(using: .utf8), let decoded = try? JSONDecoder().decode(PlateauState.self, from: data) {
+            plateau = decoded
+        }
+        state = saved.state
+    }
+
+    /// Runs from the current step to the configured length (or `stopAfter`).
+    public func run() throws(TrainError) -> TrainOutcome {
+        Interrupt.install()
+        let end = min(totalSteps, options.stopAfter ?? totalSteps)
+        let batch = train.batch.value
+        let executor = Executor(graph: graph, batch: batch, mode: .training, parameters: parameters,
+                                options: PlanOptions(dropoutSeed: UInt64(seed)))
+        let start = LoaderPosition(epoch: state.step / stepsPerEpoch, step: state.step % stepsPerEpoch)
+        let loader: BatchLoader
+        do {
+            loader = try BatchLoader(dataset: dataset, preprocessing: preprocessing, batch: batch, shuffle: train.data.shuffle,
+                                     seed: seed, training: true, start: start)
+        } catch {
+            throw TrainError(.input, "\(error)")
+        }
+        defer { loader.close() }
+        try checkpoints.prepare(config: config, resumed: options.resume)
+        try emit(.runStart(.init(configName: config.name, totalSteps: totalSteps, stepsPerEpoch: stepsPerEpoch,
+                                 resumedFromStep: options.resume ? state.step : nil)))
+        let evalEvery = config.eval.map { steps($0.every) } ?? 0
+        let saveEvery = steps(train.checkpoint.every)
+        let heads = graph.losses.map { graph[$0].name }
+        let weights = graph.losses.map { id -> Double in if case .loss(let w, _) = graph[id].op { return w } else { return 1 } }
+        var windowStart = Date(), windowImages = 0
+        var outcome = TrainOutcome.finished(step: end)
+
+        while state.step < end {
+            guard let b = loader.next() else { break }
+            let step = state.step
+            executor.setInput(b.images)
+            executor.setLabels(b.labels)
+            let lr = schedule.rate(at: step, plateau: plateau)
+            let loss = executor.forward(&parameters, step: UInt64(step))
+            executor.backward(parameters)
+            let g = executor.parameterGradients
+            exchange.average(g.base, count: g.count)
+            if !loss.isFinite || !Elementwise.sum(g.base, count: g.count).isFinite {
+                let culprit = diagnose(images: b.images, labels: b.labels, step: step)
+                try emit(.runEnd(.init(step: step, reason: .nonFiniteLoss)))
+                try? sinks.close()
+                throw TrainError(.nonFinite, "step \(step + 1): the loss is \(loss)\(culprit); the last checkpoint (step \(state.kept.last ?? 0)) is kept")
+            }
+            optimizer.step(weights: &parameters, gradients: UnsafePointer(g.base), lr: lr)
+            if var a = averager {
+                _ = a.update(weights: parameters, step: step + 1)
+                averager = a
+            }
+            state.step = step + 1
+            state.optimizerSteps = optimizer.steps
+            windowImages += batch
+            let done = state.step
+            if done % options.logEvery == 0 || done % stepsPerEpoch == 0 || done == end {
+                let seconds = Date().timeIntervalSince(windowStart)
+                let values = executor.lossValues
+                try emit(.trainStep(.init(step: done, epoch: (done - 1) / stepsPerEpoch + 1,
+                                          epochProgress: Double(done) / Double(stepsPerEpoch),
+                                          losses: zip(heads, zip(values, weights)).map { .init(name: $0, value: $1.0 / Float($1.1 == 0 ? 1 : $1.1)) },
+                                          totalLoss: loss, learningRate: Float(lr),
+                                          imagesPerSecond: seconds > 0 ? Double(windowImages) / seconds : 0,
+                                          examplesSeen: done * batch)))
+                windowStart = Date()
+                windowImages = 0
+            }
+            if evalEvery > 0 && (done % evalEvery == 0 || done == totalSteps) { try evaluate(trainLoss: Double(loss)) }
+            if done % saveEvery == 0 || done == end { try save() }
+            if Interrupt.pending != nil {
+                if done % saveEvery != 0 && done != end { try save() }
+                outcome = .interrupted(step: done)
+                break
+            }
+        }
+        if case .finished = outcome, state.step < totalSteps { outcome = .stopped(step: state.step) }
+        let reason: MetricsEvent.RunEnd.Reason = if case .interrupted = outcome { .interrupted } else { .finished }
+        try emit(.runEnd(.init(step: state.step, reason: reason)))
+        do { try sinks.close() } catch { throw TrainError(.input, "\(error)") }
+        return outcome
+    }
+
+    /// A duration in steps (at least 1).
+    func steps(_ d: DurationConfig) -> Int {
+        max(1, d.unit == .steps ? d.count : d.count * stepsPerEpoch)
+    }
+
+    func emit(_ event: MetricsEvent) throws(TrainError) {
+        do { try sinks.record(event) } catch { throw TrainError(.input, "\(error)") }
+    }
+
+    /// The weights evaluation and `best.safetensors` use: the average when configured.
+    var evaluatedWeights: ParameterStore {
+        guard let a = averager, !a.isEmpty else { return parameters }
+        var p = parameters
+        p.values = a.values
+        return p
+    }
+
+    func evaluate(trainLoss: Double) throws(TrainError) {
+        guard let evaluator else { return }
+        var weights = evaluatedWeights
+        let r: EvaluationResult
+        do { r = try evaluator.run(&weights) } catch { throw TrainError(.input, "\(error)") }
+        try emit(.evaluation(.init(step: state.step, epoch: (state.step - 1) / stepsPerEpoch + 1, loss: Float(r.loss),
+                                   topK: r.topK.mapValues(Float.init), examples: r.examples)))
+        let metric: (MonitorConfig) -> Double = { m in
+            switch m {
+            case .valLoss: return r.loss
+            case .valTop1: return r.topK[1] ?? 0
+            case .valTop5: return r.topK[5] ?? 0
+            case .trainLoss: return trainLoss
+            }
+        }
+        if case .plateau(let p) = schedule.policy {
+            schedule.observe(metric(p.monitor), state: &plateau)
+            state.plateau = (try? JSONEncoder().encode(plateau)).flatMap { String(data: $0, encoding: .utf8) }
+        }
+        if let m = train.checkpoint.best {
+            let v = metric(m)
+            if state.best.map({ m.maximize ? v > $0 : v < $0 }) ?? true {
+                state.best = v
+                state.bestStep = state.step
+                try checkpoints.saveBest(weights, step: state.step, metric: m.rawValue, value: v)
+            }
+        }
+    }
+
+    func save() throws(TrainError) {
+        try checkpoints.save(state: &state, weights: parameters, optimizer: optimizer.state(), average: averager?.state)
+    }
+
+    /// The first node whose output (forward) or parameter gradient (backward) is not finite,
+    /// rerunning the step's batch with every output kept.
+    func diagnose(images: [Float], labels: [Int32], step: Int) -> String {
+        var probe = parameters
+        let all = Set(graph.nodes.map(\.id))
+        let e = Executor(graph: graph, batch: train.batch.value, mode: .training, parameters: probe,
+                         options: PlanOptions(keep: all, dropoutSeed: UInt64(seed)))
+        e.setInput(images)
+        e.setLabels(labels)
+        e.forward(&probe, step: UInt64(step))
+        for node in graph.nodes where node.id != 0 {
+            if case .loss = node.op { continue }
+            if e.output(of: node.id).contains(where: { !$0.isFinite }) { return "; the first non-finite output is node '\(node.name)' (\(node.op.keyword))" }
+        }
+        e.backward(probe)
+        let grads = e.parameterGradientValues
+        for entry in probe.entries where entry.learnable {
+            if grads[entry.offset ..< entry.offset + entry.count].contains(where: { !$0.isFinite }) {
+                return "; the first non-finite gradient is that of '\(entry.name)'"
+            }
+        }
+        return ""
+    }
+}
