@@ -1,0 +1,100 @@
+import ArgumentParser
+import Foundation
+import NetrunBackend
+import NetrunConfig
+import NetrunData
+import NetrunRunner
+
+/// `netrun eval CONFIG --weights W`: loss, top-k, per-class accuracy and the confusion matrix on eval.data.
+struct Eval: NetrunCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Evaluate weights on the config's eval data: loss, top-1, top-5, per-class accuracy, confusion matrix.",
+        discussion: "The inference graph (no training-only heads, no dropout, batch norm's running statistics) over every example once."
+    )
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(help: ArgumentHelp("The weights (.safetensors).", valueName: "file"))
+    var weights: String
+
+    @Option(help: "center, or ten_crop (four corners and center, mirrored, softmax averaged); default: eval.views.")
+    var views: EvalConfig.Views?
+
+    @Option(help: "text or json.")
+    var format: OutputFormat = .text
+
+    func validate() throws { try validateOverrides(options.overrides) }
+
+    func execute(_ console: Console) -> Int32 {
+        var code = ExitStatus.ok
+        guard let checked = Checked(options, console: console, exitCode: &code) else { return code }
+        let config = checked.config, graph = checked.graph
+        guard let eval = config.eval else {
+            console.printError("\(options.file): error: the config has no 'eval' section (eval.data says what to evaluate on)")
+            return ExitStatus.configErrors
+        }
+        var parameters = ParameterStore(graph: graph)
+        do {
+            try InputFile.check(weights, what: "weights file", limit: .memory)
+            try parameters.load(path: weights)
+        } catch let problem as FileProblem {
+            console.printError(problem.description)
+            return ExitStatus.usage
+        } catch {
+            console.printError(Predict.describe(error))
+            return ExitStatus.usage
+        }
+        let shape = graph.inputShape.dims
+        let result: EvaluationResult
+        do {
+            // A per-pixel mean is the training set's mean image.
+            var meanImage: [Float]?
+            if eval.data.mean == .perPixel {
+                guard let train = config.train else {
+                    console.printError("\(options.file): error: mean: per_pixel needs the training data (a 'train' section) for its mean image")
+                    return ExitStatus.configErrors
+                }
+                meanImage = try Dataset.open(train.data, classes: graph.classes, input: shape).meanImage()
+            }
+            let dataset = try Dataset.open(eval.data, classes: graph.classes, input: shape)
+            let preprocessing = try Preprocessing(source: eval.data, input: shape, views: views ?? eval.views, meanImage: meanImage)
+            result = try Evaluator(graph: graph, dataset: dataset, preprocessing: preprocessing, batch: eval.batch.value).run(&parameters)
+        } catch {
+            console.printError("\(error)")
+            return ExitStatus.usage
+        }
+        switch format {
+        case .json: console.print(Self.json(result).text(pretty: true))
+        case .text: console.print(Self.text(result), terminator: "")
+        }
+        return ExitStatus.ok
+    }
+
+    static func json(_ r: EvaluationResult) -> JSON {
+        .object([
+            ("examples", .int(r.examples)),
+            ("loss", .double(r.loss)),
+        ] + r.topK.sorted { $0.key < $1.key }.map { ("top\($0.key)", .double($0.value)) } + [
+            ("per_class", .array(r.perClass.map { $0.map { .double($0) } ?? .null })),
+            ("confusion", .array(r.confusion.map { .array($0.map { .int($0) }) })),
+        ])
+    }
+
+    static func text(_ r: EvaluationResult) -> String {
+        var out = String(format: "examples: %d\nloss:     %.4f\n", r.examples, r.loss)
+        for (k, v) in r.topK.sorted(by: { $0.key < $1.key }) { out += String(format: "top-%-3d   %.4f\n", k, v) }
+        out += "\nper class (accuracy) and confusion (rows: true class, columns: predicted)\n"
+        let width = max(4, String(r.confusion.flatMap { $0 }.max() ?? 0).count)
+        for (c, row) in r.confusion.enumerated() {
+            let acc = r.perClass[c].map { String(format: "%.3f", $0) } ?? "  -  "
+            out += String(format: "%3d  %@  ", c, acc) + row.map { String($0).leftPadded(width) }.joined(separator: " ") + "\n"
+        }
+        return out
+    }
+}
+
+extension EvalConfig.Views: ExpressibleByArgument {}
+
+extension String {
+    func leftPadded(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
+}
