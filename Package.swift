@@ -19,6 +19,10 @@ let package = Package(
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         // OpenBLAS (Debian libopenblas-dev): cblas_sgemm for every matrix product.
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // zlib (Debian zlib1g-dev): `.gz` IDX files. libjpeg-turbo's TurboJPEG and libspng: folders of images.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "CSPNG", pkgConfig: "spng", providers: [.apt(["libspng-dev"])]),
         // The innermost loops, in C with AVX2/FMA behind runtime CPU detection.
         .target(name: "CNetrunKernels"),
 
@@ -27,7 +31,7 @@ let package = Package(
         .target(name: "NetrunKernels", dependencies: ["COpenBLAS", "CNetrunKernels"]),
         .target(name: "NetrunFormats"),
         .target(name: "NetrunBackend", dependencies: ["NetrunGraph", "NetrunKernels", "NetrunFormats"]),
-        .target(name: "NetrunData", dependencies: ["NetrunConfig", "NetrunFormats"]),
+        .target(name: "NetrunData", dependencies: ["NetrunConfig", "NetrunFormats", "NetrunKernels", "CZlib", "CTurboJPEG", "CSPNG"]),
         .target(name: "NetrunRunner", dependencies: ["NetrunBackend", "NetrunData", "NetrunFormats"]),
         .target(name: "NetrunCLI", dependencies: [
             "NetrunConfig",
@@ -46,7 +50,7 @@ let package = Package(
         .testTarget(name: "NetrunKernelsTests", dependencies: ["NetrunKernels"]),
         .testTarget(name: "NetrunFormatsTests", dependencies: ["NetrunFormats"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NetrunCLITests", dependencies: ["NetrunCLI", "NetrunBackend", "NetrunFormats", "NetrunGraph", "_NetrunTestSupport"]),
-        .testTarget(name: "NetrunDataTests", dependencies: ["NetrunData", "_NetrunTestSupport"]),
+        .testTarget(name: "NetrunDataTests", dependencies: ["NetrunData", "NetrunConfig", "NetrunFormats", "CTurboJPEG", "_NetrunTestSupport"]),
         .testTarget(name: "NetrunRunnerTests", dependencies: ["NetrunRunner", "_NetrunTestSupport"]),
         // Helpers and fixtures (PyTorch references, small configs) shared by the test targets.
         .target(name: "_NetrunTestSupport", dependencies: ["NetrunGraph"], path: "Tests/_NetrunTestSupport",

@@ -103,6 +103,9 @@ enum ConfigSchema {
             types = [int(1, Int(Int32.max)), .object([("type", .string("string")),
                                                       ("pattern", .string("^[0-9]+ (epochs?|steps?|iters?|iterations)$"))])]
         case .path: types = [.object([("type", .string("string")), ("minLength", .int(1))])]
+        case .paths:
+            let path = JSON.object([("type", .string("string")), ("minLength", .int(1))])
+            types = [path, .object([("type", .string("array")), ("items", path), ("minItems", .int(1))])]
         case .numbers(let lo):
             var n: [(String, JSON)] = [("type", .string("number"))]
             if let lo { n.append(("exclusiveMinimum", .double(lo))) }

@@ -122,12 +122,12 @@ extension Reader {
         return ScheduleConfig(policy: policy, warmup: warmup)
     }
 
-    private enum FormatName: String, CaseIterable { case idx, folder, synthetic }
+    private enum FormatName: String, CaseIterable { case idx, npy, cifar, folder, synthetic }
 
     /// A `data:` mapping (train or eval).
     mutating func data(_ node: YAMLNode) -> DataSource? {
         guard let formatNode = node["format"] else {
-            error("data needs 'format' (idx, folder or synthetic)", at: node.location)
+            error("data needs 'format' (\(FormatName.allCases.map(\.rawValue).joined(separator: ", ")))", at: node.location)
             return nil
         }
         guard let name = choice(formatNode, FormatName.self, what: "data format") else { return nil }
@@ -140,6 +140,12 @@ extension Reader {
             if let images = path(s, "images"), let labels = path(s, "labels") {
                 format = .idx(images: images, labels: labels)
             }
+        case .npy:
+            if let images = path(s, "images"), let labels = path(s, "labels") {
+                format = .npy(images: images, labels: labels)
+            }
+        case .cifar:
+            format = cifar(s, at: node.location)
         case .folder:
             if let root = path(s, "root") { format = .folder(root: root) }
         case .synthetic:
@@ -158,8 +164,37 @@ extension Reader {
         if let s = f["std"], let values = numbers(s, what: "a standard deviation (a number or a list per channel)") {
             if let bad = values.firstIndex(where: { $0 <= 0 }) { error("standard deviation must be above 0, found \(values[bad])", at: s.location) } else { std = values }
         }
+        let shuffle = bool(s, "shuffle")?.value ?? true
         guard let format else { return nil }
-        return DataSource(format: format, resize: resize, centerCrop: crop, scale: scale, mean: mean, std: std, location: node.location)
+        return DataSource(format: format, resize: resize, centerCrop: crop, scale: scale, mean: mean, std: std, shuffle: shuffle,
+                          location: node.location)
+    }
+
+    /// The files of `format: cifar`: `root` (with `split`) or `files`, one of the two.
+    private mutating func cifar(_ s: SpecFields, at location: SourceLocation) -> DataSource.Format? {
+        let f = s.fields
+        var variant: DataSource.CIFARVariant?
+        if let v = int(s, "variant") {
+            variant = DataSource.CIFARVariant(rawValue: v.value)
+            if variant == nil { error("expected a CIFAR variant of 10 or 100, found \(v.value)", at: v.location) }
+        }
+        var files: DataSource.CIFARFiles?
+        switch (f["root"], f["files"]) {
+        case (_?, let list?):
+            error("give cifar 'root' or 'files', not both", at: list.location)
+        case (nil, nil):
+            error("cifar data needs 'root' (a directory) or 'files' (a list of batch files)", at: location)
+        case (_?, nil):
+            if let root = path(s, "root"), let split = choice(s, "split", DataSource.CIFARSplit.self)?.value { files = .root(root, split: split) }
+        case (nil, let list?):
+            if let split = f["split"] { error("'split' goes with 'root'; 'files' names the batches itself", at: split.location) }
+            if let items = self.list(list, single: true, what: "a list of batch files") {
+                let paths = items.compactMap { path($0, what: "a batch file") }
+                if paths.count == items.count { files = .files(paths) }
+            }
+        }
+        guard let files, let variant else { return nil }
+        return .cifar(files, variant: variant)
     }
 
     /// The settings of one variant (`type: sgd`) of a table's mapping, its keys checked.

@@ -145,6 +145,8 @@ public struct SettingSpec: Sendable {
         case durations
         /// A file or directory, relative to the config that says it.
         case path
+        /// One path or a list of them.
+        case paths
         /// One number or a list (one per channel), each above `exclusiveMin` when given.
         case numbers(exclusiveMin: Double?)
         /// A number, one per channel, or `per_pixel`.

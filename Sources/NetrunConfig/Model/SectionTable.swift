@@ -130,19 +130,32 @@ extension SectionSpec {
         SettingSpec("scale", .number(min: 0, exclusiveMin: true), default: .number(1), noun: "a scale", doc: "pixel values are divided by it"),
         SettingSpec("mean", .mean, noun: "a mean", doc: "subtracted: a number, one per channel, or per_pixel (the training set's mean image)"),
         SettingSpec("std", .numbers(exclusiveMin: 0), noun: "a standard deviation", doc: "divided out after the mean: a number or one per channel"),
+        SettingSpec("shuffle", .bool, default: .bool(true), doc: "reshuffle the examples every epoch from the seed (training; evaluation reads in order)"),
     ]
 
     public static let data = SectionSpec(
         name: "data", doc: "Where examples come from, and their preprocessing.", settings: dataCommon, children: [],
         variants: Variants(key: "format", cases: [
             .init(name: "idx", settings: [
-                SettingSpec("images", .path, required: true, doc: "an IDX image file (.gz allowed)"),
-                SettingSpec("labels", .path, required: true, doc: "an IDX label file (.gz allowed)"),
+                SettingSpec("images", .path, required: true, doc: "an IDX image file (.gz allowed): N x H x W or N x C x H x W bytes"),
+                SettingSpec("labels", .path, required: true, doc: "an IDX label file (.gz allowed): N bytes"),
+            ]),
+            .init(name: "npy", settings: [
+                SettingSpec("images", .path, required: true, doc: "a .npy of N x C x H x W images, uint8 or float32"),
+                SettingSpec("labels", .path, required: true, doc: "a .npy of N labels: int64, int32, uint8, or float32 holding whole numbers"),
+            ]),
+            .init(name: "cifar", settings: [
+                SettingSpec("root", .path, doc: "the extracted binary archive's directory (or give files)"),
+                SettingSpec("split", .choice(DataSource.CIFARSplit.allCases.map(\.rawValue)), default: .choice("train"),
+                            doc: "with root: train (data_batch_1..5.bin, train.bin) or test (test_batch.bin, test.bin)"),
+                SettingSpec("files", .paths, noun: "a list of batch files", doc: "the batch files to read, in order (or give root)"),
+                SettingSpec("variant", .int(min: 10, max: 100), default: .int(10), noun: "a CIFAR variant",
+                            doc: "10 (a label byte per record) or 100 (coarse and fine label bytes; the fine label is used)"),
             ]),
             .init(name: "folder", settings: [
-                SettingSpec("root", .path, required: true, doc: "a directory with one folder of images per class"),
+                SettingSpec("root", .path, required: true, doc: "a directory with one folder of JPEG/PNG images per class, classes sorted by name"),
                 SettingSpec("resize", .int(min: 1, max: Limits.size), noun: "a size", doc: "resize so that the shorter side has this length"),
-                SettingSpec("crop", .int(min: 1, max: Limits.size), noun: "a size", doc: "central crop after resizing"),
+                SettingSpec("crop", .int(min: 1, max: Limits.size), noun: "a size", doc: "central crop after resizing (default: resize, a square)"),
             ]),
             .init(name: "synthetic", settings: [
                 SettingSpec("samples", .int(min: 1, max: Limits.samples), default: .int(1024), noun: "a sample count", doc: "random examples"),
@@ -154,7 +167,7 @@ extension SectionSpec {
         variants: Variants(key: "-", cases: [
             .init(name: "random_crop", settings: [
                 SettingSpec("size", .int(min: 1, max: Limits.size), required: true, noun: "a crop size", doc: "the crop's side (the model's input)"),
-                SettingSpec("pad", .int(min: 0, max: Limits.window), default: .int(0), noun: "a padding", doc: "black padding before cropping"),
+                SettingSpec("pad", .int(min: 0, max: Limits.window), default: .int(0), noun: "a padding", doc: "black padding (0 before normalization) before cropping"),
             ]),
             .init(name: "mirror", settings: [SettingSpec("p", .number(min: 0, max: 1), default: .number(0.5), noun: "a probability",
                                                          doc: "the probability of a horizontal flip")]),

@@ -64,10 +64,33 @@ public struct DataSource: Equatable, Sendable {
     public enum Format: Equatable, Sendable {
         /// MNIST-style IDX files (optionally .gz): images and labels.
         case idx(images: Located<String>, labels: Located<String>)
+        /// NumPy arrays: images N x C x H x W (uint8 or float32), labels N (integers, or float32 holding integers).
+        case npy(images: Located<String>, labels: Located<String>)
+        /// CIFAR-10/100 binary batches: a directory and a split, or the batch files themselves.
+        case cifar(CIFARFiles, variant: CIFARVariant)
         /// One folder per class of JPEG/PNG images, classes sorted by name.
         case folder(root: Located<String>)
         /// Random images and labels: for benchmarks and smoke tests, needs no files.
         case synthetic(samples: Int)
+    }
+
+    /// CIFAR-10 records are a label byte and 3072 pixel bytes; CIFAR-100 records a coarse and
+    /// a fine label byte (the fine one is used) and 3072 pixel bytes.
+    public enum CIFARVariant: Int, Equatable, Sendable, CaseIterable {
+        case cifar10 = 10
+        case cifar100 = 100
+    }
+
+    public enum CIFARSplit: String, Equatable, Sendable, CaseIterable {
+        case train, test
+    }
+
+    public enum CIFARFiles: Equatable, Sendable {
+        /// The extracted archive's directory: `data_batch_1.bin` ... `data_batch_5.bin` and
+        /// `test_batch.bin` (CIFAR-10), `train.bin` and `test.bin` (CIFAR-100).
+        case root(Located<String>, split: CIFARSplit)
+        /// Batch files, read in this order.
+        case files([Located<String>])
     }
 
     /// Mean subtracted from the input: one value per channel, or the training set's per-pixel mean image.
@@ -87,11 +110,13 @@ public struct DataSource: Equatable, Sendable {
     public var mean: Mean
     /// Per-channel standard deviation divided out after the mean (1 for none).
     public var std: [Double]
+    /// Reshuffle the examples every epoch (training data only; evaluation reads in order).
+    public var shuffle: Bool
     public var location: SourceLocation
 }
 
 public enum Augmentation: Equatable, Sendable {
-    /// A random `size` crop of the image padded by `pad` (padding filled with the mean).
+    /// A random `size` crop of the image padded by `pad` (padding is black: 0 before normalization).
     case randomCrop(size: Located<Int>, pad: Int)
     /// Horizontal flip with probability `p`.
     case mirror(p: Double)

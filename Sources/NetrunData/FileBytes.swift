@@ -1,0 +1,119 @@
+import CZlib
+import Foundation
+
+/// Whole-file reading for the data sources: plain bytes, or the inflated contents of a gzip
+/// file (detected by its magic bytes, whatever the name). zlib's `inflate` is the one
+/// decompressor; every C call of zlib is in this file.
+enum FileBytes {
+    /// A decompressed file larger than this is refused (a gzip bomb, or not a data set this loader can hold).
+    static let maximumInflatedSize = 1 << 36
+
+    /// The contents of `path`, inflated when it is gzip.
+    static func read(_ path: String) throws(DataError) -> [UInt8] {
+        let raw = try readRaw(path)
+        return isGzip(raw) ? try inflate(raw, path: path) : raw
+    }
+
+    static func isGzip(_ bytes: [UInt8]) -> Bool { bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B }
+
+    /// A regular file's bytes, with the system's reason when it cannot be read.
+    static func readRaw(_ path: String) throws(DataError) -> [UInt8] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw DataError(path: path, kind: .io, message: "no such file")
+        }
+        guard !isDirectory.boolValue else { throw DataError(path: path, kind: .io, message: "is a directory, not a file") }
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw DataError(path: path, kind: .io, message: "cannot open: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw DataError(path: path, kind: .io, message: "cannot stat: \(String(cString: strerror(errno)))") }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw DataError(path: path, kind: .io, message: "is not a regular file") }
+        let size = Int(info.st_size)
+        var bytes = [UInt8](repeating: 0, count: size)
+        var done = 0
+        var failure: Int32 = 0
+        bytes.withUnsafeMutableBytes { buffer in
+            while done < size, let base = buffer.baseAddress {
+                let n = Foundation.read(fd, base + done, min(size - done, 1 << 30))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                if n == 0 { return }
+                done += n
+            }
+        }
+        if failure != 0 { throw DataError(path: path, kind: .io, message: "cannot read: \(String(cString: strerror(failure)))") }
+        guard done == size else { throw DataError(path: path, kind: .io, message: "file shrank while being read (\(done) of \(size) bytes)") }
+        return bytes
+    }
+
+    /// Inflates every gzip member of `input` (as `gzip -d` does, members are concatenated).
+    static func inflate(_ input: [UInt8], path: String) throws(DataError) -> [UInt8] {
+        func corrupt(_ what: String) -> DataError { DataError(path: path, kind: .format, message: "corrupt gzip data: \(what)") }
+        // The last member's ISIZE (size mod 2^32) is a good first guess for the output.
+        var capacity = 1 << 16
+        if input.count >= 4 {
+            let n = input.count
+            let isize = Int(input[n - 4]) | Int(input[n - 3]) << 8 | Int(input[n - 2]) << 16 | Int(input[n - 1]) << 24
+            capacity = max(capacity, min(isize, 1 << 30) + 1)
+        }
+        var output = [UInt8](repeating: 0, count: capacity)
+        var produced = 0
+        var stream = z_stream()
+        guard netrun_inflate_init_auto(&stream) == Z_OK else { throw corrupt("zlib could not start (out of memory)") }
+        defer { inflateEnd(&stream) }
+        var consumed = 0
+        while true {
+            if produced == output.count {
+                guard output.count < maximumInflatedSize else {
+                    throw DataError(path: path, kind: .format, message: "decompresses to more than \(maximumInflatedSize) bytes")
+                }
+                output.append(contentsOf: repeatElement(0, count: min(output.count, maximumInflatedSize - output.count)))
+            }
+            let inChunk = min(input.count - consumed, Int(UInt32.max))
+            let outChunk = min(output.count - produced, Int(UInt32.max))
+            let status: Int32 = input.withUnsafeBufferPointer { src in
+                output.withUnsafeMutableBufferPointer { dst in
+                    guard let inBase = src.baseAddress, let outBase = dst.baseAddress else { return Z_BUF_ERROR }
+                    stream.next_in = UnsafeMutablePointer(mutating: inBase + consumed)
+                    stream.avail_in = uInt(inChunk)
+                    stream.next_out = outBase + produced
+                    stream.avail_out = uInt(outChunk)
+                    let status = CZlib.inflate(&stream, Z_NO_FLUSH)
+                    consumed += inChunk - Int(stream.avail_in)
+                    produced += outChunk - Int(stream.avail_out)
+                    return status
+                }
+            }
+            switch status {
+            case Z_OK:
+                continue
+            case Z_STREAM_END:
+                // Another member may follow; anything else after a member is not gzip.
+                if consumed == input.count {
+                    output.removeSubrange(produced...)
+                    return output
+                }
+                guard input.count - consumed >= 2, input[consumed] == 0x1F, input[consumed + 1] == 0x8B else {
+                    throw DataError(path: path, kind: .trailingBytes, message: "\(input.count - consumed) bytes after the end of the gzip data")
+                }
+                guard inflateReset(&stream) == Z_OK else { throw corrupt("zlib could not restart") }
+            case Z_BUF_ERROR:
+                // No progress: either the output is full (grown above) or the input ran out.
+                if produced < output.count && consumed == input.count {
+                    throw DataError(path: path, kind: .truncated, message: "gzip data is truncated (it ends before its end marker)")
+                }
+            case Z_NEED_DICT:
+                throw corrupt("a preset dictionary is required")
+            case Z_MEM_ERROR:
+                throw corrupt("out of memory")
+            default:
+                let reason = stream.msg.map { String(cString: $0) } ?? "error \(status)"
+                throw corrupt(reason)
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+
+/// A directory with one folder of JPEG/PNG images per class: classes are the folder names
+/// sorted, label `i` the `i`-th; within a class, files are read sorted by name. Hidden
+/// entries and files without a `.jpg`, `.jpeg` or `.png` extension are skipped.
+enum ImageFolder {
+    /// Each image: shorter side resized to `resize` (when given), then the central
+    /// `crop x crop` (when given); with neither, every image must have the first one's size.
+    struct Geometry: Equatable {
+        var resize: Int?
+        var crop: Int?
+    }
+
+    static let extensions: Set<String> = ["jpg", "jpeg", "png"]
+
+    static func load(root: String, channels: Int, geometry: Geometry, classes: Int) throws(DataError) -> Dataset {
+        guard channels == 1 || channels == 3 else {
+            throw DataError(path: root, kind: .mismatch, message: "images are gray or RGB; the model's input has \(channels) channels")
+        }
+        let classNames = try directories(in: root)
+        guard !classNames.isEmpty else { throw DataError(path: root, kind: .io, message: "has no class folders (one folder of images per class)") }
+        guard classNames.count <= classes else {
+            throw DataError(path: root, kind: .label, message: "has \(classNames.count) class folders; the model has \(classes) classes")
+        }
+        var files: [(path: String, label: Int32)] = []
+        for (label, name) in classNames.enumerated() {
+            let dir = root + "/" + name
+            for file in try entries(of: dir) where !file.hasPrefix(".") && extensions.contains((file as NSString).pathExtension.lowercased()) {
+                files.append((dir + "/" + file, Int32(label)))
+            }
+        }
+        guard let first = files.first else { throw DataError(path: root, kind: .io, message: "has no .jpg, .jpeg or .png images in its class folders") }
+        var shape: [Int] = []
+        var pixels: [UInt8] = []
+        for (i, file) in files.enumerated() {
+            let image = try prepared(file.path, channels: channels, geometry: geometry)
+            if i == 0 {
+                shape = [channels, image.height, image.width]
+                pixels.reserveCapacity(files.count * channels * image.height * image.width)
+            } else if image.height != shape[1] || image.width != shape[2] {
+                throw DataError(path: file.path, kind: .mismatch,
+                                message: "is \(image.width)x\(image.height) after resizing and cropping, but \(first.path) is \(shape[2])x\(shape[1]); give 'resize' (and 'crop') so that every image has one size")
+            }
+            pixels += image.planes
+        }
+        return try Dataset(origin: root, shape: shape, pixels: .bytes(pixels), labels: files.map(\.label), classes: classes)
+    }
+
+    /// One image decoded, resized, cropped and converted to `channels` planes (`C x H x W`).
+    static func prepared(_ path: String, channels: Int, geometry: Geometry) throws(DataError) -> (height: Int, width: Int, planes: [UInt8]) {
+        var image = try ImageDecoding.decode(try FileBytes.readRaw(path), path: path)
+        if let side = geometry.resize {
+            let size = Resize.shorterSide(to: side, height: image.height, width: image.width)
+            image = RGBImage(height: size.height, width: size.width,
+                             pixels: Resize.resample(image.pixels, height: image.height, width: image.width, channels: 3, to: size.height, size.width))
+        }
+        var (top, left, height, width) = (0, 0, image.height, image.width)
+        if let crop = geometry.crop {
+            guard crop <= image.height, crop <= image.width else {
+                throw DataError(path: path, kind: .mismatch, message: "is \(image.width)x\(image.height), smaller than the \(crop)x\(crop) crop")
+            }
+            (top, left, height, width) = (Resize.centerOffset(image.height, crop), Resize.centerOffset(image.width, crop), crop, crop)
+        }
+        return (height, width, planes(image, top: top, left: left, height: height, width: width, channels: channels))
+    }
+
+    /// A window of an interleaved RGB image as `channels` planes: RGB as it is, or gray as
+    /// PIL's `convert("L")`: `(299 R + 587 G + 114 B) / 1000`, rounded.
+    static func planes(_ image: RGBImage, top: Int, left: Int, height: Int, width: Int, channels: Int) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: channels * height * width)
+        image.pixels.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                let plane = height * width
+                for y in 0 ..< height {
+                    for x in 0 ..< width {
+                        let s = ((top + y) * image.width + left + x) * 3
+                        let d = y * width + x
+                        if channels == 3 {
+                            dst[d] = src[s]
+                            dst[plane + d] = src[s + 1]
+                            dst[2 * plane + d] = src[s + 2]
+                        } else {
+                            let luma = 299 * Int(src[s]) + 587 * Int(src[s + 1]) + 114 * Int(src[s + 2])
+                            dst[d] = UInt8((luma + 500) / 1000)
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    static func entries(of dir: String) throws(DataError) -> [String] {
+        do {
+            return try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        } catch {
+            var isDirectory: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory)
+            let reason = !exists ? "no such directory" : !isDirectory.boolValue ? "is a file, not a directory" : "cannot be listed"
+            throw DataError(path: dir, kind: .io, message: reason)
+        }
+    }
+
+    static func directories(in root: String) throws(DataError) -> [String] {
+        try entries(of: root).filter { name in
+            var isDirectory: ObjCBool = false
+            return !name.hasPrefix(".") && FileManager.default.fileExists(atPath: root + "/" + name, isDirectory: &isDirectory) && isDirectory.boolValue
+        }
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+
+/// .npy images and labels of the element types data sets use. NetrunFormats' NPY reads
+/// float32 only (weights and predictions); this reader adds uint8 images and integer labels
+/// and keeps the same strictness: C order, little-endian, the data exactly as long as the
+/// shape says.
+///
+/// Layout: `\x93NUMPY`, version bytes (1.0, 2.0 or 3.0), a little-endian header length (2
+/// bytes in 1.0, 4 after), a Python dict literal `{'descr': '<f4', 'fortran_order': False,
+/// 'shape': (N, C, H, W), }` padded with spaces, then the data.
+enum NPYData {
+    enum DType: String, CaseIterable {
+        case uint8 = "|u1"
+        case int32 = "<i4"
+        case int64 = "<i8"
+        case float32 = "<f4"
+
+        var size: Int {
+            switch self {
+            case .uint8: return 1
+            case .int32, .float32: return 4
+            case .int64: return 8
+            }
+        }
+    }
+
+    struct Array {
+        var dtype: DType
+        var shape: [Int]
+        var data: ArraySlice<UInt8>
+    }
+
+    static func parse(_ bytes: [UInt8], path: String) throws(DataError) -> Array {
+        func format(_ message: String) -> DataError { DataError(path: path, kind: .format, message: message) }
+        let magic: [UInt8] = [0x93] + Swift.Array("NUMPY".utf8)
+        guard bytes.count >= 10, bytes.prefix(6).elementsEqual(magic) else { throw format("not a .npy file: it does not start with \\x93NUMPY") }
+        let major = bytes[6]
+        guard [1, 2, 3].contains(major), bytes[7] == 0 else { throw format(".npy format version \(major).\(bytes[7]) is not supported; netrun reads 1.0, 2.0 and 3.0") }
+        let lengthSize = major == 1 ? 2 : 4
+        guard bytes.count >= 8 + lengthSize else { throw DataError(path: path, kind: .truncated, message: "file is too short for a .npy preamble") }
+        var headerLength = 0
+        for i in 0 ..< lengthSize { headerLength |= Int(bytes[8 + i]) << (8 * i) }
+        let start = 8 + lengthSize
+        guard headerLength <= bytes.count - start else {
+            throw DataError(path: path, kind: .truncated, message: "header length is \(headerLength) bytes but only \(bytes.count - start) follow it")
+        }
+        guard let header = String(bytes: bytes[start ..< start + headerLength], encoding: .utf8) else { throw format("the .npy header is not text") }
+        let descr = try field(header, "descr", path: path)
+        let order = try field(header, "fortran_order", path: path)
+        let shapeText = try field(header, "shape", path: path)
+        guard let dtype = DType(rawValue: descr == "<u1" ? "|u1" : descr) else {
+            throw format("array has dtype \(descr); netrun reads \(DType.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", "))")
+        }
+        guard order == "False" else { throw format("array is stored in Fortran order; netrun reads C order only") }
+        guard shapeText.hasPrefix("("), shapeText.hasSuffix(")") else { throw format("malformed .npy header: shape \(shapeText) is not a tuple") }
+        let parts = shapeText.dropFirst().dropLast().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        var shape: [Int] = []
+        var count = 1
+        for p in parts {
+            guard let d = Int(p), d >= 0 else { throw format("malformed .npy header: shape \(shapeText) has '\(p)', not a size") }
+            let (c, overflow) = count.multipliedReportingOverflow(by: d)
+            guard !overflow else { throw format("shape \(shapeText) overflows") }
+            shape.append(d)
+            count = c
+        }
+        let (expected, overflow) = count.multipliedReportingOverflow(by: dtype.size)
+        guard !overflow else { throw format("shape \(shapeText) overflows") }
+        let dataStart = start + headerLength
+        let actual = bytes.count - dataStart
+        guard actual >= expected else {
+            throw DataError(path: path, kind: .truncated, message: "data is truncated: shape \(shapeText) of \(descr) needs \(expected) bytes, found \(actual)")
+        }
+        guard actual == expected else {
+            throw DataError(path: path, kind: .trailingBytes, message: "\(actual - expected) trailing bytes: shape \(shapeText) of \(descr) needs \(expected) bytes")
+        }
+        return Array(dtype: dtype, shape: shape, data: bytes[dataStart...])
+    }
+
+    /// The text of `'key': value` in the header dict (a quoted string without its quotes, a word, or a parenthesized tuple).
+    static func field(_ header: String, _ key: String, path: String) throws(DataError) -> String {
+        guard let k = header.range(of: "'\(key)'") else {
+            throw DataError(path: path, kind: .format, message: "malformed .npy header: no '\(key)'")
+        }
+        var rest = header[k.upperBound...].drop { $0 == " " }
+        guard rest.first == ":" else { throw DataError(path: path, kind: .format, message: "malformed .npy header: no ':' after '\(key)'") }
+        rest = rest.dropFirst().drop { $0 == " " }
+        let end: String.Index?
+        switch rest.first {
+        case "'": end = rest.dropFirst().firstIndex(of: "'").map { rest.index(after: $0) }
+        case "(": end = rest.firstIndex(of: ")").map { rest.index(after: $0) }
+        default: end = rest.firstIndex { $0 == "," || $0 == "}" }
+        }
+        guard let end else { throw DataError(path: path, kind: .format, message: "malformed .npy header: the value of '\(key)' does not end") }
+        var value = String(rest[..<end]).trimmingCharacters(in: .whitespaces)
+        if value.hasPrefix("'") { value = String(value.dropFirst().dropLast()) }
+        return value
+    }
+
+    /// Images `N x C x H x W` (or `N x H x W`, one channel), uint8 or float32 (finite), and `N` labels.
+    static func load(images imagesPath: String, labels labelsPath: String, classes: Int) throws(DataError) -> Dataset {
+        let images = try parse(try FileBytes.read(imagesPath), path: imagesPath)
+        let shape: [Int]
+        switch images.shape.count {
+        case 3: shape = [1, images.shape[1], images.shape[2]]
+        case 4: shape = Swift.Array(images.shape[1...])
+        default:
+            throw DataError(path: imagesPath, kind: .format, message: "images must be N x C x H x W (or N x H x W), found shape \(shapeText(images.shape))")
+        }
+        let pixels: Dataset.Pixels
+        switch images.dtype {
+        case .uint8: pixels = .bytes(Swift.Array(images.data))
+        case .float32:
+            let values = floats(images.data)
+            if let i = values.firstIndex(where: { !$0.isFinite }) {
+                throw DataError(path: imagesPath, kind: .value, message: "pixel value \(values[i]) at flat index \(i) is not finite")
+            }
+            pixels = .floats(values)
+        case .int32, .int64:
+            throw DataError(path: imagesPath, kind: .format, message: "images have dtype '\(images.dtype.rawValue)'; netrun reads uint8 or float32 images")
+        }
+        let labels = try parse(try FileBytes.read(labelsPath), path: labelsPath)
+        guard labels.shape.count == 1 || (labels.shape.count == 2 && labels.shape[1] == 1) else {
+            throw DataError(path: labelsPath, kind: .format, message: "labels must have shape (N,), found \(shapeText(labels.shape))")
+        }
+        guard labels.shape[0] == images.shape[0] else {
+            throw DataError(path: labelsPath, kind: .mismatch, message: "has \(labels.shape[0]) labels but \(imagesPath) has \(images.shape[0]) images")
+        }
+        let values = try labelValues(labels, path: labelsPath)
+        return try Dataset(origin: imagesPath, shape: shape, pixels: pixels, labels: Labels.check(values, classes: classes, path: labelsPath), classes: classes)
+    }
+
+    static func labelValues(_ a: Array, path: String) throws(DataError) -> [Int64] {
+        switch a.dtype {
+        case .uint8: return a.data.map { Int64($0) }
+        case .int32: return littleEndian(a.data, UInt32.self).map { Int64(Int32(bitPattern: $0)) }
+        case .int64: return littleEndian(a.data, UInt64.self).map { Int64(bitPattern: $0) }
+        case .float32:
+            let f = floats(a.data)
+            if let i = f.firstIndex(where: { !$0.isFinite || $0.rounded() != $0 || abs($0) > 1e9 }) {
+                throw DataError(path: path, kind: .label, message: "label \(f[i]) at index \(i) is not a whole number")
+            }
+            return f.map { Int64($0) }
+        }
+    }
+
+    static func floats(_ bytes: ArraySlice<UInt8>) -> [Float] {
+        littleEndian(bytes, UInt32.self).map { Float(bitPattern: $0) }
+    }
+
+    /// The little-endian integers of `bytes` (any alignment).
+    static func littleEndian<T: FixedWidthInteger>(_ bytes: ArraySlice<UInt8>, _: T.Type) -> [T] {
+        let n = bytes.count / MemoryLayout<T>.size
+        return [T](unsafeUninitializedCapacity: n) { out, initialized in
+            bytes.withUnsafeBytes { raw in
+                for i in 0 ..< n { out[i] = T(littleEndian: raw.loadUnaligned(fromByteOffset: i * MemoryLayout<T>.size, as: T.self)) }
+            }
+            initialized = n
+        }
+    }
+}

@@ -1,0 +1,149 @@
+import NetrunKernels
+
+/// A view of a stored image: the window at (`top`, `left`) of the image padded by `pad`
+/// black pixels on every side, `H x W` as the model's input, optionally mirrored, plus a
+/// per-channel color offset.
+struct View: Equatable {
+    var top: Int
+    var left: Int
+    var pad: Int
+    var mirrored: Bool
+    /// Added to every pixel in `pixel / scale` units (PCA noise); zero for none.
+    var color: (Float, Float, Float) = (0, 0, 0)
+
+    static func == (a: View, b: View) -> Bool {
+        a.top == b.top && a.left == b.left && a.pad == b.pad && a.mirrored == b.mirrored
+            && a.color.0 == b.color.0 && a.color.1 == b.color.1 && a.color.2 == b.color.2
+    }
+}
+
+/// Preprocessing bound to a dataset's stored shape: the normalization as `pixel * gain[c] +
+/// bias[c, y, x]` and the views of each example. Immutable; shared with the loader's thread.
+struct Renderer: Sendable {
+    let stored: [Int]
+    let input: [Int]
+    let gain: [Float]
+    /// `C x Hs x Ws`: minus the mean over the std (per channel or per pixel).
+    let bias: [Float]
+    /// What a padded (black) pixel becomes.
+    let padValue: [Float]
+    /// `1 / std[c]`: color offsets are in `pixel / scale` units.
+    let colorGain: [Float]
+    let preprocessing: Preprocessing
+
+    init(_ p: Preprocessing, dataset: Dataset, training: Bool) throws(DataError) {
+        let (c, hs, ws) = (dataset.shape[0], dataset.shape[1], dataset.shape[2])
+        let (h, w) = (p.input[1], p.input[2])
+        func setting(_ message: String) -> DataError { DataError(path: dataset.origin, kind: .setting, message: message) }
+        guard c == p.input[0] else {
+            throw DataError(path: dataset.origin, kind: .mismatch, message: "images have \(c) channels; the model's input has \(p.input[0])")
+        }
+        if training, let crop = p.randomCrop {
+            guard crop.size == h, crop.size == w else { throw setting("random_crop size \(crop.size) is not the model's input \(h)x\(w)") }
+            guard hs + 2 * crop.pad >= h, ws + 2 * crop.pad >= w else {
+                throw setting("images are \(hs)x\(ws) (padded by \(crop.pad)), smaller than the \(h)x\(w) crop")
+            }
+        } else {
+            guard hs >= h, ws >= w else { throw setting("images are \(hs)x\(ws), smaller than the model's input \(h)x\(w)") }
+        }
+        stored = dataset.shape
+        input = p.input
+        preprocessing = p
+        gain = p.std.map { 1 / (p.scale * $0) }
+        colorGain = p.std.map { 1 / $0 }
+        let plane = hs * ws
+        switch p.mean {
+        case .channels(let m):
+            bias = (0 ..< c).flatMap { ch in repeatElement(-m[ch] / p.std[ch], count: plane) }
+            padValue = (0 ..< c).map { -m[$0] / p.std[$0] }
+        case .image(let m):
+            guard m.count == c * plane else {
+                throw DataError(path: dataset.origin, kind: .mismatch,
+                                message: "the mean image has \(m.count) values; images are \(shapeText(dataset.shape)) = \(c * plane)")
+            }
+            let g = gain
+            bias = m.enumerated().map { i, v in -v * g[i / plane] }
+            // Black padding against a per-pixel mean: the mean image's channel average stands in.
+            padValue = (0 ..< c).map { ch in -m[ch * plane ..< (ch + 1) * plane].reduce(0, +) / Float(plane) * g[ch] }
+        }
+    }
+
+    var viewSize: Int { input[0] * input[1] * input[2] }
+
+    // MARK: - Views
+
+    /// Training: the random crop (or central crop), mirror and PCA noise drawn for one example
+    /// from its own generator. The draws are always made in this order: crop offsets, mirror, noise.
+    func trainingView(_ rng: inout SplitMix64) -> View {
+        let p = preprocessing
+        let (hs, ws, h, w) = (stored[1], stored[2], input[1], input[2])
+        var view: View
+        if let crop = p.randomCrop {
+            let top = CounterKey.below(UInt64(hs + 2 * crop.pad - h + 1), &rng)
+            let left = CounterKey.below(UInt64(ws + 2 * crop.pad - w + 1), &rng)
+            view = View(top: top, left: left, pad: crop.pad, mirrored: false)
+        } else {
+            view = View(top: Resize.centerOffset(hs, h), left: Resize.centerOffset(ws, w), pad: 0, mirrored: false)
+        }
+        if let prob = p.mirror { view.mirrored = rng.unit() < prob }
+        if let std = p.pcaStd, let pca = p.pca {
+            let a0 = Float(rng.normal() * std), a1 = Float(rng.normal() * std), a2 = Float(rng.normal() * std)
+            view.color = pca.offset(alphas: (a0, a1, a2))
+        }
+        return view
+    }
+
+    /// Evaluation: the central crop, or torchvision's TenCrop order: top-left, top-right,
+    /// bottom-left, bottom-right, center, then the same five mirrored.
+    func evaluationViews() -> [View] {
+        let (hs, ws, h, w) = (stored[1], stored[2], input[1], input[2])
+        let center = View(top: Resize.centerOffset(hs, h), left: Resize.centerOffset(ws, w), pad: 0, mirrored: false)
+        guard preprocessing.views == .tenCrop else { return [center] }
+        let five = [View(top: 0, left: 0, pad: 0, mirrored: false), View(top: 0, left: ws - w, pad: 0, mirrored: false),
+                    View(top: hs - h, left: 0, pad: 0, mirrored: false), View(top: hs - h, left: ws - w, pad: 0, mirrored: false), center]
+        return five + five.map { var v = $0; v.mirrored = true; return v }
+    }
+
+    // MARK: - Rendering
+
+    /// Writes view `v` of example `e` (`C x H x W` floats) to `out`.
+    ///
+    /// Output pixel (c, y, x) reads the stored pixel (y + top - pad, x' + left - pad) with
+    /// x' = x, or W - 1 - x when mirrored; outside the stored image it is black padding.
+    func render<P: PixelValue>(_ src: UnsafeBufferPointer<P>, example e: Int, view v: View, bias: UnsafeBufferPointer<Float>,
+                               into out: UnsafeMutablePointer<Float>) {
+        let (c, hs, ws, h, w) = (stored[0], stored[1], stored[2], input[1], input[2])
+        let plane = hs * ws
+        let base = e * c * plane
+        // Output columns [x0, x1) read stored columns x + dx; the others are padding.
+        let dx = v.left - v.pad, dy = v.top - v.pad
+        let x0 = min(max(-dx, 0), w), x1 = max(min(ws - dx, w), x0)
+        for ch in 0 ..< c {
+            let g = gain[ch]
+            let color: Float = c != 3 ? 0 : ch == 0 ? v.color.0 : ch == 1 ? v.color.1 : v.color.2
+            let offset = color * colorGain[ch]
+            let padded = padValue[ch] + (preprocessing.pcaAfterCrop ? offset : 0)
+            for y in 0 ..< h {
+                let row = out + (ch * h + y) * w
+                let sy = y + dy
+                guard sy >= 0 && sy < hs else {
+                    row.update(repeating: padded, count: w)
+                    continue
+                }
+                let s = base + ch * plane + sy * ws + dx
+                let b = ch * plane + sy * ws + dx
+                if x0 > 0 { row.update(repeating: padded, count: x0) }
+                for x in x0 ..< x1 { row[x] = src[s + x].floatValue * g + bias[b + x] + offset }
+                if x1 < w { (row + x1).update(repeating: padded, count: w - x1) }
+                if v.mirrored {
+                    var (i, j) = (0, w - 1)
+                    while i < j {
+                        swap(&row[i], &row[j])
+                        i += 1
+                        j -= 1
+                    }
+                }
+            }
+        }
+    }
+}
