@@ -234,8 +234,8 @@ import Testing
         #expect(config.train?.batch.value == 16)
         #expect(config.train?.batch.location.file == dir + "/child.yaml")
         #expect(config.train?.length.value == DurationConfig(3, .epochs))
-        guard case .sgd(let lr, let momentum, _, _) = config.train?.optimizer else { Issue.record("not sgd"); return }
-        #expect(lr.value == 0.05)
+        guard let optimizer = config.train?.optimizer, case .sgd(let momentum, _) = optimizer.algorithm else { Issue.record("not sgd"); return }
+        #expect(optimizer.lr.value == 0.05)
         #expect(momentum == 0.9)
     }
 

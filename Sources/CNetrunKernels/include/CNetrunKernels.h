@@ -64,9 +64,24 @@ void netrun_dropout_backward(const float *dy, const uint8_t *mask, float *dx,
                              long n, float scale);
 
 // ---- SGD (sgd.c) ------------------------------------------------------------
-/// d = g + wd*w; v = m*v + d; w -= lr * (nesterov ? d + m*v : v).
+/// d = g*grad_scale + wd*w; v = m*v + d; w -= lr * (nesterov ? d + m*v : v).
 void netrun_sgd_step(float *w, const float *g, float *v, long n, float lr,
-                     float momentum, float weight_decay, int nesterov);
+                     float momentum, float weight_decay, int nesterov, float grad_scale);
+
+// ---- Adam, AdamW (adam.c) ---------------------------------------------------
+/// PyTorch's single-tensor Adam step over n values (formulas in adam.c): pass
+/// weight_decay 0 and decay_factor (1 - lr*wd) for AdamW, or weight_decay wd and
+/// decay_factor 1 for Adam; lerp_t = 1 - beta1; step_size = lr / (1 - beta1^t);
+/// bc2_sqrt = sqrt(1 - beta2^t).
+void netrun_adam_step(float *w, const float *g, float *m, float *v, long n, float grad_scale,
+                      float weight_decay, float decay_factor, float lerp_t, float beta2,
+                      float one_minus_beta2, float step_size, float bc2_sqrt, float eps);
+
+// ---- norms and averages (norm.c, average.c) ---------------------------------
+/// Sum of x[i]^2 accumulated in double.
+double netrun_sum_squares(const float *x, long n);
+/// a += t * (x - a).
+void netrun_lerp_toward(float *a, const float *x, long n, float t);
 
 // ---- im2col (im2col.c) ------------------------------------------------------
 /// One image [c, h, w] -> col [c*kh*kw, oh*ow]; zeros where the window is padding.

@@ -36,19 +36,21 @@ extension Reader {
             return nil
         }
         guard let type = choice(typeNode, OptimizerType.self, what: "optimizer") else { return nil }
+        let what = "\(type.rawValue) optimizer"
+        guard let s = variant(node, SectionSpec.optimizer, type.rawValue, what: what) else { return nil }
+        let lr = number(s, "lr")
+        let decay = number(s, "weight_decay")?.value ?? 0
+        // Absent: no clipping; given but invalid: nil inside (the error is recorded).
+        let clipNorm: Double?? = s.fields["clip_norm"].map { _ in number(s, "clip_norm")?.value }
+        let decayBias = bool(s, "decay_bias")?.value ?? true
+        var algorithm: OptimizerConfig.Algorithm?
         switch type {
         case .sgd:
-            guard let s = variant(node, SectionSpec.optimizer, "sgd", what: "sgd optimizer") else { return nil }
-            let lr = number(s, "lr")
             let momentum = number(s, "momentum")?.value ?? 0
-            let decay = number(s, "weight_decay")?.value ?? 0
             let nesterov = bool(s, "nesterov")?.value ?? false
             if nesterov, momentum == 0, let n = s.fields["nesterov"] { error("Nesterov momentum needs a momentum above 0", at: n.location) }
-            guard let lr else { return nil }
-            return .sgd(lr: lr, momentum: momentum, weightDecay: decay, nesterov: nesterov)
+            algorithm = .sgd(momentum: momentum, nesterov: nesterov)
         case .adam:
-            guard let s = variant(node, SectionSpec.optimizer, "adam", what: "adam optimizer") else { return nil }
-            let lr = number(s, "lr")
             var betas = (0.9, 0.999)
             if let b = s.fields["betas"] {
                 guard let items = b.items, items.count == 2,
@@ -59,11 +61,11 @@ extension Reader {
                 betas = (b1.value, b2.value)
             }
             let eps = number(s, "eps")?.value ?? 1e-8
-            let decay = number(s, "weight_decay")?.value ?? 0
             let decoupled = bool(s, "decoupled")?.value ?? false
-            guard let lr else { return nil }
-            return .adam(lr: lr, beta1: betas.0, beta2: betas.1, eps: eps, weightDecay: decay, decoupled: decoupled)
+            algorithm = .adam(beta1: betas.0, beta2: betas.1, eps: eps, decoupled: decoupled)
         }
+        guard let lr, let algorithm, clipNorm != .some(nil) else { return nil }
+        return OptimizerConfig(algorithm: algorithm, lr: lr, weightDecay: decay, clipNorm: clipNorm ?? nil, decayBias: decayBias)
     }
 
     private enum PolicyName: String, CaseIterable { case fixed, step, multistep, exponential, poly, cosine, plateau }

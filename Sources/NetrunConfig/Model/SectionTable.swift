@@ -75,7 +75,13 @@ extension SectionSpec {
         variants: nil)
 
     public static let optimizer = SectionSpec(
-        name: "optimizer", doc: "The optimizer, as PyTorch computes it.", settings: [], children: [],
+        name: "optimizer", doc: "The optimizer, as PyTorch computes it.",
+        settings: [
+            SettingSpec("clip_norm", .number(min: 0, exclusiveMin: true), noun: "a gradient norm",
+                        doc: "clip the global L2 norm of all gradients to this first (torch.nn.utils.clip_grad_norm_)"),
+            SettingSpec("decay_bias", .bool, default: .bool(true),
+                        doc: "weight decay on biases and other 1-D tensors (batch norm, scale) too, as PyTorch by default"),
+        ], children: [],
         variants: Variants(key: "type", cases: [
             .init(name: "sgd", settings: [
                 lr,

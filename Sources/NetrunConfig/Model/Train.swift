@@ -13,16 +13,31 @@ public struct TrainConfig: Equatable, Sendable {
     public var location: SourceLocation
 }
 
-public enum OptimizerConfig: Equatable, Sendable {
-    /// PyTorch's SGD: `v = momentum*v + (g + decay*w)`, `w -= lr*v` (Nesterov: `w -= lr*(g + decay*w + momentum*v)`).
-    case sgd(lr: Located<Double>, momentum: Double, weightDecay: Double, nesterov: Bool)
-    /// Adam (`decoupled: true` is AdamW).
-    case adam(lr: Located<Double>, beta1: Double, beta2: Double, eps: Double, weightDecay: Double, decoupled: Bool)
+/// The optimizer, as PyTorch computes it, and the settings every algorithm shares.
+public struct OptimizerConfig: Equatable, Sendable {
+    public enum Algorithm: Equatable, Sendable {
+        /// PyTorch's SGD (dampening 0): `d = g + decay*w; v = momentum*v + d; w -= lr*v`
+        /// (Nesterov: `w -= lr*(d + momentum*v)`).
+        case sgd(momentum: Double, nesterov: Bool)
+        /// Adam, bias-corrected, eps outside the square root (`decoupled: true` is AdamW).
+        case adam(beta1: Double, beta2: Double, eps: Double, decoupled: Bool)
+    }
 
-    public var lr: Located<Double> {
-        switch self {
-        case .sgd(let lr, _, _, _), .adam(let lr, _, _, _, _, _): return lr
-        }
+    public var algorithm: Algorithm
+    public var lr: Located<Double>
+    /// L2 decay added to the gradient (SGD, Adam) or decoupled from it (AdamW).
+    public var weightDecay: Double
+    /// Clip the global L2 norm of all gradients to this first (`torch.nn.utils.clip_grad_norm_`).
+    public var clipNorm: Double?
+    /// Whether weight decay applies to biases and other 1-D tensors (batch norm, scale); PyTorch's default is yes.
+    public var decayBias: Bool
+
+    public init(algorithm: Algorithm, lr: Located<Double>, weightDecay: Double = 0, clipNorm: Double? = nil, decayBias: Bool = true) {
+        self.algorithm = algorithm
+        self.lr = lr
+        self.weightDecay = weightDecay
+        self.clipNorm = clipNorm
+        self.decayBias = decayBias
     }
 }
 

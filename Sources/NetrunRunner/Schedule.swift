@@ -1,0 +1,174 @@
+// The learning rate as a pure function of the step, for every policy of the config, with
+// linear warmup; plateau's memory is an explicit `PlateauState` (Schedule+Plateau.swift).
+import Foundation
+import NetrunConfig
+
+public struct ScheduleError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// `rate(at: t)` is the learning rate of optimizer step `t` (0-based): the value a PyTorch
+/// scheduler holds after `t` calls to `scheduler.step()`, stepped once per batch. Durations
+/// in epochs are converted with the steps per epoch.
+///
+/// Warmup follows PyTorch's `SequentialLR([LinearLR(start_factor, 1, total_iters=W), main],
+/// milestones=[W])`: for `t < W` the rate is `lr·(s + (1−s)·t/W)`; from `W` on it is the
+/// main policy at `t − W`, so the policy starts at full rate when warmup ends, its periods
+/// and milestones count from there, and poly and cosine run over the `T − W` steps left.
+///
+/// Policies, at policy step `u` over `P` steps (PyTorch's closed forms):
+/// - fixed: `lr`
+/// - step: `lr·factor^⌊u/every⌋` (`StepLR`)
+/// - multistep: `lr·factor^(milestones ≤ u)` (`MultiStepLR`)
+/// - exponential: `lr·factor^(u/every)` (`ExponentialLR` with `gamma = factor^(1/every)`),
+///   staircase `lr·factor^⌊u/every⌋`
+/// - poly: `lr·(1 − min(u, P)/P)^power` (`PolynomialLR(total_iters: P)`)
+/// - cosine: `min + (lr − min)·(1 + cos(π·min(u, P)/P))/2` (`CosineAnnealingLR(T_max: P)`,
+///   held at `min` after `P` rather than rising again)
+/// - plateau: the `PlateauState`'s rate (`ReduceLROnPlateau`)
+public struct LearningRateSchedule: Sendable, Equatable {
+    public enum Policy: Sendable, Equatable {
+        case fixed
+        case step(factor: Double, every: Int)
+        case multistep(factor: Double, at: [Int])
+        case exponential(factor: Double, every: Int, staircase: Bool)
+        case poly(power: Double)
+        case cosine(minLR: Double)
+        case plateau(Plateau)
+
+        public var name: String {
+            switch self {
+            case .fixed: return "fixed"
+            case .step: return "step"
+            case .multistep: return "multistep"
+            case .exponential: return "exponential"
+            case .poly: return "poly"
+            case .cosine: return "cosine"
+            case .plateau: return "plateau"
+            }
+        }
+    }
+
+    /// ReduceLROnPlateau's settings (threshold mode `rel`, cooldown 0, eps 1e-8).
+    public struct Plateau: Sendable, Equatable {
+        public var factor: Double
+        public var monitor: MonitorConfig
+        public var patience: Int
+        public var threshold: Double
+        public var minLR: Double
+
+        public init(factor: Double, monitor: MonitorConfig, patience: Int, threshold: Double, minLR: Double) {
+            self.factor = factor
+            self.monitor = monitor
+            self.patience = patience
+            self.threshold = threshold
+            self.minLR = minLR
+        }
+
+        /// Max for accuracies, min for losses.
+        public var maximize: Bool { monitor.maximize }
+    }
+
+    public let baseRate: Double
+    public let policy: Policy
+    /// The run's length in steps.
+    public let totalSteps: Int
+    public let warmupSteps: Int
+    public let startFactor: Double
+
+    public init(baseRate: Double, policy: Policy, totalSteps: Int, warmupSteps: Int = 0, startFactor: Double = 0) throws(ScheduleError) {
+        guard baseRate > 0, baseRate.isFinite else { throw ScheduleError("the learning rate must be finite and above 0, found \(baseRate)") }
+        guard totalSteps >= 1 else { throw ScheduleError("the run has no steps (\(totalSteps))") }
+        guard warmupSteps >= 0 else { throw ScheduleError("the warmup cannot be negative (\(warmupSteps) steps)") }
+        guard (0 ... 1).contains(startFactor) else { throw ScheduleError("the warmup's start factor must be in [0, 1], found \(startFactor)") }
+        switch policy {
+        case .step(_, let every), .exponential(_, let every, _):
+            guard every >= 1 else { throw ScheduleError("the decay period is \(every) steps; it must be at least 1") }
+        case .multistep(_, let at):
+            guard at.allSatisfy({ $0 >= 0 }), zip(at, at.dropFirst()).allSatisfy({ $0 < $1 }) else {
+                throw ScheduleError("milestones must be increasing and not negative: \(at)")
+            }
+        case .plateau(let p):
+            guard p.patience >= 0, p.threshold >= 0, p.minLR >= 0 else { throw ScheduleError("plateau: patience, threshold and min_lr must be at least 0") }
+        case .fixed, .poly, .cosine: break
+        }
+        self.baseRate = baseRate
+        self.policy = policy
+        self.totalSteps = totalSteps
+        self.warmupSteps = warmupSteps
+        self.startFactor = startFactor
+    }
+
+    /// The schedule a config describes, for a run of `length` with `stepsPerEpoch` steps per
+    /// epoch (`floor(examples / batch)`).
+    public init(_ config: ScheduleConfig, baseRate: Double, length: DurationConfig, stepsPerEpoch: Int) throws(ScheduleError) {
+        func steps(_ d: DurationConfig, _ what: String) throws(ScheduleError) -> Int {
+            switch d.unit {
+            case .steps: return d.count
+            case .epochs:
+                guard stepsPerEpoch >= 1 else {
+                    throw ScheduleError("\(what) is given in epochs, but an epoch has no steps (fewer examples than a batch)")
+                }
+                let (n, overflow) = d.count.multipliedReportingOverflow(by: stepsPerEpoch)
+                guard !overflow else { throw ScheduleError("\(what) of \(d) is too many steps") }
+                return n
+            }
+        }
+        let policy: Policy
+        switch config.policy {
+        case .fixed: policy = .fixed
+        case .step(let factor, let every): policy = .step(factor: factor, every: try steps(every, "the decay period"))
+        case .multistep(let factor, let at):
+            var milestones: [Int] = []
+            for m in at { milestones.append(try steps(m, "a milestone")) }
+            policy = .multistep(factor: factor, at: milestones)
+        case .exponential(let factor, let every, let staircase):
+            policy = .exponential(factor: factor, every: try steps(every, "the decay period"), staircase: staircase)
+        case .poly(let power): policy = .poly(power: power)
+        case .cosine(let minLR): policy = .cosine(minLR: minLR)
+        case .plateau(let factor, let monitor, let patience, let threshold, let minLR):
+            policy = .plateau(Plateau(factor: factor, monitor: monitor, patience: patience, threshold: threshold, minLR: minLR))
+        }
+        try self.init(baseRate: baseRate, policy: policy, totalSteps: try steps(length, "the run"),
+                      warmupSteps: try config.warmup.map { w throws(ScheduleError) in try steps(w.length, "the warmup") } ?? 0,
+                      startFactor: config.warmup?.startFactor ?? 0)
+    }
+
+    /// The steps the policy runs over after warmup (at least 1).
+    public var policySteps: Int { max(1, totalSteps - warmupSteps) }
+
+    /// The rate of step `t` (0-based); for plateau, from `plateau` (its start when nil).
+    public func rate(at t: Int, plateau: PlateauState? = nil) -> Double {
+        let t = max(0, t)
+        if t < warmupSteps {
+            return baseRate * (startFactor + (1 - startFactor) * Double(t) / Double(warmupSteps))
+        }
+        return policyRate(at: t - warmupSteps, plateau: plateau)
+    }
+
+    /// The policy's rate at policy step `u` (steps since warmup ended).
+    func policyRate(at u: Int, plateau: PlateauState?) -> Double {
+        let lr = baseRate
+        switch policy {
+        case .fixed: return lr
+        case .step(let factor, let every): return lr * pow(factor, Double(u / every))
+        case .multistep(let factor, let at): return lr * pow(factor, Double(at.count { $0 <= u }))
+        case .exponential(let factor, let every, let staircase):
+            return lr * pow(factor, staircase ? Double(u / every) : Double(u) / Double(every))
+        case .poly(let power):
+            let p = Double(policySteps)
+            return lr * pow(1 - Double(min(u, policySteps)) / p, power)
+        case .cosine(let minLR):
+            let p = Double(policySteps)
+            return minLR + (lr - minLR) * (1 + cos(Double.pi * Double(min(u, policySteps)) / p)) / 2
+        case .plateau: return plateau?.rate ?? lr
+        }
+    }
+
+    /// The rate of every step of the run, in order.
+    public func rates(plateau: PlateauState? = nil) -> [Double] {
+        (0 ..< totalSteps).map { rate(at: $0, plateau: plateau) }
+    }
+}
