@@ -13,6 +13,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // TensorBoard event records (Sources/NetrunRunner/Generated, from Protos/).
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // libyaml (Debian libyaml-dev), wrapped as a system library.
@@ -32,7 +34,10 @@ let package = Package(
         .target(name: "NetrunFormats"),
         .target(name: "NetrunBackend", dependencies: ["NetrunGraph", "NetrunKernels", "NetrunFormats"]),
         .target(name: "NetrunData", dependencies: ["NetrunConfig", "NetrunFormats", "NetrunKernels", "CZlib", "CTurboJPEG", "CSPNG"]),
-        .target(name: "NetrunRunner", dependencies: ["NetrunBackend", "NetrunData", "NetrunFormats"]),
+        .target(name: "NetrunRunner", dependencies: [
+            "NetrunBackend", "NetrunData", "NetrunFormats",
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ], exclude: ["Generated/README.md", "Generated/tensorboard_event.proto"]),
         .target(name: "NetrunCLI", dependencies: [
             "NetrunConfig",
             "NetrunGraph",

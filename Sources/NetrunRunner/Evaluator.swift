@@ -1,5 +1,6 @@
 // Evaluation of weights on a data set: the loss, top-k accuracies, per-class accuracy and
 // the confusion matrix, over every example once (one view, or ten crops averaged).
+import Foundation
 import NetrunBackend
 import NetrunData
 import NetrunGraph
@@ -85,7 +86,7 @@ public final class Evaluator {
                     for (j, x) in row.enumerated() { p[j] += exp(Double(x) - m) / sum / Double(views) }
                 }
                 let label = Int(b.labels[i])
-                lossSum += -log(max(p[label], .leastNormalMagnitude))
+                lossSum += -log(max(p[label], Double.leastNormalMagnitude))
                 let better = p.filter { $0 > p[label] }.count
                 for (j, k) in ks.enumerated() where better < k { correct[j] += 1 }
                 let predicted = p.indices.max { p[$0] < p[$1] } ?? 0

@@ -105,7 +105,8 @@ public final class Trainer {
         self.options = options
         self.sinks = MetricsSinks(sinks)
         self.exchange = exchange
-        seed = options.seed ?? train.seed
+        let seed = options.seed ?? train.seed
+        self.seed = seed
         checkpoints = CheckpointFiles(directory: options.runDirectory, keep: train.checkpoint.keep)
 
         func input<T>(_ body: () throws -> T) throws(TrainError) -> T {
@@ -120,7 +121,8 @@ public final class Trainer {
             pca = try input { try ColorPCA.cached(dataset, scale: train.data.scale, path: "\(options.runDirectory)/pca.npy") }
         }
         preprocessing = try input { try Preprocessing(source: train.data, input: shape, augment: train.augment, meanImage: meanImage, pca: pca) }
-        stepsPerEpoch = dataset.count / train.batch.value
+        let stepsPerEpoch = dataset.count / train.batch.value
+        self.stepsPerEpoch = stepsPerEpoch
         guard stepsPerEpoch >= 1 else {
             throw TrainError(.input, "\(dataset.origin): error: \(dataset.count) examples, fewer than one batch of \(train.batch.value)")
         }
@@ -135,14 +137,17 @@ public final class Trainer {
         } else {
             evaluator = nil
         }
-        schedule = try input { try LearningRateSchedule(train.schedule, baseRate: train.optimizer.lr.value, length: train.length.value,
-                                                        stepsPerEpoch: stepsPerEpoch) }
+        let schedule = try input { try LearningRateSchedule(train.schedule, baseRate: train.optimizer.lr.value, length: train.length.value,
+                                                            stepsPerEpoch: stepsPerEpoch) }
+        self.schedule = schedule
         plateau = schedule.initialPlateauState
         var parameters = ParameterStore(graph: graph)
         parameters.initialize(seed: UInt64(seed))
         if let w = options.weights { try input { try parameters.load(path: w) } }
         optimizer = try input { try Optimizer(train.optimizer, parameters: parameters) }
-        if let a = train.averaging { averager = try input { try WeightAverager(a, parameters: parameters, stepsPerEpoch: stepsPerEpoch) } }
+        averager = try train.averaging.map { a throws(TrainError) in
+            try input { try WeightAverager(a, parameters: parameters, stepsPerEpoch: stepsPerEpoch) }
+        }
         let fingerprint = ConfigFingerprint.values(of: config.resolved)
         state = RunState(step: 0, stepsPerEpoch: stepsPerEpoch, seed: UInt64(seed), config: fingerprint,
                          configHash: ConfigFingerprint.hash(fingerprint), optimizerSteps: 0, averagedSteps: 0, plateau: nil,

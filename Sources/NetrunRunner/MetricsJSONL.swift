@@ -1,0 +1,189 @@
+import Foundation
+import Synchronization
+
+/// The run directory's metrics.jsonl: one JSON object per line, appended as the run goes.
+///
+///     {"step":500,"epoch":2,"epoch_progress":1.28,"examples":64000,"loss":2.0315,"loss/main":2.0315,"lr":0.01,"img_s":412.7}
+///     {"step":500,"epoch":2,"val_loss":1.9873,"val_top1":0.3125,"val_top5":0.6406,"val_examples":10000}
+///
+/// A training line has `loss` (the weighted total the optimizer minimizes) and `loss/<head>`
+/// for every head; an evaluation line has `val_loss` and `val_top<k>` for every k evaluated
+/// (fractions in [0, 1]). Floats are written with the fewest digits that read back as the
+/// same float32; a NaN or infinite value is written as `null` (JSON has no NaN). Key order
+/// is fixed, so the file diffs well.
+///
+/// On `.runStart` of a fresh run the file is started over. On a resume from step S it is
+/// reopened for appending: a partial last line (a crash mid-write) and every line from the
+/// first one with a step after S are dropped, since the resumed run writes them again.
+public final class MetricsJSONLSink: MetricsSink {
+    public static let fileName = "metrics.jsonl"
+
+    public let path: String
+    private let log = Mutex<AppendLog?>(nil)
+
+    public init(path: String) { self.path = path }
+
+    /// `<runDirectory>/metrics.jsonl`.
+    public convenience init(runDirectory: String) {
+        self.init(path: "\(runDirectory)/\(Self.fileName)")
+    }
+
+    public func record(_ event: MetricsEvent) throws {
+        try log.withLock { (log: inout AppendLog?) throws(MetricsError) in
+            switch event {
+            case .runStart(let start):
+                try log?.close()
+                log = nil
+                var keep = 0
+                if let step = start.resumedFromStep, let bytes = try readExistingFile(path) {
+                    keep = try MetricsLog.resumeLength(of: bytes, resumingAfter: step, path: path)
+                }
+                log = try AppendLog(path: path, keepingBytes: keep)
+            case .trainStep, .evaluation:
+                guard let open = log else {
+                    throw MetricsError(path: path, message: "a metric was recorded before the run started or after close()")
+                }
+                if let line = MetricsLog.line(for: event) { try open.append(Array(line.utf8)) }
+            case .runEnd:
+                break
+            }
+        }
+    }
+
+    public func close() throws {
+        try log.withLock { (log: inout AppendLog?) throws(MetricsError) in
+            defer { log = nil }
+            try log?.close()
+        }
+    }
+}
+
+/// Writing and reading metrics.jsonl lines.
+public enum MetricsLog {
+    /// The line (with its newline) for a training step or an evaluation; nil for other events.
+    public static func line(for event: MetricsEvent) -> String? {
+        var fields: [(String, String)] = []
+        switch event {
+        case .trainStep(let s):
+            fields = [("step", String(s.step)), ("epoch", String(s.epoch)),
+                      ("epoch_progress", number(s.epochProgress)), ("examples", String(s.examplesSeen)),
+                      ("loss", number(s.totalLoss))]
+            fields += s.losses.map { ("loss/\($0.name)", number($0.value)) }
+            fields += [("lr", number(s.learningRate)), ("img_s", number(Float(s.imagesPerSecond)))]
+        case .evaluation(let e):
+            fields = [("step", String(e.step)), ("epoch", String(e.epoch)), ("val_loss", number(e.loss))]
+            fields += e.topK.keys.sorted().map { ("val_top\($0)", number(e.topK[$0] ?? .nan)) }
+            fields += [("val_examples", String(e.examples))]
+        case .runStart, .runEnd:
+            return nil
+        }
+        return "{" + fields.map { "\(jsonString($0.0)):\($0.1)" }.joined(separator: ",") + "}\n"
+    }
+
+    /// The events of a metrics.jsonl file, in file order (a partial last line is ignored).
+    public static func read(path: String) throws -> [MetricsEvent] {
+        guard let bytes = try readExistingFile(path) else {
+            throw MetricsError(path: path, message: "no such file")
+        }
+        return try lines(of: bytes, path: path).map(\.event)
+    }
+
+    /// How many leading bytes to keep when resuming after `step`: the whole lines before the
+    /// first line with a later step, without a partial last line.
+    static func resumeLength(of bytes: [UInt8], resumingAfter step: Int, path: String) throws(MetricsError) -> Int {
+        for line in try lines(of: bytes, path: path) where line.event.step > step {
+            return line.start
+        }
+        return bytes.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
+    }
+
+    struct Line {
+        var start: Int
+        var event: MetricsEvent
+    }
+
+    /// Every complete, non-blank line as an event; a line that is not a metrics record is an
+    /// error naming the file and the line.
+    static func lines(of bytes: [UInt8], path: String) throws(MetricsError) -> [Line] {
+        var result: [Line] = []
+        var start = 0, number = 1
+        while let newline = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) {
+            let text = bytes[start ..< newline]
+            if text.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") && $0 != UInt8(ascii: "\r") }) {
+                guard let event = event(fromLine: Data(text)) else {
+                    throw MetricsError(path: path, message: "line \(number) is not a metrics record (a JSON object with \"step\", \"epoch\" and \"loss\" or \"val_loss\"); move the file away to start it over")
+                }
+                result.append(Line(start: start, event: event))
+            }
+            start = newline + 1
+            number += 1
+        }
+        return result
+    }
+
+    private static func event(fromLine data: Data) -> MetricsEvent? {
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let step = integer(object["step"]), let epoch = integer(object["epoch"]) else { return nil }
+        if object["val_loss"] != nil {
+            guard let loss = float(object["val_loss"]) else { return nil }
+            var topK: [Int: Float] = [:]
+            for (key, value) in object where key.hasPrefix("val_top") {
+                guard let k = Int(key.dropFirst("val_top".count)), let v = float(value) else { return nil }
+                topK[k] = v
+            }
+            return .evaluation(.init(step: step, epoch: epoch, loss: loss, topK: topK,
+                                     examples: integer(object["val_examples"]) ?? 0))
+        }
+        guard let loss = float(object["loss"]) else { return nil }
+        let heads = object.keys.filter { $0.hasPrefix("loss/") }.sorted().map {
+            MetricsEvent.HeadLoss(name: String($0.dropFirst("loss/".count)), value: float(object[$0]) ?? .nan)
+        }
+        return .trainStep(.init(
+            step: step, epoch: epoch, epochProgress: double(object["epoch_progress"]) ?? Double(epoch - 1),
+            losses: heads, totalLoss: loss, learningRate: float(object["lr"]) ?? .nan,
+            imagesPerSecond: double(object["img_s"]) ?? .nan, examplesSeen: integer(object["examples"]) ?? 0))
+    }
+
+    private static func integer(_ value: Any?) -> Int? {
+        guard let n = value as? NSNumber else { return nil }
+        let d = n.doubleValue
+        guard d.rounded() == d, abs(d) < 9.0e15 else { return nil }
+        return Int(d)
+    }
+
+    private static func double(_ value: Any?) -> Double? {
+        if value is NSNull { return .nan }
+        guard let n = value as? NSNumber else { return nil }
+        return n.doubleValue
+    }
+
+    private static func float(_ value: Any?) -> Float? { double(value).map(Float.init) }
+
+    /// The shortest text that reads back as the same float32; `null` when not finite.
+    static func number(_ value: Float) -> String {
+        value.isFinite ? value.description : "null"
+    }
+
+    static func number(_ value: Double) -> String {
+        value.isFinite ? value.description : "null"
+    }
+
+    /// A JSON string literal.
+    static func jsonString(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
+                    + String(scalar.value, radix: 16)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
