@@ -14,6 +14,13 @@ weights, input and labels are drawn from the seed, and DIR receives:
   running.safetensors   batch norm's running statistics after the training forward
 
 Training mode uses batch statistics; dropout must have rate 0 there (masks cannot match).
+
+    python3 torch_graph.py GRAPH.json --out DIR --train STEPS --optimizer sgd|adamw [--batch N] [--seed S]
+
+trains instead: writes weights.safetensors (the start), data.npy and labels.npy (STEPS batches,
+in order), and trained.safetensors: the weights and batch-norm statistics after STEPS steps of
+torch.optim.SGD(lr 0.1, momentum 0.9, weight_decay 5e-4) or AdamW(lr 0.01, weight_decay 0.01)
+on the summed weighted losses, one batch after another.
 """
 import argparse, json, struct
 import numpy as np
@@ -120,17 +127,42 @@ def run(graph, params, x, labels, training):
     return values[graph["output"]], objective
 
 
+def train(graph, params, a, gen):
+    shape = graph["nodes"][0]["output_shape"]
+    n = a.train * a.batch
+    x = torch.randn([n] + shape, generator=gen)
+    labels = torch.randint(0, graph["classes"], (n,), generator=gen)
+    save_safetensors(f"{a.out}/weights.safetensors", params)
+    np.save(f"{a.out}/data.npy", x.numpy())
+    np.save(f"{a.out}/labels.npy", labels.numpy())
+    learnable = [v for k, v in params.items() if ".running_" not in k]
+    if a.optimizer == "sgd":
+        opt = torch.optim.SGD(learnable, lr=0.1, momentum=0.9, weight_decay=5e-4)
+    else:
+        opt = torch.optim.AdamW(learnable, lr=0.01, weight_decay=0.01)
+    for s in range(a.train):
+        opt.zero_grad()
+        _, objective = run(graph, params, x[s * a.batch:(s + 1) * a.batch], labels[s * a.batch:(s + 1) * a.batch], training=True)
+        objective.backward()
+        opt.step()
+    save_safetensors(f"{a.out}/trained.safetensors", params)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("graph")
     ap.add_argument("--out", required=True)
     ap.add_argument("--batch", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--train", type=int, default=0)
+    ap.add_argument("--optimizer", choices=["sgd", "adamw"], default="sgd")
     a = ap.parse_args()
     graph = json.load(open(a.graph))
     torch.manual_seed(a.seed)
     gen = torch.Generator().manual_seed(a.seed)
     params = draw_parameters(graph, gen)
+    if a.train:
+        return train(graph, params, a, gen)
     shape = graph["nodes"][0]["output_shape"]
     x = torch.randn([a.batch] + shape, generator=gen)
     labels = torch.randint(0, graph["classes"], (a.batch,), generator=gen)

@@ -1,0 +1,51 @@
+import Foundation
+import NetrunFormats
+import Testing
+import _NetrunTestSupport
+
+/// `netrun train` is exact against PyTorch: the same network from the same weights, trained
+/// on the same batches (npy data in order, no shuffle, no augmentation, no dropout) with
+/// SGD (momentum, weight decay) and with AdamW, ends with the same weights and batch-norm
+/// statistics to 1e-5 relative. Fixtures/torch_graph.py --train does PyTorch's side.
+@Suite(.enabled(if: torchAvailable || torchRequired, "python3 with torch and numpy"))
+struct TrainParityTests {
+    @Test(arguments: [("sgd", "{type: sgd, lr: 0.1, momentum: 0.9, weight_decay: 0.0005}"),
+                      ("adamw", "{type: adam, lr: 0.01, weight_decay: 0.01, decoupled: true}")])
+    func trainingMatchesPyTorch(optimizer: String, settings: String) throws {
+        try #require(torchAvailable, "NETRUN_REQUIRE_TORCH is set but python3 cannot import torch and numpy")
+        let model = try fixturePath("train-parity.yaml")
+        let steps = 6, batch = 4
+        try withTemporaryDirectory { dir in
+            let summary = netrun(["summary", model, "--format", "json"])
+            try #require(summary.code == 0, "\(summary.err)")
+            try summary.out.write(toFile: "\(dir)/graph.json", atomically: true, encoding: .utf8)
+            let status = runProcess("/usr/bin/env", ["python3", try fixturePath("torch_graph.py"), "\(dir)/graph.json", "--out", dir,
+                                                     "--train", "\(steps)", "--optimizer", optimizer, "--batch", "\(batch)"])
+            try #require(status == 0, "torch_graph.py --train failed")
+            let config = """
+            extends: \(model)
+            train:
+              steps: \(steps)
+              batch: \(batch)
+              optimizer: \(settings)
+              data: {format: npy, images: data.npy, labels: labels.npy, shuffle: false}
+              checkpoint: {every: \(steps) steps}
+            """
+            try config.write(toFile: "\(dir)/train.yaml", atomically: true, encoding: .utf8)
+            let r = netrun(["train", "\(dir)/train.yaml", "--weights", "\(dir)/weights.safetensors", "--out", "\(dir)/run"])
+            try #require(r.code == 0, "\(r.err)")
+            let ours = try Safetensors.read(path: "\(dir)/run/last.safetensors")
+            let theirs = try Safetensors.read(path: "\(dir)/trained.safetensors")
+            #expect(Set(ours.names) == Set(theirs.names))
+            for t in theirs.tensors {
+                let mine = try #require(ours[t.name], "netrun saved no \(t.name)")
+                let err = relativeError(mine.values, t.values)
+                #expect(err < 1e-5, "\(optimizer): \(t.name) relative error \(err)")
+            }
+            // Training moved the weights: the comparison is not of the starting point.
+            let start = try Safetensors.read(path: "\(dir)/weights.safetensors")
+            let moved = try #require(start["fc.weight"]).values
+            #expect(relativeError(try #require(ours["fc.weight"]).values, moved) > 1e-3)
+        }
+    }
+}
