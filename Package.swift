@@ -10,6 +10,10 @@ let package = Package(
     name: "netrun",
     products: [
         .executable(name: "netrun", targets: ["netrun"]),
+        // For packages that build on the front-end or the formats (Tests/Fuzz).
+        .library(name: "NetrunConfig", targets: ["NetrunConfig"]),
+        .library(name: "NetrunGraph", targets: ["NetrunGraph"]),
+        .library(name: "NetrunFormats", targets: ["NetrunFormats"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

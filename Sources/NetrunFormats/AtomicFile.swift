@@ -91,16 +91,6 @@ private func Glibc_write(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int)
     #endif
 }
 
-/// Reads a whole file, memory-mapped where the platform allows, as a FormatError on failure.
-func readFileMapped(_ path: String) throws -> Data {
-    do {
-        return try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-    } catch {
-        let reason = (error as NSError).localizedDescription
-        throw FormatError(path: path, kind: .io, message: "cannot read the file: \(reason)")
-    }
-}
-
 extension Array where Element == Float {
     /// Decodes little-endian float32 values from `bytes` (whose count must be a multiple of 4).
     init(littleEndianFloat32 bytes: UnsafeRawBufferPointer) {

@@ -1,16 +1,21 @@
 // NetrunFormats: strict, dependency-free readers and writers for the files netrun
 // exchanges with the outside world (safetensors weights, NumPy .npy arrays), and the
 // atomic file writing they share. Every malformed input is reported as a FormatError;
-// nothing here traps on file contents or allocates more than the file's own size.
+// nothing here traps on file contents or allocates more than twice the file's own size
+// (float32 values decoded from 16-bit ones).
 
 /// The single error type of NetrunFormats.
 ///
 /// `description` reads like a compiler diagnostic:
-/// `weights.safetensors: error: tensor 'conv1.weight' has dtype F16; netrun reads F32 only`.
+/// `weights.safetensors: error: tensor 'conv1.weight' has dtype I64; netrun reads F32, F16, BF16 and F64`.
 public struct FormatError: Error, Equatable, Sendable, CustomStringConvertible {
     public enum Kind: String, Equatable, Sendable, CaseIterable {
         /// The file could not be opened, read, written, synced or renamed.
         case io
+        /// The path names a directory, a FIFO, a device or a socket.
+        case notARegularFile
+        /// The file is larger than the reader's size limit.
+        case fileTooLarge
         /// The file ends before the structure it announces (length prefix, header or data,
         /// including safetensors data_offsets past the end of the data buffer).
         case truncated
@@ -22,7 +27,8 @@ public struct FormatError: Error, Equatable, Sendable, CustomStringConvertible {
         case unsupportedVersion
         /// The header (safetensors JSON, .npy dict literal) is malformed or has the wrong keys or types.
         case malformedHeader
-        /// An element type other than little-endian float32.
+        /// An element type netrun does not read (.npy: other than little-endian float32;
+        /// safetensors: other than F32, F16, BF16 and F64).
         case unsupportedDType
         /// A .npy array stored in Fortran (column-major) order.
         case fortranOrder
@@ -81,8 +87,8 @@ func elementCount(_ shape: [Int]) -> Int? {
     return count
 }
 
-/// The byte size of `count` float32 values, or nil on overflow.
-func float32ByteCount(_ count: Int) -> Int? {
-    let (bytes, overflow) = count.multipliedReportingOverflow(by: 4)
+/// The byte size of `count` elements of `elementSize` bytes, or nil on overflow.
+func byteCount(_ count: Int, elementSize: Int) -> Int? {
+    let (bytes, overflow) = count.multipliedReportingOverflow(by: elementSize)
     return overflow ? nil : bytes
 }

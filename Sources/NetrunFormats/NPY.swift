@@ -22,9 +22,9 @@ public enum NPY {
     /// Headers above this size are refused (NumPy itself refuses more than 10000 bytes by default).
     public static let maximumHeaderLength = 1 << 20
 
-    /// Reads and validates the file at `path` (memory-mapped; only the values are copied).
+    /// Reads and validates the file at `path` (see `FileInput.read`; only the values are copied).
     public static func read(path: String) throws -> NPYArray {
-        try parse(try readFileMapped(path), path: path)
+        try parse(try FileInput.read(path: path), path: path)
     }
 
     /// Validates and decodes a whole .npy file held in memory.
@@ -84,7 +84,7 @@ public enum NPY {
         guard !header.fortranOrder else {
             throw error(.fortranOrder, "array is stored in Fortran order (fortran_order: True); netrun reads C order only")
         }
-        guard let count = elementCount(header.shape), let expected = float32ByteCount(count) else {
+        guard let count = elementCount(header.shape), let expected = byteCount(count, elementSize: 4) else {
             throw error(.shapeMismatch, "shape \(pythonTuple(header.shape)) has an element count that overflows")
         }
         let dataStart = headerStart + headerLength

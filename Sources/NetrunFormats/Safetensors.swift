@@ -28,7 +28,9 @@ public struct SafetensorsFile: Sendable, Equatable {
     public subscript(name: String) -> NamedTensor? { tensors.first { $0.name == name } }
 }
 
-/// Strict reader and writer of safetensors files holding F32 tensors.
+/// Strict reader and writer of safetensors files. The reader takes F32, F16, BF16 and F64
+/// tensors and converts them to float32 (a state dict saved in half precision loads as it
+/// is); the writer writes F32.
 ///
 /// Layout: an 8-byte little-endian header length N, N bytes of UTF-8 JSON (maybe padded
 /// with spaces) mapping each tensor name to `{"dtype", "shape", "data_offsets"}` plus an
@@ -38,9 +40,9 @@ public enum Safetensors {
     public static let maximumHeaderLength = 100 << 20
     static let metadataKey = "__metadata__"
 
-    /// Reads and validates the file at `path` (memory-mapped; only the tensors are copied).
+    /// Reads and validates the file at `path` (see `FileInput.read`; only the tensors are copied).
     public static func read(path: String) throws -> SafetensorsFile {
-        try parse(try readFileMapped(path), path: path)
+        try parse(try FileInput.read(path: path), path: path)
     }
 
     /// Validates and decodes a whole safetensors file held in memory.
@@ -63,6 +65,7 @@ public enum Safetensors {
 
     private struct Entry {
         var name: String
+        var dtype: SafetensorsDType
         var shape: [Int]
         var begin: Int
         var end: Int
@@ -115,7 +118,7 @@ public enum Safetensors {
 
         let tensors = entries.map { entry in
             NamedTensor(name: entry.name, shape: entry.shape,
-                        values: [Float](littleEndianFloat32: UnsafeRawBufferPointer(rebasing: buffer[entry.begin ..< entry.end])))
+                        values: entry.dtype.decode(UnsafeRawBufferPointer(rebasing: buffer[entry.begin ..< entry.end])))
         }
         return SafetensorsFile(tensors: tensors, metadata: metadata ?? [:])
     }
@@ -156,11 +159,11 @@ public enum Safetensors {
         for key in ["dtype", "shape", "data_offsets"] where fields[key] == nil {
             throw error(.malformedHeader, "tensor '\(name)' has no '\(key)'")
         }
-        guard case let .string(dtype)? = fields["dtype"] else {
+        guard case let .string(dtypeName)? = fields["dtype"] else {
             throw error(.malformedHeader, "tensor '\(name)' has a dtype that is not a string")
         }
-        guard dtype == "F32" else {
-            throw error(.unsupportedDType, "tensor '\(name)' has dtype \(dtype); netrun reads F32 only")
+        guard let dtype = SafetensorsDType(rawValue: dtypeName) else {
+            throw error(.unsupportedDType, "tensor '\(name)' has dtype \(dtypeName); netrun reads F32, F16, BF16 and F64")
         }
         let shape = try integers(fields["shape"], what: "shape", of: name, error: error)
         let offsets = try integers(fields["data_offsets"], what: "data_offsets", of: name, error: error)
@@ -175,14 +178,14 @@ public enum Safetensors {
             throw error(.truncated, "tensor '\(name)' has data_offsets [\(begin), \(end)] beyond the end of the "
                 + "\(bufferSize)-byte data buffer (file truncated?)")
         }
-        guard let count = elementCount(shape), let expected = float32ByteCount(count) else {
+        guard let count = elementCount(shape), let expected = byteCount(count, elementSize: dtype.size) else {
             throw error(.shapeMismatch, "tensor '\(name)' has shape \(shape) whose element count overflows")
         }
         guard expected == end - begin else {
-            throw error(.shapeMismatch, "tensor '\(name)' has shape \(shape) (\(expected) bytes as F32) "
+            throw error(.shapeMismatch, "tensor '\(name)' has shape \(shape) (\(expected) bytes as \(dtype.rawValue)) "
                 + "but data_offsets [\(begin), \(end)] span \(end - begin) bytes")
         }
-        return Entry(name: name, shape: shape, begin: begin, end: end)
+        return Entry(name: name, dtype: dtype, shape: shape, begin: begin, end: end)
     }
 
     /// An array of non-negative JSON integers that fit in Int.
@@ -284,4 +287,42 @@ public enum Safetensors {
 
 private extension Character {
     var isASCIIDigitOrMinus: Bool { ("0" ... "9").contains(self) || self == "-" }
+}
+
+/// The safetensors element types the reader accepts, each converted to float32 on load as
+/// PyTorch's `.float()` converts: F16 and BF16 exactly, F64 rounded to nearest (even),
+/// beyond float32's range to ±infinity.
+enum SafetensorsDType: String, CaseIterable, Sendable {
+    case f32 = "F32", f16 = "F16", bf16 = "BF16", f64 = "F64"
+
+    /// Bytes per element.
+    var size: Int {
+        switch self {
+        case .f32: 4
+        case .f16, .bf16: 2
+        case .f64: 8
+        }
+    }
+
+    /// Float32 values of little-endian elements (`bytes.count` is a multiple of `size`).
+    func decode(_ bytes: UnsafeRawBufferPointer) -> [Float] {
+        switch self {
+        case .f32:
+            return [Float](littleEndianFloat32: bytes)
+        case .f16:
+            return Self.map(bytes, UInt16.self) { Float(Float16(bitPattern: $0)) }
+        case .bf16:
+            // bfloat16 is the top half of a float32.
+            return Self.map(bytes, UInt16.self) { Float(bitPattern: UInt32($0) << 16) }
+        case .f64:
+            return Self.map(bytes, UInt64.self) { Float(Double(bitPattern: $0)) }
+        }
+    }
+
+    private static func map<T: FixedWidthInteger>(
+        _ bytes: UnsafeRawBufferPointer, _: T.Type, _ convert: (T) -> Float
+    ) -> [Float] {
+        let stride = MemoryLayout<T>.size
+        return (0 ..< bytes.count / stride).map { convert(bytes.littleEndian(at: $0 * stride, as: T.self)) }
+    }
 }

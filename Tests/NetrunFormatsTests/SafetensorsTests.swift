@@ -184,12 +184,6 @@ func entry(_ name: String, _ shape: [Int], _ begin: Int, _ end: Int, dtype: Stri
         #expect(error.message == message)
     }
 
-    @Test func aDTypeOtherThanF32IsNamedWithItsTensor() throws {
-        let error = try parseError(safetensorsFile(header: "{\(entry("conv1.weight", [2], 0, 8, dtype: "I64"))}", buffer: .init(repeating: 0, count: 8)))
-        #expect(error.kind == .unsupportedDType)
-        #expect(error.description == "weights.safetensors: error: tensor 'conv1.weight' has dtype I64; netrun reads F32 only")
-    }
-
     @Test func aShapeThatDoesNotMatchItsBytesIsAShapeMismatch() throws {
         let error = try parseError(safetensorsFile(header: "{\(entry("fc.bias", [2, 3], 0, 20))}", buffer: .init(repeating: 0, count: 20)))
         #expect(error.kind == .shapeMismatch)

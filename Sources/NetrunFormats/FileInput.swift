@@ -1,0 +1,110 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Whole-file reads of inputs named by the user (weights, arrays), with every refusal in
+/// plain words naming the file: no such file or unreadable (strerror's reason), a
+/// directory, a FIFO, device or socket, an empty file, a file over the size limit.
+///
+/// The file's type and size are checked with stat(2) before it is opened, and again with
+/// fstat(2) on the opened descriptor (opened with O_NONBLOCK, so a FIFO swapped in between
+/// cannot block the open); a device is never read, let alone to its end. A regular file
+/// is memory-mapped (read(2) where mmap is refused), so a large weights file costs no copy
+/// until its tensors are decoded.
+public enum FileInput {
+    /// The default size limit of the readers: 8 GiB.
+    public static let defaultLimit = 8 << 30
+
+    /// The whole regular file at `path`, or a `FormatError` naming it.
+    /// - Parameter limit: the largest size accepted, in bytes.
+    public static func read(path: String, limit: Int = defaultLimit) throws -> Data {
+        func failure(_ kind: FormatError.Kind, _ message: String) -> FormatError {
+            FormatError(path: path, kind: kind, message: message)
+        }
+        func unreadable() -> FormatError { failure(.io, "cannot read the file: \(String(cString: strerror(errno)))") }
+
+        var status = stat()
+        guard stat(path, &status) == 0 else { throw unreadable() }
+        let size = try checkedSize(status, limit: limit, failure)
+
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
+        guard fd >= 0 else { throw unreadable() }
+        defer { close(fd) }
+        guard fstat(fd, &status) == 0 else { throw unreadable() }
+        guard try checkedSize(status, limit: limit, failure) == size else {
+            throw failure(.io, "cannot read the file: it changed while being opened")
+        }
+        if let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapped != UnsafeMutableRawPointer(bitPattern: -1) {
+            return Data(bytesNoCopy: mapped, count: size, deallocator: .custom { pointer, count in munmap(pointer, count) })
+        }
+        return try readAll(fd, size: size, unreadable: unreadable, failure)
+    }
+
+    /// The size of a regular, non-empty file within `limit`; anything else is refused.
+    private static func checkedSize(
+        _ status: stat, limit: Int, _ failure: (FormatError.Kind, String) -> FormatError
+    ) throws -> Int {
+        let type = status.st_mode & S_IFMT
+        guard type == S_IFREG else {
+            let found: String = switch type {
+            case S_IFDIR: "a directory"
+            case S_IFIFO: "a FIFO (named pipe)"
+            case S_IFCHR: "a character device"
+            case S_IFBLK: "a block device"
+            case S_IFSOCK: "a socket"
+            default: "something else"
+            }
+            throw failure(.notARegularFile, "expected a regular file, found \(found)")
+        }
+        let size = Int(status.st_size)
+        guard size > 0 else { throw failure(.truncated, "the file is empty") }
+        guard size <= limit else {
+            throw failure(.fileTooLarge, "the file is \(size) bytes, over the limit of \(byteSize(limit))")
+        }
+        return size
+    }
+
+    /// Reads exactly `size` bytes; a file that shrank meanwhile is an error.
+    private static func readAll(
+        _ fd: Int32, size: Int, unreadable: () -> FormatError, _ failure: (FormatError.Kind, String) -> FormatError
+    ) throws -> Data {
+        var data = Data(count: size)
+        var offset = 0
+        try data.withUnsafeMutableBytes { buffer in
+            while offset < size {
+                let got = Glibc_read(fd, buffer.baseAddress.map { $0 + offset }, size - offset)
+                if got < 0 {
+                    if errno == EINTR { continue }
+                    throw unreadable()
+                }
+                guard got > 0 else { throw failure(.io, "cannot read the file: it shrank from \(size) to \(offset) bytes while being read") }
+                offset += got
+            }
+        }
+        return data
+    }
+
+    /// `8 GiB (8589934592 bytes)`, `100 bytes`: a size in words.
+    static func byteSize(_ bytes: Int) -> String {
+        for (shift, unit) in [(30, "GiB"), (20, "MiB"), (10, "KiB")] where bytes >= 1 << shift && bytes % (1 << shift) == 0 {
+            return "\(bytes >> shift) \(unit) (\(bytes) bytes)"
+        }
+        return "\(bytes) bytes"
+    }
+}
+
+/// POSIX read(2), named apart from FileInput.read.
+private func Glibc_read(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+    #if canImport(Darwin)
+    return Darwin.read(fd, buffer, count)
+    #elseif canImport(Musl)
+    return Musl.read(fd, buffer, count)
+    #else
+    return Glibc.read(fd, buffer, count)
+    #endif
+}
