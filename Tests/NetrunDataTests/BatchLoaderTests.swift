@@ -113,6 +113,15 @@ import Testing
         #expect(eval.kind == .setting)
     }
 
+    @Test func sizesBeyondMemoryAreRefusedBeforeAllocating() throws {
+        let e = try #require(dataError { _ = try Dataset.synthetic(samples: 100_000_000, shape: [3, 4096, 4096], classes: 2, seed: 0) })
+        #expect(e.kind == .setting)
+        let dir = try temporaryDirectory()
+        let data = try source(dir, input: [1, 2, 2], classes: 2, data: "{format: synthetic}")
+        let huge = try #require(dataError { _ = try Preprocessing(source: data, input: [1 << 24, 1 << 24, 1 << 24]) })
+        #expect(huge.message.contains("too large"))
+    }
+
     @Test func syntheticDataComesFromTheSeed() throws {
         let a = try Dataset.synthetic(samples: 50, shape: [3, 4, 4], classes: 7, seed: 1)
         let b = try Dataset.synthetic(samples: 50, shape: [3, 4, 4], classes: 7, seed: 1)
