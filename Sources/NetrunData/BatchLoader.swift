@@ -74,6 +74,9 @@ public final class BatchLoader {
                             message: "cannot start at \(start): an epoch has \(steps) steps\(training ? "" : " and evaluation has one epoch")")
         }
         let renderer = try Renderer(preprocessing, dataset: dataset, training: training)
+        guard let values = checkedProduct([batch, preprocessing.evaluationViews, renderer.viewSize]), values <= maximumPixelValues else {
+            throw DataError(path: dataset.origin, kind: .setting, message: "a batch of \(batch) x \(shapeText(preprocessing.input)) is more than \(maximumPixelValues) values")
+        }
         producer = Producer(dataset: dataset, renderer: renderer, batch: batch, steps: steps, shuffle: training && shuffle, seed: seed, training: training)
         batchSize = batch
         stepsPerEpoch = steps

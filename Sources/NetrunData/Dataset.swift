@@ -100,9 +100,11 @@ public struct Dataset: Sendable {
         guard samples >= 1, classes >= 1, shape.count == 3, shape.allSatisfy({ $0 >= 1 }) else {
             throw DataError(path: origin, kind: .setting, message: "synthetic data needs at least 1 sample, 1 class and a C x H x W shape")
         }
+        guard let size = checkedProduct(shape), let total = checkedProduct([samples, size]), total <= maximumPixelValues else {
+            throw DataError(path: origin, kind: .setting, message: "\(samples) synthetic images of \(shapeText(shape)) are more than \(maximumPixelValues) pixel values")
+        }
         var rng = SplitMix64(seed: CounterKey.hash(UInt64(bitPattern: Int64(seed)), CounterKey.synthetic))
-        let size = shape[0] * shape[1] * shape[2]
-        var pixels = [UInt8](repeating: 0, count: samples * size)
+        var pixels = [UInt8](repeating: 0, count: total)
         pixels.withUnsafeMutableBufferPointer { p in
             var i = 0
             while i < p.count {
@@ -138,6 +140,21 @@ public struct Dataset: Sendable {
             for i in 0 ..< size { sums[i] += Double(src[base + i].floatValue) }
         }
     }
+}
+
+/// The most pixel values a dataset or a batch may hold (16 GiB of floats): sizes from a config
+/// or a file are checked against it before anything is allocated.
+let maximumPixelValues = 1 << 32
+
+/// The product of `values`, or nil if it overflows.
+func checkedProduct(_ values: [Int]) -> Int? {
+    var p = 1
+    for v in values {
+        let (r, overflow) = p.multipliedReportingOverflow(by: v)
+        guard !overflow else { return nil }
+        p = r
+    }
+    return p
 }
 
 /// The element types images are stored in.

@@ -5,8 +5,9 @@ import Foundation
 /// file (detected by its magic bytes, whatever the name). zlib's `inflate` is the one
 /// decompressor; every C call of zlib is in this file.
 enum FileBytes {
-    /// A decompressed file larger than this is refused (a gzip bomb, or not a data set this loader can hold).
-    static let maximumInflatedSize = 1 << 36
+    /// A decompressed file larger than this is refused (a gzip bomb, or not a data set this
+    /// loader can hold): half the physical memory, at most 64 GiB.
+    static let maximumInflatedSize = min(1 << 36, Int(clamping: ProcessInfo.processInfo.physicalMemory / 2))
 
     /// The contents of `path`, inflated when it is gzip.
     static func read(_ path: String) throws(DataError) -> [UInt8] {
@@ -53,12 +54,13 @@ enum FileBytes {
     /// Inflates every gzip member of `input` (as `gzip -d` does, members are concatenated).
     static func inflate(_ input: [UInt8], path: String) throws(DataError) -> [UInt8] {
         func corrupt(_ what: String) -> DataError { DataError(path: path, kind: .format, message: "corrupt gzip data: \(what)") }
-        // The last member's ISIZE (size mod 2^32) is a good first guess for the output.
+        // The last member's ISIZE (size mod 2^32) is a good first guess for the output; deflate
+        // expands at most 1032-fold, which bounds what a forged ISIZE can make us allocate.
         var capacity = 1 << 16
         if input.count >= 4 {
             let n = input.count
             let isize = Int(input[n - 4]) | Int(input[n - 3]) << 8 | Int(input[n - 2]) << 16 | Int(input[n - 1]) << 24
-            capacity = max(capacity, min(isize, 1 << 30) + 1)
+            capacity = max(capacity, min(isize, 1 << 30, n * 1032, maximumInflatedSize) + 1)
         }
         var output = [UInt8](repeating: 0, count: capacity)
         var produced = 0

@@ -36,7 +36,10 @@ enum ImageFolder {
             let image = try prepared(file.path, channels: channels, geometry: geometry)
             if i == 0 {
                 shape = [channels, image.height, image.width]
-                pixels.reserveCapacity(files.count * channels * image.height * image.width)
+                guard let total = checkedProduct([files.count] + shape), total <= maximumPixelValues else {
+                    throw DataError(path: root, kind: .setting, message: "\(files.count) images of \(shapeText(shape)) are more than \(maximumPixelValues) pixel values")
+                }
+                pixels.reserveCapacity(total)
             } else if image.height != shape[1] || image.width != shape[2] {
                 throw DataError(path: file.path, kind: .mismatch,
                                 message: "is \(image.width)x\(image.height) after resizing and cropping, but \(first.path) is \(shape[2])x\(shape[1]); give 'resize' (and 'crop') so that every image has one size")
@@ -51,6 +54,9 @@ enum ImageFolder {
         var image = try ImageDecoding.decode(try FileBytes.readRaw(path), path: path)
         if let side = geometry.resize {
             let size = Resize.shorterSide(to: side, height: image.height, width: image.width)
+            guard size.height <= ImageDecoding.maximumSide, size.width <= ImageDecoding.maximumSide, size.height * size.width <= ImageDecoding.maximumPixels else {
+                throw DataError(path: path, kind: .setting, message: "resized to \(size.width)x\(size.height), beyond \(ImageDecoding.maximumSide) on a side or \(ImageDecoding.maximumPixels) pixels")
+            }
             image = RGBImage(height: size.height, width: size.width,
                              pixels: Resize.resample(image.pixels, height: image.height, width: image.width, channels: 3, to: size.height, size.width))
         }
@@ -64,8 +70,8 @@ enum ImageFolder {
         return (height, width, planes(image, top: top, left: left, height: height, width: width, channels: channels))
     }
 
-    /// A window of an interleaved RGB image as `channels` planes: RGB as it is, or gray as
-    /// PIL's `convert("L")`: `(299 R + 587 G + 114 B) / 1000`, rounded.
+    /// A window of an interleaved RGB image as `channels` planes: RGB as it is, or gray by
+    /// ITU-R 601 luma (the weights of PIL's `convert("L")`): `(299 R + 587 G + 114 B) / 1000`, rounded.
     static func planes(_ image: RGBImage, top: Int, left: Int, height: Int, width: Int, channels: Int) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: channels * height * width)
         image.pixels.withUnsafeBufferPointer { src in

@@ -47,6 +47,9 @@ public struct Preprocessing: Sendable {
         guard input.count == 3, input.allSatisfy({ $0 >= 1 }) else {
             throw DataError(path: at, kind: .setting, message: "the model's input must be C x H x W, found \(shapeText(input))")
         }
+        guard let size = checkedProduct(input), size <= maximumPixelValues else {
+            throw DataError(path: at, kind: .setting, message: "the model's input \(shapeText(input)) is too large for a batch")
+        }
         let channels = input[0]
         func perChannel(_ values: [Double], _ what: String) throws(DataError) -> [Float] {
             if values.count == 1 { return Array(repeating: Float(values[0]), count: channels) }

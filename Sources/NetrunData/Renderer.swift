@@ -112,6 +112,7 @@ struct Renderer: Sendable {
     /// x' = x, or W - 1 - x when mirrored; outside the stored image it is black padding.
     func render<P: PixelValue>(_ src: UnsafeBufferPointer<P>, example e: Int, view v: View, bias: UnsafeBufferPointer<Float>,
                                into out: UnsafeMutablePointer<Float>) {
+        guard let srcBase = src.baseAddress, let biasBase = bias.baseAddress else { return }
         let (c, hs, ws, h, w) = (stored[0], stored[1], stored[2], input[1], input[2])
         let plane = hs * ws
         let base = e * c * plane
@@ -130,10 +131,11 @@ struct Renderer: Sendable {
                     row.update(repeating: padded, count: w)
                     continue
                 }
-                let s = base + ch * plane + sy * ws + dx
-                let b = ch * plane + sy * ws + dx
                 if x0 > 0 { row.update(repeating: padded, count: x0) }
-                for x in x0 ..< x1 { row[x] = src[s + x].floatValue * g + bias[b + x] + offset }
+                // The stored pixels of this row, as pointers: no index arithmetic in the loop, so it vectorizes.
+                let start = ch * plane + sy * ws + dx + x0
+                let (s, b, o) = (srcBase + (base + start), biasBase + start, row + x0)
+                for i in 0 ..< x1 - x0 { o[i] = s[i].floatValue * g + b[i] + offset }
                 if x1 < w { (row + x1).update(repeating: padded, count: w - x1) }
                 if v.mirrored {
                     var (i, j) = (0, w - 1)
