@@ -13,7 +13,7 @@ struct ScheduleCommand: NetrunCommand {
         abstract: "Print the learning rate over the run: a table of milestones, optionally an SVG curve.",
         discussion: """
         Steps per epoch are floor(examples / batch). The example count is the synthetic data's \
-        `samples`, an IDX image file's header count, or --examples. A row is printed at the \
+        `samples`, an IDX image file's header count (.gz too), or --examples. A row is printed at the \
         start, where warmup ends, at every jump (up to 60), whenever the rate has moved by more \
         than 10% (of itself, or of half the base rate when lower), and at the last step. A \
         plateau schedule's drops depend on evaluations and are not drawn. Warnings (stderr) \
@@ -75,7 +75,7 @@ struct ScheduleCommand: NetrunCommand {
 
 /// How many training examples an epoch has, for steps per epoch: `override` (--examples)
 /// when given, the synthetic data's `samples`, or the first dimension in an IDX image
-/// file's header. Folders of images need --examples here.
+/// file's header (gzip-compressed or not). Folders of images need --examples here.
 ///
 /// Stand-in until NetrunData's loader is merged: the lead replaces this one function with
 /// the loader's own count.
@@ -86,11 +86,7 @@ func trainingExampleCount(_ data: DataSource, override: Int?) throws(FileProblem
     case .folder(let root):
         throw FileProblem(path: root.value, message: "cannot count the images of a folder source here; give --examples N")
     case .idx(let images, _):
-        let path = resolvedDataPath(images)
-        if path.hasSuffix(".gz") {
-            throw FileProblem(path: path, message: "cannot read the example count of a compressed IDX file here; give --examples N")
-        }
-        return try idxCount(path)
+        return try idxCount(resolvedDataPath(images))
     }
 }
 
@@ -103,12 +99,30 @@ func resolvedDataPath(_ path: Located<String>) -> String {
 
 /// The first dimension of an IDX file: magic `00 00 type ndim`, then `ndim` big-endian
 /// 32-bit sizes.
+/// A `.gz` file's first bytes come from `gzip -dc` (stopped once they are read).
 func idxCount(_ path: String) throws(FileProblem) -> Int {
     guard let handle = FileHandle(forReadingAtPath: path) else {
         throw FileProblem(path: path, message: "cannot read the IDX file: \(systemReason())")
     }
     defer { try? handle.close() }
-    let header = [UInt8]((try? handle.read(upToCount: 8)) ?? Data())
+    var header: [UInt8]
+    if path.hasSuffix(".gz") {
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        gzip.arguments = ["gzip", "-dc"]
+        gzip.standardInput = handle
+        let pipe = Pipe()
+        gzip.standardOutput = pipe
+        gzip.standardError = FileHandle.nullDevice
+        do { try gzip.run() } catch {
+            throw FileProblem(path: path, message: "cannot run gzip to read the compressed IDX file's header (\(error)); give --examples N")
+        }
+        header = [UInt8]((try? pipe.fileHandleForReading.read(upToCount: 8)) ?? Data())
+        if gzip.isRunning { gzip.terminate() }
+        gzip.waitUntilExit()
+    } else {
+        header = [UInt8]((try? handle.read(upToCount: 8)) ?? Data())
+    }
     let types: Set<UInt8> = [0x08, 0x09, 0x0B, 0x0C, 0x0D, 0x0E]
     guard header.count == 8, header[0] == 0, header[1] == 0, types.contains(header[2]), header[3] >= 1 else {
         throw FileProblem(path: path, message: "not an IDX file (its first bytes are not 00 00 <type> <dimensions> <size>)")
