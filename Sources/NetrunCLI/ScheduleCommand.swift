@@ -31,7 +31,6 @@ struct ScheduleCommand: NetrunCommand {
     var examples: Int?
 
     func validate() throws {
-        try options.validate()
         if let examples { try NetrunCLI.validate(examples, in: 1 ... Int.max, option: "examples") }
     }
 
@@ -120,6 +119,9 @@ func idxCount(_ path: String) throws(FileProblem) -> Int {
         header = [UInt8]((try? pipe.fileHandleForReading.read(upToCount: 8)) ?? Data())
         if gzip.isRunning { gzip.terminate() }
         gzip.waitUntilExit()
+        if header.count < 8, gzip.terminationReason == .exit, gzip.terminationStatus != 0 {
+            throw FileProblem(path: path, message: "gzip could not decompress the IDX file's header (exit status \(gzip.terminationStatus)); give --examples N")
+        }
     } else {
         header = [UInt8]((try? handle.read(upToCount: 8)) ?? Data())
     }
@@ -151,8 +153,10 @@ struct ScheduleReport {
     /// The largest rate seen while scanning (the curve's top).
     private(set) var peak: Double = 0
 
-    /// Above this many steps, the scan visits a grid of this many steps plus every jump.
-    static let scanLimit = 2_000_000
+    /// Runs up to this many steps are scanned step by step; longer ones on a grid of
+    /// `scanGrid` steps plus every breakpoint (a drift row may then be late by one grid cell).
+    static let scanLimit = 1_000_000
+    static let scanGrid = 200_000
     /// A row when the rate has moved by more than this share of itself (or of half the base rate).
     static let drift = 0.10
 
@@ -191,7 +195,7 @@ struct ScheduleReport {
     private var scanSteps: [Int] {
         let t = schedule.totalSteps
         if t <= Self.scanLimit { return Array(0 ..< t) }
-        let grid = (0 ..< Self.scanLimit).map { Int((Double($0) / Double(Self.scanLimit - 1) * Double(t - 1)).rounded()) }
+        let grid = (0 ..< Self.scanGrid).map { Int((Double($0) / Double(Self.scanGrid - 1) * Double(t - 1)).rounded()) }
         return Array(Set(grid + breakpoints)).sorted()
     }
 
