@@ -108,7 +108,8 @@ public struct Netrun: ParsableCommand {
         Exit codes: 0 when clean, 1 when a config has errors, 2 on usage or I/O errors.
         """,
         version: "0.1.0",
-        subcommands: [Validate.self, Summary.self, GraphCommand.self, ConfigCommand.self, SchemaCommand.self, Train.self, Eval.self, Predict.self, Check.self, Bench.self]
+        subcommands: [Validate.self, Summary.self, GraphCommand.self, ConfigCommand.self, SchemaCommand.self, Train.self, Eval.self,
+                      ScheduleCommand.self, Predict.self, Check.self, Bench.self]
     )
 
     public init() {}

@@ -63,6 +63,11 @@ public struct ScheduleConfig: Equatable, Sendable {
     public struct Warmup: Equatable, Sendable {
         public var length: DurationConfig
         public var startFactor: Double
+
+        public init(length: DurationConfig, startFactor: Double) {
+            self.length = length
+            self.startFactor = startFactor
+        }
     }
 
     public var policy: Policy

@@ -1,0 +1,392 @@
+import ArgumentParser
+import Foundation
+import NetrunConfig
+import NetrunData
+import NetrunFormats
+import NetrunGraph
+import NetrunRunner
+
+/// `netrun schedule CONFIG [--svg FILE] [--examples N]`: the learning rate of every step of
+/// the run, as a table of milestones and, optionally, an SVG curve; with warnings for
+/// schedules that cannot do what they say.
+struct ScheduleCommand: NetrunCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "schedule",
+        abstract: "Print the learning rate over the run: a table of milestones, optionally an SVG curve.",
+        discussion: """
+        Steps per epoch are floor(examples / batch). The example count is the synthetic data's \
+        `samples`, an IDX image file's header count (.gz too), or --examples. A row is printed at the \
+        start, where warmup ends, at every jump (up to 60), whenever the rate has moved by more \
+        than 10% (of itself, or of half the base rate when lower), and at the last step. A \
+        plateau schedule's drops depend on evaluations and are not drawn. Warnings (stderr) \
+        name milestones past the end, a warmup longer than the run, a plateau that cannot fire \
+        and a rate that reaches 0 before the end.
+        """
+    )
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(help: ArgumentHelp("Also draw the rate against the steps as SVG to this file (written atomically).", valueName: "file"))
+    var svg: String?
+
+    @Option(help: "Training examples per epoch (default: the data's own count: synthetic samples, an IDX file's header).")
+    var examples: Int?
+
+    func validate() throws {
+        if let examples { try NetrunCLI.validate(examples, in: 1 ... Int.max, option: "examples") }
+    }
+
+    func execute(_ console: Console) -> Int32 {
+        var code = ExitStatus.ok
+        guard let checked = Checked(options, console: console, exitCode: &code) else { return code }
+        let config = checked.config
+        guard let train = config.train else {
+            console.printError("\(config.file): error: the config has no 'train' section, so no schedule")
+            return ExitStatus.configErrors
+        }
+        if let svg {
+            do { try OutputPath.check(svg, what: "SVG output", inputs: [(options.file, "the config")]) } catch {
+                console.printError(error.description)
+                return ExitStatus.usage
+            }
+        }
+        let count: Int
+        do { count = try trainingExampleCount(train.data, override: examples, graph: checked.graph) } catch {
+            console.printError(error.description)
+            return ExitStatus.usage
+        }
+        let report: ScheduleReport
+        do { report = try ScheduleReport(config: config, train: train, examples: count) } catch {
+            console.printError("\(train.location): error: \(error.message)")
+            return ExitStatus.configErrors
+        }
+        console.print(report.table(), terminator: "")
+        for w in report.warnings { console.printError("\(train.location): warning: \(w)") }
+        if let svg {
+            do { try AtomicFile.write(Array(report.svg().utf8), to: svg) } catch {
+                console.printError("\(svg): error: \(error)")
+                return ExitStatus.usage
+            }
+        }
+        return ExitStatus.ok
+    }
+}
+
+// MARK: - The example count
+
+/// How many training examples an epoch has, for steps per epoch: `override` (--examples)
+/// when given, else the training data opened as `netrun train` opens it (NetrunData).
+func trainingExampleCount(_ data: DataSource, override: Int?, graph: Graph) throws(FileProblem) -> Int {
+    if let override { return override }
+    do {
+        return try Dataset.open(data, classes: graph.classes, input: graph.inputShape.dims).count
+    } catch {
+        throw FileProblem(path: error.path, message: error.message)
+    }
+}
+
+// MARK: - The report
+
+/// The schedule of a run, its milestones and warnings, and its curve.
+struct ScheduleReport {
+    struct Row: Equatable {
+        var step: Int
+        var rate: Double
+        var note: String
+    }
+
+    let name: String
+    let schedule: LearningRateSchedule
+    let examples: Int
+    let batch: Int
+    let stepsPerEpoch: Int
+    let optimizer: String
+    private(set) var rows: [Row] = []
+    private(set) var warnings: [String] = []
+    /// The largest rate seen while scanning (the curve's top).
+    private(set) var peak: Double = 0
+
+    /// Runs up to this many steps are scanned step by step; longer ones on a grid of
+    /// `scanGrid` steps plus every breakpoint (a drift row may then be late by one grid cell).
+    static let scanLimit = 1_000_000
+    static let scanGrid = 200_000
+    /// A row when the rate has moved by more than this share of itself (or of half the base rate).
+    static let drift = 0.10
+
+    init(config: Config, train: TrainConfig, examples: Int) throws(ScheduleError) {
+        name = config.name
+        self.examples = examples
+        batch = train.batch.value
+        stepsPerEpoch = examples / batch
+        optimizer = Self.describe(train.optimizer)
+        schedule = try LearningRateSchedule(train.schedule, baseRate: train.optimizer.lr.value, length: train.length.value,
+                                            stepsPerEpoch: stepsPerEpoch)
+        scan()
+        warn(train: train, eval: config.eval)
+    }
+
+    // MARK: scanning
+
+    /// The steps where the rate may jump: warmup's end, decays, milestones (and the step before each).
+    private var breakpoints: [Int] { Array(Set([0, schedule.warmupSteps - 1, schedule.warmupSteps, schedule.totalSteps - 1] + decays)) }
+
+    /// The steps where the policy itself jumps (decays, milestones), and the step before each.
+    private var decays: [Int] {
+        let s = schedule, w = s.warmupSteps, t = s.totalSteps
+        var points: [Int] = []
+        switch s.policy {
+        case .step(_, let every), .exponential(_, let every, true):
+            var k = 1
+            while w + k * every < t, k <= 10_000 { points += [w + k * every - 1, w + k * every]; k += 1 }
+        case .multistep(_, let at): for m in at { points += [w + m - 1, w + m] }
+        case .fixed, .exponential, .poly, .cosine, .plateau: break
+        }
+        return points.filter { $0 >= 0 && $0 < t }
+    }
+
+    /// The steps the scan visits, in order: every step of a short run; a grid plus the breakpoints of a long one.
+    private var scanSteps: [Int] {
+        let t = schedule.totalSteps
+        if t <= Self.scanLimit { return Array(0 ..< t) }
+        let grid = (0 ..< Self.scanGrid).map { Int((Double($0) / Double(Self.scanGrid - 1) * Double(t - 1)).rounded()) }
+        return Array(Set(grid + breakpoints)).sorted()
+    }
+
+    /// At most this many jumps get a row each; a policy that jumps more often (a decay every
+    /// few steps) is shown by its drift.
+    static let jumpRows = 60
+
+    private mutating func scan() {
+        let s = schedule, w = s.warmupSteps, base = s.baseRate
+        let steps = scanSteps
+        guard let first = steps.first else { return }
+        // Discontinuities happen only at the policy's breakpoints (not where a smooth curve is steep).
+        let jumps = Set(decays.filter { $0 > w && s.rate(at: $0) != s.rate(at: $0 - 1) })
+        let showJumps = jumps.count <= Self.jumpRows
+        var last = s.rate(at: first), previous = last
+        peak = last
+        rows = [Row(step: 0, rate: last, note: w > 0 ? "start of warmup (×\(Self.format(s.startFactor)))" : "start")]
+        var zeroWarned = false
+        for t in steps.dropFirst() {
+            let r = s.rate(at: t)
+            peak = max(peak, r)
+            var note: String?
+            if t == w {
+                note = "warmup ends"
+            } else if showJumps, jumps.contains(t), previous > 0 {
+                note = "×\(Self.format(r / previous))"
+            } else if t > w, abs(r - last) > Self.drift * max(last, base / 2) {
+                note = s.policy.name
+            }
+            if note == nil, t == s.totalSteps - 1 { note = "last step" }
+            if let note {
+                rows.append(Row(step: t, rate: r, note: note))
+                last = r
+            }
+            if !zeroWarned, t >= w, Float(r) == 0 {
+                zeroWarned = true
+                warnings.append("the rate reaches 0 at step \(t) (epoch \(epoch(t))), \(s.totalSteps - t) steps before the end: those steps change nothing")
+            }
+            previous = r
+        }
+    }
+
+    // MARK: warnings
+
+    private mutating func warn(train: TrainConfig, eval: EvalConfig?) {
+        let s = schedule, w = s.warmupSteps, t = s.totalSteps
+        if let warmup = train.schedule.warmup, w >= t {
+            warnings.append("the warmup (\(warmup.length), \(w) steps) is not shorter than the run (\(t) steps): the rate never reaches lr")
+        }
+        switch (train.schedule.policy, s.policy) {
+        case (.multistep(_, let at), .multistep(_, let steps)):
+            for (m, step) in zip(at, steps) where w + step >= t {
+                warnings.append("milestone \(m) (step \(w + step)\(w > 0 ? ", after warmup" : "")) is past the end of the run (\(t) steps); it never applies")
+            }
+        case (.step(_, let every), .step(_, let steps)), (.exponential(_, let every, true), .exponential(_, let steps, true)):
+            if w + steps >= t {
+                warnings.append("the decay period (\(every), \(steps) steps) is not shorter than the run after warmup (\(t - w) steps): the rate never decays")
+            }
+        case (_, .plateau(let p)):
+            let every = eval?.every ?? DurationConfig(1, .epochs)
+            let period = every.unit == .steps ? every.count : every.count * stepsPerEpoch
+            let evaluations = period > 0 ? t / period : 0
+            if p.monitor != .trainLoss, eval == nil {
+                warnings.append("the plateau schedule watches \(p.monitor.rawValue) but there is no 'eval' section: it can never lower the rate")
+            } else if evaluations < p.patience + 2 {
+                warnings.append("the plateau schedule can never lower the rate: \(evaluations) evaluation\(evaluations == 1 ? "" : "s") (every \(every)) in the run, and a drop needs at least \(p.patience + 2) (patience \(p.patience) + 2)")
+            }
+            if p.factor == 0, p.minLR == 0 {
+                warnings.append("the plateau's factor is 0 and min_lr 0: its first drop sets the rate to 0")
+            }
+        default: break
+        }
+    }
+
+    // MARK: text
+
+    func epoch(_ step: Int) -> String {
+        stepsPerEpoch > 0 ? String(format: "%.2f", Double(step) / Double(stepsPerEpoch)) : "-"
+    }
+
+    /// The table printed on standard output.
+    func table() -> String {
+        var out = "\(name): \(optimizer); \(lengthPhrase)\n"
+        out += "schedule: \(schedulePhrase)\n\n"
+        let header = ["step", "epoch", "rate", "note"]
+        var cells = rows.map { [String($0.step), epoch($0.step), Self.format($0.rate), $0.note] }
+        cells.insert(header, at: 0)
+        let widths = (0 ..< 3).map { c in cells.map { $0[c].count }.max() ?? 0 }
+        for r in cells {
+            let padded = (0 ..< 3).map { String(repeating: " ", count: widths[$0] - r[$0].count) + r[$0] }
+            out += "  " + padded.joined(separator: "  ") + "  " + r[3] + "\n"
+        }
+        return out
+    }
+
+    var lengthPhrase: String {
+        "\(schedule.totalSteps) steps (\(stepsPerEpoch) per epoch: \(examples) examples, batch \(batch))"
+    }
+
+    var schedulePhrase: String {
+        let s = schedule
+        guard s.warmupSteps > 0 else { return policyPhrase }
+        return "linear warmup from \(Self.format(s.startFactor)) × lr over \(s.warmupSteps) steps, then \(policyPhrase)"
+    }
+
+    var policyPhrase: String {
+        let s = schedule
+        switch s.policy {
+        case .fixed: return "fixed at \(Self.format(s.baseRate))"
+        case .step(let f, let every): return "step, ×\(Self.format(f)) every \(every) steps"
+        case .multistep(let f, let at): return "multistep, ×\(Self.format(f)) at steps \(at.map { String(s.warmupSteps + $0) }.joined(separator: ", "))"
+        case .exponential(let f, let every, let staircase):
+            return "exponential, ×\(Self.format(f)) every \(every) steps\(staircase ? " (staircase)" : " (smooth)")"
+        case .poly(let power): return "poly, power \(Self.format(power)), to 0 over \(s.policySteps) steps"
+        case .cosine(let minLR): return "cosine to \(Self.format(minLR)) over \(s.policySteps) steps"
+        case .plateau(let p):
+            return "plateau on \(p.monitor.rawValue) (\(p.maximize ? "max" : "min")): ×\(Self.format(p.factor)) after \(p.patience + 1) evaluations without improvement, floor \(Self.format(p.minLR)) (drops not shown)"
+        }
+    }
+
+    static func describe(_ o: OptimizerConfig) -> String {
+        var parts: [String]
+        switch o.algorithm {
+        case .sgd(let momentum, let nesterov): parts = ["sgd", "lr \(format(o.lr.value))", "momentum \(format(momentum))"] + (nesterov ? ["nesterov"] : [])
+        case .adam(let b1, let b2, _, let decoupled): parts = [decoupled ? "adamw" : "adam", "lr \(format(o.lr.value))", "betas [\(format(b1)), \(format(b2))]"]
+        }
+        if o.weightDecay > 0 { parts.append("weight decay \(format(o.weightDecay))\(o.decayBias ? "" : " (not on biases)")") }
+        if let c = o.clipNorm { parts.append("clip norm \(format(c))") }
+        return parts.joined(separator: ", ")
+    }
+
+    /// Six significant digits, without trailing zeros.
+    static func format(_ x: Double) -> String { String(format: "%.6g", x) }
+}
+
+// MARK: - The SVG curve
+
+extension ScheduleReport {
+    struct Plot {
+        static let width = 800.0, height = 420.0
+        static let left = 80.0, right = 24.0, top = 48.0, bottom = 56.0
+        static var plotWidth: Double { width - left - right }
+        static var plotHeight: Double { height - top - bottom }
+    }
+
+    /// The top of the rate axis: the peak, rounded up to a tick.
+    var rateAxisTop: Double {
+        let top = peak > 0 ? peak : schedule.baseRate
+        let step = Self.niceStep(top / 5)
+        return (top / step).rounded(.up) * step
+    }
+
+    func x(_ step: Int) -> Double {
+        Plot.left + Plot.plotWidth * Double(step) / Double(max(1, schedule.totalSteps - 1))
+    }
+
+    func y(_ rate: Double) -> Double {
+        Plot.top + Plot.plotHeight * (1 - rate / rateAxisTop)
+    }
+
+    /// The steps the curve passes through: an even sample, every row, and the step before
+    /// each row (so that jumps are drawn upright).
+    var curveSteps: [Int] {
+        let t = schedule.totalSteps
+        let samples = min(t, 1000)
+        var steps = Set((0 ..< samples).map { Int((Double($0) / Double(max(1, samples - 1)) * Double(t - 1)).rounded()) })
+        for r in rows { steps.insert(r.step); if r.step > 0 { steps.insert(r.step - 1) } }
+        return steps.filter { $0 >= 0 && $0 < t }.sorted()
+    }
+
+    /// A 1, 2 or 5 times a power of ten near `raw`.
+    static func niceStep(_ raw: Double) -> Double {
+        guard raw > 0, raw.isFinite else { return 1 }
+        let p = pow(10, (log10(raw)).rounded(.down))
+        let m = raw / p
+        return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p
+    }
+
+    static func compact(_ n: Double) -> String {
+        if n >= 1_000_000 { return format(n / 1_000_000) + "M" }
+        if n >= 10_000 { return format(n / 1000) + "k" }
+        return format(n)
+    }
+
+    static func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+
+    static func c(_ v: Double) -> String { String(format: "%.2f", v) }
+
+    /// The curve: rate against step, with axes, ticks, grid lines, labels and warmup's end marked.
+    func svg() -> String {
+        typealias P = Plot
+        let t = schedule.totalSteps
+        var s = """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(P.width))" height="\(Int(P.height))" viewBox="0 0 \(Int(P.width)) \(Int(P.height))" font-family="sans-serif" font-size="12">
+        <rect width="100%" height="100%" fill="white"/>
+        <text x="\(Self.c(P.width / 2))" y="20" text-anchor="middle" font-size="15" font-weight="bold">\(Self.escape("\(name): learning rate"))</text>
+        <text x="\(Self.c(P.width / 2))" y="37" text-anchor="middle" font-size="11" fill="#444">\(Self.escape(schedulePhrase))</text>
+
+        """
+        // Rate axis: ticks, labels and grid lines.
+        let top = rateAxisTop, rateStep = Self.niceStep(top / 5)
+        var k = 0
+        while Double(k) * rateStep <= top * (1 + 1e-9) {
+            let v = Double(k) * rateStep, yy = y(v)
+            s += "<line x1=\"\(Self.c(P.left))\" y1=\"\(Self.c(yy))\" x2=\"\(Self.c(P.width - P.right))\" y2=\"\(Self.c(yy))\" stroke=\"#e4e4e4\"/>\n"
+            s += "<line x1=\"\(Self.c(P.left - 5))\" y1=\"\(Self.c(yy))\" x2=\"\(Self.c(P.left))\" y2=\"\(Self.c(yy))\" stroke=\"black\"/>\n"
+            s += "<text x=\"\(Self.c(P.left - 8))\" y=\"\(Self.c(yy + 4))\" text-anchor=\"end\">\(Self.format(v))</text>\n"
+            k += 1
+        }
+        // Step axis.
+        let stepTick = Self.niceStep(Double(max(1, t - 1)) / 8)
+        k = 0
+        while Double(k) * stepTick <= Double(max(1, t - 1)) * (1 + 1e-9) {
+            let v = Double(k) * stepTick
+            let xx = P.left + P.plotWidth * v / Double(max(1, t - 1))
+            s += "<line x1=\"\(Self.c(xx))\" y1=\"\(Self.c(P.top))\" x2=\"\(Self.c(xx))\" y2=\"\(Self.c(P.height - P.bottom))\" stroke=\"#e4e4e4\"/>\n"
+            s += "<line x1=\"\(Self.c(xx))\" y1=\"\(Self.c(P.height - P.bottom))\" x2=\"\(Self.c(xx))\" y2=\"\(Self.c(P.height - P.bottom + 5))\" stroke=\"black\"/>\n"
+            s += "<text x=\"\(Self.c(xx))\" y=\"\(Self.c(P.height - P.bottom + 18))\" text-anchor=\"middle\">\(Self.compact(v))</text>\n"
+            k += 1
+        }
+        // Axes and their labels.
+        s += "<line x1=\"\(Self.c(P.left))\" y1=\"\(Self.c(P.top))\" x2=\"\(Self.c(P.left))\" y2=\"\(Self.c(P.height - P.bottom))\" stroke=\"black\"/>\n"
+        s += "<line x1=\"\(Self.c(P.left))\" y1=\"\(Self.c(P.height - P.bottom))\" x2=\"\(Self.c(P.width - P.right))\" y2=\"\(Self.c(P.height - P.bottom))\" stroke=\"black\"/>\n"
+        s += "<text x=\"\(Self.c(P.left + P.plotWidth / 2))\" y=\"\(Self.c(P.height - 14))\" text-anchor=\"middle\">step (\(stepsPerEpoch) per epoch, \(t) in all)</text>\n"
+        s += "<text x=\"18\" y=\"\(Self.c(P.top + P.plotHeight / 2))\" text-anchor=\"middle\" transform=\"rotate(-90 18 \(Self.c(P.top + P.plotHeight / 2)))\">learning rate</text>\n"
+        // Warmup's end.
+        if schedule.warmupSteps > 0, schedule.warmupSteps < t {
+            let xx = x(schedule.warmupSteps)
+            s += "<line x1=\"\(Self.c(xx))\" y1=\"\(Self.c(P.top))\" x2=\"\(Self.c(xx))\" y2=\"\(Self.c(P.height - P.bottom))\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>\n"
+            s += "<text x=\"\(Self.c(xx + 4))\" y=\"\(Self.c(P.top + 12))\" font-size=\"11\" fill=\"#666\">warmup ends</text>\n"
+        }
+        let points = curveSteps.map { "\(Self.c(x($0))),\(Self.c(y(schedule.rate(at: $0))))" }.joined(separator: " ")
+        s += "<polyline id=\"rate\" fill=\"none\" stroke=\"#1f5fbf\" stroke-width=\"1.8\" stroke-linejoin=\"round\" points=\"\(points)\"/>\n"
+        s += "</svg>\n"
+        return s
+    }
+}
