@@ -109,8 +109,9 @@ public final class MetricsTerminalSink: MetricsSink {
                 if let top1 = e.top1, top1.isFinite, top1 > (state.best?.top1 ?? -.infinity) { state.best = (top1, e.step) }
                 let line = evaluationSummary(e, state)
                 guard isTerminal else { return line + "\n" }
-                // The summary replaces the progress line, which is drawn again below it.
-                var out = "\r" + fitted([(line, 0)]) + Self.eraseToEnd + "\n"
+                // The summary replaces the progress line, which is drawn again below it. It is
+                // a whole line, so it may wrap rather than be cut.
+                var out = "\r" + line + Self.eraseToEnd + "\n"
                 if state.lineShown, let last = state.last {
                     out += progressRedraw(last, state, now)
                     state.lastDrawTime = now
@@ -118,7 +119,7 @@ public final class MetricsTerminalSink: MetricsSink {
                 return out
             case .runEnd(let end):
                 let line = endSummary(end, state, now)
-                let out = isTerminal ? "\r" + fitted([(line, 0)]) + Self.eraseToEnd + "\n" : line + "\n"
+                let out = isTerminal ? "\r" + line + Self.eraseToEnd + "\n" : line + "\n"
                 state.lineShown = false
                 return out
             }
@@ -177,7 +178,9 @@ public final class MetricsTerminalSink: MetricsSink {
         var parts = ["val_loss \(Self.loss(e.loss))"]
         parts += e.topK.keys.sorted().map { "top\($0) \(Self.percent(e.topK[$0] ?? .nan))" }
         var line = "eval at step \(e.step) (epoch \(e.epoch)): " + parts.joined(separator: ", ")
-        if let best = state.best { line += "; best top1 \(Self.percent(best.top1)) at step \(best.step)" }
+        if let best = state.best {
+            line += best.step == e.step ? " (best)" : "; best top1 \(Self.percent(best.top1)) at step \(best.step)"
+        }
         return line
     }
 
