@@ -114,6 +114,11 @@ final class SVGElements: NSObject, XMLParserDelegate {
         let (lo, hi) = (ys.min() ?? 0, ys.max() ?? 0)
         #expect(hi > lo)
         #expect(thinned.allSatisfy { $0.y >= lo && $0.y <= hi })
+        // The learning rate is thinned by picking points, so a step schedule keeps its values.
+        let rates = Set(data.learningRate.map(\.y))
+        let thinnedRates = CurvesChart.thin(data.learningRate, to: 400, averaging: false)
+        #expect(thinnedRates.count == 400 && thinnedRates.allSatisfy { rates.contains($0.y) })
+        #expect(svg.seriesPoints["learning rate/lr"] == 2 * 400 - 1)
     }
 
     @Test func aResumedRunDrawsTheHistoryFromMetricsJSONL() throws {
