@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "NetrunRunner", dependencies: [
             "NetrunBackend", "NetrunData", "NetrunFormats",
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-        ], exclude: ["Generated/README.md", "Generated/tensorboard_event.proto"]),
+        ], exclude: ["Generated/tensorboard_event.proto"]),
         .target(name: "NetrunCLI", dependencies: [
             "NetrunConfig",
             "NetrunGraph",

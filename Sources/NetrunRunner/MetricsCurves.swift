@@ -158,13 +158,14 @@ enum CurvesChart {
                        points: data.valTopK[k] ?? [], markers: true)
             }, percent: true, empty: "no evaluation yet"),
             Panel(title: "learning rate", series: [
-                Series(name: "lr", color: "#ff7f0e", points: thin(data.learningRate, to: maxPoints), stepped: true),
+                Series(name: "lr", color: "#ff7f0e", points: thin(data.learningRate, to: maxPoints, averaging: false), stepped: true),
             ], allowLog: true, empty: "no training steps yet"),
         ]
         let height = top + Double(panels.count) * panelHeight + Double(panels.count - 1) * gap + bottom
         let plotWidth = width - left - right
         let xMax = max(data.lastStep, 1)
         let xTicks = linearTicks(0, xMax, count: 8).filter { $0 <= xMax + 1e-9 }
+        let thousands = xMax >= 10_000
         func sx(_ x: Double) -> Double { left + x / xMax * plotWidth }
 
         var out = """
@@ -191,7 +192,7 @@ enum CurvesChart {
             for t in xTicks {
                 out += "<line x1=\"\(fmt(sx(t)))\" y1=\"\(fmt(y0))\" x2=\"\(fmt(sx(t)))\" y2=\"\(fmt(y1))\" stroke=\"#e6e6e6\"/>\n"
                 if index == panels.count - 1 {
-                    out += "<text x=\"\(fmt(sx(t)))\" y=\"\(fmt(y1 + 16))\" text-anchor=\"middle\">\(stepLabel(t))</text>\n"
+                    out += "<text x=\"\(fmt(sx(t)))\" y=\"\(fmt(y1 + 16))\" text-anchor=\"middle\">\(stepLabel(t, thousands: thousands))</text>\n"
                 }
             }
             if values.isEmpty {
@@ -235,14 +236,15 @@ enum CurvesChart {
                     }
                 }
             }
-            // The legend, top right inside the plot, for the series that have points.
-            let shown = panel.series.filter { !$0.points.isEmpty }
-            let legendWidth = 70.0
-            for (i, series) in shown.enumerated() {
-                let lx = left + plotWidth - Double(shown.count - i) * legendWidth
-                let ly = y0 + 14
-                out += "<line x1=\"\(fmt(lx))\" y1=\"\(fmt(ly - 4))\" x2=\"\(fmt(lx + 18))\" y2=\"\(fmt(ly - 4))\" stroke=\"\(series.color)\" stroke-width=\"2.5\"/>\n"
-                out += "<text x=\"\(fmt(lx + 22))\" y=\"\(fmt(ly))\" fill=\"#333\">\(xml(series.name))</text>\n"
+            // The legend, above the plot at the right (clear of the curves), for the series
+            // that have points; about 7 px per character at this font size.
+            var lx = left + plotWidth
+            for series in panel.series.filter({ !$0.points.isEmpty }).reversed() {
+                lx -= 22 + 7 * Double(series.name.count)
+                let ly = y0 - 8
+                out += "<line x1=\"\(fmt(lx))\" y1=\"\(fmt(ly - 4))\" x2=\"\(fmt(lx + 16))\" y2=\"\(fmt(ly - 4))\" stroke=\"\(series.color)\" stroke-width=\"2.5\"/>\n"
+                out += "<text x=\"\(fmt(lx + 20))\" y=\"\(fmt(ly))\" fill=\"#333\">\(xml(series.name))</text>\n"
+                lx -= 14
             }
             out += "</g>\n"
         }
@@ -266,7 +268,8 @@ enum CurvesChart {
     static func yAxis(_ values: [Double], percent: Bool, allowLog: Bool) -> YAxis {
         var lo = values.min() ?? 0, hi = values.max() ?? 1
         if allowLog, lo > 0, hi / lo > 20 {
-            let a = floor(log10(lo)), b = ceil(log10(hi))
+            // (A float32 0.0001 is 9.99999974e-05: a hair below the decade, not a decade lower.)
+            let a = floor(log10(lo) + 1e-6), b = ceil(log10(hi) - 1e-6)
             let decades = stride(from: a, through: b, by: 1).map { pow(10, $0) }
             var ticks = decades
             if b - a <= 2 { ticks = decades.flatMap { [$0, 2 * $0, 5 * $0] }.filter { $0 <= pow(10, b) * 1.0000001 } }
@@ -309,17 +312,19 @@ enum CurvesChart {
         return ticks
     }
 
-    static func stepLabel(_ v: Double) -> String {
+    /// A step tick's label; with `thousands` (a long run), multiples of 1000 as "5k".
+    static func stepLabel(_ v: Double, thousands: Bool) -> String {
         let n = Int(v.rounded())
-        if n >= 10_000, n % 1000 == 0 { return "\(n / 1000)k" }
+        if thousands, n != 0, n % 1000 == 0 { return "\(n / 1000)k" }
         return String(n)
     }
 
     static func shortNumber(_ v: Double) -> String { String(format: "%g", v) }
 
-    /// Averages runs of neighbouring points so that at most `limit` remain (step and value
-    /// both averaged); the last point is always the last point.
-    static func thin(_ points: [ChartPoint], to limit: Int) -> [ChartPoint] {
+    /// Replaces runs of neighbouring points by their average (step and value) so that at most
+    /// `limit` remain, or without `averaging` by the run's last point (a learning rate's
+    /// steps stay sharp); the last point is always the last point.
+    static func thin(_ points: [ChartPoint], to limit: Int, averaging: Bool = true) -> [ChartPoint] {
         guard points.count > limit, limit >= 2 else { return points }
         var out: [ChartPoint] = []
         out.reserveCapacity(limit)
@@ -328,7 +333,11 @@ enum CurvesChart {
             let range = (b * (points.count - 1) / buckets) ..< ((b + 1) * (points.count - 1) / buckets)
             guard !range.isEmpty else { continue }
             let finite = points[range].filter { $0.y.isFinite }
-            guard !finite.isEmpty else { continue }
+            guard let lastFinite = finite.last else { continue }
+            guard averaging else {
+                out.append(lastFinite)
+                continue
+            }
             out.append(ChartPoint(finite.map(\.x).reduce(0, +) / Double(finite.count),
                                   finite.map(\.y).reduce(0, +) / Double(finite.count)))
         }

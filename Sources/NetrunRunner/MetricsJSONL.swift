@@ -110,7 +110,7 @@ public enum MetricsLog {
         while let newline = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) {
             let text = bytes[start ..< newline]
             if text.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") && $0 != UInt8(ascii: "\r") }) {
-                guard let event = event(fromLine: Data(text)) else {
+                guard let event = event(fromLine: text) else {
                     throw MetricsError(path: path, message: "line \(number) is not a metrics record (a JSON object with \"step\", \"epoch\" and \"loss\" or \"val_loss\"); move the file away to start it over")
                 }
                 result.append(Line(start: start, event: event))
@@ -121,43 +121,29 @@ public enum MetricsLog {
         return result
     }
 
-    private static func event(fromLine data: Data) -> MetricsEvent? {
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let step = integer(object["step"]), let epoch = integer(object["epoch"]) else { return nil }
-        if object["val_loss"] != nil {
-            guard let loss = float(object["val_loss"]) else { return nil }
+    private static func event(fromLine bytes: ArraySlice<UInt8>) -> MetricsEvent? {
+        guard let object = FlatJSONObject(bytes),
+              let step = object.integer("step"), let epoch = object.integer("epoch") else { return nil }
+        if object.has("val_loss") {
+            guard let loss = object.float("val_loss") else { return nil }
             var topK: [Int: Float] = [:]
-            for (key, value) in object where key.hasPrefix("val_top") {
-                guard let k = Int(key.dropFirst("val_top".count)), let v = float(value) else { return nil }
+            for key in object.keys where key.hasPrefix("val_top") {
+                guard let k = Int(key.dropFirst("val_top".count)), let v = object.float(key) else { return nil }
                 topK[k] = v
             }
             return .evaluation(.init(step: step, epoch: epoch, loss: loss, topK: topK,
-                                     examples: integer(object["val_examples"]) ?? 0))
+                                     examples: object.integer("val_examples") ?? 0))
         }
-        guard let loss = float(object["loss"]) else { return nil }
-        let heads = object.keys.filter { $0.hasPrefix("loss/") }.sorted().map {
-            MetricsEvent.HeadLoss(name: String($0.dropFirst("loss/".count)), value: float(object[$0]) ?? .nan)
+        guard let loss = object.float("loss") else { return nil }
+        let heads = object.keys.filter { $0.hasPrefix("loss/") }.map {
+            MetricsEvent.HeadLoss(name: String($0.dropFirst("loss/".count)), value: object.float($0) ?? .nan)
         }
         return .trainStep(.init(
-            step: step, epoch: epoch, epochProgress: double(object["epoch_progress"]) ?? Double(epoch - 1),
-            losses: heads, totalLoss: loss, learningRate: float(object["lr"]) ?? .nan,
-            imagesPerSecond: double(object["img_s"]) ?? .nan, examplesSeen: integer(object["examples"]) ?? 0))
+            step: step, epoch: epoch, epochProgress: object.double("epoch_progress") ?? Double(epoch - 1),
+            losses: heads, totalLoss: loss, learningRate: object.float("lr") ?? .nan,
+            imagesPerSecond: object.double("img_s").map { Double(Float($0)) } ?? .nan,
+            examplesSeen: object.integer("examples") ?? 0))
     }
-
-    private static func integer(_ value: Any?) -> Int? {
-        guard let n = value as? NSNumber else { return nil }
-        let d = n.doubleValue
-        guard d.rounded() == d, abs(d) < 9.0e15 else { return nil }
-        return Int(d)
-    }
-
-    private static func double(_ value: Any?) -> Double? {
-        if value is NSNull { return .nan }
-        guard let n = value as? NSNumber else { return nil }
-        return n.doubleValue
-    }
-
-    private static func float(_ value: Any?) -> Float? { double(value).map(Float.init) }
 
     /// The shortest text that reads back as the same float32; `null` when not finite.
     static func number(_ value: Float) -> String {
@@ -185,5 +171,113 @@ public enum MetricsLog {
             }
         }
         return out + "\""
+    }
+}
+
+/// A JSON object whose values are numbers or null, as metrics.jsonl lines are, with its keys
+/// in file order and its numbers kept as text: Swift's `Float(_:)` and `Double(_:)` then
+/// read them correctly rounded (Foundation's JSONSerialization on Linux does not always).
+struct FlatJSONObject {
+    private(set) var keys: [String] = []
+    private var values: [String: String?] = [:]
+
+    init?(_ bytes: ArraySlice<UInt8>) {
+        var i = bytes.startIndex
+        func skipSpace() { while i < bytes.endIndex, [0x20, 0x09, 0x0D, 0x0A].contains(bytes[i]) { i += 1 } }
+        func take(_ c: UInt8) -> Bool {
+            skipSpace()
+            guard i < bytes.endIndex, bytes[i] == c else { return false }
+            i += 1
+            return true
+        }
+        guard take(UInt8(ascii: "{")) else { return nil }
+        if take(UInt8(ascii: "}")) { skipSpace(); if i != bytes.endIndex { return nil }; return }
+        repeat {
+            guard take(UInt8(ascii: "\"")), let key = Self.string(bytes, &i), take(UInt8(ascii: ":")) else { return nil }
+            skipSpace()
+            let start = i
+            while i < bytes.endIndex, Self.numberBytes.contains(bytes[i]) || (bytes[i] >= 0x61 && bytes[i] <= 0x7A) { i += 1 }
+            let token = String(decoding: bytes[start ..< i], as: UTF8.self)
+            let value: String?
+            if token == "null" {
+                value = nil
+            } else {
+                guard !token.isEmpty, token.utf8.allSatisfy({ Self.numberBytes.contains($0) }), Double(token) != nil else { return nil }
+                value = token
+            }
+            guard values[key] == nil else { return nil }   // a duplicate key
+            keys.append(key)
+            values[key] = .some(value)
+        } while take(UInt8(ascii: ","))
+        guard take(UInt8(ascii: "}")) else { return nil }
+        skipSpace()
+        guard i == bytes.endIndex else { return nil }
+    }
+
+    private static let numberBytes = Set("0123456789+-.eE".utf8)
+
+    /// A JSON string's contents after its opening quote, through its closing quote.
+    private static func string(_ bytes: ArraySlice<UInt8>, _ i: inout ArraySlice<UInt8>.Index) -> String? {
+        var scalars = String.UnicodeScalarView()
+        var raw: [UInt8] = []
+        func flush() -> Bool {
+            guard !raw.isEmpty else { return true }
+            guard let text = String(validating: raw, as: UTF8.self) else { return false }
+            scalars.append(contentsOf: text.unicodeScalars)
+            raw = []
+            return true
+        }
+        while i < bytes.endIndex {
+            let c = bytes[i]
+            i += 1
+            switch c {
+            case UInt8(ascii: "\""):
+                return flush() ? String(scalars) : nil
+            case UInt8(ascii: "\\"):
+                guard flush(), i < bytes.endIndex else { return nil }
+                let e = bytes[i]
+                i += 1
+                switch e {
+                case UInt8(ascii: "\""): scalars.append("\"")
+                case UInt8(ascii: "\\"): scalars.append("\\")
+                case UInt8(ascii: "/"): scalars.append("/")
+                case UInt8(ascii: "b"): scalars.append("\u{8}")
+                case UInt8(ascii: "f"): scalars.append("\u{C}")
+                case UInt8(ascii: "n"): scalars.append("\n")
+                case UInt8(ascii: "r"): scalars.append("\r")
+                case UInt8(ascii: "t"): scalars.append("\t")
+                case UInt8(ascii: "u"):
+                    guard bytes.endIndex - i >= 4, let code = UInt32(String(decoding: bytes[i ..< i + 4], as: UTF8.self), radix: 16),
+                          let scalar = Unicode.Scalar(code) else { return nil }   // (surrogate pairs: not written by netrun)
+                    scalars.append(scalar)
+                    i += 4
+                default: return nil
+                }
+            case 0 ..< 0x20:
+                return nil
+            default:
+                raw.append(c)
+            }
+        }
+        return nil
+    }
+
+    func has(_ key: String) -> Bool { values[key] != nil }
+
+    func double(_ key: String) -> Double? {
+        guard let entry = values[key] else { return nil }
+        guard let text = entry else { return .nan }
+        return Double(text)
+    }
+
+    func float(_ key: String) -> Float? {
+        guard let entry = values[key] else { return nil }
+        guard let text = entry else { return .nan }
+        return Float(text)
+    }
+
+    func integer(_ key: String) -> Int? {
+        guard let entry = values[key], let text = entry else { return nil }
+        return Int(text)
     }
 }

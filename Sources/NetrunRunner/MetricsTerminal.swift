@@ -79,61 +79,67 @@ public final class MetricsTerminalSink: MetricsSink {
 
     public func record(_ event: MetricsEvent) throws {
         let now = clock()
-        let text: String = state.withLock { state in
-            guard !state.closed else { return "" }
-            switch event {
-            case .runStart(let start):
-                state = State()
-                state.start = start
-                state.startTime = now
-                var header = "\(start.configName): \(start.totalSteps) steps, "
-                    + "\(start.totalEpochs) epoch\(start.totalEpochs == 1 ? "" : "s") of \(start.stepsPerEpoch) steps"
-                if let resumed = start.resumedFromStep { header += ", resuming after step \(resumed)" }
-                return header + "\n"
-            case .trainStep(let s):
-                if state.firstStep == nil { state.firstStep = (s.step, now) }
-                state.last = s
-                let isLast = s.step >= (state.start?.totalSteps ?? .max)
-                if isTerminal {
-                    guard isLast || now - state.lastDrawTime >= options.redrawInterval else { return "" }
-                    state.lastDrawTime = now
-                    state.lineShown = true
-                    return progressRedraw(s, state, now)
-                }
-                let crossed = s.step / options.plainEverySteps > state.lastPlainStep / options.plainEverySteps
-                guard crossed || isLast || now - state.lastPlainTime >= options.plainEverySeconds else { return "" }
-                state.lastPlainTime = now
-                state.lastPlainStep = s.step
-                return Self.join(progressFields(s, state, now, elapsed: true).map(\.text)) + "\n"
-            case .evaluation(let e):
-                if let top1 = e.top1, top1.isFinite, top1 > (state.best?.top1 ?? -.infinity) { state.best = (top1, e.step) }
-                let line = evaluationSummary(e, state)
-                guard isTerminal else { return line + "\n" }
-                // The summary replaces the progress line, which is drawn again below it.
-                var out = "\r" + fitted([(line, 0)]) + Self.eraseToEnd + "\n"
-                if state.lineShown, let last = state.last {
-                    out += progressRedraw(last, state, now)
-                    state.lastDrawTime = now
-                }
-                return out
-            case .runEnd(let end):
-                let line = endSummary(end, state, now)
-                let out = isTerminal ? "\r" + fitted([(line, 0)]) + Self.eraseToEnd + "\n" : line + "\n"
-                state.lineShown = false
-                return out
-            }
+        // Written under the lock, so that text from two threads never interleaves.
+        state.withLock { state in
+            let text = self.text(for: event, now: now, &state)
+            if !text.isEmpty { write(text) }
         }
-        if !text.isEmpty { write(text) }
+    }
+
+    private func text(for event: MetricsEvent, now: Double, _ state: inout State) -> String {
+        guard !state.closed else { return "" }
+        switch event {
+        case .runStart(let start):
+            state = State()
+            state.start = start
+            state.startTime = now
+            var header = "\(start.configName): \(start.totalSteps) steps, "
+                + "\(start.totalEpochs) epoch\(start.totalEpochs == 1 ? "" : "s") of \(start.stepsPerEpoch) steps"
+            if let resumed = start.resumedFromStep { header += ", resuming after step \(resumed)" }
+            return header + "\n"
+        case .trainStep(let s):
+            if state.firstStep == nil { state.firstStep = (s.step, now) }
+            state.last = s
+            let isLast = s.step >= (state.start?.totalSteps ?? .max)
+            if isTerminal {
+                guard isLast || now - state.lastDrawTime >= options.redrawInterval else { return "" }
+                state.lastDrawTime = now
+                state.lineShown = true
+                return progressRedraw(s, state, now)
+            }
+            let crossed = s.step / options.plainEverySteps > state.lastPlainStep / options.plainEverySteps
+            guard crossed || isLast || now - state.lastPlainTime >= options.plainEverySeconds else { return "" }
+            state.lastPlainTime = now
+            state.lastPlainStep = s.step
+            return Self.join(progressFields(s, state, now, elapsed: true).map(\.text)) + "\n"
+        case .evaluation(let e):
+            if let top1 = e.top1, top1.isFinite, top1 > (state.best?.top1 ?? -.infinity) { state.best = (top1, e.step) }
+            let line = evaluationSummary(e, state)
+            guard isTerminal else { return line + "\n" }
+            // The summary replaces the progress line, which is drawn again below it. It is
+            // a whole line, so it may wrap rather than be cut.
+            var out = "\r" + line + Self.eraseToEnd + "\n"
+            if state.lineShown, let last = state.last {
+                out += progressRedraw(last, state, now)
+                state.lastDrawTime = now
+            }
+            return out
+        case .runEnd(let end):
+            let line = endSummary(end, state, now)
+            let out = isTerminal ? "\r" + line + Self.eraseToEnd + "\n" : line + "\n"
+            state.lineShown = false
+            return out
+        }
     }
 
     /// Ends a progress line left on the screen with a newline, so that what is printed next
     /// starts on a line of its own.
     public func close() throws {
-        let text: String = state.withLock { state in
-            defer { state.closed = true; state.lineShown = false }
-            return !state.closed && state.lineShown ? "\n" : ""
+        state.withLock { state in
+            if !state.closed, state.lineShown { write("\n") }
+            state.closed = true
+            state.lineShown = false
         }
-        if !text.isEmpty { write(text) }
     }
 
     static let eraseToEnd = "\u{1B}[K"
@@ -177,7 +183,9 @@ public final class MetricsTerminalSink: MetricsSink {
         var parts = ["val_loss \(Self.loss(e.loss))"]
         parts += e.topK.keys.sorted().map { "top\($0) \(Self.percent(e.topK[$0] ?? .nan))" }
         var line = "eval at step \(e.step) (epoch \(e.epoch)): " + parts.joined(separator: ", ")
-        if let best = state.best { line += "; best top1 \(Self.percent(best.top1)) at step \(best.step)" }
+        if let best = state.best {
+            line += best.step == e.step ? " (best)" : "; best top1 \(Self.percent(best.top1)) at step \(best.step)"
+        }
         return line
     }
 

@@ -16,7 +16,7 @@ import Darwin
 /// scalars `train/loss`, `train/loss/<head>`, `train/lr`, `train/img_s` and `train/epoch`
 /// (epochs completed, fractional); each evaluation one with `val/loss` and `val/top<k>`
 /// (fractions). Records are TFRecord-framed (see `TFRecord`), encoded with swift-protobuf
-/// from Protos/tensorboard_event.proto, and each goes out in one write(2), so TensorBoard
+/// from Generated/tensorboard_event.proto, and each goes out in one write(2), so TensorBoard
 /// sees it at once.
 ///
 /// A resume from step S reopens the directory's latest event file (in name order, the

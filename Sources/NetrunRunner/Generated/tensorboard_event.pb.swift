@@ -23,8 +23,8 @@
 ///   git -C /tmp/swift-protobuf checkout 1.39.0
 ///   (cd /tmp/swift-protobuf && swift build -c release --product protoc-gen-swift)
 ///   protoc --plugin=protoc-gen-swift=/tmp/swift-protobuf/.build/release/protoc-gen-swift \
-///          --proto_path=Protos --swift_opt=Visibility=Internal \
-///          --swift_out=Sources/NetrunRunner/Generated Protos/tensorboard_event.proto
+///          --proto_path=Sources/NetrunRunner/Generated --swift_opt=Visibility=Internal \
+///          --swift_out=Sources/NetrunRunner/Generated Sources/NetrunRunner/Generated/tensorboard_event.proto
 
 import SwiftProtobuf
 
