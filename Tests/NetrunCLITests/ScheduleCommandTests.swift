@@ -135,37 +135,21 @@ import _NetrunTestSupport
         #expect(worst < 0.02, "worst distance \(worst) px")
     }
 
-    /// An IDX image file header: 60,000 images of 28 x 28 (no pixels needed for the count).
-    static let idxHeader: [UInt8] = [0, 0, 0x08, 3, 0, 0, 0xEA, 0x60, 0, 0, 0, 28, 0, 0, 0, 28]
-
-    @Test(arguments: [false, true])
-    func anIDXFileGivesTheExampleCountFromItsHeader(compressed: Bool) throws {
-        var header = Self.idxHeader
-        if compressed {
-            header = try withTemporaryDirectory { dir in
-                try Data(Self.idxHeader).write(to: URL(fileURLWithPath: "\(dir)/h"))
-                let p = Process()
-                p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-                p.arguments = ["gzip", "\(dir)/h"]
-                try p.run()
-                p.waitUntilExit()
-                return [UInt8](try Data(contentsOf: URL(fileURLWithPath: "\(dir)/h.gz")))
-            }
-        }
-        let name = compressed ? "images.gz" : "images"
+    /// Steps per epoch come from the data as `netrun train` opens it (NetrunData).
+    @Test func theExampleCountComesFromTheData() throws {
         let r = try Self.run("""
         train:
           epochs: 2
           batch: 128
           optimizer: {type: sgd, lr: 0.1}
-          data: {format: idx, images: \(name), labels: labels}
+          data: {format: synthetic, samples: 60000}
 
-        """, files: [name: header])
+        """)
         #expect(r.code == 0, "\(r.err)")
         #expect(r.out.hasPrefix("c: sgd, lr 0.1, momentum 0; 936 steps (468 per epoch: 60000 examples, batch 128)\n"))
     }
 
-    @Test func examplesOverrideTheDataAndFoldersNeedThem() throws {
+    @Test func examplesOverrideTheDataAndUnreadableDataIsNamed() throws {
         let train = """
         train:
           epochs: 2
@@ -176,7 +160,7 @@ import _NetrunTestSupport
         """
         let missing = try Self.run(train)
         #expect(missing.code == 2)
-        #expect(missing.err == "images: error: cannot count the images of a folder source here; give --examples N\n")
+        #expect(missing.err.hasSuffix("images: error: no such directory\n"), "\(missing.err)")
         let given = try Self.run(train, ["--examples", "100"])
         #expect(given.code == 0 && given.out.contains("24 steps (12 per epoch: 100 examples, batch 8)"))
         let zero = try Self.run(train, ["--examples", "0"])
@@ -185,6 +169,6 @@ import _NetrunTestSupport
         #expect(few.code == 1)
         #expect(few.err == "$DIR/c.yaml:8:3: error: the run is given in epochs, but an epoch has no steps (fewer examples than a batch)\n")
         let notIDX = try Self.run(train.replacingOccurrences(of: "folder, root: images", with: "idx, images: x, labels: y"), files: ["x": [1, 2, 3, 4, 5, 6, 7, 8]])
-        #expect(notIDX.code == 2 && notIDX.err.hasSuffix("/x: error: not an IDX file (its first bytes are not 00 00 <type> <dimensions> <size>)\n"))
+        #expect(notIDX.code == 2 && notIDX.err.contains("x: error: not an IDX file"), "\(notIDX.err)")
     }
 }
