@@ -144,6 +144,9 @@ public struct Netrun: ParsableCommand {
 
     /// The process entry point: output goes to the terminal as it is printed.
     public static func main(arguments: [String]) -> Int32 {
-        run(arguments, console: Console(.standard))
+        // A file size limit (or a full quota) makes write(2) fail with EFBIG, reported with the
+        // file's name, rather than kill the process half-way through a file.
+        signal(SIGXFSZ, SIG_IGN)
+        return run(arguments, console: Console(.standard))
     }
 }

@@ -1,0 +1,222 @@
+import Foundation
+import NetrunFormats
+import Testing
+import _NetrunTestSupport
+
+/// `netrun train` and `netrun eval` end to end on small configs: resume exactness (at a step
+/// boundary and after SIGINT mid-epoch), the run directory, and every kind of bad input.
+@Suite struct TrainCommandTests {
+    /// A small network on synthetic data: 64 examples, batch 8, so 8 steps an epoch.
+    static func config(epochs: Int = 3, extra: String = "", data: String = "{format: synthetic, samples: 64}",
+                       optimizer: String = "{type: sgd, lr: 0.05, momentum: 0.9, weight_decay: 0.0005}") -> String {
+        """
+        name: small
+        model:
+          input: [1, 8, 8]
+          classes: 4
+          layers:
+            - conv: {name: c1, out: 4, kernel: 3, pad: 1, act: relu}
+            - batchnorm: {name: bn}
+            - dropout: {rate: 0.2}
+            - maxpool: {kernel: 2, stride: 2}
+            - flatten
+            - dense: {name: fc, out: 4}
+            - loss: {top_k: [1, 2]}
+        train:
+          epochs: \(epochs)
+          batch: 8
+          seed: 3
+          optimizer: \(optimizer)
+          schedule: {policy: step, factor: 0.5, every: 1 epoch}
+          data: \(data)
+          augment: [{mirror: {p: 0.5}}]
+          checkpoint: {every: 4 steps, keep: 2, best: val_top1}
+        \(extra)
+        eval:
+          data: {format: synthetic, samples: 20}
+          batch: 6
+          every: 1 epoch
+        """
+    }
+
+    static func write(_ text: String, _ dir: String, _ name: String = "c.yaml") throws -> String {
+        let path = "\(dir)/\(name)"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    static func tensors(_ path: String) throws -> [String: [Float]] {
+        Dictionary(uniqueKeysWithValues: try Safetensors.read(path: path).tensors.map { ($0.name, $0.values) })
+    }
+
+    @Test func aRunStoppedAtAStepAndResumedEndsBitwiseLikeAnUninterruptedOne() throws {
+        try withTemporaryDirectory { dir in
+            let c = try Self.write(Self.config(), dir)
+            let full = netrun(["train", c, "--out", "\(dir)/full"])
+            #expect(full.code == 0, "\(full.err)")
+            let part = netrun(["train", c, "--out", "\(dir)/part", "--steps", "11"])
+            #expect(part.code == 0, "\(part.err)")
+            #expect(part.out.contains("stopped after step 11 of 24"))
+            let resumed = netrun(["train", c, "--resume", "\(dir)/part"])
+            #expect(resumed.code == 0, "\(resumed.err)")
+            let a = try Self.tensors("\(dir)/full/last.safetensors"), b = try Self.tensors("\(dir)/part/last.safetensors")
+            #expect(a.keys.sorted() == b.keys.sorted())
+            for (name, values) in a { #expect(values == b[name], "\(name) differs after the resume") }
+            // The run directory: every file, periodic checkpoints rotated to `keep: 2`.
+            let files = Set(try FileManager.default.contentsOfDirectory(atPath: "\(dir)/full"))
+            for f in ["config.yaml", "metrics.jsonl", "curves.svg", "last.safetensors", "best.safetensors", "state.safetensors",
+                      "checkpoint-20.safetensors", "checkpoint-24.safetensors"] {
+                #expect(files.contains(f), "no \(f)")
+            }
+            #expect(!files.contains("checkpoint-16.safetensors"))
+            #expect(files.contains { $0.hasPrefix("events.out.tfevents.") })
+            let metrics = try String(contentsOfFile: "\(dir)/part/metrics.jsonl", encoding: .utf8)
+            #expect(metrics.contains("\"val_top1\""))
+        }
+    }
+
+    /// SIGINT mid-epoch: the step finishes, a checkpoint is saved, exit 130; the resumed run
+    /// ends with the uninterrupted run's weights.
+    @Test(.enabled(if: ConsoleTests.executable != nil))
+    func aRunInterruptedBySIGINTAndResumedEndsLikeAnUninterruptedOne() throws {
+        try withTemporaryDirectory { dir in
+            let c = try Self.write(Self.config(epochs: 40), dir)
+            let full = netrun(["train", c, "--out", "\(dir)/full"])
+            #expect(full.code == 0, "\(full.err)")
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: try #require(ConsoleTests.executable))
+            process.arguments = ["train", c, "--out", "\(dir)/part"]
+            process.standardOutput = Pipe()
+            process.standardError = Pipe()
+            try process.run()
+            // Wait for a few logged steps, then interrupt (mid-epoch, almost surely).
+            let log = "\(dir)/part/metrics.jsonl"
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline {
+                if let text = try? String(contentsOfFile: log, encoding: .utf8), text.contains("\"step\":30,") { break }
+                usleep(20_000)
+            }
+            kill(process.processIdentifier, SIGINT)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 130)
+            let state = try Safetensors.read(path: "\(dir)/part/state.safetensors")
+            let stopped = Int(try #require(Safetensors.read(path: "\(dir)/part/last.safetensors").metadata["step"])) ?? 0
+            #expect(stopped >= 30 && stopped < 320, "stopped at \(stopped)")
+            #expect(!state.tensors.isEmpty)
+            let resumed = netrun(["train", c, "--resume", "\(dir)/part"])
+            #expect(resumed.code == 0, "\(resumed.err)")
+            let a = try Self.tensors("\(dir)/full/last.safetensors"), b = try Self.tensors("\(dir)/part/last.safetensors")
+            for (name, values) in a { #expect(values == b[name], "\(name) differs after the resume") }
+        }
+    }
+
+    @Test func aResumeWithAnotherConfigIsRefusedNamingTheKeysButALongerRunIsNot() throws {
+        try withTemporaryDirectory { dir in
+            let c = try Self.write(Self.config(), dir)
+            #expect(netrun(["train", c, "--out", "\(dir)/run", "--steps", "4"]).code == 0)
+            let changed = netrun(["train", c, "--resume", "\(dir)/run", "--set", "train.batch=4", "--set", "model.layers.fc.out=4"])
+            #expect(changed.code == 2)
+            #expect(changed.err.contains("train.batch: 8 in the run, 4 now"), "\(changed.err)")
+            let longer = netrun(["train", c, "--resume", "\(dir)/run", "--set", "train.epochs=4", "--steps", "6"])
+            #expect(longer.code == 0, "\(longer.err)")
+            #expect(longer.out.contains("stopped after step 6 of 32"))
+            // A directory with a run is not started over without --resume.
+            let again = netrun(["train", c, "--out", "\(dir)/run"])
+            #expect(again.code == 2 && again.err.contains("already holds a run; continue it with --resume"))
+        }
+    }
+
+    @Test func aLossThatBecomesNaNStopsTheRunNamingTheStepAndKeepsTheLastCheckpoint() throws {
+        try withTemporaryDirectory { dir in
+            let c = try Self.write(Self.config(optimizer: "{type: sgd, lr: 1e30}"), dir)
+            let r = netrun(["train", c, "--out", "\(dir)/run"])
+            #expect(r.code == 3, "\(r.err)")
+            #expect(r.err.contains("the loss is nan") || r.err.contains("the loss is inf"), "\(r.err)")
+            #expect(r.err.contains("non-finite"), "\(r.err)")
+            #expect(r.err.contains("step "))
+        }
+    }
+
+    /// Every bad input: exit 2, a message naming the file (and the index or tensor).
+    @Test func badInputsAreNamedAndExitWithTwo() throws {
+        try withTemporaryDirectory { dir in
+            // Labels beyond the classes, counts that differ, a missing file, a file of another format.
+            try NPY.write(NPYArray(shape: [16, 1, 8, 8], values: [Float](repeating: 0.5, count: 16 * 64)), to: "\(dir)/x.npy")
+            try NPY.write(NPYArray(shape: [16], values: (0 ..< 16).map { $0 == 9 ? 7 : Float($0 % 4) }), to: "\(dir)/bad-label.npy")
+            try NPY.write(NPYArray(shape: [15], values: (0 ..< 15).map { Float($0 % 4) }), to: "\(dir)/short.npy")
+            try Data("not numpy".utf8).write(to: URL(fileURLWithPath: "\(dir)/text.npy"))
+            let cases: [(String, String)] = [
+                ("{format: npy, images: x.npy, labels: bad-label.npy}", "bad-label.npy"),
+                ("{format: npy, images: x.npy, labels: short.npy}", "short.npy"),
+                ("{format: npy, images: missing.npy, labels: short.npy}", "missing.npy"),
+                ("{format: npy, images: text.npy, labels: short.npy}", "text.npy"),
+                ("{format: idx, images: x.npy, labels: short.npy}", "x.npy"),
+            ]
+            for (data, file) in cases {
+                let c = try Self.write(Self.config(data: data), dir)
+                let r = netrun(["train", c, "--out", "\(dir)/run"])
+                #expect(r.code == 2, "\(data): \(r.err)")
+                #expect(r.err.contains(file) && r.err.contains("error:"), "\(data): \(r.err)")
+                #expect(!FileManager.default.fileExists(atPath: "\(dir)/run/state.safetensors"))
+            }
+            let c = try Self.write(Self.config(), dir)
+            // Weights that do not fit the model name the tensor.
+            try Safetensors.write([NamedTensor(name: "c1.weight", shape: [1], values: [0])], to: "\(dir)/w.safetensors")
+            let w = netrun(["train", c, "--out", "\(dir)/run", "--weights", "\(dir)/w.safetensors"])
+            #expect(w.code == 2 && w.err.contains("c1.weight"), "\(w.err)")
+            // The run directory is a file; or it is the config's own directory holding the config as config.yaml.
+            try Data("x".utf8).write(to: URL(fileURLWithPath: "\(dir)/file"))
+            let f = netrun(["train", c, "--out", "\(dir)/file"])
+            #expect(f.code == 2 && f.err.contains("not a directory"), "\(f.err)")
+            let input = try Self.write(Self.config(), dir, "config.yaml")
+            let same = netrun(["train", input, "--out", dir])
+            #expect(same.code == 2 && same.err.contains("same file as"), "\(same.err)")
+        }
+    }
+
+    /// A run directory on a device that fills up (a file size limit here): a clear error
+    /// naming the file, exit 2, and no half-written file left behind.
+    @Test(.enabled(if: ConsoleTests.executable != nil))
+    func aFullDiskIsAnErrorAndLeavesNoPartialFile() throws {
+        try withTemporaryDirectory { dir in
+            let c = try Self.write(Self.config(), dir)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/bash")
+            // 20 blocks of 512 bytes: config.yaml and metrics fit, the first checkpoint does not.
+            process.arguments = ["-c", "ulimit -f 20; exec \"$0\" train \"$1\" --out \"$2\"", try #require(ConsoleTests.executable), c, "\(dir)/run"]
+            let err = Pipe()
+            process.standardError = err
+            process.standardOutput = Pipe()
+            try process.run()
+            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 2, "\(text)")
+            #expect(text.contains("\(dir)/run/") && text.contains("error:"), "\(text)")
+            let left = try FileManager.default.contentsOfDirectory(atPath: "\(dir)/run")
+            #expect(!left.contains { $0.contains(".tmp") || $0.hasPrefix(".") }, "temporary files left: \(left)")
+            for f in left where f.hasSuffix(".safetensors") {
+                #expect(throws: Never.self, "\(f) is not whole") { _ = try Safetensors.read(path: "\(dir)/run/\(f)") }
+            }
+        }
+    }
+
+    @Test func evalReportsLossAccuracyPerClassAndConfusion() throws {
+        try withTemporaryDirectory { dir in
+            let c = try Self.write(Self.config(epochs: 1), dir)
+            #expect(netrun(["train", c, "--out", "\(dir)/run"]).code == 0)
+            let r = netrun(["eval", c, "--weights", "\(dir)/run/last.safetensors", "--format", "json"])
+            #expect(r.code == 0, "\(r.err)")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+            #expect(json["examples"] as? Int == 20)
+            let confusion = try #require(json["confusion"] as? [[Int]])
+            #expect(confusion.count == 4 && confusion.allSatisfy { $0.count == 4 })
+            #expect(confusion.flatMap { $0 }.reduce(0, +) == 20)
+            let top1 = try #require(json["top1"] as? Double), top2 = try #require(json["top2"] as? Double)
+            #expect(top2 >= top1)
+            let diagonal = (0 ..< 4).reduce(0) { $0 + confusion[$1][$1] }
+            #expect(abs(Double(diagonal) / 20 - top1) < 1e-12)
+            let text = netrun(["eval", c, "--weights", "\(dir)/run/last.safetensors", "--views", "center"])
+            #expect(text.code == 0 && text.out.contains("top-1"))
+        }
+    }
+}
