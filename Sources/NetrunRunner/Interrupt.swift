@@ -16,6 +16,13 @@ public enum Interrupt {
     private static let installed: Void = {
         Glibc.signal(SIGINT) { Interrupt.record($0) }
         Glibc.signal(SIGTERM) { Interrupt.record($0) }
+        // A parent may have started us with the signals blocked (the mask survives exec): a
+        // blocked SIGINT would never reach the handler.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }()
 
     private static func record(_ number: Int32) {

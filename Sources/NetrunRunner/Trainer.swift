@@ -226,7 +226,9 @@ public final class Trainer {
                 let culprit = diagnose(images: b.images, labels: b.labels, step: step)
                 try emit(.runEnd(.init(step: step, reason: .nonFiniteLoss)))
                 try? sinks.close()
-                throw TrainError(.nonFinite, "step \(step + 1): the loss is \(loss)\(culprit); the last checkpoint (step \(state.kept.last ?? 0)) is kept")
+                let value = loss.isNaN ? "NaN" : loss.isInfinite ? "\(loss > 0 ? "+" : "-")infinity" : "\(loss), but a gradient is not finite"
+                let kept = state.kept.last.map { "the last checkpoint (step \($0)) is kept" } ?? "no checkpoint had been saved yet"
+                throw TrainError(.nonFinite, "step \(step + 1): the loss is \(value)\(culprit); \(kept)")
             }
             optimizer.step(weights: &parameters, gradients: UnsafePointer(g.base), lr: lr)
             if var a = averager {
