@@ -87,6 +87,12 @@ struct Train: NetrunCommand {
             console.printError(error.description)
             return ExitStatus.usage
         }
+        defer {
+            if trainer.loopSeconds > 0 {
+                console.printError(String(format: "data loading: the loop waited %.2f s for batches in %.1f s (%.2f%%)",
+                                          trainer.dataWaitSeconds, trainer.loopSeconds, 100 * trainer.dataWaitSeconds / trainer.loopSeconds))
+            }
+        }
         do {
             switch try trainer.run() {
             case .finished(let step):

@@ -95,6 +95,10 @@ public final class Trainer {
     var parameters: ParameterStore
     var state: RunState
     var plateau: PlateauState
+    /// Seconds the loop waited for the loader's next batch, and seconds of the whole loop:
+    /// what data loading added to training (the loader works ahead on its own thread).
+    public private(set) var dataWaitSeconds = 0.0
+    public private(set) var loopSeconds = 0.0
 
     public init(config: Config, graph: Graph, options: TrainOptions, sinks: [any MetricsSink],
                 exchange: GradientExchange = LocalExchange()) throws(TrainError) {
@@ -212,8 +216,12 @@ public final class Trainer {
         var windowStart = Date(), windowImages = 0
         var outcome = TrainOutcome.finished(step: end)
 
+        let loopStart = Date()
+        defer { loopSeconds += Date().timeIntervalSince(loopStart) }
         while state.step < end {
+            let waitStart = Date()
             guard let b = loader.next() else { break }
+            dataWaitSeconds += Date().timeIntervalSince(waitStart)
             let step = state.step
             executor.setInput(b.images)
             executor.setLabels(b.labels)
