@@ -24,6 +24,8 @@ struct CaffeNet {
     var multiplierOrder: [String] = []
     /// Whether every layer with a bias has decay_mult 0 on it and 1 on its weight.
     var biasDecayOff: Bool?
+    /// The first bias decay_mult 0 (reported when no solver takes it as `decay_bias: false`).
+    var firstBiasDecayOff: SourceLocation?
     var layersWithoutFiller: [SourceLocation] = []
     /// BatchNorm layers no Scale folded into (their learned scale and shift are netrun's addition).
     var batchNormsWithoutScale: [String: SourceLocation] = [:]
@@ -220,6 +222,7 @@ struct CaffeNet {
                 let weightDecay = pairs[0].decay?.0 ?? 1
                 let off = decay == 0 && weightDecay == 1
                 biasDecayOff = (biasDecayOff ?? true) && off
+                if off, firstBiasDecayOff == nil { firstBiasDecayOff = p.decay?.1 }
                 if !off, decay != 1, let at = p.decay?.1 {
                     note("decay_mult \(PrototxtReader.text(decay)) of the bias is dropped: netrun's weight decay is one rate, on biases or not (decay_bias)", at: at)
                 }

@@ -108,8 +108,8 @@ struct ConfigWriter {
     /// A plain scalar when YAML reads it back as this string in a flow mapping, else quoted.
     static func word(_ s: String) -> String {
         let plainSafe = !s.isEmpty && s.unicodeScalars.allSatisfy { c in
-            c.isASCII && (c.properties.isAlphabetic || ("0" ... "9").contains(c) || "_-./$+".unicodeScalars.contains(c))
-        }
+            c.isASCII && (c.properties.isAlphabetic || ("0" ... "9").contains(c) || "_-./$+ ".unicodeScalars.contains(c))
+        } && s.first != " " && s.last != " "
         let special: Set<String> = ["true", "false", "True", "False", "TRUE", "FALSE", "null", "Null", "NULL", "~", "yes", "no", "on", "off"]
         let first = s.unicodeScalars.first
         let looksNumeric = Double(s) != nil || first == "-" || first == "." || first == "+" || s.lowercased().hasPrefix("0x") || s.lowercased().hasPrefix("0o")
