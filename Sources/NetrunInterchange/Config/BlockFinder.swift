@@ -31,7 +31,7 @@ enum BlockFinder {
         var taken = reserved
         for signature in order {
             guard let group = bySignature[signature], group.count >= 2 else { continue }
-            let name = blockName(group[0].prefix, taken: taken)
+            let name = blockName(group.map(\.prefix), taken: taken)
             taken.insert(name)
             let (block, args) = makeBlock(name: name, group)
             blocks.append(block)
@@ -182,12 +182,13 @@ enum BlockFinder {
         String(s.map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" })
     }
 
-    /// `inception_3a` -> `inception`, `loss1` -> `loss` (then `loss_block`: an op's keyword).
-    static func blockName(_ prefix: String, taken: Set<String>) -> String {
-        var stem = Substring(prefix)
-        while let last = stem.last, last.isNumber || (last.isLetter && last.isLowercase && stem.dropLast().last?.isNumber == true) { stem = stem.dropLast() }
-        while let last = stem.last, last == "_" || last == "-" { stem = stem.dropLast() }
-        var name = sanitize(stem.isEmpty ? prefix : String(stem))
+    /// The instances' common prefix without trailing separators (`inception_3a`, `inception_3b`
+    /// -> `inception`; `loss1`, `loss2` -> `loss`, then `loss_block`: an op's keyword).
+    static func blockName(_ prefixes: [String], taken: Set<String>) -> String {
+        var common = Substring(prefixes.first ?? "")
+        for p in prefixes.dropFirst() { common = common.prefix(zip(common, p).prefix { $0 == $1 }.count) }
+        while let last = common.last, last == "_" || last == "-" || last == "." { common = common.dropLast() }
+        var name = sanitize(common.isEmpty ? "block" : String(common))
         if name.first?.isNumber == true { name = "block_" + name }
         var candidate = taken.contains(name) ? name + "_block" : name
         var n = 2
