@@ -48,7 +48,7 @@ struct CaffeSolver {
         let batch = net.trainData?.batch ?? 1
         if net.trainData?.batch == nil { reader.warning("no training batch_size in the net: train.batch written as 1", at: start) }
         train.append(SectionLine("batch", .int(batch), origin: net.trainData?.origin ?? start))
-        if let seed = reader.single(s, "random_seed", { $0.int($1, min: 0, max: Int.max) }) { train.append(SectionLine("seed", .int(seed))) }
+        if let seed = reader.single(s, "random_seed", { $0.int($1, min: 0, max: 1 << 53) }) { train.append(SectionLine("seed", .int(seed))) }
         if let f = s.first("iter_size"), let n = reader.int(f, min: 1), n > 1 {
             reader.warning("iter_size \(n) is dropped: netrun does not accumulate gradients over several batches (the effective batch is \(batch), not \(batch * n))", at: f.value.location)
         }

@@ -30,7 +30,8 @@ struct PrototxtReader {
 
     mutating func int(_ f: PrototxtField, min: Int = 0, max: Int = Limits.size) -> Int? {
         guard let s = scalar(f, [.number], what: "a whole number"), let v = Prototxt.Parser.number(s.text) else { return nil }
-        guard v.isFinite, v == v.rounded(), v >= Double(min), v <= Double(max) else {
+        // Compared as doubles first: Int(v) traps beyond Int's range.
+        guard v.isFinite, v == v.rounded(), abs(v) < 9e18, v >= Double(min), v <= Double(max) else {
             error("'\(f.name.value)' must be a whole number from \(min) to \(max), not \(s.text)", at: s.location)
             return nil
         }
