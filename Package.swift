@@ -3,6 +3,7 @@
 // Stages, each depending only on those before it:
 //   CYAML -> NetrunConfig -> NetrunGraph -> (NetrunKernels, NetrunFormats) -> NetrunBackend
 //         -> NetrunData (sources, augmentation, loader) -> NetrunRunner (optimizers, schedules, loop, metrics)
+//         -> NetrunInterchange (Caffe and Darknet import, ONNX export)
 //         -> NetrunCLI -> netrun
 import PackageDescription
 
@@ -42,6 +43,11 @@ let package = Package(
             "NetrunBackend", "NetrunData", "NetrunFormats",
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ], exclude: ["Generated/tensorboard_event.proto"]),
+        // Caffe and Darknet configs in, ONNX out (Sources/NetrunInterchange/Generated, from onnx.proto).
+        .target(name: "NetrunInterchange", dependencies: [
+            "NetrunConfig", "NetrunGraph", "NetrunBackend", "NetrunFormats",
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ], exclude: ["Generated/onnx.proto"]),
         .target(name: "NetrunCLI", dependencies: [
             "NetrunConfig",
             "NetrunGraph",
@@ -50,6 +56,7 @@ let package = Package(
             "NetrunBackend",
             "NetrunData",
             "NetrunRunner",
+            "NetrunInterchange",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "netrun", dependencies: ["NetrunCLI"]),
@@ -61,6 +68,9 @@ let package = Package(
         .testTarget(name: "NetrunCLITests", dependencies: ["NetrunCLI", "NetrunBackend", "NetrunFormats", "NetrunGraph", "_NetrunTestSupport"]),
         .testTarget(name: "NetrunDataTests", dependencies: ["NetrunData", "NetrunConfig", "NetrunFormats", "CTurboJPEG", "_NetrunTestSupport"]),
         .testTarget(name: "NetrunRunnerTests", dependencies: ["NetrunRunner", "_NetrunTestSupport"]),
+        .testTarget(name: "NetrunInterchangeTests", dependencies: [
+            "NetrunInterchange", "NetrunCLI", "NetrunBackend", "NetrunFormats", "NetrunGraph", "NetrunConfig", "_NetrunTestSupport",
+        ]),
         // Helpers and fixtures (PyTorch references, small configs) shared by the test targets.
         .target(name: "_NetrunTestSupport", dependencies: ["NetrunGraph"], path: "Tests/_NetrunTestSupport",
                 resources: [.copy("Fixtures")]),

@@ -1,0 +1,239 @@
+// A netrun graph with its weights as an ONNX model (opset 17, IR version 8): the inference
+// graph (training-only heads and losses left out, dropout the identity), every tensor and
+// node named as netrun names it, so Netron shows what `netrun graph` shows.
+import Foundation
+import NetrunBackend
+import NetrunConfig
+import NetrunGraph
+import SwiftProtobuf
+
+public enum ONNXExport {
+    public static let opset: Int64 = 17
+    public static let irVersion: Int64 = 8
+
+    /// The serialized ModelProto of `graph`'s inference graph with `parameters`' values.
+    /// The input is `input`, float32 `[N, C, H, W]` with N free; the output is the node
+    /// `predict` returns, under its netrun name.
+    public static func model(graph whole: Graph, parameters: ParameterStore, name: String) throws -> [UInt8] {
+        let graph = whole.inference()
+        var b = Builder(graph: graph, parameters: parameters)
+        let needed = b.ancestors(of: graph.output)
+        for node in graph.nodes where needed.contains(node.id) { b.node(node) }
+        var g = Onnx_GraphProto()
+        g.name = name
+        g.node = b.nodes
+        g.initializer = b.initializers
+        g.input = [valueInfo("input", graph.inputShape.dims)]
+        let out = graph[graph.output]
+        g.output = [valueInfo(b.tensor[out.id] ?? out.name, out.shape.dims)]
+        g.valueInfo = b.valueInfos
+        var m = Onnx_ModelProto()
+        m.irVersion = irVersion
+        var set = Onnx_OperatorSetIdProto()
+        set.domain = ""
+        set.version = opset
+        m.opsetImport = [set]
+        m.producerName = "netrun"
+        m.producerVersion = "0.1.0"
+        m.graph = g
+        return try m.serializedBytes()
+    }
+
+    /// A float32 tensor of shape `[N] + dims`, N symbolic.
+    static func valueInfo(_ name: String, _ dims: [Int]) -> Onnx_ValueInfoProto {
+        var shape = Onnx_TensorShapeProto()
+        var n = Onnx_TensorShapeProto.Dimension()
+        n.dimParam = "N"
+        shape.dim = [n] + dims.map { d in
+            var x = Onnx_TensorShapeProto.Dimension()
+            x.dimValue = Int64(d)
+            return x
+        }
+        var tensor = Onnx_TypeProto.Tensor()
+        tensor.elemType = Int32(Onnx_TensorProto.DataType.float.rawValue)
+        tensor.shape = shape
+        var type = Onnx_TypeProto()
+        type.tensorType = tensor
+        var v = Onnx_ValueInfoProto()
+        v.name = name
+        v.type = type
+        return v
+    }
+
+    struct Builder {
+        let graph: Graph
+        let parameters: ParameterStore
+        var nodes: [Onnx_NodeProto] = []
+        var initializers: [Onnx_TensorProto] = []
+        var valueInfos: [Onnx_ValueInfoProto] = []
+        /// Node -> the ONNX tensor holding its output (its name).
+        var tensor: [Node.ID: String] = [:]
+
+        init(graph: Graph, parameters: ParameterStore) {
+            self.graph = graph
+            self.parameters = parameters
+            tensor[0] = "input"
+        }
+
+        func ancestors(of id: Node.ID) -> Set<Node.ID> {
+            var seen: Set<Node.ID> = [id]
+            var stack = [id]
+            while let n = stack.popLast() {
+                for i in graph[n].inputs where seen.insert(i).inserted { stack.append(i) }
+            }
+            return seen
+        }
+
+        mutating func add(_ op: String, name: String, inputs: [String], output: String, _ attributes: [Onnx_AttributeProto] = []) {
+            var n = Onnx_NodeProto()
+            n.opType = op
+            n.name = name
+            n.input = inputs
+            n.output = [output]
+            n.attribute = attributes
+            nodes.append(n)
+        }
+
+        /// A parameter tensor as an initializer under its netrun name, optionally reshaped
+        /// (scale's `[C]` as `[C, 1, 1]` to broadcast over an image).
+        mutating func initializer(_ name: String, dims: [Int]? = nil) -> String {
+            guard let e = parameters.entry(named: name), let values = parameters.tensor(name) else {
+                preconditionFailure("the parameter store was built from this graph, so it holds \(name)")
+            }
+            var t = Onnx_TensorProto()
+            t.name = name
+            t.dims = (dims ?? e.shape).map { Int64($0) }
+            t.dataType = Int32(Onnx_TensorProto.DataType.float.rawValue)
+            t.rawData = values.withUnsafeBytes { Data($0) }   // little-endian float32, as ONNX's raw_data
+            initializers.append(t)
+            return name
+        }
+
+        /// A constant int64 tensor (a Reshape's shape).
+        mutating func constant(_ name: String, _ values: [Int64]) -> String {
+            var t = Onnx_TensorProto()
+            t.name = name
+            t.dims = [Int64(values.count)]
+            t.dataType = Int32(Onnx_TensorProto.DataType.int64.rawValue)
+            t.int64Data = values
+            initializers.append(t)
+            return name
+        }
+
+        /// One netrun node as ONNX nodes; its output tensor is named after it.
+        mutating func node(_ n: Node) {
+            let x = n.inputs.compactMap { tensor[$0] }
+            let input = x.first ?? "input"
+            let out = n.name
+            let inShape = n.inputs.first.map { graph[$0].shape } ?? graph.inputShape
+            switch n.op {
+            case .input, .loss:
+                return
+            case .dropout:
+                // Not in an inference graph (Graph.inference() replaces it by its input).
+                tensor[n.id] = input
+                return
+            case .conv(let c):
+                var ins = [input, initializer("\(n.name).weight")]
+                if c.bias { ins.append(initializer("\(n.name).bias")) }
+                let attrs = [ints("kernel_shape", [c.kernel.h, c.kernel.w]), ints("strides", [c.stride.h, c.stride.w]),
+                             ints("pads", [c.pad.h, c.pad.w, c.pad.h, c.pad.w]), ints("dilations", [c.dilation.h, c.dilation.w]),
+                             int("group", c.groups)]
+                let pre = c.activation == nil ? out : "\(out)/conv"
+                add("Conv", name: n.name, inputs: ins, output: pre, attrs)
+                if let a = c.activation { activation(a, name: "\(n.name)/\(a.rawValue)", input: pre, output: out) }
+            case .dense(let d):
+                var flat = input
+                if inShape.rank > 1 {
+                    flat = "\(out)/flatten"
+                    add("Flatten", name: flat, inputs: [input], output: flat, [int("axis", 1)])
+                }
+                var ins = [flat, initializer("\(n.name).weight")]
+                if d.bias { ins.append(initializer("\(n.name).bias")) }
+                let pre = d.activation == nil ? out : "\(out)/gemm"
+                add("Gemm", name: n.name, inputs: ins, output: pre, [int("transB", 1)])
+                if let a = d.activation { activation(a, name: "\(n.name)/\(a.rawValue)", input: pre, output: out) }
+            case .activation(let a):
+                activation(a, name: n.name, input: input, output: out)
+            case .leakyReLU(let slope):
+                add("LeakyRelu", name: n.name, inputs: [input], output: out, [float("alpha", slope)])
+            case .lrn(let l):
+                // ONNX divides alpha by the size, as Caffe does: alpha = scale * size in either form.
+                add("LRN", name: n.name, inputs: [input], output: out,
+                    [int("size", l.size), float("alpha", l.scale * Double(l.size)), float("beta", l.beta), float("bias", l.k)])
+            case .pool(let p):
+                let op = p.kind == .max ? "MaxPool" : "AveragePool"
+                if p.global {
+                    add(p.kind == .max ? "GlobalMaxPool" : "GlobalAveragePool", name: n.name, inputs: [input], output: out)
+                    break
+                }
+                var attrs = [ints("kernel_shape", [p.kernel.h, p.kernel.w]), ints("strides", [p.stride.h, p.stride.w]),
+                             ints("pads", [p.pad.h, p.pad.w, p.pad.h, p.pad.w]), int("ceil_mode", p.rounding == .ceil ? 1 : 0)]
+                if p.kind == .avg { attrs.append(int("count_include_pad", p.divisor == .window ? 1 : 0)) }
+                add(op, name: n.name, inputs: [input], output: out, attrs)
+            case .flatten:
+                add("Flatten", name: n.name, inputs: [input], output: out, [int("axis", 1)])
+            case .concat:
+                add("Concat", name: n.name, inputs: x, output: out, [int("axis", 1)])
+            case .add:
+                add(x.count == 2 ? "Add" : "Sum", name: n.name, inputs: x, output: out)
+            case .softmax:
+                // netrun's softmax runs over all of an example's values.
+                guard inShape.rank > 1 else {
+                    add("Softmax", name: n.name, inputs: [input], output: out, [int("axis", 1)])
+                    break
+                }
+                let flat = "\(out)/flatten", soft = "\(out)/softmax"
+                add("Flatten", name: flat, inputs: [input], output: flat, [int("axis", 1)])
+                add("Softmax", name: soft, inputs: [flat], output: soft, [int("axis", 1)])
+                let shape = constant("\(out)/shape", [-1] + inShape.dims.map { Int64($0) })
+                add("Reshape", name: n.name, inputs: [soft, shape], output: out)
+            case .batchNorm(let eps, _):
+                let ins = ["weight", "bias", "running_mean", "running_var"].map { initializer("\(n.name).\($0)") }
+                add("BatchNormalization", name: n.name, inputs: [input] + ins, output: out, [float("epsilon", eps)])
+            case .scale(let bias):
+                let dims = [inShape.channels] + Array(repeating: 1, count: inShape.rank - 1)
+                let w = initializer("\(n.name).weight", dims: dims)
+                let mul = bias ? "\(out)/mul" : out
+                add("Mul", name: bias ? mul : n.name, inputs: [input, w], output: mul)
+                if bias { add("Add", name: n.name, inputs: [mul, initializer("\(n.name).bias", dims: dims)], output: out) }
+            }
+            tensor[n.id] = out
+            valueInfos.append(ONNXExport.valueInfo(out, n.shape.dims))
+        }
+
+        mutating func activation(_ a: Activation, name: String, input: String, output: String) {
+            let op: String
+            switch a {
+            case .relu: op = "Relu"
+            case .sigmoid: op = "Sigmoid"
+            case .tanh: op = "Tanh"
+            }
+            add(op, name: name, inputs: [input], output: output)
+        }
+
+        func int(_ name: String, _ v: Int) -> Onnx_AttributeProto {
+            var a = Onnx_AttributeProto()
+            a.name = name
+            a.type = .int
+            a.i = Int64(v)
+            return a
+        }
+
+        func ints(_ name: String, _ v: [Int]) -> Onnx_AttributeProto {
+            var a = Onnx_AttributeProto()
+            a.name = name
+            a.type = .ints
+            a.ints = v.map { Int64($0) }
+            return a
+        }
+
+        func float(_ name: String, _ v: Double) -> Onnx_AttributeProto {
+            var a = Onnx_AttributeProto()
+            a.name = name
+            a.type = .float
+            a.f = Float(v)
+            return a
+        }
+    }
+}
