@@ -36,8 +36,29 @@ enum ConfigSchema {
                 ("description", described(.object([("type", .string("string"))]), "Free text.")),
                 ("extends", described(.object([("type", .string("string"))]), "A base config, relative to this file; mappings merge key by key, lists replace.")),
                 ("model", ref("model")),
-                ("train", ref("train")),
-                ("eval", ref("eval")),
+                ("train", described(.object([]), SectionSpec.train.doc)),
+                ("eval", described(.object([]), SectionSpec.eval.doc)),
+            ])),
+            ("allOf", .array([
+                // A config that extends another may leave out what its base says: its sections
+                // are checked without their required keys.
+                .object([
+                    ("if", .object([("required", .array([.string("extends")]))])),
+                    ("then", .object([("properties", .object([("train", ref("train.partial")), ("eval", ref("eval.partial"))]))])),
+                    ("else", .object([("properties", .object([("train", ref("train")), ("eval", ref("eval"))]))])),
+                ]),
+                // Without blocks (its own, or a base's through `extends`), every layer must be an
+                // op: a misspelled op is then an error here too.
+                .object([
+                    ("if", .object([("not", .object([("anyOf", .array([
+                        .object([("required", .array([.string("extends")]))]),
+                        .object([("required", .array([.string("model")])),
+                                 ("properties", .object([("model", .object([("required", .array([.string("blocks")]))]))]))]),
+                    ]))]))])),
+                    ("then", .object([("properties", .object([("model", .object([("properties", .object([
+                        ("layers", .object([("type", .string("array")), ("items", ref("layer"))])),
+                    ]))]))]))])),
+                ]),
             ])),
             ("$defs", .object(definitions)),
         ])
@@ -69,7 +90,8 @@ enum ConfigSchema {
         defs.append(("layer", layer))
         defs.append(("instance", instance))
         defs.append(("model", model))
-        defs += SectionSpec.all.map { ($0.name, section($0)) }
+        defs += SectionSpec.all.map { ($0.name, section($0, partial: false)) }
+        defs += SectionSpec.all.map { ("\($0.name).partial", section($0, partial: true)) }
         return defs
     }
 
@@ -189,12 +211,7 @@ enum ConfigSchema {
             ("blocks", described(.object([("type", .string("object")), ("additionalProperties", block)]), "Reusable groups of layers, used like ops.")),
             ("layers", described(layers(layerOrInstance), "The layers, in order.")),
         ]
-        return .object([
-            ("type", .string("object")), ("additionalProperties", .bool(false)), ("properties", .object(properties)),
-            // Without blocks, every layer must be an op: a misspelled op is then an error here too.
-            ("if", .object([("not", .object([("required", .array([.string("blocks")]))]))])),
-            ("then", .object([("properties", .object([("layers", layers(ref("layer")))]))])),
-        ])
+        return .object([("type", .string("object")), ("additionalProperties", .bool(false)), ("properties", .object(properties))])
     }
 
     static var filler: JSON {
@@ -221,26 +238,28 @@ enum ConfigSchema {
 
     /// A section (train, eval, ...): its own settings, and one variant per value of its
     /// discriminating key (`type`, `policy`, `format`).
-    static func section(_ s: SectionSpec) -> JSON {
-        if let v = s.variants, v.key == "-" { return keyedList(s, v) }
+    /// `partial`: for a config that extends another, no key is required.
+    static func section(_ s: SectionSpec, partial: Bool) -> JSON {
+        if let v = s.variants, v.key == "-" { return keyedList(s, v, partial: partial) }
+        func required(_ keys: [String]) -> [(String, JSON)] {
+            partial || keys.isEmpty ? [] : [("required", .array(keys.map { .string($0) }))]
+        }
         var properties: [(String, JSON)] = s.settings.map { ($0.key, setting($0)) }
-        properties += s.children.map { ($0.key, described(ref($0.section), $0.doc)) }
+        properties += s.children.map { ($0.key, described(ref(partial ? "\($0.section).partial" : $0.section), $0.doc)) }
         var object: [(String, JSON)] = [("type", .string("object"))]
-        let required = s.settings.filter(\.required).map(\.key) + s.children.filter(\.required).map(\.key)
-        if !required.isEmpty { object.append(("required", .array(required.map { .string($0) }))) }
+        object += required(s.settings.filter(\.required).map(\.key) + s.children.filter(\.required).map(\.key) + (s.variants.map { [$0.key] } ?? []))
         if let v = s.variants {
-            object.append(("required", .array([.string(v.key)])))
             let allKeys = Set(properties.map(\.0) + [v.key] + v.cases.flatMap { $0.settings.map(\.key) })
             object.append(("properties", .object(properties + [(v.key, .object([("enum", .array(v.cases.map { .string($0.name) }))]))]
                                                  + v.cases.flatMap { c in c.settings.map { ($0.key, setting($0)) } }.uniqued())))
             object.append(("propertyNames", .object([("enum", .array(allKeys.sorted().map { .string($0) }))])))
-            // Each variant allows only its own keys.
+            // Each variant allows only its own keys (when the discriminating key is given).
             object.append(("allOf", .array(v.cases.map { c in
                 let own = Set(s.settings.map(\.key) + s.children.map(\.key) + [v.key] + c.settings.map(\.key))
-                var then: [(String, JSON)] = [("propertyNames", .object([("enum", .array(own.sorted().map { .string($0) }))]))]
-                let req = c.settings.filter(\.required).map { JSON.string($0.key) }
-                if !req.isEmpty { then.append(("required", .array(req))) }
-                return .object([("if", .object([("properties", .object([(v.key, .object([("const", .string(c.name))]))]))])),
+                let then: [(String, JSON)] = [("propertyNames", .object([("enum", .array(own.sorted().map { .string($0) }))]))]
+                    + required(c.settings.filter(\.required).map(\.key))
+                return .object([("if", .object([("required", .array([.string(v.key)])),
+                                                ("properties", .object([(v.key, .object([("const", .string(c.name))]))]))])),
                                 ("then", .object(then))])
             })))
         } else {
@@ -253,10 +272,10 @@ enum ConfigSchema {
 
 extension ConfigSchema {
     /// A list of `- name: {settings}` (or `- name`) items, one form per variant.
-    static func keyedList(_ s: SectionSpec, _ v: SectionSpec.Variants) -> JSON {
+    static func keyedList(_ s: SectionSpec, _ v: SectionSpec.Variants, partial: Bool) -> JSON {
         var forms: [JSON] = [.object([("enum", .array(v.cases.filter { !$0.settings.contains(where: \.required) }.map { .string($0.name) }))])]
         for c in v.cases {
-            let req = c.settings.filter(\.required).map { JSON.string($0.key) }
+            let req = partial ? [] : c.settings.filter(\.required).map { JSON.string($0.key) }
             var settings: [(String, JSON)] = [("type", .string("object")), ("additionalProperties", .bool(false)),
                                               ("properties", .object(c.settings.map { ($0.key, setting($0)) }))]
             if !req.isEmpty { settings.append(("required", .array(req))) }

@@ -55,8 +55,13 @@ let jsonSchemaAvailable: Bool = runProcess("/usr/bin/env", ["python3", "-c", "im
             'wrong type': mutated(['model', 'classes'], 'ten'),
             'unknown optimizer key': mutated(['train', 'optimizer', 'momentun'], 0.9),
         }
+        cases['train without its required keys'] = mutated(['train'], {'batch': 64})
         for name, d in cases.items():
             if not list(v.iter_errors(d)): print('ACCEPTED', name); bad += 1
+        # A config that extends another may give only what it changes.
+        child = {'extends': 'fashion-alexnet.yaml', 'train': {'batch': 64, 'optimizer': {'lr': 0.1}}}
+        errors = list(v.iter_errors(child))
+        if errors: print('REJECTED the partial child', errors[0].message[:200]); bad += 1
         sys.exit(1 if bad else 0)
         """
         try withTemporaryDirectory { dir in
