@@ -103,9 +103,10 @@ extension NetrunCommand {
 public struct Netrun: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "netrun",
-        abstract: "A declarative network-config interpreter: YAML in, a checked graph of known shapes out.",
+        abstract: "A declarative network-config interpreter: YAML in, a checked graph of known shapes out, trained and evaluated.",
         discussion: """
-        Exit codes: 0 when clean, 1 when a config has errors, 2 on usage or I/O errors.
+        Exit codes: 0 when clean, 1 when a config has errors, 2 on usage or I/O errors, \
+        3 when training stopped on a NaN or infinite loss, 130 when training was interrupted (after saving).
         """,
         version: "0.1.0",
         subcommands: [Validate.self, Summary.self, GraphCommand.self, ConfigCommand.self, SchemaCommand.self, Train.self, Eval.self,
