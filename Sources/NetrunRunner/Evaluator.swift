@@ -67,6 +67,7 @@ public final class Evaluator {
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
         var correct = [Int](repeating: 0, count: ks.count)
         var lossSum = 0.0, examples = 0
+        var p = [Double](repeating: 0, count: classes)
         while let b = loader.next() {
             let views = max(1, b.views), n = b.count
             let executor = plan(for: n * views)
@@ -77,7 +78,7 @@ public final class Evaluator {
             let logits = executor.output(of: executor.graph.output)
             for i in 0 ..< n {
                 // Softmax of each view in Double, averaged over the views.
-                var p = [Double](repeating: 0, count: classes)
+                for j in p.indices { p[j] = 0 }
                 for v in 0 ..< views {
                     let row = logits[(i * views + v) * classes ..< (i * views + v + 1) * classes]
                     let m = Double(row.max() ?? 0)
@@ -87,7 +88,8 @@ public final class Evaluator {
                 }
                 let label = Int(b.labels[i])
                 lossSum += -log(max(p[label], Double.leastNormalMagnitude))
-                let better = p.filter { $0 > p[label] }.count
+                var better = 0
+                for x in p where x > p[label] { better += 1 }
                 for (j, k) in ks.enumerated() where better < k { correct[j] += 1 }
                 let predicted = p.indices.max { p[$0] < p[$1] } ?? 0
                 confusion[label][predicted] += 1

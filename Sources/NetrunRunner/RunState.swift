@@ -64,7 +64,7 @@ public enum ConfigFingerprint {
             }
         }
         walk(node, "")
-        return out.filter { !mayChange($0.key) }
+        return out
     }
 
     /// Keys whose values differ (added, removed or changed), sorted, each with both values.

@@ -177,10 +177,7 @@ public final class Trainer {
         do {
             try parameters.load(saved.weights, path: checkpoints.statePath)
             try optimizer.restore(saved.optimizer)
-            if var a = averager, let s = saved.average {
-                try a.restore(s)
-                averager = a
-            }
+            if let s = saved.average { try averager?.restore(s) }
         } catch {
             throw TrainError(.input, "\(checkpoints.statePath): error: \(error)")
         }
@@ -239,10 +236,8 @@ public final class Trainer {
                 throw TrainError(.nonFinite, "step \(step + 1): the loss is \(value)\(culprit); \(kept)")
             }
             optimizer.step(weights: &parameters, gradients: UnsafePointer(g.base), lr: lr)
-            if var a = averager {
-                _ = a.update(weights: parameters, step: step + 1)
-                averager = a
-            }
+            // In place: a copy would duplicate the averaged weights every step.
+            _ = averager?.update(weights: parameters, step: step + 1)
             state.step = step + 1
             state.optimizerSteps = optimizer.steps
             windowImages += batch
