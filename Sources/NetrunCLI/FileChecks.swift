@@ -2,6 +2,7 @@
 // reads or writes it: what kind of file it is, its size, whether it opens, and whether an
 // output would replace an input. One place, so every command words it the same way.
 import Foundation
+import NetrunFormats
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -38,9 +39,9 @@ struct FileIdentity: Hashable, Sendable {
 
 /// `stat(2)` of a path, symbolic links followed.
 struct FileStatus {
-    enum Kind: Equatable { case regular, directory, fifo, characterDevice, blockDevice, socket, other }
+    typealias Kind = FileKind
 
-    var kind: Kind
+    var kind: FileKind
     var size: Int
     var identity: FileIdentity
 
@@ -48,31 +49,13 @@ struct FileStatus {
     init?(_ path: String) {
         var s = stat()
         guard stat(path, &s) == 0 else { return nil }
-        switch s.st_mode & S_IFMT {
-        case S_IFREG: kind = .regular
-        case S_IFDIR: kind = .directory
-        case S_IFIFO: kind = .fifo
-        case S_IFCHR: kind = .characterDevice
-        case S_IFBLK: kind = .blockDevice
-        case S_IFSOCK: kind = .socket
-        default: kind = .other
-        }
+        kind = FileKind(mode: s.st_mode)
         size = Int(s.st_size)
         identity = FileIdentity(device: UInt64(s.st_dev), inode: UInt64(s.st_ino))
     }
 
     /// "a directory", "a FIFO (named pipe)", ... for messages.
-    var kindPhrase: String {
-        switch kind {
-        case .regular: return "a regular file"
-        case .directory: return "a directory"
-        case .fifo: return "a FIFO (named pipe)"
-        case .characterDevice: return "a character device"
-        case .blockDevice: return "a block device"
-        case .socket: return "a socket"
-        case .other: return "not a regular file"
-        }
-    }
+    var kindPhrase: String { kind.phrase }
 }
 
 /// The system's words for the current `errno`.

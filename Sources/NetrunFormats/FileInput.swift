@@ -49,17 +49,9 @@ public enum FileInput {
     private static func checkedSize(
         _ status: stat, limit: Int, _ failure: (FormatError.Kind, String) -> FormatError
     ) throws -> Int {
-        let type = status.st_mode & S_IFMT
-        guard type == S_IFREG else {
-            let found: String = switch type {
-            case S_IFDIR: "a directory"
-            case S_IFIFO: "a FIFO (named pipe)"
-            case S_IFCHR: "a character device"
-            case S_IFBLK: "a block device"
-            case S_IFSOCK: "a socket"
-            default: "something else"
-            }
-            throw failure(.notARegularFile, "expected a regular file, found \(found)")
+        let kind = FileKind(mode: status.st_mode)
+        guard kind == .regular else {
+            throw failure(.notARegularFile, "expected a regular file, found \(kind.phrase)")
         }
         let size = Int(status.st_size)
         guard size > 0 else { throw failure(.truncated, "the file is empty") }
@@ -95,6 +87,37 @@ public enum FileInput {
             return "\(bytes >> shift) \(unit) (\(bytes) bytes)"
         }
         return "\(bytes) bytes"
+    }
+}
+
+/// What a path names, from stat(2)'s mode, and its name in messages: the one place the
+/// readers (FileInput) and the command line's file checks call a file a FIFO or a device.
+public enum FileKind: Equatable, Sendable {
+    case regular, directory, fifo, characterDevice, blockDevice, socket, other
+
+    public init(mode: mode_t) {
+        switch mode & S_IFMT {
+        case S_IFREG: self = .regular
+        case S_IFDIR: self = .directory
+        case S_IFIFO: self = .fifo
+        case S_IFCHR: self = .characterDevice
+        case S_IFBLK: self = .blockDevice
+        case S_IFSOCK: self = .socket
+        default: self = .other
+        }
+    }
+
+    /// "a directory", "a FIFO (named pipe)", ...
+    public var phrase: String {
+        switch self {
+        case .regular: return "a regular file"
+        case .directory: return "a directory"
+        case .fifo: return "a FIFO (named pipe)"
+        case .characterDevice: return "a character device"
+        case .blockDevice: return "a block device"
+        case .socket: return "a socket"
+        case .other: return "something else"
+        }
     }
 }
 
