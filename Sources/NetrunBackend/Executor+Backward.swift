@@ -31,7 +31,15 @@ extension Executor {
         precondition(parameters.count == parameterCount, "Executor.backward: parameters of another graph")
         parameters.values.withUnsafeBufferPointer { buffer in
             let w = UnsafeMutablePointer(mutating: buffer.baseAddress ?? UnsafePointer(scratch))
-            for s in steps.reversed() where s.outputGradient != nil { back(s, w, parameterGradients.base) }
+            if recordsTimes {
+                for (k, s) in steps.enumerated().reversed() where s.outputGradient != nil {
+                    let start = ContinuousClock.now
+                    back(s, w, parameterGradients.base)
+                    backwardSeconds[k] = Self.seconds(since: start)
+                }
+            } else {
+                for s in steps.reversed() where s.outputGradient != nil { back(s, w, parameterGradients.base) }
+            }
         }
     }
 
@@ -142,5 +150,13 @@ extension Executor {
             SoftmaxCrossEntropy.backward(probabilities: probabilities, labels: labelStorage.base, logitsGradient: dz.base,
                                          rows: n, classes: classes, weight: weight, accumulate: s.accumulate[0])
         }
+    }
+}
+
+extension Executor {
+    /// Whether `backward` computes node `id`'s first input's gradient (false for a first
+    /// layer, whose input is the data): what its backward's multiply-adds count.
+    public func computesInputGradient(_ id: Node.ID) -> Bool {
+        steps[id].inputGradients.first.map { $0 != nil } ?? false
     }
 }

@@ -59,7 +59,15 @@ extension Executor {
         return parameters.values.withUnsafeMutableBufferPointer { buffer in
             let w = buffer.baseAddress ?? scratch
             var total: Float = 0
-            for s in steps { total += run(s, parameters: w, step: step) }
+            if recordsTimes {
+                for (k, s) in steps.enumerated() {
+                    let start = ContinuousClock.now
+                    total += run(s, parameters: w, step: step)
+                    forwardSeconds[k] = Self.seconds(since: start)
+                }
+            } else {
+                for s in steps { total += run(s, parameters: w, step: step) }
+            }
             return total
         }
     }
@@ -136,6 +144,12 @@ extension Executor {
             return l
         }
         return 0
+    }
+
+    /// Seconds from `start` to now.
+    static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let d = ContinuousClock.now - start
+        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 
     static func activate(_ f: Activation, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int,

@@ -47,6 +47,14 @@ public final class Executor {
     let parameterCount: Int
     let tensors: [BatchTensor]
     let gradients: [BatchTensor?]
+    /// When set, `forward` and `backward` time every step (`netrun bench`'s profile).
+    public var recordsTimes = false
+    /// Seconds each node's forward took in the last `forward`, indexed like `graph.nodes`
+    /// (zero until a `forward` ran with `recordsTimes`).
+    public internal(set) var forwardSeconds: [Double]
+    /// Seconds each node's backward took in the last `backward` (zero for nodes whose
+    /// backward does not run), indexed like `graph.nodes`.
+    public internal(set) var backwardSeconds: [Double]
 
     /// Plans `graph` (the whole graph, as built) for `batch` examples. `parameters` gives
     /// the layout of the weights that `forward` and `backward` will be handed.
@@ -118,6 +126,8 @@ public final class Executor {
                               accumulate: a.accumulate[i]))
         }
         self.steps = steps
+        forwardSeconds = Array(repeating: 0, count: steps.count)
+        backwardSeconds = Array(repeating: 0, count: steps.count)
         self.floats = floats
         self.ints = ints
         self.bytes = bytes

@@ -78,24 +78,12 @@ struct Summary: NetrunCommand {
 
     /// A fixed-width table; training-only nodes marked with `*`.
     static func table(_ g: Graph, name: String) -> String {
-        let header = ["node", "op", "settings", "output", "params", "macs"]
-        var rows: [[String]] = []
+        var table = TextTable(header: ["node", "op", "settings", "output", "params", "macs"], numeric: [4, 5])
         for n in g.nodes {
-            rows.append([n.name + (n.trainOnly ? " *" : ""), n.op.keyword, n.op.detail, n.shape.description,
-                         n.parameterCount == 0 ? "" : grouped(n.parameterCount), n.macs == 0 ? "" : grouped(n.macs)])
+            table.append([n.name + (n.trainOnly ? " *" : ""), n.op.keyword, n.op.detail, n.shape.description,
+                          n.parameterCount == 0 ? "" : grouped(n.parameterCount), n.macs == 0 ? "" : grouped(n.macs)])
         }
-        var widths = header.map(\.count)
-        for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], c.count) } }
-        let numeric: Set<Int> = [4, 5]
-        func line(_ cells: [String]) -> String {
-            cells.enumerated().map { i, c in
-                numeric.contains(i) ? String(repeating: " ", count: widths[i] - c.count) + c : c.padding(toLength: widths[i], withPad: " ", startingAt: 0)
-            }.joined(separator: "  ").replacing(/\s+$/, with: "")
-        }
-        let rule = String(repeating: "-", count: widths.reduce(0, +) + 2 * (widths.count - 1))
-        var out = "\(name): input \(g.inputShape), \(g.classes) classes\n\n" + line(header) + "\n" + rule + "\n"
-        for r in rows { out += line(r) + "\n" }
-        out += rule + "\n"
+        var out = "\(name): input \(g.inputShape), \(g.classes) classes\n\n" + table.text
         let inference = g.inference()
         out += "parameters:       \(grouped(g.parameterCount))"
         if inference.parameterCount != g.parameterCount { out += " (\(grouped(inference.parameterCount)) without the training-only heads marked *)" }
