@@ -52,9 +52,11 @@ import NetrunConfig
         Self.feed(&a, steps: 0 ..< 15)
         var ema = Self.weights(step: 0).map(Double.init)   // the first update copies (AveragedModel)
         for k in 1 ..< 15 { for (i, w) in Self.weights(step: k).enumerated() { ema[i] = decay * ema[i] + (1 - decay) * Double(w) } }
-        let learnable = Self.slices.filter(\.learnable).flatMap { $0.offset ..< $0.offset + $0.count }
-        let worst = learnable.map { abs(Double(a.values[$0]) - ema[$0]) }.max() ?? 0
+        // Every tensor, batch norm's running statistics included (use_buffers=True).
+        let worst = (0 ..< Self.count).map { abs(Double(a.values[$0]) - ema[$0]) }.max() ?? 0
         #expect(worst < 1e-6, "worst difference \(worst)")
+        let statistic = try #require(Self.slices.first { !$0.learnable })
+        #expect(a.values[statistic.offset] != Self.weights(step: 14)[statistic.offset])
         #expect(a.count == 15)
     }
 
