@@ -5,8 +5,11 @@
 // the index in the plane (iy*w + ix), -1 with output 0 for an empty window.
 // Average: divisor (he-hs)*(we-ws) with he = min(hs+kh, h+ph) computed before
 // clipping to the input when count_include_pad (PyTorch default, Caffe), else the
-// number of input pixels in the window. The AVX2 forward handles 8 interior
-// outputs of a row at a time when the stride is 1 or 2; the rest is scalar.
+// number of input pixels in the window. The AVX2 max forward handles 8 outputs of a
+// row at a time: interior blocks (whole windows inside, stride 1 or 2) with plain
+// loads, every other block (borders, padding, planes narrower than 8, other strides)
+// with per-lane validity: masked loads (stride 1) or gathers, a lane taking a value
+// when it is valid and either larger or the lane's first. The rest is scalar.
 #include "simd_math.h"
 #include <string.h>
 
@@ -55,6 +58,64 @@ static inline int nr_block_ok(long ox, long ow, long sw, long pw, long kw, long 
     return ox + 8 <= ow && ws >= 0 && ws + kw - 1 + 8 * sw <= w;
 }
 
+// The outputs ox ..< ox + n (n <= 8) of row oy, any position and stride: lanes whose
+// window pixel (i, j) lies outside the input, or past n, are masked out.
+static inline __attribute__((always_inline)) NR_AVX2 void
+nr_max_edge_block(const float *p, float *out, int32_t *arg, long h, long w, long hs, long ox, long n,
+                  long kh, long kw, long sw, long pw) {
+    __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    __m256i active = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), lane);
+    __m256i col0 = _mm256_sub_epi32(_mm256_mullo_epi32(_mm256_add_epi32(_mm256_set1_epi32((int)ox), lane),
+                                                       _mm256_set1_epi32((int)sw)),
+                                    _mm256_set1_epi32((int)pw));
+    __m256i minus1 = _mm256_set1_epi32(-1), vw = _mm256_set1_epi32((int)w);
+    __m256 best = _mm256_setzero_ps();
+    __m256i bi = minus1;
+    long ws = ox * sw - pw;
+    // Each window column's lanes and validity, computed once for all rows (kw <= 16).
+    __m256i cols[16], valids[16];
+    long kc = kw < 16 ? kw : 16;
+    for (long j = 0; j < kc; j++) {
+        cols[j] = _mm256_add_epi32(col0, _mm256_set1_epi32((int)j));
+        valids[j] = _mm256_and_si256(active, _mm256_and_si256(_mm256_cmpgt_epi32(cols[j], minus1),
+                                                              _mm256_cmpgt_epi32(vw, cols[j])));
+    }
+    for (long i = 0; i < kh; i++) {
+        long iy = hs + i;
+        if (iy < 0 || iy >= h) continue;
+        for (long j = 0; j < kw; j++) {
+            __m256i col = j < 16 ? cols[j] : _mm256_add_epi32(col0, _mm256_set1_epi32((int)j));
+            __m256i valid = j < 16 ? valids[j]
+                                   : _mm256_and_si256(active, _mm256_and_si256(_mm256_cmpgt_epi32(col, minus1),
+                                                                               _mm256_cmpgt_epi32(vw, col)));
+            __m256i idx = _mm256_add_epi32(_mm256_set1_epi32((int)(iy * w)), col);
+            // Stride 1: a plain load where all 8 floats lie inside the plane (invalid lanes
+            // are never taken), a masked one at the plane's two ends (vmaskmovps is slow here).
+            long off = iy * w + ws + j;
+            __m256 v = sw != 1 ? _mm256_mask_i32gather_ps(_mm256_setzero_ps(), p, idx, _mm256_castsi256_ps(valid), 4)
+                     : (off >= 0 && off + 8 <= h * w) ? _mm256_loadu_ps(p + off)
+                     : _mm256_maskload_ps(p + off, valid);
+            __m256i first = _mm256_cmpgt_epi32(_mm256_setzero_si256(), bi);
+            __m256i take = _mm256_and_si256(valid, _mm256_or_si256(first, _mm256_castps_si256(_mm256_cmp_ps(v, best, _CMP_GT_OQ))));
+            best = _mm256_blendv_ps(best, v, _mm256_castsi256_ps(take));
+            bi = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(bi), _mm256_castsi256_ps(idx), _mm256_castsi256_ps(take)));
+        }
+    }
+    // An empty window (no input pixel) gives 0 and -1.
+    best = _mm256_and_ps(best, _mm256_castsi256_ps(_mm256_cmpgt_epi32(bi, minus1)));
+    if (n == 8) {
+        _mm256_storeu_ps(out, best);
+        _mm256_storeu_si256((__m256i *)arg, bi);
+    } else {   // no masked stores: vmaskmovps stores are slow on AMD Zen
+        float tv[8];
+        int32_t ti[8];
+        _mm256_storeu_ps(tv, best);
+        _mm256_storeu_si256((__m256i *)ti, bi);
+#pragma clang loop vectorize(disable)
+        for (long l = 0; l < n; l++) { out[l] = tv[l]; arg[l] = ti[l]; }
+    }
+}
+
 static NR_AVX2 void netrun_maxpool_forward_avx2(const float *x, float *y, int32_t *argmax,
                                                 long planes, long h, long w, long oh, long ow,
                                                 long kh, long kw, long sh, long sw, long ph,
@@ -68,8 +129,7 @@ static NR_AVX2 void netrun_maxpool_forward_avx2(const float *x, float *y, int32_
         for (long oy = 0; oy < oh; oy++) {
             long hs = oy * sh - ph;
             int rowok = vec && hs >= 0 && hs + kh <= h;
-            long ox = 0;
-            while (ox < ow) {
+            for (long ox = 0; ox < ow; ox += 8) {
                 long ws = ox * sw - pw;
                 if (rowok && nr_block_ok(ox, ow, sw, pw, kw, w)) {
                     __m256 best = nr_load_strided(p + hs * w + ws, sw);
@@ -86,10 +146,9 @@ static NR_AVX2 void netrun_maxpool_forward_avx2(const float *x, float *y, int32_
                         }
                     _mm256_storeu_ps(out + oy * ow + ox, best);
                     _mm256_storeu_si256((__m256i *)(arg + oy * ow + ox), bi);
-                    ox += 8;
                 } else {
-                    nr_max_window(p, h, w, hs, ws, kh, kw, out + oy * ow + ox, arg + oy * ow + ox);
-                    ox += 1;
+                    nr_max_edge_block(p, out + oy * ow + ox, arg + oy * ow + ox, h, w, hs, ox,
+                                      ow - ox < 8 ? ow - ox : 8, kh, kw, sw, pw);
                 }
             }
         }

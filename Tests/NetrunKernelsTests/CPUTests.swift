@@ -126,7 +126,9 @@ import NetrunKernels
     @Test func poolingAgreesBetweenVersions() {
         var rng = SeededRNG(seed: 92)
         for g in [PoolGeometry(n: 1, c: 3, h: 9, w: 41, kernel: 3, stride: 2, pad: 1, ceilMode: true),
-                  PoolGeometry(n: 2, c: 2, h: 8, w: 33, kernel: 3, stride: 1, pad: 1, ceilMode: false)] {
+                  PoolGeometry(n: 2, c: 2, h: 8, w: 33, kernel: 3, stride: 1, pad: 1, ceilMode: false),
+                  PoolGeometry(n: 2, c: 3, h: 7, w: 7, kernel: 3, stride: 1, pad: 1, ceilMode: false),
+                  PoolGeometry(n: 1, c: 2, h: 10, w: 31, kh: 3, kw: 3, strideH: 2, strideW: 3, padH: 1, padW: 1, outH: 5, outW: 11)] {
             let x = rng.distinctFloats(g.inputCount)
             let r = both { () -> [Float] in
                 var y = [Float](repeating: 0, count: g.outputCount), a = y, arg = [Int32](repeating: 0, count: g.outputCount)

@@ -38,6 +38,12 @@ import NetrunKernels
         PoolGeometry(n: 1, c: 3, h: 14, w: 14, kernel: 5, stride: 3, ceilMode: true),       // aux head 5/3
         PoolGeometry(n: 2, c: 3, h: 7, w: 6, kh: 7, kw: 6, strideH: 1, strideW: 1, outH: 1, outW: 1), // global
         PoolGeometry(n: 1, c: 1, h: 10, w: 23, kh: 2, kw: 4, strideH: 3, strideW: 2, padH: 1, padW: 2, outH: 4, outW: 12),
+        PoolGeometry(n: 2, c: 3, h: 7, w: 7, kernel: 3, stride: 1, pad: 1, ceilMode: false),     // Fashion inception: narrower than a vector
+        PoolGeometry(n: 1, c: 2, h: 14, w: 14, kernel: 3, stride: 1, pad: 1, ceilMode: false),   // one interior block, edges each side
+        PoolGeometry(n: 1, c: 2, h: 7, w: 7, kernel: 3, stride: 2, ceilMode: true),              // stride 2, windows hanging past
+        PoolGeometry(n: 1, c: 1, h: 6, w: 30, kh: 2, kw: 3, strideH: 2, strideW: 3, padH: 1, padW: 1, outH: 4, outW: 11), // stride 3: gathers
+        // Ceil mode whose last window starts in the padding: empty windows give 0 and -1.
+        PoolGeometry(n: 1, c: 1, h: 5, w: 5, kh: 2, kw: 2, strideH: 3, strideW: 3, padH: 1, padW: 1, outH: 3, outW: 3),
     ]
 
     @Test(arguments: shapes)
@@ -70,6 +76,22 @@ import NetrunKernels
             for ox in 0 ..< g.outW { expected.append(Int32(oy * 2 * 24 + ox * 2)) }
         }
         #expect(arg == expected)
+    }
+
+    /// Ties in border blocks (padding, partial vectors): still the first real pixel in row-major order.
+    @Test func maxPoolTiesInBorderWindowsGoToTheFirstRealPixel() {
+        let g = PoolGeometry(n: 1, c: 2, h: 7, w: 9, kernel: 3, stride: 1, pad: 1, ceilMode: false)
+        let x = [Float](repeating: -.infinity, count: g.inputCount)
+        var y = [Float](repeating: 0, count: g.outputCount), arg = [Int32](repeating: 0, count: g.outputCount)
+        MaxPool.forward(g, x, &y, argmax: &arg)
+        var expected: [Int32] = []
+        for _ in 0 ..< g.planes {
+            for oy in 0 ..< g.outH {
+                for ox in 0 ..< g.outW { expected.append(Int32(max(oy - 1, 0) * 9 + max(ox - 1, 0))) }
+            }
+        }
+        #expect(arg == expected)
+        #expect(y.allSatisfy { $0 == -.infinity })
     }
 
     @Test(arguments: shapes, [true, false])
