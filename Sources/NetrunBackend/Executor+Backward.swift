@@ -132,6 +132,15 @@ extension Executor {
                 guard let dx = s.inputGradients[k] else { continue }
                 Add.backward(outputGradient: dy.base, inputGradient: dx.base, count: dy.total, accumulate: s.accumulate[k])
             }
+        case .shortcut(let g):
+            // The main input's gradient is the output's; the added one's, the output's at the
+            // positions it was added to (main first: when both are one node, the second adds).
+            if let dx = s.inputGradients[0] {
+                Add.backward(outputGradient: dy.base, inputGradient: dx.base, count: dy.total, accumulate: s.accumulate[0])
+            }
+            if let da = s.inputGradients[1] {
+                Shortcut.backwardAdded(g, outputGradient: dy.base, addedGradient: da.base, accumulate: s.accumulate[1])
+            }
         case .scale(let c):
             Scale.backward(input: s.inputs[0].base, outputGradient: dy.base, inputGradient: s.inputGradients[0]?.base, n: n, c: c.c,
                            spatial: c.spatial, gamma: w + c.weight, gammaGradient: dw + c.weight, betaGradient: c.bias.map { dw + $0 },

@@ -117,6 +117,8 @@ extension Executor {
             }
         case .add:
             Add.forward(s.inputs.map { UnsafePointer($0.base) }, into: y.base, count: y.total)
+        case .shortcut(let g):
+            Shortcut.forward(g, main: s.inputs[0].base, added: s.inputs[1].base, output: y.base)
         case .softmax(let classes):
             Softmax.forward(s.inputs[0].base, y.base, rows: n, classes: classes)
         case .scale(let c):

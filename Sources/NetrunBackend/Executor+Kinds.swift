@@ -55,6 +55,14 @@ extension Executor {
                            hw: node.shape.height * node.shape.width)
         case .add:
             return .add
+        case .shortcut:
+            let a = g[node.inputs[1]].shape
+            guard let v = ShortcutAxis(main: x.height, added: a.height), let u = ShortcutAxis(main: x.width, added: a.width) else {
+                preconditionFailure("Executor: shortcut sizes the shape rule accepted do not meet")
+            }
+            return .shortcut(ShortcutGeometry(n: batch, c: x.channels, h: x.height, w: x.width, addedC: a.channels, addedH: a.height,
+                                              addedW: a.width, strideH: v.stride, strideW: u.stride, sampleH: v.sample, sampleW: u.sample,
+                                              rows: v.count, cols: u.count))
         case .softmax:
             return .softmax(classes: node.shape.count)
         case .scale(let bias):

@@ -19,6 +19,7 @@ public enum MiniProblem {
     public static func make(for id: Node.ID, in graph: Graph) -> Graph? {
         let node = graph[id]
         guard id != 0, let first = node.inputs.first else { return nil }
+        if case .shortcut = node.op { return shortcut(node, in: graph) }
         var inputNode = graph[0]
         let x = reduced(graph[first].shape, for: node.op)
         inputNode.shape = x
@@ -69,7 +70,8 @@ public enum MiniProblem {
         case .dense(var d):
             d.out = min(d.out, 5)
             return .dense(d)
-        case .input, .activation, .leakyReLU, .lrn, .pool, .dropout, .flatten, .concat, .add, .softmax, .batchNorm, .scale, .loss:
+        case .input, .activation, .leakyReLU, .lrn, .pool, .dropout, .flatten, .concat, .add, .shortcut, .softmax, .batchNorm, .scale,
+             .loss:
             return op
         }
     }
@@ -117,9 +119,53 @@ public enum MiniProblem {
             return TensorShape([min(x.channels, 2), side(x.height, 2), side(x.width, 2)])
         case .concat:
             return TensorShape([min(x.channels, 3), side(x.height, 4), side(x.width, 4)])
-        case .input, .activation, .leakyReLU, .dropout, .flatten, .add, .softmax, .batchNorm, .scale, .loss:
+        case .input, .activation, .leakyReLU, .dropout, .flatten, .add, .shortcut, .softmax, .batchNorm, .scale, .loss:
             return TensorShape([min(x.channels, 3), side(x.height, 3), side(x.width, 3)])
         }
+    }
+
+    /// A shortcut's problem: its two inputs keep their ratios (which is larger along each
+    /// axis, by how much) and which has more channels, at a few channels and pixels. Each is a
+    /// 1x1 convolution of one input image as large as both (stride: that size over the
+    /// input's), so that the main and the added gradients both reach the input and the
+    /// convolutions' weights.
+    static func shortcut(_ node: Node, in graph: Graph) -> Graph? {
+        guard node.inputs.count == 2 else { return nil }
+        let main = graph[node.inputs[0]].shape, added = graph[node.inputs[1]].shape
+        guard main.isImage, added.isImage else { return nil }
+        // Per axis: the reduced sizes (main, added), the smaller at most 2 and the ratio kept.
+        func axis(_ m: Int, _ a: Int) -> (Int, Int) {
+            if m == a { return (min(m, 3), min(a, 3)) }
+            return m < a ? (min(m, 2), min(m, 2) * (a / m)) : (min(a, 2) * (m / a), min(a, 2))
+        }
+        let (mh, ah) = axis(main.height, added.height), (mw, aw) = axis(main.width, added.width)
+        let mc = min(main.channels, 3)
+        let ac = added.channels == main.channels ? mc : added.channels < main.channels ? min(added.channels, mc - 1) : mc + 1
+        let x = TensorShape([3, max(mh, ah), max(mw, aw)])
+        var inputNode = graph[0]
+        inputNode.shape = x
+        inputNode.inputs = []
+        var nodes = [inputNode]
+        for (j, (c, h, w)) in [(mc, mh, mw), (ac, ah, aw)].enumerated() {
+            var template = graph[node.inputs[j]]
+            template.name = "\(node.name)/\(j == 0 ? "main" : "added")"
+            template.parameters = []
+            let conv = Op.conv(.init(out: c, kernel: Size2(square: 1), stride: Size2(x.height / h, x.width / w), pad: Size2(square: 0),
+                                     dilation: Size2(square: 1), groups: 1, bias: true, activation: nil))
+            guard let m = rebuilt(template, op: conv, inputs: [0], id: nodes.count, shapes: [x], classes: graph.classes) else { return nil }
+            nodes.append(m)
+        }
+        guard var m = rebuilt(node, op: node.op, inputs: [1, 2], id: 3, shapes: [nodes[1].shape, nodes[2].shape], classes: graph.classes) else {
+            return nil
+        }
+        m.trainOnly = false
+        nodes.append(m)
+        var mini = graph
+        mini.nodes = nodes
+        mini.output = m.id
+        mini.losses = []
+        mini.inputShape = x
+        return mini
     }
 
     /// `"2x7x7 -> 4x3x3"`: the sizes of a problem, for reports.

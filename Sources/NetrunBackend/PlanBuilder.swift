@@ -104,7 +104,7 @@ struct PlanAnalysis {
         case .activation, .lrn, .softmax: return true
         case .conv(let c): return c.activation != nil
         case .dense(let d): return d.activation != nil
-        case .input, .leakyReLU, .pool, .dropout, .flatten, .concat, .add, .batchNorm, .scale, .loss: return false
+        case .input, .leakyReLU, .pool, .dropout, .flatten, .concat, .add, .shortcut, .batchNorm, .scale, .loss: return false
         }
     }
 
@@ -112,7 +112,7 @@ struct PlanAnalysis {
     static func backwardReadsInputs(_ op: Op) -> Bool {
         switch op {
         case .conv, .dense, .lrn, .batchNorm, .scale, .leakyReLU: return true
-        case .input, .activation, .pool, .dropout, .flatten, .concat, .add, .softmax, .loss: return false
+        case .input, .activation, .pool, .dropout, .flatten, .concat, .add, .shortcut, .softmax, .loss: return false
         }
     }
 
@@ -120,7 +120,8 @@ struct PlanAnalysis {
     static func aliasesInput(_ op: Op) -> Bool {
         switch op {
         case .flatten: return true
-        case .input, .conv, .dense, .activation, .leakyReLU, .lrn, .pool, .dropout, .concat, .add, .softmax, .batchNorm, .scale, .loss:
+        case .input, .conv, .dense, .activation, .leakyReLU, .lrn, .pool, .dropout, .concat, .add, .shortcut, .softmax, .batchNorm, .scale,
+             .loss:
             return false
         }
     }

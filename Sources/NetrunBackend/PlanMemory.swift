@@ -65,7 +65,7 @@ struct PlanLayout {
                 let cg = Executor.convGeometry(g, node, batch: batch)
                 workspaceNeed = max(workspaceNeed, Conv.forwardWorkspaceCount(cg, threads: Parallel.processorCount))
                 if a.run[i] { workspaceNeed = max(workspaceNeed, Conv.backwardWorkspaceCount(cg, threads: Parallel.processorCount)) }
-            case .input, .dense, .activation, .leakyReLU, .flatten, .concat, .add, .softmax, .scale: break
+            case .input, .dense, .activation, .leakyReLU, .flatten, .concat, .add, .shortcut, .softmax, .scale: break
             }
             if a.run[i] {
                 scratchNeed = max(scratchNeed, outCount, node.inputs.map { product(batch, g[$0].shape.count) }.max() ?? 0)

@@ -32,6 +32,8 @@ enum StepKind {
     case concat(channels: [Int], offsets: [Int], placed: [Bool], totalChannels: Int, hw: Int)
     /// Elementwise sum of the inputs.
     case add
+    /// Input 0 plus input 1 sampled to its size (darknet's shortcut).
+    case shortcut(ShortcutGeometry)
     case softmax(classes: Int)
     case batchNorm(BatchNormStep)
     case scale(ScaleStep)

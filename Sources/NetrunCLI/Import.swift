@@ -107,7 +107,8 @@ struct ImportDarknet: NetrunCommand {
         discussion: """
         Every layer keeps darknet's output shape: nodes are named after darknet's layer numbers \
         (conv0, maxpool1, ...); batch_normalize becomes a batchnorm after a bias-free conv, leaky \
-        a leaky_relu of slope 0.1, max pooling darknet's padding, route a concat, shortcut an add.
+        a leaky_relu of slope 0.1, max pooling darknet's padding, route a concat, shortcut an add \
+        (or, when the two shapes differ, netrun's shortcut op: darknet's sampling of the added input).
         """
     )
 

@@ -158,15 +158,23 @@ enum ConfigSchema {
     static func settingsSchema(_ kind: OpKind) -> JSON {
         var properties: [(String, JSON)] = [
             ("name", described(.object([("type", .string("string"))]), "The node's name (default: op_N); parameters are <name>.weight, <name>.bias.")),
-            ("from", described(ref("names"), kind.arity == .many ? "The inputs (two or more node names)." : "The input (default: the previous layer).")),
+            ("from", described(ref("names"), fromDoc(kind.arity))),
         ]
         properties += kind.settings.map { ($0.key, setting($0)) }
         var required = kind.settings.filter(\.required).map { JSON.string($0.key) }
-        if kind.arity == .many { required.append(.string("from")) }
+        if kind.arity != .one { required.append(.string("from")) }
         var object: [(String, JSON)] = [("type", .string("object")), ("additionalProperties", .bool(false)), ("properties", .object(properties))]
         if !required.isEmpty { object.append(("required", .array(required))) }
         let mapping = JSON.object(object)
         return described(required.isEmpty ? .object([("anyOf", .array([mapping, .object([("type", .string("null"))])]))]) : mapping, kind.summary)
+    }
+
+    static func fromDoc(_ arity: OpKind.Arity) -> String {
+        switch arity {
+        case .one: return "The input (default: the previous layer)."
+        case .two: return "The two inputs, in order: [main, added]."
+        case .many: return "The inputs (two or more node names)."
+        }
     }
 
     /// `- op: {settings}`, or just `- op` for an op whose settings are all optional.

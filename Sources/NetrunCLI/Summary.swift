@@ -57,7 +57,7 @@ struct Summary: NetrunCommand {
         func size(_ s: Size2) -> JSON { .array([.int(s.h), .int(s.w)]) }
         func act(_ a: Activation?) -> (String, JSON) { ("act", a.map { .string($0.rawValue) } ?? .null) }
         switch op {
-        case .input, .activation, .flatten, .concat, .add, .softmax: return .object([])
+        case .input, .activation, .flatten, .concat, .add, .shortcut, .softmax: return .object([])
         case .conv(let c):
             return .object([("out", .int(c.out)), ("kernel", size(c.kernel)), ("stride", size(c.stride)), ("pad", size(c.pad)),
                             ("dilation", size(c.dilation)), ("groups", .int(c.groups)), ("bias", .bool(c.bias)), act(c.activation)])

@@ -20,6 +20,9 @@ public enum Op: Hashable, Sendable {
     case concat
     /// Elementwise sum of inputs of one shape.
     case add
+    /// `main + added` with `added` of another size (darknet's shortcut): the output has
+    /// main's shape; see `ShortcutGeometry` for how the sizes meet.
+    case shortcut
     case softmax
     case batchNorm(eps: Double, momentum: Double)
     /// Per-channel `x * weight[c] + bias[c]` (Caffe's Scale); `bias: false` has no shift.
@@ -37,6 +40,11 @@ public enum Op: Hashable, Sendable {
         public var groups: Int
         public var bias: Bool
         public var activation: Activation?
+
+        public init(out: Int, kernel: Size2, stride: Size2, pad: Size2, dilation: Size2, groups: Int, bias: Bool, activation: Activation?) {
+            (self.out, self.kernel, self.stride, self.pad, self.dilation) = (out, kernel, stride, pad, dilation)
+            (self.groups, self.bias, self.activation) = (groups, bias, activation)
+        }
     }
 
     /// Weights `[out, in]`, bias `[out]`; the input is read flattened (C-H-W order).
@@ -81,6 +89,7 @@ public enum Op: Hashable, Sendable {
         case .flatten: return .flatten
         case .concat: return .concat
         case .add: return .add
+        case .shortcut: return .shortcut
         case .softmax: return .softmax
         case .batchNorm: return .batchnorm
         case .scale: return .scale
@@ -94,7 +103,7 @@ public enum Op: Hashable, Sendable {
     /// A short description of the settings: `11x11/4 pad 0, 96`, for summaries and graphs.
     public var detail: String {
         switch self {
-        case .input, .flatten, .concat, .add, .softmax, .activation: return ""
+        case .input, .flatten, .concat, .add, .shortcut, .softmax, .activation: return ""
         case .leakyReLU(let slope): return "slope \(slope)"
         case .scale(let bias): return bias ? "" : "no bias"
         case .conv(let c):

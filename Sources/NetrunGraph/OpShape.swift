@@ -15,6 +15,29 @@ public enum Window {
     }
 }
 
+/// How a shortcut's added input meets its main input along one axis (height or width), as
+/// darknet's `shortcut_cpu` (blas.c): an added input `stride` times larger gives every
+/// stride-th value; one `sample` times smaller lands on every sample-th position of the
+/// output; `count` positions receive a value (the smaller size). Equal sizes: 1, 1, the size.
+public struct ShortcutAxis: Hashable, Sendable {
+    public var stride: Int
+    public var sample: Int
+    public var count: Int
+
+    /// Nil when neither size is a whole multiple of the other (darknet would round the
+    /// ratio down and crop; netrun calls that a config error).
+    public init?(main: Int, added: Int) {
+        guard main >= 1, added >= 1 else { return nil }
+        if added >= main {
+            guard added % main == 0 else { return nil }
+            (stride, sample, count) = (added / main, 1, main)
+        } else {
+            guard main % added == 0 else { return nil }
+            (stride, sample, count) = (1, main / added, added)
+        }
+    }
+}
+
 /// A parameter tensor an op needs, before it is named after its node.
 public struct ParameterShape: Hashable, Sendable {
     /// `weight` or `bias` (the tensor is `<node>.<suffix>`).
@@ -44,6 +67,8 @@ public enum ShapeProblem: Equatable, Sendable {
     case windowTooLarge(kernel: Size2, padded: Size2)
     case concatMismatch(input: Int)
     case addMismatch(input: Int)
+    /// A shortcut's added input (input 1) is not a whole multiple or fraction of the main one in height or width.
+    case shortcutRatio
     case lossClasses(given: TensorShape)
     case topKAboveClasses(index: Int)
 }
@@ -52,8 +77,11 @@ extension Op {
     /// The rule of every op: output shape, parameters, multiply-adds; or every problem found.
     public func infer(_ ins: [TensorShape], classes: Int) -> Result<OpShape, ShapeProblems> {
         var problems: [ShapeProblem] = []
-        let many = kind?.arity == .many
-        if !many && ins.count != 1 { return .failure(ShapeProblems([.arity(given: ins.count)])) }
+        switch kind?.arity {
+        case .one?, nil: if ins.count != 1 { return .failure(ShapeProblems([.arity(given: ins.count)])) }
+        case .two?: if ins.count != 2 { return .failure(ShapeProblems([.arity(given: ins.count)])) }
+        case .many?: break
+        }
         guard let x = ins.first else { return .failure(ShapeProblems([.arity(given: 0)])) }
         func same(_ shape: TensorShape, _ macs: Int = 0) -> Result<OpShape, ShapeProblems> {
             .success(OpShape(op: self, shape: shape, parameters: [], macs: macs))
@@ -122,6 +150,15 @@ extension Op {
             return same(TensorShape(dims))
         case .add:
             if let i = ins.firstIndex(where: { $0 != x }) { problems.append(.addMismatch(input: i)); break }
+            return same(x)
+        case .shortcut:
+            let added = ins[1]
+            guard needsImage() else { break }
+            guard added.isImage else { problems.append(.notImage(input: 1)); break }
+            guard ShortcutAxis(main: x.height, added: added.height) != nil, ShortcutAxis(main: x.width, added: added.width) != nil else {
+                problems.append(.shortcutRatio)
+                break
+            }
             return same(x)
         case .batchNorm:
             let c = x.channels

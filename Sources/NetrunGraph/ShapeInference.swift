@@ -70,6 +70,7 @@ struct ShapeInference {
         case .flatten: return .flatten
         case .concat: return .concat
         case .add: return .add
+        case .shortcut: return .shortcut
         case .softmax: return .softmax
         case .batchNorm(let b): return .batchNorm(eps: b.eps.value, momentum: b.momentum.value)
         case .scale(let bias): return .scale(bias: bias)
@@ -101,7 +102,8 @@ struct ShapeInference {
         func size(_ x: TensorShape) -> String { "\(x.height)x\(x.width)" }
         switch (problem, layer.op) {
         case (.arity(let given), _):
-            error("\(keyword) takes one input; '\(name)' names \(given)", at: inputLocation(1))
+            let two = layer.op.kind.arity == .two
+            error("\(keyword) takes \(two ? "two inputs" : "one input"); '\(name)' names \(given)", at: inputLocation(two ? 2 : 1))
         case (.notImage(let i), _):
             error("\(keyword) needs an image input (channels x height x width), but '\(inputNames[i])' gives \(ins[i])", at: inputLocation(i))
         case (.groupsInputChannels(let g, let c), .conv(let conv)):
@@ -124,6 +126,9 @@ struct ShapeInference {
             error("concat input '\(inputNames[i])' \(what) but '\(inputNames[0])' is \(other): concat joins channels of equal height and width", at: inputLocation(i))
         case (.addMismatch(let i), _):
             error("add input '\(inputNames[i])' gives \(ins[i]) but '\(inputNames[0])' gives \(ins[0]): add sums inputs of one shape", at: inputLocation(i))
+        case (.shortcutRatio, _):
+            error("shortcut input '\(inputNames[1])' is \(size(ins[1])) but '\(inputNames[0])' is \(size(ins[0])): the added input's height "
+                  + "and width must each be a whole multiple or a whole fraction of the main input's", at: inputLocation(1))
         case (.lossClasses(let given), _):
             error("the loss on '\(inputNames[0])' needs \(classes) class scores (model.classes), but '\(inputNames[0])' gives \(given)", at: inputLocation(0))
         case (.topKAboveClasses(let i), .loss(let l)):

@@ -33,13 +33,16 @@ import _NetrunTestSupport
     }
 
     /// Whole graphs (fan-out, concat slices, auxiliary losses, buffer reuse) probed along
-    /// random directions. ReLU and max pooling are swapped for tanh and average pooling:
-    /// with every weight moving, some unit crosses a kink inside any usable step, and the
-    /// per-node checks (CheckCommandTests) cover ReLU and max pooling on their own.
+    /// random directions. ReLU, leaky ReLU and max pooling are swapped for tanh and average
+    /// pooling: with every weight moving, some unit crosses a kink inside any usable step
+    /// (new-ops with its leaky ReLUs kept: relative errors up to 0.11 on c1.weight; with tanh
+    /// in their place every tensor is within 1e-3), and the per-node checks (CheckCommandTests)
+    /// and the PyTorch parity (TorchGraphParityTests) cover those ops on their own.
     @Test(arguments: ["every-op.yaml", "tiny-googlenet.yaml", "new-ops.yaml"])
     func wholeGraphBackwardMatchesFiniteDifferences(fixture: String) throws {
         let text = try String(contentsOfFile: try fixturePath(fixture), encoding: .utf8)
             .replacingOccurrences(of: "act: relu", with: "act: tanh").replacingOccurrences(of: "maxpool:", with: "avgpool:")
+            .replacingOccurrences(of: #"leaky_relu: \{name: (\w+), slope: [^}]*\}"#, with: "tanh:       {name: $1}", options: .regularExpression)
         try withTemporaryDirectory { dir in
             try text.write(toFile: "\(dir)/smooth.yaml", atomically: true, encoding: .utf8)
             let graph = try loadGraph("\(dir)/smooth.yaml")

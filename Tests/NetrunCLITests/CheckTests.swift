@@ -21,7 +21,7 @@ import _NetrunTestSupport
 
     @Test func theNewOpsAreReported() throws {
         let r = netrun(["check", try fixturePath("new-ops.yaml")])
-        for op in ["scale", "leaky_relu", "add"] {
+        for op in ["scale", "leaky_relu", "add", "shortcut"] {
             #expect(r.out.contains("\n\(op) "), "no summary line for \(op)")
         }
     }
@@ -30,6 +30,19 @@ import _NetrunTestSupport
     func theProjectConfigsPass(model: String) {
         let r = netrun(["check", configPath(model)])
         #expect(r.code == 0, "\(r.out)\(r.err)")
+    }
+
+    /// A shortcut's problem keeps which input is larger along each axis, by how much, and
+    /// which has more channels; both inputs are convolutions of one input image.
+    @Test func aShortcutsMiniProblemKeepsItsRatios() throws {
+        let graph = try loadGraph(try fixturePath("new-ops.yaml"))
+        for (name, main, added) in [("short_down", [3, 2, 2], [2, 4, 4]), ("short_up", [3, 4, 4], [4, 2, 2])] {
+            let node = try #require(graph.node(named: name))
+            let mini = try #require(MiniProblem.make(for: node.id, in: graph))
+            #expect(mini.nodes.map(\.op.keyword) == ["input", "conv", "conv", "shortcut"])
+            #expect(mini[1].shape.dims == main && mini[2].shape.dims == added, "\(name)")
+            #expect(mini[3].shape.dims == main && mini.output == 3)
+        }
     }
 
     @Test func miniProblemsKeepTheOpsSettings() throws {

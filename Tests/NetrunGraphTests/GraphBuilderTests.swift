@@ -218,6 +218,65 @@ func model(_ layers: String, input: String = "[3, 16, 16]") -> String {
         #expect(one.errors.map(\.message) == ["add needs 'from' with two or more inputs"])
     }
 
+    /// shortcut keeps its main input's shape whatever the added input's channels, and takes
+    /// an added input whole times larger or smaller along each axis, the two axes apart.
+    @Test func aShortcutHasItsMainInputsShapeAndNoParameters() throws {
+        let (graph, d) = build(model("""
+            - conv: {name: a, out: 8, kernel: 3, pad: 1}
+            - conv: {name: b, out: 16, kernel: 3, stride: 2, pad: 1}
+            - shortcut: {name: down, from: [b, a]}
+            - shortcut: {name: up, from: [a, down]}
+            - conv: {name: c, from: input, out: 4, kernel: [3, 1], stride: [2, 1], pad: [1, 0]}
+            - conv: {name: t, from: input, out: 2, kernel: [1, 3], stride: [1, 2], pad: [0, 1]}
+            - shortcut: {name: mixed, from: [c, t]}
+            - shortcut: {name: same, from: [a, up]}
+            - dense: {out: 10}
+            - loss
+        """))
+        #expect(!d.hasErrors, "\(d.all)")
+        let g = try #require(graph)
+        #expect(g.node(named: "down")?.shape == TensorShape([16, 8, 8]))
+        #expect(g.node(named: "up")?.shape == TensorShape([8, 16, 16]))
+        #expect(g.node(named: "t")?.shape == TensorShape([2, 16, 8]))
+        #expect(g.node(named: "mixed")?.shape == TensorShape([4, 8, 16]))
+        #expect(g.node(named: "same")?.op == .shortcut)
+        #expect(g.node(named: "down")?.parameters.isEmpty == true && g.node(named: "down")?.macs == 0)
+        let down = try #require(ShortcutAxis(main: 8, added: 16)), up = try #require(ShortcutAxis(main: 16, added: 8))
+        #expect((down.stride, down.sample, down.count) == (2, 1, 8))
+        #expect((up.stride, up.sample, up.count) == (1, 2, 8))
+        #expect(ShortcutAxis(main: 6, added: 16) == nil && ShortcutAxis(main: 16, added: 6) == nil)
+    }
+
+    /// A ratio that is not whole is an error at the added input; so are one input, or a vector.
+    @Test func shortcutSizesThatDoNotDivideAreReportedAtTheAddedInput() throws {
+        let (_, d) = build(model("""
+            - conv: {name: a, out: 8, kernel: 3, pad: 1}
+            - conv: {name: b, out: 8, kernel: 7}
+            - shortcut: {name: s, from: [b, a]}
+            - dense: {out: 10}
+            - loss
+        """))
+        let e = try #require(d.errors.first)
+        #expect(e.message == "shortcut input 'a' is 16x16 but 'b' is 10x10: the added input's height and width must each be a whole "
+                + "multiple or a whole fraction of the main input's")
+        #expect(e.location == SourceLocation(file: "t.yaml", line: 7, column: 37))
+        let (_, one) = build(model("""
+            - conv: {name: a, out: 8, kernel: 3, pad: 1}
+            - shortcut: {name: s, from: [a]}
+            - dense: {out: 10}
+            - loss
+        """))
+        #expect(one.errors.map(\.message) == ["shortcut needs 'from' with two inputs: [main, added]"])
+        let (_, vector) = build(model("""
+            - conv: {name: a, out: 8, kernel: 3, pad: 1}
+            - dense: {name: f, out: 10}
+            - shortcut: {name: s, from: [a, f]}
+            - dense: {out: 10}
+            - loss
+        """))
+        #expect(vector.errors.map(\.message) == ["shortcut needs an image input (channels x height x width), but 'f' gives 10"])
+    }
+
     /// The new ops' settings come from the op table: defaults, ranges and parameters.
     @Test func scaleAndLeakyReLUTakeTheirSettingsAndParameters() throws {
         let (graph, d) = build(model("""

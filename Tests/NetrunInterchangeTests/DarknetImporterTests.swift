@@ -113,8 +113,9 @@ import _NetrunTestSupport
         ("[maxpool]\nsize=2\nstride=1\n",
          "n.cfg:6:2: error: darknet pools this 32x32 input to 32x32 (size 2, stride 1, padding 1, 1 of it after); netrun's symmetric padding cannot give that size"),
         ("[route]\nlayers=3\n", "n.cfg:7:8: error: route layers are earlier layers' numbers (or negative offsets); '3' is not one"),
-        ("[convolutional]\nfilters=4\nstride=2\n[convolutional]\nfilters=8\n[shortcut]\nfrom=0\n",
-         "n.cfg:12:6: error: shortcut adds 4x16x16 (layer 0) to 8x16x16: netrun's add takes one shape"),
+        ("[convolutional]\nfilters=4\nstride=2\n[convolutional]\nfilters=8\nsize=3\n[shortcut]\nfrom=0\n",
+         "n.cfg:13:6: error: shortcut adds 4x16x16 (layer 0) to 8x14x14: netrun's shortcut needs images whose heights and widths are whole multiples of each other"),
+        ("[convolutional]\n[shortcut]\nfrom=-1\nbeta=0.5\n", "n.cfg:9:6: error: a weighted shortcut ('beta' other than 1) is not available in netrun"),
         ("[convolutional]\n[shortcut]\nfrom=-2\n", "n.cfg:8:6: error: [shortcut] needs from: an earlier layer's number (or a negative offset)"),
         ("[convolutional]\nfilters=4\nsize=40\n", "n.cfg:6:2: error: netrun cannot run this as a netrun network: kernel 40 is larger than the padded input 32x32 of 'conv0' (32x32 from 'input', pad 0)"),
     ])
@@ -122,6 +123,45 @@ import _NetrunTestSupport
         let (r, _) = DarknetImporter.importCfg(text: net + body, file: "n.cfg")
         #expect(r.config == nil)
         #expect(described(r.diagnostics).contains(expected), "\(described(r.diagnostics))")
+    }
+
+    /// Darknet's ResNet downsampling block: the shortcut adds a 2x larger input with fewer
+    /// channels, which netrun's `shortcut` takes (main: the previous layer); equal shapes stay `add`.
+    @Test func aShortcutOfAnotherShapeIsNetrunsShortcutAndOneOfTheSameShapeAnAdd() throws {
+        let cfg = net + """
+        [convolutional]
+        filters=8
+        size=3
+        pad=1
+        activation=relu
+
+        [convolutional]
+        filters=16
+        size=3
+        stride=2
+        pad=1
+        activation=relu
+
+        [shortcut]
+        from=-2
+        activation=leaky
+
+        [shortcut]
+        from=-1
+        alpha=1
+        """
+        let (r, nodes) = DarknetImporter.importCfg(text: cfg, file: "n.cfg")
+        let config = try #require(r.config, "\(described(r.diagnostics))")
+        #expect(layerLines(config) == [
+            "- conv:       {name: conv0, out: 8, kernel: 3, pad: 1, act: relu}",
+            "- conv:       {name: conv1, out: 16, kernel: 3, stride: 2, pad: 1, act: relu}",
+            "- shortcut:   {name: shortcut2, from: [conv1, conv0]}",
+            "- leaky_relu: {name: shortcut2_leaky, slope: 0.1}",
+            "- add:        {name: shortcut3, from: [shortcut2_leaky, shortcut2_leaky]}",
+        ])
+        #expect(nodes == ["conv0", "conv1", "shortcut2_leaky", "shortcut3"])
+        let g = try graph(ofConfig: config)
+        #expect(g.node(named: "shortcut2")?.shape.dims == [16, 16, 16])
     }
 
     @Test func aCfgWithoutNetIsAnError() {
@@ -142,6 +182,8 @@ struct DarknetRow {
     var input: [Int]?
     var output: [Int]?
     var bflops: String?
+    /// A shortcut (`res`) row: the layer it adds, whose shape darknet prints as the input.
+    var from: Int?
 
     /// `    0 conv     96 11 x11 / 4   227 x 227 x   3   ->    55 x  55 x  96  0.211 BFLOPs`,
     /// `    8 connected                            9216  ->  4096`, `   13 softmax      1000`.
@@ -150,6 +192,7 @@ struct DarknetRow {
         guard words.count >= 2, let index = Int(words[0]) else { return nil }
         self.index = index
         kind = words[1]
+        if kind == "res", words.count > 2 { from = Int(words[2]) }
         // Shapes: "W x H x C" written with variable spacing (`8 x   8 x1024`); normalize.
         let text = line.replacingOccurrences(of: "x", with: " x ")
         let parts = text.components(separatedBy: "->")
@@ -175,7 +218,9 @@ struct DarknetRow {
 struct DarknetParityTests {
     /// Every layer darknet prints: the same input and output shapes, and for convolutions
     /// the same BFLOPs (2 x multiply-adds / 1e9, three decimals).
-    @Test(arguments: ["alexnet", "darknet19", "darknet", "extraction", "tiny", "darknet53", "densenet201", "cifar"])
+    @Test(arguments: ["alexnet", "darknet19", "darknet", "extraction", "tiny", "darknet53", "densenet201", "cifar",
+                      "resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "resnext50", "resnext101-32x4d", "resnext152-32x4d",
+                      "darknet19_448", "darknet53_448", "extraction.conv", "extraction22k", "vgg-conv"])
     func importedCfgHasDarknetsShapeAtEveryLayer(cfg: String) throws {
         let path = "\(darknetDirectory)/cfg/\(cfg).cfg"
         let text = try String(contentsOfFile: path, encoding: .utf8)
@@ -190,7 +235,8 @@ struct DarknetParityTests {
         var mismatches: [String] = []
         for row in rows {
             let node = try #require(g.node(named: nodes[row.index]))
-            let before = row.index == 0 ? g.inputShape.dims : g.node(named: nodes[row.index - 1])?.shape.dims
+            let previous = row.from ?? row.index - 1
+            let before = previous < 0 ? g.inputShape.dims : g.node(named: nodes[previous])?.shape.dims
             var ok = true
             func same(_ darknet: [Int]?, _ netrun: [Int]?, _ what: String) {
                 guard let darknet else { return }
@@ -207,7 +253,9 @@ struct DarknetParityTests {
             }
             if ok { matched += 1 }
         }
-        print("darknet \(cfg): \(matched) of \(rows.count) layers match (shapes and BFLOPs); netrun: \(g.inferenceMACs) multiply-adds")
+        let darknetBFLOPs = rows.compactMap { $0.bflops.flatMap(Double.init) }.reduce(0, +)
+        print("darknet \(cfg): \(matched) of \(rows.count) layers match (shapes and BFLOPs); netrun: \(g.inferenceMACs) multiply-adds "
+              + "(\(String(format: "%.3f", 2 * Double(g.inferenceMACs) / 1e9)) BFLOPs), darknet's rows: \(String(format: "%.3f", darknetBFLOPs)) BFLOPs")
         #expect(mismatches.isEmpty, "\(mismatches)")
     }
 }

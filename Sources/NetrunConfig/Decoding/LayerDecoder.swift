@@ -40,8 +40,12 @@ extension Reader {
         let keys = commonLayerKeys + kind.settings.map(\.key)
         guard let f = Fields(e.settings, allowed: keys, what: "\(kind.keyword) layer '\(e.name.value)'", reader: &self) else { return nil }
         let s = SpecFields(specs: kind.settings, fields: f, at: e.op.location, what: kind.keyword)
-        if kind.arity == .many && e.inputs.count < 2 {
-            error("\(kind.keyword) needs 'from' with two or more inputs", at: e.op.location)
+        switch kind.arity {
+        case .one: break
+        case .two:
+            if e.inputs.count != 2 { error("\(kind.keyword) needs 'from' with two inputs: [main, added]", at: e.op.location) }
+        case .many:
+            if e.inputs.count < 2 { error("\(kind.keyword) needs 'from' with two or more inputs", at: e.op.location) }
         }
         // A scale starts as the identity (weight 1, bias 0), like batch norm, unless its own
         // `init` says otherwise: the model's default fillers are for conv and dense weights.
@@ -99,6 +103,7 @@ extension Reader {
         case .flatten: op = .flatten
         case .concat: op = .concat
         case .add: op = .add
+        case .shortcut: op = .shortcut
         case .softmax: op = .softmax
         case .batchnorm:
             let eps = number(s, "eps"), momentum = number(s, "momentum")

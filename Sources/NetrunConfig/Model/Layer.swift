@@ -80,6 +80,7 @@ public enum LayerOp: Equatable, Sendable {
     case flatten
     case concat
     case add
+    case shortcut
     case softmax
     case batchNorm(BatchNorm)
     case scale(bias: Bool)
@@ -98,6 +99,7 @@ public enum LayerOp: Equatable, Sendable {
         case .flatten: return .flatten
         case .concat: return .concat
         case .add: return .add
+        case .shortcut: return .shortcut
         case .softmax: return .softmax
         case .batchNorm: return .batchnorm
         case .scale: return .scale

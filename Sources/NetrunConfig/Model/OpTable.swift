@@ -8,13 +8,15 @@ public enum OpKind: String, CaseIterable, Sendable {
     case conv, dense
     case relu, sigmoid, tanh
     case leakyReLU = "leaky_relu"
-    case lrn, maxpool, avgpool, dropout, flatten, concat, add, softmax, batchnorm, scale, loss
+    case lrn, maxpool, avgpool, dropout, flatten, concat, add, shortcut, softmax, batchnorm, scale, loss
 
     public var keyword: String { rawValue }
 
     /// How many inputs the op reads.
     public enum Arity: Sendable, Equatable {
         case one
+        /// Exactly two, named with `from:`, in an order that matters.
+        case two
         /// Two or more, named with `from:`.
         case many
     }
@@ -22,6 +24,7 @@ public enum OpKind: String, CaseIterable, Sendable {
     public var arity: Arity {
         switch self {
         case .concat, .add: return .many
+        case .shortcut: return .two
         case .conv, .dense, .relu, .sigmoid, .tanh, .leakyReLU, .lrn, .maxpool, .avgpool, .dropout, .flatten, .softmax,
              .batchnorm, .scale, .loss:
             return .one
@@ -44,6 +47,10 @@ public enum OpKind: String, CaseIterable, Sendable {
         case .flatten: return "[C, H, W] to [C*H*W], C-H-W order."
         case .concat: return "Joins two or more inputs of equal height and width along channels."
         case .add: return "Elementwise sum of two or more inputs of one shape (residual connections)."
+        case .shortcut:
+            return "main + added, for an added input of another size (darknet's [shortcut]): from: [main, added], the output has main's shape; "
+                + "a larger added input gives every s-th pixel, a smaller one lands on every s-th output pixel (s a whole ratio of heights, "
+                + "and of widths); channels only main has pass unchanged, those only added has are dropped."
         case .softmax: return "Softmax over the classes of a vector."
         case .batchnorm: return "Batch normalization; weight and bias [C], running_mean and running_var [C] (PyTorch's names)."
         case .scale: return "Per-channel learned scale and shift (Caffe's Scale): y = x * weight[c] + bias[c]; weight and bias [C]."
@@ -69,7 +76,7 @@ public enum OpKind: String, CaseIterable, Sendable {
             ]
         case .dense:
             return [SettingSpec("out", .int(min: 1, max: Limits.size), required: true, noun: "an output size", doc: "output size"), bias, act, initializer]
-        case .relu, .sigmoid, .tanh, .flatten, .concat, .add, .softmax:
+        case .relu, .sigmoid, .tanh, .flatten, .concat, .add, .shortcut, .softmax:
             return []
         case .leakyReLU:
             return [SettingSpec("slope", .number(min: -1e6, max: 1e6), default: .number(0.01), noun: "a slope", doc: "the slope for x <= 0 (PyTorch's negative_slope)")]

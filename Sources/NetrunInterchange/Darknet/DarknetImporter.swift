@@ -38,7 +38,7 @@ struct DarknetNet {
         "softmax": ["groups", "temperature"],
         "cost": ["type", "scale", "ratio", "noobject_scale", "thresh"],
         "route": ["layers"],
-        "shortcut": ["from", "activation"],
+        "shortcut": ["from", "activation", "alpha", "beta"],
         "batchnorm": [],
         "normalization": ["size", "alpha", "beta", "kappa"],
     ]
@@ -271,19 +271,33 @@ struct DarknetNet {
         add(s, "concat", "route\(i)", [], shape: [c] + Array(sources[0].shape[1...]), inputs: sources.map(\.node))
     }
 
-    /// The previous output plus layer `from`'s, then the activation.
+    /// The previous output plus layer `from`'s, then the activation: an `add` when the shapes
+    /// match, else a `shortcut` (main: the previous output; added: layer `from`'s, read every
+    /// s-th pixel when larger, over the channels both have), darknet's `shortcut_cpu`.
     mutating func shortcut(_ s: DarknetSection, _ i: Int) {
         guard let o = s.option("from"), let v = Int(o.value.value), v < 0 ? i + v >= 0 : v < i else {
             d.error("[shortcut] needs from: an earlier layer's number (or a negative offset)", at: s.option("from")?.value.location ?? s.name.location)
             return
         }
+        // Darknet's weights: out = alpha * out + beta * added where they meet (1 and 1 by default).
+        for key in ["alpha", "beta"] where number(s, key, 1, min: -1e9) != 1 {
+            d.error("a weighted shortcut ('\(key)' other than 1) is not available in netrun", at: s.option(key)?.value.location ?? s.name.location)
+        }
         let j = v < 0 ? i + v : v
-        guard outputs[j].shape == current.shape else {
-            d.error("shortcut adds \(Self.text(outputs[j].shape)) (layer \(j)) to \(Self.text(current.shape)): netrun's add takes one shape", at: o.value.location)
+        let from = outputs[j]
+        let op: String
+        if from.shape == current.shape {
+            op = "add"
+        } else if from.shape.count == 3, current.shape.count == 3, ShortcutAxis(main: current.shape[1], added: from.shape[1]) != nil,
+                  ShortcutAxis(main: current.shape[2], added: from.shape[2]) != nil {
+            op = "shortcut"
+        } else {
+            d.error("shortcut adds \(Self.text(from.shape)) (layer \(j)) to \(Self.text(current.shape)): netrun's shortcut needs images "
+                    + "whose heights and widths are whole multiples of each other", at: o.value.location)
             return
         }
         let act = activation(s, default: "linear")
-        add(s, "add", "shortcut\(i)", [], shape: current.shape, inputs: [current.node, outputs[j].node])
+        add(s, op, "shortcut\(i)", [], shape: current.shape, inputs: [current.node, from.node])
         activationLayer(s, act, base: "shortcut\(i)")
     }
 

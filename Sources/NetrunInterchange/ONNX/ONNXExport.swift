@@ -177,6 +177,8 @@ public enum ONNXExport {
                 add("Concat", name: n.name, inputs: x, output: out, [int("axis", 1)])
             case .add:
                 add(x.count == 2 ? "Add" : "Sum", name: n.name, inputs: x, output: out)
+            case .shortcut:
+                shortcut(n, main: x[0], added: x[1], mainShape: inShape, output: out)
             case .softmax:
                 // netrun's softmax runs over all of an example's values.
                 guard inShape.rank > 1 else {
@@ -200,6 +202,39 @@ public enum ONNXExport {
             }
             tensor[n.id] = out
             valueInfos.append(ONNXExport.valueInfo(out, n.shape.dims))
+        }
+
+        /// `main + added` with the added input brought to main's shape: a Slice reads the
+        /// channels that meet and every stride-th row and column; a smaller input is spread
+        /// onto every sample-th position by Reshape to `[N, C, h, 1, w, 1]`, a zero Pad of the
+        /// unit axes (and of the missing channels) and Reshape back; then Add.
+        mutating func shortcut(_ n: Node, main: String, added: String, mainShape m: TensorShape, output out: String) {
+            let a = graph[n.inputs[1]].shape
+            guard let v = ShortcutAxis(main: m.height, added: a.height), let u = ShortcutAxis(main: m.width, added: a.width) else {
+                preconditionFailure("the shape rule accepted this shortcut, so its sizes meet")
+            }
+            let c = min(m.channels, a.channels)
+            var b = added
+            if c < a.channels || v.stride > 1 || u.stride > 1 {
+                let s = "\(out)/read"
+                add("Slice", name: s, inputs: [b, constant("\(s)/starts", [0, 0, 0]), constant("\(s)/ends", [c, a.height, a.width].map { Int64($0) }),
+                                               constant("\(s)/axes", [1, 2, 3]), constant("\(s)/steps", [1, Int64(v.stride), Int64(u.stride)])],
+                    output: s)
+                b = s
+            }
+            if v.sample > 1 || u.sample > 1 {
+                let r = "\(out)/unit", p = "\(out)/spread", back = "\(out)/placed"
+                add("Reshape", name: r, inputs: [b, constant("\(r)/shape", [0, c, v.count, 1, u.count, 1].map { Int64($0) })], output: r)
+                let pads = [0, 0, 0, 0, 0, 0, 0, m.channels - c, 0, v.sample - 1, 0, u.sample - 1].map { Int64($0) }
+                add("Pad", name: p, inputs: [r, constant("\(p)/pads", pads)], output: p)
+                add("Reshape", name: back, inputs: [p, constant("\(back)/shape", [0] + m.dims.map { Int64($0) })], output: back)
+                b = back
+            } else if c < m.channels {
+                let p = "\(out)/pad"
+                add("Pad", name: p, inputs: [b, constant("\(p)/pads", [0, 0, 0, 0, 0, Int64(m.channels - c), 0, 0])], output: p)
+                b = p
+            }
+            add("Add", name: n.name, inputs: [main, b], output: out)
         }
 
         mutating func activation(_ a: Activation, name: String, input: String, output: String) {

@@ -68,6 +68,20 @@ def activation(x, name):
     return {None: x, "relu": F.relu(x), "sigmoid": torch.sigmoid(x), "tanh": torch.tanh(x)}[name]
 
 
+def shortcut(main, added):
+    """Darknet's shortcut_cpu (blas.c): main plus added brought to main's size. A larger added
+    input gives every s-th row and column, a smaller one lands on every s-th position (zeros
+    between), over the channels both have; main's other channels pass unchanged."""
+    (c2, h2, w2), (c1, h1, w1) = main.shape[1:], added.shape[1:]
+    c = min(c1, c2)
+    sh, sw = max(h1 // h2, 1), max(w1 // w2, 1)
+    ph, pw = max(h2 // h1, 1), max(w2 // w1, 1)
+    read = added[:, :c, ::sh, ::sw]
+    placed = torch.zeros_like(main)
+    placed[:, :c, ::ph, ::pw] = read
+    return main + placed
+
+
 def run(graph, params, x, labels, training):
     """Returns (output of graph output, training objective)."""
     values, objective = {}, torch.zeros(())
@@ -110,6 +124,8 @@ def run(graph, params, x, labels, training):
             y = ins[0]
             for other in ins[1:]:
                 y = y + other
+        elif op == "shortcut":
+            y = shortcut(ins[0], ins[1])
         elif op == "softmax":
             y = F.softmax(a, 1)
         elif op == "batchnorm":
