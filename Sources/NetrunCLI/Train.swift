@@ -89,6 +89,10 @@ struct Train: NetrunCommand {
         }
         defer {
             if trainer.loopSeconds > 0 {
+                let training = trainer.loopSeconds - trainer.evaluationSeconds - trainer.saveSeconds
+                let perEpoch = trainer.stepsRun > 0 ? training * Double(trainer.stepsPerEpoch) / Double(trainer.stepsRun) : 0
+                console.printError(String(format: "time: %.1f s training (%.1f s per epoch of %d steps), %.1f s evaluating, %.1f s saving checkpoints",
+                                          training, perEpoch, trainer.stepsPerEpoch, trainer.evaluationSeconds, trainer.saveSeconds))
                 console.printError(String(format: "data loading: the loop waited %.2f s for batches in %.1f s (%.2f%%)",
                                           trainer.dataWaitSeconds, trainer.loopSeconds, 100 * trainer.dataWaitSeconds / trainer.loopSeconds))
             }

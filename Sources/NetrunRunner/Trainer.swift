@@ -99,6 +99,11 @@ public final class Trainer {
     /// what data loading added to training (the loader works ahead on its own thread).
     public private(set) var dataWaitSeconds = 0.0
     public private(set) var loopSeconds = 0.0
+    /// Seconds of the loop spent evaluating and saving checkpoints (the rest is training).
+    public private(set) var evaluationSeconds = 0.0
+    public private(set) var saveSeconds = 0.0
+    /// Training steps this process ran (a resume counts only its own).
+    public private(set) var stepsRun = 0
 
     public init(config: Config, graph: Graph, options: TrainOptions, sinks: [any MetricsSink],
                 exchange: GradientExchange = LocalExchange()) throws(TrainError) {
@@ -240,6 +245,7 @@ public final class Trainer {
             _ = averager?.update(weights: parameters, step: step + 1)
             state.step = step + 1
             state.optimizerSteps = optimizer.steps
+            stepsRun += 1
             windowImages += batch
             let done = state.step
             if done % options.logEvery == 0 || done % stepsPerEpoch == 0 || done == end {
@@ -288,6 +294,8 @@ public final class Trainer {
 
     func evaluate(trainLoss: Double) throws(TrainError) {
         guard let evaluator else { return }
+        let started = Date()
+        defer { evaluationSeconds += Date().timeIntervalSince(started) }
         var weights = evaluatedWeights
         let r: EvaluationResult
         do { r = try evaluator.run(&weights) } catch { throw TrainError(.input, "\(error)") }
@@ -316,6 +324,8 @@ public final class Trainer {
     }
 
     func save() throws(TrainError) {
+        let started = Date()
+        defer { saveSeconds += Date().timeIntervalSince(started) }
         try checkpoints.save(state: &state, weights: parameters, optimizer: optimizer.state(), average: averager?.state)
     }
 

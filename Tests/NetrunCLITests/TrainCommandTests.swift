@@ -72,6 +72,9 @@ import _NetrunTestSupport
             #expect(files.contains { $0.hasPrefix("events.out.tfevents.") })
             let metrics = try String(contentsOfFile: "\(dir)/part/metrics.jsonl", encoding: .utf8)
             #expect(metrics.contains("\"val_top1\""))
+            // The closing time split: training, evaluating, saving, with the epoch's length.
+            let time = try #require(full.err.split(separator: "\n").first { $0.hasPrefix("time: ") }, "\(full.err)")
+            #expect(time.contains(" s per epoch of 8 steps), ") && time.contains(" s evaluating, ") && time.hasSuffix(" s saving checkpoints"), "\(time)")
         }
     }
 
