@@ -1,4 +1,6 @@
+#define _GNU_SOURCE
 #include "CNetrunKernels.h"
+#include <sched.h>
 #include <stdatomic.h>
 
 int netrun_cpu_has_avx2_fma(void) {
@@ -21,3 +23,15 @@ int netrun_using_avx2(void) {
 }
 
 void netrun_force_scalar(int on) { forced_scalar = on ? 1 : 0; }
+
+int netrun_cpus_allowed(void) {
+#ifdef __linux__
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) == 0) {
+        int n = CPU_COUNT(&set);
+        if (n > 0) return n;
+    }
+#endif
+    return 0;
+}

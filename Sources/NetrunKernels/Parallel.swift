@@ -20,12 +20,38 @@
 //   AlexNet fc6 N=64 (9216->4096): weight split 72, BLAS 2 62-70, one core 56-60.
 // PyTorch 2.15 CPU with 2 threads on the same cases: conv2 52-58, conv1 25,
 // 3a 42, 4a 15, fc6 25 GFLOP/s (.ci/bench-kernels-torch.py).
+import CNetrunKernels
 import Dispatch
 import Foundation
 
 public enum Parallel {
-    /// Active processor count at start-up (at least 1): the default `threads`.
-    public static let processorCount: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// The default `threads`, fixed at start-up: `NETRUN_THREADS` when it is set (and valid;
+    /// the CLI refuses an invalid one before any work), else `availableProcessors`.
+    public static let processorCount: Int = {
+        if case .success(let n?) = threadSetting(ProcessInfo.processInfo.environment) { return n }
+        return availableProcessors
+    }()
+
+    /// The CPUs this process may run on: its affinity mask (taskset, a container's cpuset, a
+    /// rank that mpirun bound to one core), at least 1. Foundation's activeProcessorCount
+    /// counts every online CPU, whatever the mask.
+    public static var availableProcessors: Int {
+        let allowed = Int(netrun_cpus_allowed())
+        return allowed > 0 ? allowed : max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }
+
+    public struct ThreadSettingError: Error, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// `NETRUN_THREADS` in `environment`: nil when unset, else a whole number from 1 to 1024.
+    public static func threadSetting(_ environment: [String: String]) -> Result<Int?, ThreadSettingError> {
+        guard let text = environment["NETRUN_THREADS"] else { return .success(nil) }
+        guard let n = Int(text.trimmingCharacters(in: .whitespaces)), (1 ... 1024).contains(n) else {
+            return .failure(ThreadSettingError(description: "NETRUN_THREADS=\(text): expected the number of threads, a whole number from 1 to 1024"))
+        }
+        return .success(n)
+    }
 
     /// Below this many elements, an elementwise loop runs on the calling thread.
     public static let elementwiseGrain = 1 << 16

@@ -12,6 +12,9 @@
 
 /// 1 when this CPU has AVX2 and FMA, 0 otherwise.
 int netrun_cpu_has_avx2_fma(void);
+// The CPUs this process may run on (its affinity mask: taskset, cgroups' cpusets, mpirun's
+// binding of a rank to a core); 0 when the system does not say.
+int netrun_cpus_allowed(void);
 /// Forces the scalar fallback (1) or the automatic choice (0) on the CALLING
 /// thread only (kernels split over threads keep the automatic choice); for tests.
 void netrun_force_scalar(int on);
