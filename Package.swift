@@ -2,10 +2,19 @@
 // netrun: a declarative network-config interpreter.
 // Stages, each depending only on those before it:
 //   CYAML -> NetrunConfig -> NetrunGraph -> (NetrunKernels, NetrunFormats) -> NetrunBackend
-//         -> NetrunData (sources, augmentation, loader) -> NetrunRunner (optimizers, schedules, loop, metrics)
+//         -> NetrunData (sources, augmentation, loader) -> NetrunDistributed (one process, or MPI's ranks)
+//         -> NetrunRunner (optimizers, schedules, loop, metrics)
 //         -> NetrunInterchange (Caffe and Darknet import, ONNX export)
 //         -> NetrunCLI -> netrun
+import Foundation
 import PackageDescription
+
+// Open MPI (Debian libopenmpi-dev) is built in when its pkg-config file is present, unless
+// NETRUN_MPI=0: then `mpirun -np N netrun train` refuses to start and one process trains as usual.
+let mpiPkgConfigFiles = ["x86_64-linux-gnu", "aarch64-linux-gnu", ""].map { "/usr/lib/\($0)/pkgconfig/ompi-c.pc" }
+    + ["/usr/local/lib/pkgconfig/ompi-c.pc"]
+let withMPI = ProcessInfo.processInfo.environment["NETRUN_MPI"] != "0"
+    && mpiPkgConfigFiles.contains { FileManager.default.fileExists(atPath: $0) }
 
 let package = Package(
     name: "netrun",
@@ -30,6 +39,8 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "CSPNG", pkgConfig: "spng", providers: [.apt(["libspng-dev"])]),
+        // Open MPI (Debian libopenmpi-dev): data-parallel training under mpirun (see withMPI).
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
         // The innermost loops, in C with AVX2/FMA behind runtime CPU detection.
         .target(name: "CNetrunKernels"),
 
@@ -39,8 +50,10 @@ let package = Package(
         .target(name: "NetrunFormats"),
         .target(name: "NetrunBackend", dependencies: ["NetrunGraph", "NetrunKernels", "NetrunFormats"]),
         .target(name: "NetrunData", dependencies: ["NetrunConfig", "NetrunFormats", "NetrunKernels", "CZlib", "CTurboJPEG", "CSPNG"]),
+        .target(name: "NetrunDistributed", dependencies: withMPI ? ["CMPI"] : [],
+                swiftSettings: withMPI ? [.define("NETRUN_MPI")] : []),
         .target(name: "NetrunRunner", dependencies: [
-            "NetrunBackend", "NetrunData", "NetrunFormats",
+            "NetrunBackend", "NetrunData", "NetrunFormats", "NetrunDistributed",
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ], exclude: ["Generated/tensorboard_event.proto"]),
         // Caffe and Darknet configs in, ONNX out (Sources/NetrunInterchange/Generated, from onnx.proto).
@@ -55,6 +68,7 @@ let package = Package(
             "NetrunFormats",
             "NetrunBackend",
             "NetrunData",
+            "NetrunDistributed",
             "NetrunRunner",
             "NetrunInterchange",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -65,9 +79,10 @@ let package = Package(
         .testTarget(name: "NetrunGraphTests", dependencies: ["NetrunGraph"]),
         .testTarget(name: "NetrunKernelsTests", dependencies: ["NetrunKernels"]),
         .testTarget(name: "NetrunFormatsTests", dependencies: ["NetrunFormats"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "NetrunCLITests", dependencies: ["NetrunCLI", "NetrunBackend", "NetrunFormats", "NetrunGraph", "_NetrunTestSupport"]),
+        .testTarget(name: "NetrunCLITests", dependencies: ["NetrunCLI", "NetrunDistributed", "NetrunBackend", "NetrunFormats", "NetrunGraph", "_NetrunTestSupport"]),
         .testTarget(name: "NetrunDataTests", dependencies: ["NetrunData", "NetrunConfig", "NetrunFormats", "CTurboJPEG", "_NetrunTestSupport"]),
         .testTarget(name: "NetrunRunnerTests", dependencies: ["NetrunRunner", "_NetrunTestSupport"]),
+        .testTarget(name: "NetrunDistributedTests", dependencies: ["NetrunDistributed"]),
         .testTarget(name: "NetrunInterchangeTests", dependencies: [
             "NetrunInterchange", "NetrunCLI", "NetrunBackend", "NetrunFormats", "NetrunGraph", "NetrunConfig", "_NetrunTestSupport",
         ]),

@@ -110,7 +110,8 @@ extension Executor {
         case .avgPool(let g, let includePad):
             AvgPool.forward(g, s.inputs[0].base, y.base, countIncludePad: includePad)
         case .dropout(let p, let seed, let mask):
-            Dropout.forward(s.inputs[0].base, y.base, mask: mask, count: y.total, p: p, seed: seed, step: step)
+            Dropout.forward(s.inputs[0].base, y.base, mask: mask, count: y.total, p: p, seed: seed, step: step,
+                            first: firstExample * (y.total / max(n, 1)))
         case .concat(let channels, let offsets, let placed, let total, let hw):
             for (k, x) in s.inputs.enumerated() where !placed[k] {
                 Concat.forward(x.base, into: y.base, n: n, channels: channels[k], totalChannels: total, offset: offsets[k], hw: hw)

@@ -25,6 +25,8 @@ public final class Executor {
     /// The graph as planned: `graph.inference()` in inference and evaluation modes, else the whole graph.
     public let graph: Graph
     public let batch: Int
+    /// `PlanOptions.firstExample`: where this plan's examples start in a batch split over processes.
+    public let firstExample: Int
     public let mode: ExecutionMode
     let steps: [Step]
     let floats: TensorStorage<Float>
@@ -136,6 +138,7 @@ public final class Executor {
         self.scratch = scratch
         self.graph = g
         self.batch = batch
+        firstExample = options.firstExample
         self.mode = mode
         parameterCount = parameters.count
         parameterGradients = TensorStorage(count: parameters.count, zero: 0)

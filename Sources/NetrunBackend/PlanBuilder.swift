@@ -27,12 +27,17 @@ public struct PlanOptions: Sendable, Equatable {
     public var inputGradient = false
     /// Mixed with each dropout node's id into that node's mask key.
     public var dropoutSeed: UInt64 = 0
+    /// The index of the plan's first example in a batch split over processes (MPI ranks):
+    /// dropout draws the mask of the whole batch's examples, whichever process runs them.
+    public var firstExample = 0
 
-    public init(keep: Set<Node.ID> = [], seedOutput: Bool = false, inputGradient: Bool = false, dropoutSeed: UInt64 = 0) {
+    public init(keep: Set<Node.ID> = [], seedOutput: Bool = false, inputGradient: Bool = false, dropoutSeed: UInt64 = 0,
+                firstExample: Int = 0) {
         self.keep = keep
         self.seedOutput = seedOutput
         self.inputGradient = inputGradient
         self.dropoutSeed = dropoutSeed
+        self.firstExample = firstExample
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NetrunKernels
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -84,6 +85,8 @@ public enum ExitStatus {
     public static let usage: Int32 = 2
     /// Training stopped: the loss or a gradient became NaN or infinite.
     public static let diverged: Int32 = 3
+    /// The ranks of a data-parallel (MPI) run could not exchange: one stopped, or the network failed.
+    public static let distributed: Int32 = 4
     /// Stopped by SIGINT or SIGTERM (after saving), as shells report 128 + SIGINT.
     public static let interrupted: Int32 = 130
 }
@@ -106,7 +109,11 @@ public struct Netrun: ParsableCommand {
         abstract: "A declarative network-config interpreter: YAML in, a checked graph of known shapes out, trained and evaluated.",
         discussion: """
         Exit codes: 0 when clean, 1 when a config has errors, 2 on usage or I/O errors, \
-        3 when training stopped on a NaN or infinite loss, 130 when training was interrupted (after saving).
+        3 when training stopped on a NaN or infinite loss, 4 when the ranks of an MPI run lost each other, \
+        130 when training was interrupted (after saving).
+
+        Threads: netrun uses the CPUs it may run on (its affinity mask: taskset, a container's \
+        cpuset, a core mpirun bound a rank to); NETRUN_THREADS=N sets the number.
         """,
         version: "0.1.0",
         subcommands: [Validate.self, Summary.self, GraphCommand.self, ConfigCommand.self, SchemaCommand.self, Train.self, Eval.self,
@@ -148,6 +155,11 @@ public struct Netrun: ParsableCommand {
         // A file size limit (or a full quota) makes write(2) fail with EFBIG, reported with the
         // file's name, rather than kill the process half-way through a file.
         signal(SIGXFSZ, SIG_IGN)
-        return run(arguments, console: Console(.standard))
+        let console = Console(.standard)
+        if case .failure(let e) = Parallel.threadSetting(ProcessInfo.processInfo.environment) {
+            console.printError("error: \(e)")
+            return ExitStatus.usage
+        }
+        return run(arguments, console: console)
     }
 }

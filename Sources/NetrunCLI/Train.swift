@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NetrunBackend
 import NetrunConfig
+import NetrunDistributed
 import NetrunRunner
 
 /// `netrun train CONFIG`: the training loop, with evaluation, checkpoints and metrics.
@@ -14,7 +15,11 @@ struct Train: NetrunCommand {
         best.safetensors, periodic checkpoint-<step>.safetensors and state.safetensors (everything \
         --resume needs). Ctrl-C or SIGTERM finishes the step, saves and exits 130. Exit codes: 0 done, \
         1 config errors, 2 a file or setting that cannot be used, 3 the loss became NaN or infinite \
-        (the last checkpoint is kept), 130 interrupted.
+        (the last checkpoint is kept), 4 the ranks of an MPI run lost each other, 130 interrupted.
+
+        Under mpirun (`mpirun -np N netrun train CONFIG`) the N processes train data-parallel: \
+        train.batch is the global batch, split evenly over them; gradients are averaged after \
+        each backward; rank 0 prints and writes the run directory. See the README.
         """
     )
 
@@ -43,6 +48,26 @@ struct Train: NetrunCommand {
     }
 
     func execute(_ console: Console) -> Int32 {
+        let communicator: any Communicator
+        do { communicator = try Distributed.start() } catch {
+            console.printError("error: \(error.description)")
+            return ExitStatus.usage
+        }
+        // Rank 0 speaks for the job; another rank prints only its own failures, and any
+        // failure ends every rank (never one left waiting for the others).
+        let rankConsole = communicator.isRoot ? console : Console(.buffer)
+        let code = run(rankConsole, communicator)
+        if communicator.size > 1 && code != ExitStatus.ok && code != ExitStatus.interrupted {
+            if !communicator.isRoot {
+                for line in rankConsole.err.split(separator: "\n") { console.printError("rank \(communicator.rank): \(line)") }
+            }
+            communicator.abort(code: code)
+        }
+        communicator.finish()
+        return code
+    }
+
+    func run(_ console: Console, _ communicator: any Communicator) -> Int32 {
         var code = ExitStatus.ok
         guard let checked = Checked(options, console: console, exitCode: &code) else { return code }
         let config = checked.config
@@ -71,7 +96,7 @@ struct Train: NetrunCommand {
             console.printError(refusal)
             return ExitStatus.usage
         }
-        let sinks: [any MetricsSink] = [
+        let sinks: [any MetricsSink] = !communicator.isRoot ? [] : [
             MetricsTerminalSink(isTerminal: console.errorIsTerminal, write: { console.printError($0, terminator: "") }),
             MetricsJSONLSink(runDirectory: directory),
             TensorBoardSink(runDirectory: directory),
@@ -82,7 +107,7 @@ struct Train: NetrunCommand {
             trainer = try Trainer(config: config, graph: checked.graph,
                                   options: TrainOptions(runDirectory: directory, resume: resume != nil, weights: weights,
                                                         stopAfter: steps, seed: seed),
-                                  sinks: sinks)
+                                  sinks: sinks, communicator: communicator)
         } catch {
             console.printError(error.description)
             return ExitStatus.usage
@@ -95,6 +120,11 @@ struct Train: NetrunCommand {
                                           training, perEpoch, trainer.stepsPerEpoch, trainer.evaluationSeconds, trainer.saveSeconds))
                 console.printError(String(format: "data loading: the loop waited %.2f s for batches in %.1f s (%.2f%%)",
                                           trainer.dataWaitSeconds, trainer.loopSeconds, 100 * trainer.dataWaitSeconds / trainer.loopSeconds))
+                if communicator.size > 1 && trainer.stepsRun > 0 {
+                    console.printError(String(format: "gradient exchange: %.1f s over %d steps (%.1f ms per step) between %d ranks of %d examples each",
+                                              trainer.exchangeSeconds, trainer.stepsRun, 1000 * trainer.exchangeSeconds / Double(trainer.stepsRun),
+                                              communicator.size, trainer.localBatch))
+                }
             }
         }
         do {
@@ -111,7 +141,11 @@ struct Train: NetrunCommand {
             }
         } catch {
             console.printError("\(directory): error: \(error.description)")
-            return error.kind == .nonFinite ? ExitStatus.diverged : ExitStatus.usage
+            switch error.kind {
+            case .input: return ExitStatus.usage
+            case .nonFinite: return ExitStatus.diverged
+            case .distributed: return ExitStatus.distributed
+            }
         }
     }
 

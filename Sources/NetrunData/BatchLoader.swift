@@ -14,6 +14,24 @@ public struct LoaderPosition: Codable, Equatable, Hashable, Sendable, CustomStri
     public var description: String { "epoch \(epoch), step \(step)" }
 }
 
+/// A process's part of the data when several train together: `index` of `count`.
+public struct Shard: Sendable, Equatable, Hashable {
+    public var index: Int
+    public var count: Int
+
+    public init(index: Int, count: Int) {
+        self.index = index
+        self.count = count
+    }
+
+    public static let whole = Shard(index: 0, count: 1)
+
+    /// The `index`-th of `count` near-equal contiguous parts of `0..<total`.
+    public func range(of total: Int) -> Range<Int> {
+        total * index / count ..< total * (index + 1) / count
+    }
+}
+
 /// One batch: `count` examples, each as `views` consecutive `C x H x W` float32 images
 /// (NCHW, `count * views` images in all), and one label per example.
 public struct Batch: Sendable {
@@ -62,14 +80,20 @@ public final class BatchLoader {
     private var isClosed = false
 
     /// - `prefetch`: batches prepared ahead on the loader's thread (0: none, no thread; `next()` computes).
+    /// - `shard`: this process's part when several train together (MPI ranks). Training: a
+    ///   step's batch is `batch * shard.count` examples of the epoch's order, of which this
+    ///   loader makes the `shard.index`-th `batch`; evaluation: the `shard.index`-th of
+    ///   `shard.count` near-equal contiguous parts of the set.
     public init(dataset: Dataset, preprocessing: Preprocessing, batch: Int, shuffle: Bool, seed: Int, training: Bool,
-                start: LoaderPosition = LoaderPosition(), prefetch: Int = 2) throws(DataError) {
+                start: LoaderPosition = LoaderPosition(), prefetch: Int = 2, shard: Shard = .whole) throws(DataError) {
         guard batch >= 1 else { throw DataError(path: dataset.origin, kind: .setting, message: "batch must be at least 1, found \(batch)") }
-        let steps = training ? dataset.count / batch : (dataset.count + batch - 1) / batch
-        guard steps >= 1 else {
+        precondition(shard.count >= 1 && (0 ..< shard.count).contains(shard.index), "BatchLoader: shard out of range")
+        let part = shard.range(of: dataset.count)
+        let steps = training ? dataset.count / (batch * shard.count) : (part.count + batch - 1) / batch
+        guard steps >= 1 || (!training && shard.count > 1) else {
             throw DataError(path: dataset.origin, kind: .setting, message: "has \(dataset.count) examples, fewer than one training batch of \(batch)")
         }
-        guard start.epoch >= 0, start.step >= 0, start.step < steps, training || start.epoch == 0 else {
+        guard start.epoch >= 0, start.step >= 0, start.step < max(steps, 1), training || start.epoch == 0 else {
             throw DataError(path: dataset.origin, kind: .setting,
                             message: "cannot start at \(start): an epoch has \(steps) steps\(training ? "" : " and evaluation has one epoch")")
         }
@@ -77,7 +101,9 @@ public final class BatchLoader {
         guard let values = checkedProduct([batch, preprocessing.evaluationViews, renderer.viewSize]), values <= maximumPixelValues else {
             throw DataError(path: dataset.origin, kind: .setting, message: "a batch of \(batch) x \(shapeText(preprocessing.input)) is more than \(maximumPixelValues) values")
         }
-        producer = Producer(dataset: dataset, renderer: renderer, batch: batch, steps: steps, shuffle: training && shuffle, seed: seed, training: training)
+        producer = Producer(dataset: dataset, renderer: renderer, batch: batch, steps: steps, shuffle: training && shuffle, seed: seed, training: training,
+                            base: training ? shard.index * batch : part.lowerBound, stride: training ? batch * shard.count : batch,
+                            end: training ? dataset.count : part.upperBound)
         batchSize = batch
         stepsPerEpoch = steps
         self.training = training
@@ -128,6 +154,11 @@ public final class BatchLoader {
         let shuffle: Bool
         let seed: Int
         let training: Bool
+        /// Batch `s` of an epoch starts at position `base + s * stride` of the epoch's order
+        /// and ends before `end`.
+        let base: Int
+        let stride: Int
+        let end: Int
 
         func after(_ p: LoaderPosition) -> LoaderPosition {
             training && p.step + 1 == steps ? LoaderPosition(epoch: p.epoch + 1, step: 0) : LoaderPosition(epoch: p.epoch, step: p.step + 1)
@@ -139,8 +170,8 @@ public final class BatchLoader {
 
         /// Batch `p`; `order` is the epoch's permutation (empty: stored order).
         func batch(at p: LoaderPosition, order: [Int]) -> Batch {
-            let first = p.step * batch
-            let count = min(batch, dataset.count - first)
+            let first = base + p.step * stride
+            let count = min(batch, end - first)
             let indices = (first ..< first + count).map { order.isEmpty ? $0 : order[$0] }
             let fixed = training ? [] : renderer.evaluationViews()
             let views = training ? 1 : fixed.count

@@ -19,16 +19,17 @@ public enum Dropout {
     /// is a hash of `(seed, step, i)`: `lowbias32(lowbias32(i ^ k0) + k1)`, where
     /// `(k1, k0) = key(seed, step)`, kept when its top 24 bits are `>= p * 2^24`.
     /// The mask is therefore the same for any thread count, and a new `step`
-    /// gives a new mask. `p` in [0, 1). At evaluation time dropout is the identity.
+    /// gives a new mask. `first` is the index of `x[0]` in a larger tensor split over
+    /// processes (data-parallel ranks), so that each part draws that tensor's mask. `p` in [0, 1). At evaluation time dropout is the identity.
     public static func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
                                mask: UnsafeMutablePointer<UInt8>, count: Int, p: Float,
-                               seed: UInt64, step: UInt64, threads: Int = Parallel.processorCount) {
+                               seed: UInt64, step: UInt64, first: Int = 0, threads: Int = Parallel.processorCount) {
         precondition(p >= 0 && p < 1, "Dropout: p must be in [0, 1)")
         precondition(count <= Int(UInt32.max), "Dropout: more than 2^32 elements")
         let threshold = UInt32((Double(p) * 16_777_216).rounded())
         let k = key(seed: seed, step: step), scale = 1 / (1 - p)
         splitElementwise(count, threads) { o, n in
-            netrun_dropout_forward(x + o, y + o, mask + o, n, k, UInt64(o), threshold, scale)
+            netrun_dropout_forward(x + o, y + o, mask + o, n, k, UInt64(first + o), threshold, scale)
         }
     }
 

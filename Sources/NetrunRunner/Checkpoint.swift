@@ -83,11 +83,21 @@ final class CheckpointFiles {
         var average: AveragingState?
     }
 
-    func load() throws(TrainError) -> Loaded {
+    /// The bytes of `state.safetensors` (read by rank 0, sent to the others by `load(_:)`'s callers).
+    func stateBytes() throws(TrainError) -> Data {
         guard FileManager.default.fileExists(atPath: statePath) else {
             throw TrainError(.input, "\(statePath): error: no saved run to resume (state.safetensors is missing)")
         }
-        let file = try io(statePath) { try Safetensors.read(path: statePath) }
+        return try io(statePath) { try Data(contentsOf: URL(fileURLWithPath: statePath)) }
+    }
+
+    func load() throws(TrainError) -> Loaded {
+        try load(try stateBytes())
+    }
+
+    /// The saved run in `bytes`, the contents of `state.safetensors`.
+    func load(_ bytes: Data) throws(TrainError) -> Loaded {
+        let file = try io(statePath) { try Safetensors.parse(bytes, path: statePath) }
         guard let json = file.metadata[Self.stateKey], let snapshot = try? JSONDecoder().decode(Snapshot.self, from: Data(json.utf8)) else {
             throw TrainError(.input, "\(statePath): error: not a netrun training state (its '\(Self.stateKey)' metadata is missing or unreadable)")
         }

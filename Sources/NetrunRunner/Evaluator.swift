@@ -60,8 +60,14 @@ public final class Evaluator {
     /// Every example once, with `parameters` (not changed: evaluation does not update batch
     /// norm's statistics).
     public func run(_ parameters: inout ParameterStore) throws(DataError) -> EvaluationResult {
+        try tally(&parameters).result
+    }
+
+    /// The sums of an evaluation of `shard`'s part of the set: the parts' tallies add up
+    /// (`EvaluationTally.vector`) to the whole set's.
+    public func tally(_ parameters: inout ParameterStore, shard: Shard = .whole) throws(DataError) -> EvaluationTally {
         let loader = try BatchLoader(dataset: dataset, preprocessing: preprocessing, batch: batch, shuffle: false, seed: 0,
-                                     training: false)
+                                     training: false, shard: shard)
         defer { loader.close() }
         let classes = graph.classes
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
@@ -96,6 +102,42 @@ public final class Evaluator {
             }
             examples += n
         }
+        return EvaluationTally(ks: ks, examples: examples, lossSum: lossSum, correct: correct, confusion: confusion)
+    }
+}
+
+/// An evaluation's counts and sums before they are divided: what the ranks of a
+/// data-parallel run add together.
+public struct EvaluationTally: Sendable, Equatable {
+    public var ks: [Int]
+    public var examples: Int
+    public var lossSum: Double
+    /// Examples whose label is within the top k, for each of `ks`.
+    public var correct: [Int]
+    public var confusion: [[Int]]
+
+    public init(ks: [Int], examples: Int, lossSum: Double, correct: [Int], confusion: [[Int]]) {
+        self.ks = ks
+        self.examples = examples
+        self.lossSum = lossSum
+        self.correct = correct
+        self.confusion = confusion
+    }
+
+    /// Every count and sum as one vector (exact in Double for counts below 2^53).
+    public var vector: [Double] {
+        [Double(examples), lossSum] + correct.map(Double.init) + confusion.flatMap { $0.map(Double.init) }
+    }
+
+    /// The tally whose `vector` is `v` (the sum of several tallies' vectors), with this one's ks and classes.
+    public func with(vector v: [Double]) -> EvaluationTally {
+        precondition(v.count == vector.count, "EvaluationTally: a vector of another evaluation")
+        let k = correct.count, classes = confusion.count
+        return EvaluationTally(ks: ks, examples: Int(v[0]), lossSum: v[1], correct: v[2 ..< 2 + k].map { Int($0) },
+                               confusion: (0 ..< classes).map { c in v[2 + k + c * classes ..< 2 + k + (c + 1) * classes].map { Int($0) } })
+    }
+
+    public var result: EvaluationResult {
         let total = Double(max(examples, 1))
         return EvaluationResult(examples: examples, loss: lossSum / total,
                                 topK: Dictionary(uniqueKeysWithValues: zip(ks, correct.map { Double($0) / total })),

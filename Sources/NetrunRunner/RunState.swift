@@ -31,6 +31,11 @@ public struct RunState: Codable, Sendable, Equatable {
     public var bestStep: Int?
     /// Periodic checkpoints kept, oldest first (steps).
     public var kept: [Int]
+    /// The processes that trained the run (MPI ranks); nil in states saved before netrun
+    /// trained over MPI, which were one process's.
+    public var ranks: Int?
+
+    public var processes: Int { ranks ?? 1 }
 
     public var epoch: Int { stepsPerEpoch > 0 ? step / stepsPerEpoch : 0 }
 }

@@ -4,6 +4,7 @@ import Foundation
 import NetrunBackend
 import NetrunConfig
 import NetrunData
+import NetrunDistributed
 import NetrunFormats
 import NetrunGraph
 import NetrunKernels
@@ -42,6 +43,8 @@ public struct TrainError: Error, Sendable, CustomStringConvertible {
         case input
         /// The loss or a gradient became NaN or infinite (exit 3).
         case nonFinite
+        /// The ranks of a data-parallel run could not exchange (exit 4): the job ends.
+        case distributed
     }
 
     public var kind: Kind
@@ -62,18 +65,6 @@ public enum TrainOutcome: Sendable, Equatable {
     case interrupted(step: Int)
 }
 
-/// The seam for data-parallel training: after backward, every rank's gradient buffer is
-/// replaced by the average over ranks (MPI's all-reduce), so that every rank takes the same
-/// optimizer step. A single process has nothing to exchange.
-public protocol GradientExchange: AnyObject {
-    func average(_ gradients: UnsafeMutablePointer<Float>, count: Int)
-}
-
-public final class LocalExchange: GradientExchange {
-    public init() {}
-    public func average(_ gradients: UnsafeMutablePointer<Float>, count: Int) {}
-}
-
 public final class Trainer {
     public let config: Config
     public let train: TrainConfig
@@ -81,7 +72,14 @@ public final class Trainer {
     public let options: TrainOptions
     public let seed: Int
     let sinks: MetricsSinks
-    let exchange: GradientExchange
+    /// The processes training together (data-parallel over MPI), or one. Every rank runs
+    /// this same loop on `batch / size` examples of each step's batch: rank 0's weights are
+    /// broadcast at the start, the gradients are averaged over the ranks after backward (so
+    /// every rank takes the same optimizer step), evaluation is split and its counts added,
+    /// and only rank 0 writes the run directory.
+    let communicator: any Communicator
+    /// Examples per step on this process: `train.batch / communicator.size`.
+    public let localBatch: Int
     let checkpoints: CheckpointFiles
 
     let dataset: Dataset
@@ -104,16 +102,24 @@ public final class Trainer {
     public private(set) var saveSeconds = 0.0
     /// Training steps this process ran (a resume counts only its own).
     public private(set) var stepsRun = 0
+    /// Seconds spent averaging gradients over the ranks (0 for one process).
+    public private(set) var exchangeSeconds = 0.0
 
     public init(config: Config, graph: Graph, options: TrainOptions, sinks: [any MetricsSink],
-                exchange: GradientExchange = LocalExchange()) throws(TrainError) {
+                communicator: any Communicator = SingleProcess()) throws(TrainError) {
         guard let train = config.train else { throw TrainError(.input, "\(config.file): error: the config has no 'train' section") }
         self.config = config
         self.train = train
         self.graph = graph
         self.options = options
         self.sinks = MetricsSinks(sinks)
-        self.exchange = exchange
+        self.communicator = communicator
+        let ranks = communicator.size
+        guard train.batch.value % ranks == 0 else {
+            throw TrainError(.input, "\(train.batch.location): error: train.batch \(train.batch.value) cannot be split evenly over \(ranks) ranks "
+                             + "(mpirun -np \(ranks)): the batch is the global one, so make it a multiple of \(ranks)")
+        }
+        localBatch = train.batch.value / ranks
         let seed = options.seed ?? train.seed
         self.seed = seed
         checkpoints = CheckpointFiles(directory: options.runDirectory, keep: train.checkpoint.keep)
@@ -153,6 +159,9 @@ public final class Trainer {
         var parameters = ParameterStore(graph: graph)
         parameters.initialize(seed: UInt64(seed))
         if let w = options.weights { try input { try parameters.load(path: w) } }
+        // Every rank starts from rank 0's weights (the same seed gives the same fillers; this
+        // also covers --weights files that differ between hosts).
+        try Self.collective { try communicator.broadcast(&parameters.values) }
         optimizer = try input { try Optimizer(train.optimizer, parameters: parameters) }
         averager = try train.averaging.map { a throws(TrainError) in
             try input { try WeightAverager(a, parameters: parameters, stepsPerEpoch: stepsPerEpoch) }
@@ -160,14 +169,23 @@ public final class Trainer {
         let fingerprint = ConfigFingerprint.values(of: config.resolved)
         state = RunState(step: 0, stepsPerEpoch: stepsPerEpoch, seed: UInt64(seed), config: fingerprint,
                          configHash: ConfigFingerprint.hash(fingerprint), optimizerSteps: 0, averagedSteps: 0, plateau: nil,
-                         best: nil, bestStep: nil, kept: [])
+                         best: nil, bestStep: nil, kept: [], ranks: ranks)
         self.parameters = parameters
         if options.resume { try resume() }
     }
 
     /// Loads `state.safetensors` of the run directory; refuses a run of another config.
     func resume() throws(TrainError) {
-        let saved = try checkpoints.load()
+        // Rank 0 reads the state; the others receive its bytes (no shared file system needed).
+        var bytes = Data()
+        if communicator.isRoot { bytes = try checkpoints.stateBytes() }
+        bytes = try Self.collective { try communicator.broadcast(bytes) }
+        let saved = try checkpoints.load(bytes)
+        guard saved.state.processes == communicator.size else {
+            throw TrainError(.input, "\(checkpoints.statePath): error: the run was trained by \(saved.state.processes) process\(saved.state.processes == 1 ? "" : "es") "
+                             + "and would go on with \(communicator.size): resume it with the same number (mpirun -np \(saved.state.processes)"
+                             + "\(saved.state.processes == 1 ? ", or without mpirun" : ""))")
+        }
         let differences = ConfigFingerprint.differences(saved: saved.state.config, current: state.config)
         guard differences.isEmpty else {
             throw TrainError(.input, "\(checkpoints.statePath): error: the run was trained with another config; only train.epochs "
@@ -197,18 +215,19 @@ public final class Trainer {
         Interrupt.install()
         let end = min(totalSteps, options.stopAfter ?? totalSteps)
         let batch = train.batch.value
-        let executor = Executor(graph: graph, batch: batch, mode: .training, parameters: parameters,
-                                options: PlanOptions(dropoutSeed: UInt64(seed)))
+        let executor = Executor(graph: graph, batch: localBatch, mode: .training, parameters: parameters,
+                                options: PlanOptions(dropoutSeed: UInt64(seed), firstExample: communicator.rank * localBatch))
         let start = LoaderPosition(epoch: state.step / stepsPerEpoch, step: state.step % stepsPerEpoch)
         let loader: BatchLoader
         do {
-            loader = try BatchLoader(dataset: dataset, preprocessing: preprocessing, batch: batch, shuffle: train.data.shuffle,
-                                     seed: seed, training: true, start: start)
+            loader = try BatchLoader(dataset: dataset, preprocessing: preprocessing, batch: localBatch, shuffle: train.data.shuffle,
+                                     seed: seed, training: true, start: start,
+                                     shard: Shard(index: communicator.rank, count: communicator.size))
         } catch {
             throw TrainError(.input, "\(error)")
         }
         defer { loader.close() }
-        try checkpoints.prepare(config: config, resumed: options.resume)
+        if communicator.isRoot { try checkpoints.prepare(config: config, resumed: options.resume) }
         try emit(.runStart(.init(configName: config.name, totalSteps: totalSteps, stepsPerEpoch: stepsPerEpoch,
                                  resumedFromStep: options.resume ? state.step : nil)))
         let evalEvery = config.eval.map { steps($0.every) } ?? 0
@@ -228,10 +247,25 @@ public final class Trainer {
             executor.setInput(b.images)
             executor.setLabels(b.labels)
             let lr = schedule.rate(at: step, plateau: plateau)
-            let loss = executor.forward(&parameters, step: UInt64(step))
+            var loss = executor.forward(&parameters, step: UInt64(step))
             executor.backward(parameters)
             let g = executor.parameterGradients
-            exchange.average(g.base, count: g.count)
+            var lossValues = executor.lossValues
+            var interrupted = Interrupt.pending != nil
+            if communicator.size > 1 {
+                let started = Date()
+                try Self.collective { try communicator.average(g.base, count: g.count) }
+                // The step's losses (for the log) and whether any rank was asked to stop: every
+                // rank then stops after the same step.
+                let shared = try Self.collective {
+                    try communicator.sum([Double(loss)] + lossValues.map(Double.init) + [interrupted ? 1 : 0])
+                }
+                exchangeSeconds += Date().timeIntervalSince(started)
+                let ranks = Double(communicator.size)
+                loss = Float(shared[0] / ranks)
+                lossValues = shared[1 ..< 1 + lossValues.count].map { Float($0 / ranks) }
+                interrupted = shared[shared.count - 1] > 0
+            }
             if !loss.isFinite || !Elementwise.sum(g.base, count: g.count).isFinite {
                 let culprit = diagnose(images: b.images, labels: b.labels, step: step)
                 try emit(.runEnd(.init(step: step, reason: .nonFiniteLoss)))
@@ -250,7 +284,7 @@ public final class Trainer {
             let done = state.step
             if done % options.logEvery == 0 || done % stepsPerEpoch == 0 || done == end {
                 let seconds = Date().timeIntervalSince(windowStart)
-                let values = executor.lossValues
+                let values = lossValues
                 try emit(.trainStep(.init(step: done, epoch: (done - 1) / stepsPerEpoch + 1,
                                           epochProgress: Double(done) / Double(stepsPerEpoch),
                                           losses: zip(heads, zip(values, weights)).map { .init(name: $0, value: $1.0 / Float($1.1 == 0 ? 1 : $1.1)) },
@@ -262,7 +296,7 @@ public final class Trainer {
             }
             if evalEvery > 0 && (done % evalEvery == 0 || done == totalSteps) { try evaluate(trainLoss: Double(loss)) }
             if done % saveEvery == 0 || done == end { try save() }
-            if Interrupt.pending != nil {
+            if interrupted {
                 if done % saveEvery != 0 && done != end { try save() }
                 outcome = .interrupted(step: done)
                 break
@@ -273,6 +307,11 @@ public final class Trainer {
         try emit(.runEnd(.init(step: state.step, reason: reason)))
         do { try sinks.close() } catch { throw TrainError(.input, "\(error)") }
         return outcome
+    }
+
+    /// A collective operation; its failure (a rank gone, a timeout) ends the run.
+    static func collective<T>(_ body: () throws -> T) throws(TrainError) -> T {
+        do { return try body() } catch { throw TrainError(.distributed, "\(error)") }
     }
 
     /// A duration in steps (at least 1).
@@ -297,8 +336,15 @@ public final class Trainer {
         let started = Date()
         defer { evaluationSeconds += Date().timeIntervalSince(started) }
         var weights = evaluatedWeights
-        let r: EvaluationResult
-        do { r = try evaluator.run(&weights) } catch { throw TrainError(.input, "\(error)") }
+        var tally: EvaluationTally
+        do { tally = try evaluator.tally(&weights, shard: Shard(index: communicator.rank, count: communicator.size)) } catch {
+            throw TrainError(.input, "\(error)")
+        }
+        if communicator.size > 1 {
+            let v = tally.vector
+            tally = tally.with(vector: try Self.collective { try communicator.sum(v) })
+        }
+        let r = tally.result
         try emit(.evaluation(.init(step: state.step, epoch: (state.step - 1) / stepsPerEpoch + 1, loss: Float(r.loss),
                                    topK: r.topK.mapValues(Float.init), examples: r.examples)))
         let metric: (MonitorConfig) -> Double = { m in
@@ -318,7 +364,7 @@ public final class Trainer {
             if state.best.map({ m.maximize ? v > $0 : v < $0 }) ?? true {
                 state.best = v
                 state.bestStep = state.step
-                try checkpoints.saveBest(weights, step: state.step, metric: m.rawValue, value: v)
+                if communicator.isRoot { try checkpoints.saveBest(weights, step: state.step, metric: m.rawValue, value: v) }
             }
         }
     }
@@ -326,6 +372,7 @@ public final class Trainer {
     func save() throws(TrainError) {
         let started = Date()
         defer { saveSeconds += Date().timeIntervalSince(started) }
+        guard communicator.isRoot else { return }
         try checkpoints.save(state: &state, weights: parameters, optimizer: optimizer.state(), average: averager?.state)
     }
 
@@ -334,8 +381,8 @@ public final class Trainer {
     func diagnose(images: [Float], labels: [Int32], step: Int) -> String {
         var probe = parameters
         let all = Set(graph.nodes.map(\.id))
-        let e = Executor(graph: graph, batch: train.batch.value, mode: .training, parameters: probe,
-                         options: PlanOptions(keep: all, dropoutSeed: UInt64(seed)))
+        let e = Executor(graph: graph, batch: localBatch, mode: .training, parameters: probe,
+                         options: PlanOptions(keep: all, dropoutSeed: UInt64(seed), firstExample: communicator.rank * localBatch))
         e.setInput(images)
         e.setLabels(labels)
         e.forward(&probe, step: UInt64(step))
