@@ -234,7 +234,8 @@ public final class Trainer {
         let saveEvery = steps(train.checkpoint.every)
         let heads = graph.losses.map { graph[$0].name }
         let weights = graph.losses.map { id -> Double in if case .loss(let w, _) = graph[id].op { return w } else { return 1 } }
-        var windowStart = Date(), windowImages = 0
+        // img/s counts training only: evaluations and saves inside a window are taken out.
+        var windowStart = Date(), windowImages = 0, windowPaused = 0.0
         var outcome = TrainOutcome.finished(step: end)
 
         let loopStart = Date()
@@ -283,7 +284,7 @@ public final class Trainer {
             windowImages += batch
             let done = state.step
             if done % options.logEvery == 0 || done % stepsPerEpoch == 0 || done == end {
-                let seconds = Date().timeIntervalSince(windowStart)
+                let seconds = Date().timeIntervalSince(windowStart) - windowPaused
                 let values = lossValues
                 try emit(.trainStep(.init(step: done, epoch: (done - 1) / stepsPerEpoch + 1,
                                           epochProgress: Double(done) / Double(stepsPerEpoch),
@@ -293,9 +294,12 @@ public final class Trainer {
                                           examplesSeen: done * batch)))
                 windowStart = Date()
                 windowImages = 0
+                windowPaused = 0
             }
+            let pauseStart = Date()
             if evalEvery > 0 && (done % evalEvery == 0 || done == totalSteps) { try evaluate(trainLoss: Double(loss)) }
             if done % saveEvery == 0 || done == end { try save() }
+            windowPaused += Date().timeIntervalSince(pauseStart)
             if interrupted {
                 if done % saveEvery != 0 && done != end { try save() }
                 outcome = .interrupted(step: done)
