@@ -1,5 +1,6 @@
 // 2-D convolution as im2col + GEMM (1x1, stride 1, pad 0 skips im2col), forward
-// and backward. Batch split over `threads` parts (see Parallel.swift).
+// and backward. Batch split over `threads` parts (see Parallel.swift), which is also
+// how backward sums the weight and bias gradients over the batch.
 import CNetrunKernels
 
 /// Shape of one 2-D convolution. Input `[n, c, h, w]`, weight
@@ -60,7 +61,7 @@ public enum Conv {
     }
 
     /// Parts the batch is split into for `threads` threads.
-    public static func parts(_ g: ConvGeometry, threads: Int) -> Int { max(1, min(threads, g.n)) }
+    public static func parts(_ g: ConvGeometry, threads: Int) -> Int { Parallel.batchParts(g.n, threads: threads) }
 
     /// Floats of workspace `forward` needs: one column matrix per part.
     public static func forwardWorkspaceCount(_ g: ConvGeometry, threads: Int) -> Int {
@@ -173,10 +174,17 @@ public enum Conv {
             }
         }
         if let biasGradient {
+            // Summed like the weight gradient: each part's images in order, then the parts.
             Parallel.forEachPart(count: g.outC, threads: threads) { _, channels in
                 for o in channels {
                     var s: Float = 0
-                    for img in 0 ..< g.n { s += netrun_sum(outputGradient + img * outImage + o * hwo, hwo) }
+                    for part in 0 ..< nParts {
+                        var partSum: Float = 0
+                        for img in Parallel.range(part: part, of: nParts, count: g.n) {
+                            partSum += netrun_sum(outputGradient + img * outImage + o * hwo, hwo)
+                        }
+                        s = part == 0 ? partSum : s + partSum
+                    }
                     biasGradient[o] = accumulate ? biasGradient[o] + s : s
                 }
             }

@@ -26,7 +26,7 @@ public enum Dense {
     /// `dx = dy * W` (`[rows, inputs]`, overwritten, nil to skip; split over input
     /// columns), `dW (+)= dy^T * x` (`[outputs, inputs]`, split over outputs),
     /// `db (+)= sum_r dy[r, :]`. Weight and bias gradients are ADDED to when
-    /// `accumulate`, overwritten otherwise.
+    /// `accumulate`, overwritten otherwise; their sums over rows follow `Parallel.batchParts`.
     public static func backward(
         input x: UnsafePointer<Float>, weight: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
         inputGradient dx: UnsafeMutablePointer<Float>?, weightGradient dW: UnsafeMutablePointer<Float>,
@@ -40,13 +40,30 @@ public enum Dense {
                               beta: 0, c: dx + cols.lowerBound, ldc: inputs)
             }
         }
+        // Threads split the outputs; the sum over rows is taken as `batchParts` contiguous parts
+        // of rows, each in row order, added part after part: the order in which ranks
+        // holding those rows would add them (see Parallel.batchParts).
+        let rowParts = Parallel.batchParts(rows, threads: threads)
         Parallel.forEachPart(count: outputs, threads: threads) { _, outs in
-            GEMM.multiply(transposeA: true, m: outs.count, n: inputs, k: rows, a: dy + outs.lowerBound, lda: outputs,
-                          b: x, beta: accumulate ? 1 : 0, c: dW + outs.lowerBound * inputs)
-            if let db {
-                if !accumulate { (db + outs.lowerBound).update(repeating: 0, count: outs.count) }
-                for r in 0 ..< rows {
-                    netrun_accumulate(dy + r * outputs + outs.lowerBound, db + outs.lowerBound, outs.count)
+            for part in 0 ..< rowParts {
+                let r = Parallel.range(part: part, of: rowParts, count: rows)
+                GEMM.multiply(transposeA: true, m: outs.count, n: inputs, k: r.count,
+                              a: dy + r.lowerBound * outputs + outs.lowerBound, lda: outputs,
+                              b: x + r.lowerBound * inputs, beta: part > 0 || accumulate ? 1 : 0,
+                              c: dW + outs.lowerBound * inputs)
+            }
+            guard let db else { return }
+            let d = db + outs.lowerBound
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: outs.count) { buffer in
+                guard let partSum = buffer.baseAddress else { return }
+                for part in 0 ..< rowParts {
+                    partSum.update(repeating: 0, count: outs.count)
+                    for r in Parallel.range(part: part, of: rowParts, count: rows) {
+                        netrun_accumulate(dy + r * outputs + outs.lowerBound, partSum, outs.count)
+                    }
+                    if part == 0 && !accumulate { d.update(from: partSum, count: outs.count) } else {
+                        netrun_accumulate(partSum, d, outs.count)
+                    }
                 }
             }
         }

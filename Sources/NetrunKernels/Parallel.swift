@@ -53,6 +53,14 @@ public enum Parallel {
         return .success(n)
     }
 
+    /// The parts a batch of `count` examples is cut into where backward sums over the batch
+    /// (convolution and dense weight and bias gradients): `min(threads, count)` contiguous
+    /// ranges (`range(part:of:count:)`), each summed in example order, then added part after
+    /// part. So two MPI ranks of one thread each, holding the two halves of a batch, add up
+    /// exactly what one process with two threads does: their all-reduce is that last addition.
+    @inlinable
+    public static func batchParts(_ count: Int, threads: Int) -> Int { max(1, min(threads, count)) }
+
     /// Below this many elements, an elementwise loop runs on the calling thread.
     public static let elementwiseGrain = 1 << 16
 

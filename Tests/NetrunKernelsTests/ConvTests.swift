@@ -126,6 +126,28 @@ import NetrunKernels
         }
     }
 
+    /// The batch-summing contract MPI relies on (Parallel.batchParts): backward with 2 threads
+    /// gives bitwise what 1 thread gives on each half of the batch, added (two ranks' all-reduce).
+    @Test func twoThreadsSumTheBatchAsTwoHalvesAdded() {
+        let g = ConvGeometry(n: 6, c: 8, h: 9, w: 9, outC: 16, kernel: 3, stride: 1, pad: 1)
+        let half = ConvGeometry(n: 3, c: 8, h: 9, w: 9, outC: 16, kernel: 3, stride: 1, pad: 1)
+        var rng = SeededRNG(seed: 91)
+        let x = rng.floats(g.inputCount), wt = rng.floats(g.weightCount), dy = rng.floats(g.outputCount)
+        func start(_ g: ConvGeometry) -> Grads {
+            Grads(dx: .init(repeating: .nan, count: g.inputCount), dw: .init(repeating: .nan, count: g.weightCount),
+                  db: .init(repeating: .nan, count: g.outC))
+        }
+        let whole = Self.backward(g, x, wt, dy, threads: 2, start: start(g), accumulate: false, accumulateInput: false)
+        let halves = [0, 1].map { h in
+            Self.backward(half, Array(x[h * half.inputCount ..< (h + 1) * half.inputCount]), wt,
+                          Array(dy[h * half.outputCount ..< (h + 1) * half.outputCount]), threads: 1,
+                          start: start(half), accumulate: false, accumulateInput: false)
+        }
+        #expect(whole.dw == zip(halves[0].dw, halves[1].dw).map { $0 + $1 })
+        #expect(whole.db == zip(halves[0].db, halves[1].db).map { $0 + $1 })
+        #expect(whole.dx == halves[0].dx + halves[1].dx)
+    }
+
     @Test func outputSizeFollowsTheFloorFormula() {
         let g = ConvGeometry(n: 1, c: 3, h: 227, w: 227, outC: 96, kernel: 11, stride: 4)
         #expect(g.outH == 55 && g.outW == 55)

@@ -56,4 +56,23 @@ import NetrunKernels
         #expect(worstRelativeError(dw, dw1.map { 2 * $0 }, floor: 1) < 1e-6)
         #expect(worstRelativeError(db, db1.map { 2 * $0 }, floor: 1) < 1e-6)
     }
+    /// The batch-summing contract MPI relies on (Parallel.batchParts): backward with 2 threads
+    /// gives bitwise what 1 thread gives on each half of the rows, added (two ranks' all-reduce).
+    @Test func twoThreadsSumTheRowsAsTwoHalvesAdded() {
+        let (rows, inputs, outputs) = (64, 300, 40)
+        var rng = SeededRNG(seed: 92)
+        let x = rng.floats(rows * inputs), wt = rng.floats(outputs * inputs), dy = rng.floats(rows * outputs)
+        func backward(_ x: ArraySlice<Float>, _ dy: ArraySlice<Float>, rows: Int, threads: Int) -> (dw: [Float], db: [Float]) {
+            var dw = [Float](repeating: .nan, count: wt.count), db = [Float](repeating: .nan, count: outputs)
+            Dense.backward(input: Array(x), weight: wt, outputGradient: Array(dy), inputGradient: nil, weightGradient: &dw,
+                           biasGradient: &db, rows: rows, inputs: inputs, outputs: outputs, accumulate: false, threads: threads)
+            return (dw, db)
+        }
+        let whole = backward(x[...], dy[...], rows: rows, threads: 2)
+        let h = rows / 2
+        let a = backward(x[0 ..< h * inputs], dy[0 ..< h * outputs], rows: h, threads: 1)
+        let b = backward(x[h * inputs ..< rows * inputs], dy[h * outputs ..< rows * outputs], rows: h, threads: 1)
+        #expect(whole.dw == zip(a.dw, b.dw).map { $0 + $1 })
+        #expect(whole.db == zip(a.db, b.db).map { $0 + $1 })
+    }
 }
