@@ -121,9 +121,11 @@ struct Train: NetrunCommand {
                 console.printError(String(format: "data loading: the loop waited %.2f s for batches in %.1f s (%.2f%%)",
                                           trainer.dataWaitSeconds, trainer.loopSeconds, 100 * trainer.dataWaitSeconds / trainer.loopSeconds))
                 if communicator.size > 1 && trainer.stepsRun > 0 {
-                    console.printError(String(format: "gradient exchange: %.1f s over %d steps (%.1f ms per step) between %d ranks of %d examples each",
-                                              trainer.exchangeSeconds, trainer.stepsRun, 1000 * trainer.exchangeSeconds / Double(trainer.stepsRun),
-                                              communicator.size, trainer.localBatch))
+                    let steps = Double(trainer.stepsRun)
+                    console.printError(String(format: "gradient exchange: %.1f s over %d steps (%.1f ms per step) between %d ranks of %d examples each; "
+                                              + "rank 0 also waited %.1f ms per step for the slowest rank's backward",
+                                              trainer.exchangeSeconds, trainer.stepsRun, 1000 * trainer.exchangeSeconds / steps,
+                                              communicator.size, trainer.localBatch, 1000 * trainer.rankWaitSeconds / steps))
                 }
             }
         }

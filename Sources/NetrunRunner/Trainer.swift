@@ -102,8 +102,11 @@ public final class Trainer {
     public private(set) var saveSeconds = 0.0
     /// Training steps this process ran (a resume counts only its own).
     public private(set) var stepsRun = 0
-    /// Seconds spent averaging gradients over the ranks (0 for one process).
+    /// Seconds spent all-reducing and averaging the gradients over the ranks, once all of
+    /// them had finished backward (0 for one process).
     public private(set) var exchangeSeconds = 0.0
+    /// Seconds this rank waited, after its backward, for the slowest rank's.
+    public private(set) var rankWaitSeconds = 0.0
 
     public init(config: Config, graph: Graph, options: TrainOptions, sinks: [any MetricsSink],
                 communicator: any Communicator = SingleProcess()) throws(TrainError) {
@@ -133,7 +136,19 @@ public final class Trainer {
         let meanImage: [Float]? = train.data.mean == .perPixel ? dataset.meanImage() : nil
         var pca: ColorPCA?
         if train.augment.contains(where: { if case .pcaColor = $0 { return true } else { return false } }) {
-            pca = try input { try ColorPCA.cached(dataset, scale: train.data.scale, path: "\(options.runDirectory)/pca.npy") }
+            // Computed once by rank 0 and cached in the run directory (created here: this comes
+            // before the run's first file); the other ranks receive rank 0's components.
+            var components = [Float](repeating: 0, count: 12)
+            if communicator.isRoot {
+                let directory = options.runDirectory
+                let computed = try input {
+                    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                    return try ColorPCA.cached(dataset, scale: train.data.scale, path: "\(directory)/pca.npy")
+                }
+                components = computed.eigenvalues + computed.eigenvectors
+            }
+            if communicator.size > 1 { try Self.collective { try communicator.broadcast(&components) } }
+            pca = ColorPCA(eigenvalues: Array(components[0 ..< 3]), eigenvectors: Array(components[3 ..< 12]))
         }
         preprocessing = try input { try Preprocessing(source: train.data, input: shape, augment: train.augment, meanImage: meanImage, pca: pca) }
         let stepsPerEpoch = dataset.count / train.batch.value
@@ -254,14 +269,18 @@ public final class Trainer {
             var lossValues = executor.lossValues
             var interrupted = Interrupt.pending != nil
             if communicator.size > 1 {
+                // First the step's losses (for the log) and whether any rank was asked to stop
+                // (every rank then stops after the same step): a few numbers, so their sum is
+                // the wait for the slowest rank, and the gradients' all-reduce after it is the
+                // exchange alone.
                 let started = Date()
-                try Self.collective { try communicator.average(g.base, count: g.count) }
-                // The step's losses (for the log) and whether any rank was asked to stop: every
-                // rank then stops after the same step.
                 let shared = try Self.collective {
                     try communicator.sum([Double(loss)] + lossValues.map(Double.init) + [interrupted ? 1 : 0])
                 }
-                exchangeSeconds += Date().timeIntervalSince(started)
+                let gathered = Date()
+                try Self.collective { try communicator.average(g.base, count: g.count) }
+                rankWaitSeconds += gathered.timeIntervalSince(started)
+                exchangeSeconds += Date().timeIntervalSince(gathered)
                 let ranks = Double(communicator.size)
                 loss = Float(shared[0] / ranks)
                 lossValues = shared[1 ..< 1 + lossValues.count].map { Float($0 / ranks) }

@@ -78,6 +78,20 @@ import _NetrunTestSupport
         }
     }
 
+    /// PCA color noise caches its components in the run directory, which may not exist yet.
+    @Test func pcaColorNoiseCachesItsComponentsInANewRunDirectory() throws {
+        try withTemporaryDirectory { dir in
+            let text = Self.config(epochs: 1, data: "{format: synthetic, samples: 16}")
+                .replacingOccurrences(of: "input: [1, 8, 8]", with: "input: [3, 8, 8]")
+                .replacingOccurrences(of: "augment: [{mirror: {p: 0.5}}]", with: "augment: [{pca_color: {std: 0.1}}]")
+            let c = try Self.write(text, dir)
+            let run = netrun(["train", c, "--out", "\(dir)/new/run"])
+            #expect(run.code == 0, "\(run.err)")
+            #expect(FileManager.default.fileExists(atPath: "\(dir)/new/run/pca.npy"))
+            #expect(FileManager.default.fileExists(atPath: "\(dir)/new/run/last.safetensors"))
+        }
+    }
+
     /// SIGINT mid-epoch: the step finishes, a checkpoint is saved, exit 130; the resumed run
     /// ends with the uninterrupted run's weights.
     @Test(.enabled(if: ConsoleTests.executable != nil))
