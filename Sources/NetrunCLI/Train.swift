@@ -84,11 +84,8 @@ struct Train: NetrunCommand {
         do {
             if let weights { try InputFile.check(weights, what: "weights file", limit: .memory) }
             try Self.checkRunDirectory(directory, resuming: resume != nil, inputs: [(options.file, "the config")] + (weights.map { [($0, "--weights")] } ?? []))
-        } catch let problem as FileProblem {
-            console.printError(problem.description)
-            return ExitStatus.usage
         } catch {
-            console.printError("error: \(error)")
+            console.printError(error.description)
             return ExitStatus.usage
         }
         if let refusal = MemoryCheck.check(Executor.requiredBytes(graph: checked.graph, batch: train.batch.value, mode: .training),
