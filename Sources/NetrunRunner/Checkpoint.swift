@@ -91,10 +91,6 @@ final class CheckpointFiles {
         return try io(statePath) { try Data(contentsOf: URL(fileURLWithPath: statePath)) }
     }
 
-    func load() throws(TrainError) -> Loaded {
-        try load(try stateBytes())
-    }
-
     /// The saved run in `bytes`, the contents of `state.safetensors`.
     func load(_ bytes: Data) throws(TrainError) -> Loaded {
         let file = try io(statePath) { try Safetensors.parse(bytes, path: statePath) }
