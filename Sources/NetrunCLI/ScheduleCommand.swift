@@ -117,7 +117,7 @@ struct ScheduleReport {
         name = config.name
         self.examples = examples
         batch = train.batch.value
-        stepsPerEpoch = examples / batch
+        stepsPerEpoch = train.data.stepsPerEpoch(examples: examples, batch: batch)
         optimizer = Self.describe(train.optimizer)
         schedule = try LearningRateSchedule(train.schedule, baseRate: train.optimizer.lr.value, length: train.length.value,
                                             stepsPerEpoch: stepsPerEpoch)

@@ -54,9 +54,10 @@ public struct Batch: Sendable {
 /// Batches of a dataset, prepared ahead of compute on the loader's own thread.
 ///
 /// - Training: the epoch's order is a permutation drawn from (seed, epoch) (or the stored
-///   order with `shuffle: false`); only full batches are made, `stepsPerEpoch = N / batch`
-///   (the remainder of each epoch is dropped, like PyTorch's `drop_last=True`); epochs
-///   follow one another without end. The augmentation of the example at position `i` of
+///   order with `shuffle: false`); with `dropLast` only full batches are made,
+///   `stepsPerEpoch = N / batch` (the remainder of each epoch is left out, like PyTorch's
+///   `drop_last=True`), without it the epoch ends with one smaller batch of the remainder
+///   (`ceil(N / batch)` steps); epochs follow one another without end. The augmentation of the example at position `i` of
 ///   epoch `e` draws from a generator keyed by (seed, e, i) alone.
 /// - Evaluation: every example once, in stored order, the last batch possibly smaller;
 ///   `next()` returns nil after it.
@@ -82,14 +83,17 @@ public final class BatchLoader {
     /// - `prefetch`: batches prepared ahead on the loader's thread (0: none, no thread; `next()` computes).
     /// - `shard`: this process's part when several train together (MPI ranks). Training: a
     ///   step's batch is `batch * shard.count` examples of the epoch's order, of which this
-    ///   loader makes the `shard.index`-th `batch`; evaluation: the `shard.index`-th of
-    ///   `shard.count` near-equal contiguous parts of the set.
+    ///   loader makes the `shard.index`-th `batch` (of a last, smaller step, the
+    ///   `shard.index`-th of `shard.count` near-equal parts, possibly empty); evaluation: the
+    ///   `shard.index`-th of `shard.count` near-equal contiguous parts of the set.
+    /// - `dropLast`: training makes only full steps (see above).
     public init(dataset: Dataset, preprocessing: Preprocessing, batch: Int, shuffle: Bool, seed: Int, training: Bool,
-                start: LoaderPosition = LoaderPosition(), prefetch: Int = 2, shard: Shard = .whole) throws(DataError) {
+                start: LoaderPosition = LoaderPosition(), prefetch: Int = 2, shard: Shard = .whole, dropLast: Bool = true) throws(DataError) {
         guard batch >= 1 else { throw DataError(path: dataset.origin, kind: .setting, message: "batch must be at least 1, found \(batch)") }
         precondition(shard.count >= 1 && (0 ..< shard.count).contains(shard.index), "BatchLoader: shard out of range")
         let part = shard.range(of: dataset.count)
-        let steps = training ? dataset.count / (batch * shard.count) : (part.count + batch - 1) / batch
+        let global = batch * shard.count
+        let steps = training ? (dropLast ? dataset.count / global : (dataset.count + global - 1) / global) : (part.count + batch - 1) / batch
         guard steps >= 1 || (!training && shard.count > 1) else {
             throw DataError(path: dataset.origin, kind: .setting, message: "has \(dataset.count) examples, fewer than one training batch of \(batch)")
         }
@@ -102,8 +106,8 @@ public final class BatchLoader {
             throw DataError(path: dataset.origin, kind: .setting, message: "a batch of \(batch) x \(shapeText(preprocessing.input)) is more than \(maximumPixelValues) values")
         }
         producer = Producer(dataset: dataset, renderer: renderer, batch: batch, steps: steps, shuffle: training && shuffle, seed: seed, training: training,
-                            base: training ? shard.index * batch : part.lowerBound, stride: training ? batch * shard.count : batch,
-                            end: training ? dataset.count : part.upperBound)
+                            base: training ? shard.index * batch : part.lowerBound, stride: training ? global : batch,
+                            end: training ? dataset.count : part.upperBound, shard: training ? shard : .whole)
         batchSize = batch
         stepsPerEpoch = steps
         self.training = training
@@ -159,6 +163,8 @@ public final class BatchLoader {
         let base: Int
         let stride: Int
         let end: Int
+        /// Training: this process's part of each step (a last, smaller step is split evenly).
+        let shard: Shard
 
         func after(_ p: LoaderPosition) -> LoaderPosition {
             training && p.step + 1 == steps ? LoaderPosition(epoch: p.epoch + 1, step: 0) : LoaderPosition(epoch: p.epoch, step: p.step + 1)
@@ -170,8 +176,15 @@ public final class BatchLoader {
 
         /// Batch `p`; `order` is the epoch's permutation (empty: stored order).
         func batch(at p: LoaderPosition, order: [Int]) -> Batch {
-            let first = base + p.step * stride
-            let count = min(batch, end - first)
+            var first = base + p.step * stride
+            var count = min(batch, end - first)
+            let stepStart = p.step * stride
+            if training && end - stepStart < stride {
+                // The epoch's last, smaller step: near-equal parts over the processes.
+                let part = shard.range(of: end - stepStart)
+                first = stepStart + part.lowerBound
+                count = part.count
+            }
             let indices = (first ..< first + count).map { order.isEmpty ? $0 : order[$0] }
             let fixed = training ? [] : renderer.evaluationViews()
             let views = training ? 1 : fixed.count

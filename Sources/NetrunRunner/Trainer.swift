@@ -151,7 +151,7 @@ public final class Trainer {
             pca = ColorPCA(eigenvalues: Array(components[0 ..< 3]), eigenvectors: Array(components[3 ..< 12]))
         }
         preprocessing = try input { try Preprocessing(source: train.data, input: shape, augment: train.augment, meanImage: meanImage, pca: pca) }
-        let stepsPerEpoch = dataset.count / train.batch.value
+        let stepsPerEpoch = train.data.stepsPerEpoch(examples: dataset.count, batch: train.batch.value)
         self.stepsPerEpoch = stepsPerEpoch
         guard stepsPerEpoch >= 1 else {
             throw TrainError(.input, "\(dataset.origin): error: \(dataset.count) examples, fewer than one batch of \(train.batch.value)")
@@ -237,7 +237,7 @@ public final class Trainer {
         do {
             loader = try BatchLoader(dataset: dataset, preprocessing: preprocessing, batch: localBatch, shuffle: train.data.shuffle,
                                      seed: seed, training: true, start: start,
-                                     shard: Shard(index: communicator.rank, count: communicator.size))
+                                     shard: Shard(index: communicator.rank, count: communicator.size), dropLast: train.data.dropLast)
         } catch {
             throw TrainError(.input, "\(error)")
         }
@@ -252,6 +252,10 @@ public final class Trainer {
         // img/s counts training only: evaluations and saves inside a window are taken out.
         var windowStart = Date(), windowImages = 0, windowPaused = 0.0
         var outcome = TrainOutcome.finished(step: end)
+        // The plan of an epoch's last, smaller step (`drop_last: false`), made at its first use;
+        // a rank whose part of that step is empty sends zeros.
+        var partial: Executor?
+        var noGradients: TensorStorage<Float>?
 
         let loopStart = Date()
         defer { loopSeconds += Date().timeIntervalSince(loopStart) }
@@ -260,34 +264,62 @@ public final class Trainer {
             guard let b = loader.next() else { break }
             dataWaitSeconds += Date().timeIntervalSince(waitStart)
             let step = state.step
-            executor.setInput(b.images)
-            executor.setLabels(b.labels)
+            // Examples in the whole step (all ranks), and this rank's share of them.
+            let stepExamples = min(batch, dataset.count - b.position.step * batch)
+            let firstExample = stepExamples * communicator.rank / communicator.size
             let lr = schedule.rate(at: step, plateau: plateau)
-            var loss = executor.forward(&parameters, step: UInt64(step))
-            executor.backward(parameters)
-            let g = executor.parameterGradients
-            var lossValues = executor.lossValues
+            var loss: Float = 0
+            var lossValues = [Float](repeating: 0, count: graph.losses.count)
+            let g: TensorStorage<Float>
+            if b.count > 0 {
+                var e = executor
+                if b.count != localBatch {
+                    if partial?.batch != b.count {
+                        partial = Executor(graph: graph, batch: b.count, mode: .training, parameters: parameters,
+                                           options: PlanOptions(dropoutSeed: UInt64(seed), firstExample: firstExample))
+                    }
+                    if let partial { e = partial }
+                }
+                e.setInput(b.images)
+                e.setLabels(b.labels)
+                loss = e.forward(&parameters, step: UInt64(step))
+                e.backward(parameters)
+                g = e.parameterGradients
+                lossValues = e.lossValues
+            } else {
+                if noGradients == nil { noGradients = TensorStorage(count: parameters.count, zero: 0) }
+                g = noGradients ?? executor.parameterGradients
+            }
             var interrupted = Interrupt.pending != nil
             if communicator.size > 1 {
                 // First the step's losses (for the log) and whether any rank was asked to stop
                 // (every rank then stops after the same step): a few numbers, so their sum is
                 // the wait for the slowest rank, and the gradients' all-reduce after it is the
                 // exchange alone.
+                // A smaller last step may be split unevenly: each rank's mean then weighs by
+                // its share of the step's examples.
+                let even = stepExamples == batch
+                let share = even ? 1 / Double(communicator.size) : Double(b.count) / Double(stepExamples)
                 let started = Date()
                 let shared = try Self.collective {
-                    try communicator.sum([Double(loss)] + lossValues.map(Double.init) + [interrupted ? 1 : 0])
+                    try communicator.sum([Double(loss) * share] + lossValues.map { Double($0) * share } + [interrupted ? 1 : 0])
                 }
                 let gathered = Date()
-                try Self.collective { try communicator.average(g.base, count: g.count) }
+                if even {
+                    try Self.collective { try communicator.average(g.base, count: g.count) }
+                } else {
+                    let w = Float(share)
+                    for i in 0 ..< g.count { g.base[i] *= w }
+                    try Self.collective { try communicator.sum(g.base, count: g.count) }
+                }
                 rankWaitSeconds += gathered.timeIntervalSince(started)
                 exchangeSeconds += Date().timeIntervalSince(gathered)
-                let ranks = Double(communicator.size)
-                loss = Float(shared[0] / ranks)
-                lossValues = shared[1 ..< 1 + lossValues.count].map { Float($0 / ranks) }
+                loss = Float(shared[0])
+                lossValues = shared[1 ..< 1 + lossValues.count].map { Float($0) }
                 interrupted = shared[shared.count - 1] > 0
             }
             if !loss.isFinite || !Elementwise.sum(g.base, count: g.count).isFinite {
-                let culprit = diagnose(images: b.images, labels: b.labels, step: step)
+                let culprit = b.count == 0 ? "" : diagnose(images: b.images, labels: b.labels, step: step, firstExample: firstExample)
                 try emit(.runEnd(.init(step: step, reason: .nonFiniteLoss)))
                 try? sinks.close()
                 let value = loss.isNaN ? "NaN" : loss.isInfinite ? "\(loss > 0 ? "+" : "-")infinity" : "\(loss), but a gradient is not finite"
@@ -300,7 +332,7 @@ public final class Trainer {
             state.step = step + 1
             state.optimizerSteps = optimizer.steps
             stepsRun += 1
-            windowImages += batch
+            windowImages += stepExamples
             let done = state.step
             if done % options.logEvery == 0 || done % stepsPerEpoch == 0 || done == end {
                 let seconds = Date().timeIntervalSince(windowStart) - windowPaused
@@ -310,7 +342,7 @@ public final class Trainer {
                                           losses: zip(heads, zip(values, weights)).map { .init(name: $0, value: $1.0 / Float($1.1 == 0 ? 1 : $1.1)) },
                                           totalLoss: loss, learningRate: Float(lr),
                                           imagesPerSecond: seconds > 0 ? Double(windowImages) / seconds : 0,
-                                          examplesSeen: done * batch)))
+                                          examplesSeen: examplesSeen(after: done))))
                 windowStart = Date()
                 windowImages = 0
                 windowPaused = 0
@@ -335,6 +367,13 @@ public final class Trainer {
     /// A collective operation; its failure (a rank gone, a timeout) ends the run.
     static func collective<T>(_ body: () throws -> T) throws(TrainError) -> T {
         do { return try body() } catch { throw TrainError(.distributed, "\(error)") }
+    }
+
+    /// Training examples of the run's first `steps` steps (an epoch's last step may be smaller).
+    func examplesSeen(after steps: Int) -> Int {
+        let batch = train.batch.value
+        let perEpoch = min(stepsPerEpoch * batch, dataset.count)
+        return steps / stepsPerEpoch * perEpoch + min(steps % stepsPerEpoch * batch, perEpoch)
     }
 
     /// A duration in steps (at least 1).
@@ -401,11 +440,11 @@ public final class Trainer {
 
     /// The first node whose output (forward) or parameter gradient (backward) is not finite,
     /// rerunning the step's batch with every output kept.
-    func diagnose(images: [Float], labels: [Int32], step: Int) -> String {
+    func diagnose(images: [Float], labels: [Int32], step: Int, firstExample: Int) -> String {
         var probe = parameters
         let all = Set(graph.nodes.map(\.id))
-        let e = Executor(graph: graph, batch: localBatch, mode: .training, parameters: probe,
-                         options: PlanOptions(keep: all, dropoutSeed: UInt64(seed), firstExample: communicator.rank * localBatch))
+        let e = Executor(graph: graph, batch: labels.count, mode: .training, parameters: probe,
+                         options: PlanOptions(keep: all, dropoutSeed: UInt64(seed), firstExample: firstExample))
         e.setInput(images)
         e.setLabels(labels)
         e.forward(&probe, step: UInt64(step))

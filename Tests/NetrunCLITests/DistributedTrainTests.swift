@@ -174,6 +174,31 @@ import _NetrunTestSupport
         }
     }
 
+    /// `drop_last: false` over 62 examples at a global batch of 6: each epoch ends with a step
+    /// of 2, split over 3 ranks as 0 + 1 + 1 (one rank sends zeros, the others' means weigh
+    /// by their share). 12 steps cross that step once; the weights are one process's.
+    @Test(.enabled(if: usable)) func aLastSmallerStepSplitUnevenlyOverRanksTrainsAsOneProcess() throws {
+        try withTemporaryDirectory { dir in
+            let c = "\(dir)/small.yaml"
+            try Self.small.replacingOccurrences(of: "data: {format: synthetic, samples: 60}", with: "data: {format: synthetic, samples: 62, drop_last: false}")
+                .write(toFile: c, atomically: true, encoding: .utf8)
+            let one = try Self.single(["train", c, "--out", "\(dir)/one"])
+            #expect(one.status == 0, "\(one.err)")
+            #expect(one.out.contains("11 steps") || one.err.contains("11 steps"), "\(one.out)\n\(one.err)")
+            let three = try Self.mpi(3, ["train", c, "--out", "\(dir)/three"])
+            #expect(three.status == 0, "\(three.err)")
+            let la = try Self.lines("\(dir)/one/metrics.jsonl", "loss").compactMap { $0["loss"] as? Double }
+            let lb = try Self.lines("\(dir)/three/metrics.jsonl", "loss").compactMap { $0["loss"] as? Double }
+            #expect(la.count == lb.count && !la.isEmpty)
+            for (x, y) in zip(la, lb) { #expect(abs(x - y) <= 1e-5 * max(abs(x), 1e-3), "train loss \(x) against \(y)") }
+            try Self.expectSameWeights("\(dir)/three/last.safetensors", "\(dir)/one/last.safetensors")
+            // Without drop_last the weights differ from a run that leaves the remainder out.
+            let dropping = try Self.single(["train", c, "--set", "train.data.drop_last=true", "--out", "\(dir)/dropping"])
+            #expect(dropping.status == 0, "\(dropping.err)")
+            #expect(try Self.relativeErrors("\(dir)/dropping/last.safetensors", "\(dir)/one/last.safetensors").values.contains { $0 > 1e-4 })
+        }
+    }
+
     @Test(.enabled(if: usable)) func aBatchThatDoesNotSplitEvenlyIsRefusedNamingBothNumbers() throws {
         try withTemporaryDirectory { dir in
             let c = "\(dir)/small.yaml"

@@ -32,6 +32,21 @@ import Testing
         #expect(l.position == LoaderPosition(epoch: 3, step: 0))
     }
 
+    @Test func withoutDropLastEachEpochEndsWithTheRemainderAndCoversEveryExample() throws {
+        let d = try distinctDataset(count: 10, shape: [1, 4, 4])
+        let l = try BatchLoader(dataset: d, preprocessing: try augmented(), batch: 4, shuffle: true, seed: 11, training: true, dropLast: false)
+        #expect(l.stepsPerEpoch == 3)
+        let batches = take(l, 6)
+        #expect(batches.map(\.count) == [4, 4, 2, 4, 4, 2])
+        #expect(batches[2].shape == [2, 1, 4, 4] && batches[2].images.count == 2 * 16)
+        #expect(batches.map(\.position) == (0 ..< 2).flatMap { e in (0 ..< 3).map { LoaderPosition(epoch: e, step: $0) } })
+        for e in 0 ..< 2 { #expect(batches[3 * e ..< 3 * e + 3].flatMap(\.indices).sorted() == Array(0 ..< 10)) }
+        // The full steps are those of drop_last: true (the same order and augmentation).
+        let dropping = take(try BatchLoader(dataset: d, preprocessing: try augmented(), batch: 4, shuffle: true, seed: 11, training: true), 2)
+        #expect(dropping.map(\.images) == batches[0 ..< 2].map(\.images))
+        #expect(l.position == LoaderPosition(epoch: 2, step: 0))
+    }
+
     @Test func withoutShuffleEveryEpochIsTheStoredOrder() throws {
         let d = try distinctDataset(count: 7, shape: [1, 4, 4])
         let batches = take(try loader(d, batch: 2, shuffle: false), 6)

@@ -42,6 +42,14 @@ import Testing
         #expect(try data("{format: synthetic, shuffle: false}").shuffle == false)
     }
 
+    @Test func dropLastDefaultsToTrueAndCountsTheStepsOfAnEpoch() throws {
+        let keep = try data("{format: synthetic}")
+        #expect(keep.dropLast == true && keep.stepsPerEpoch(examples: 60000, batch: 128) == 468)
+        let last = try data("{format: synthetic, drop_last: false}")
+        #expect(last.dropLast == false && last.stepsPerEpoch(examples: 60000, batch: 128) == 469)
+        #expect(last.stepsPerEpoch(examples: 256, batch: 128) == 2)
+    }
+
     @Test func cifarNeedsExactlyOneOfRootAndFilesAndAKnownVariant() {
         #expect(errors("{format: cifar, root: a, files: [b]}") == ["11:41 give cifar 'root' or 'files', not both"])
         #expect(errors("{format: cifar}") == ["11:9 cifar data needs 'root' (a directory) or 'files' (a list of batch files)"])

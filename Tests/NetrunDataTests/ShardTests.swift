@@ -38,6 +38,34 @@ import Testing
         }
     }
 
+    /// `drop_last: false`: 26 examples at a global batch of 9 over 3 ranks are steps of 9, 9
+    /// and 8; the last is split 2 + 3 + 3, and side by side the parts are one process's step.
+    /// With 4 ranks and a remainder of 2, two ranks get none.
+    @Test func theLastSmallerStepIsSplitIntoNearEqualPartsWithoutDropLast() throws {
+        let d = try distinctDataset(count: 26, shape: [1, 4, 4])
+        let pre = try augmented()
+        let whole = try BatchLoader(dataset: d, preprocessing: pre, batch: 9, shuffle: true, seed: 9, training: true, dropLast: false)
+        let parts = try (0 ..< 3).map {
+            try BatchLoader(dataset: d, preprocessing: pre, batch: 3, shuffle: true, seed: 9, training: true,
+                            shard: Shard(index: $0, count: 3), dropLast: false)
+        }
+        #expect(whole.stepsPerEpoch == 3 && parts.allSatisfy { $0.stepsPerEpoch == 3 })
+        let w = take(whole, 6), p = parts.map { take($0, 6) }
+        #expect(p.map { $0[2].count } == [2, 3, 3])
+        for s in 0 ..< 6 {
+            #expect(w[s].indices == p.flatMap { $0[s].indices })
+            #expect(w[s].images == p.flatMap { $0[s].images })
+        }
+        let four = try (0 ..< 4).map {
+            try BatchLoader(dataset: d, preprocessing: pre, batch: 3, shuffle: false, seed: 9, training: true,
+                            shard: Shard(index: $0, count: 4), dropLast: false)
+        }
+        let last = four.map { take($0, 3)[2] }
+        #expect(last.map(\.count) == [0, 1, 0, 1])
+        #expect(last.flatMap(\.indices) == [24, 25])
+        #expect(last[0].images.isEmpty && last[0].shape == [0, 1, 4, 4])
+    }
+
     @Test func resumingAShardGivesWhatItWouldHaveMade() throws {
         let d = try distinctDataset(count: 20, shape: [1, 4, 4])
         let pre = try augmented()

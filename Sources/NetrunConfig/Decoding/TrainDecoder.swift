@@ -167,8 +167,9 @@ extension Reader {
             if let bad = values.firstIndex(where: { $0 <= 0 }) { error("standard deviation must be above 0, found \(values[bad])", at: s.location) } else { std = values }
         }
         let shuffle = bool(s, "shuffle")?.value ?? true
+        let dropLast = bool(s, "drop_last")?.value ?? true
         guard let format else { return nil }
-        return DataSource(format: format, resize: resize, centerCrop: crop, scale: scale, mean: mean, std: std, shuffle: shuffle,
+        return DataSource(format: format, resize: resize, centerCrop: crop, scale: scale, mean: mean, std: std, shuffle: shuffle, dropLast: dropLast,
                           location: node.location)
     }
 

@@ -137,6 +137,8 @@ extension SectionSpec {
         SettingSpec("mean", .mean, noun: "a mean", doc: "subtracted: a number, one per channel, or per_pixel (the training set's mean image)"),
         SettingSpec("std", .numbers(exclusiveMin: 0), noun: "a standard deviation", doc: "divided out after the mean: a number or one per channel"),
         SettingSpec("shuffle", .bool, default: .bool(true), doc: "reshuffle the examples every epoch from the seed (training; evaluation reads in order)"),
+        SettingSpec("drop_last", .bool, default: .bool(true),
+                    doc: "training: only full batches, leaving out each epoch's last examples that do not fill one (false: a last, smaller batch, as PyTorch's default)"),
     ]
 
     public static let data = SectionSpec(

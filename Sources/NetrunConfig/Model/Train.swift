@@ -132,7 +132,16 @@ public struct DataSource: Equatable, Sendable {
     public var std: [Double]
     /// Reshuffle the examples every epoch (training data only; evaluation reads in order).
     public var shuffle: Bool
+    /// Training only: make only full batches, leaving out each epoch's last `N mod batch`
+    /// examples (PyTorch's `drop_last=True`); false adds a last, smaller batch per epoch.
+    public var dropLast: Bool
     public var location: SourceLocation
+
+    /// Training steps an epoch of `examples` takes at `batch` examples a step.
+    public func stepsPerEpoch(examples: Int, batch: Int) -> Int {
+        guard batch > 0 else { return 0 }
+        return dropLast ? examples / batch : (examples + batch - 1) / batch
+    }
 }
 
 public enum Augmentation: Equatable, Sendable {

@@ -15,12 +15,13 @@ weights, input and labels are drawn from the seed, and DIR receives:
 
 Training mode uses batch statistics; dropout must have rate 0 there (masks cannot match).
 
-    python3 torch_graph.py GRAPH.json --out DIR --train STEPS --optimizer sgd|adamw [--batch N] [--seed S]
+    python3 torch_graph.py GRAPH.json --out DIR --train STEPS --optimizer sgd|adamw [--batch N] [--examples E] [--seed S]
 
-trains instead: writes weights.safetensors (the start), data.npy and labels.npy (STEPS batches,
-in order), and trained.safetensors: the weights and batch-norm statistics after STEPS steps of
-torch.optim.SGD(lr 0.1, momentum 0.9, weight_decay 5e-4) or AdamW(lr 0.01, weight_decay 0.01)
-on the summed weighted losses, one batch after another.
+trains instead: writes weights.safetensors (the start), data.npy and labels.npy (E examples,
+default STEPS batches), and trained.safetensors: the weights and batch-norm statistics after
+STEPS steps of torch.optim.SGD(lr 0.1, momentum 0.9, weight_decay 5e-4) or AdamW(lr 0.01,
+weight_decay 0.01) on the summed weighted losses, one batch after another in order, epoch
+after epoch, each epoch's last batch the remainder when N does not divide E.
 """
 import argparse, json, struct
 import numpy as np
@@ -145,7 +146,8 @@ def run(graph, params, x, labels, training):
 
 def train(graph, params, a, gen):
     shape = graph["nodes"][0]["output_shape"]
-    n = a.train * a.batch
+    n = a.examples or a.train * a.batch
+    steps_per_epoch = -(-n // a.batch)  # the last batch may be smaller (DataLoader's drop_last=False)
     x = torch.randn([n] + shape, generator=gen)
     labels = torch.randint(0, graph["classes"], (n,), generator=gen)
     save_safetensors(f"{a.out}/weights.safetensors", params)
@@ -158,7 +160,8 @@ def train(graph, params, a, gen):
         opt = torch.optim.AdamW(learnable, lr=0.01, weight_decay=0.01)
     for s in range(a.train):
         opt.zero_grad()
-        _, objective = run(graph, params, x[s * a.batch:(s + 1) * a.batch], labels[s * a.batch:(s + 1) * a.batch], training=True)
+        first = s % steps_per_epoch * a.batch
+        _, objective = run(graph, params, x[first:first + a.batch], labels[first:first + a.batch], training=True)
         objective.backward()
         opt.step()
     save_safetensors(f"{a.out}/trained.safetensors", params)
@@ -171,6 +174,7 @@ def main():
     ap.add_argument("--batch", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--train", type=int, default=0)
+    ap.add_argument("--examples", type=int, default=0, help="--train: the data set's size (default STEPS x N), read in order epoch after epoch")
     ap.add_argument("--optimizer", choices=["sgd", "adamw"], default="sgd")
     a = ap.parse_args()
     graph = json.load(open(a.graph))
