@@ -1,4 +1,5 @@
 import Foundation
+import NetrunConfig
 
 /// Where a loader is: the batch `step` of `epoch` (both from 0) is the next one it returns.
 /// Saving it with a checkpoint and passing it back as `start` resumes exactly.
@@ -57,8 +58,9 @@ public struct Batch: Sendable {
 ///   order with `shuffle: false`); with `dropLast` only full batches are made,
 ///   `stepsPerEpoch = N / batch` (the remainder of each epoch is left out, like PyTorch's
 ///   `drop_last=True`), without it the epoch ends with one smaller batch of the remainder
-///   (`ceil(N / batch)` steps); epochs follow one another without end. The augmentation of the example at position `i` of
-///   epoch `e` draws from a generator keyed by (seed, e, i) alone.
+///   (`ceil(N / batch)` steps); epochs follow one another without end. The augmentation
+///   of the example at position `i` of epoch `e` draws from a generator keyed by (seed, e,
+///   i) alone.
 /// - Evaluation: every example once, in stored order, the last batch possibly smaller;
 ///   `next()` returns nil after it.
 ///
@@ -93,7 +95,8 @@ public final class BatchLoader {
         precondition(shard.count >= 1 && (0 ..< shard.count).contains(shard.index), "BatchLoader: shard out of range")
         let part = shard.range(of: dataset.count)
         let global = batch * shard.count
-        let steps = training ? (dropLast ? dataset.count / global : (dataset.count + global - 1) / global) : (part.count + batch - 1) / batch
+        let steps = training ? DataSource.stepsPerEpoch(examples: dataset.count, batch: global, dropLast: dropLast)
+                             : DataSource.stepsPerEpoch(examples: part.count, batch: batch, dropLast: false)
         guard steps >= 1 || (!training && shard.count > 1) else {
             throw DataError(path: dataset.origin, kind: .setting, message: "has \(dataset.count) examples, fewer than one training batch of \(batch)")
         }

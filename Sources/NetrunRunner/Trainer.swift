@@ -269,7 +269,7 @@ public final class Trainer {
             let firstExample = stepExamples * communicator.rank / communicator.size
             let lr = schedule.rate(at: step, plateau: plateau)
             var loss: Float = 0
-            var lossValues = [Float](repeating: 0, count: graph.losses.count)
+            var lossValues: [Float]
             let g: TensorStorage<Float>
             if b.count > 0 {
                 var e = executor
@@ -289,6 +289,7 @@ public final class Trainer {
             } else {
                 if noGradients == nil { noGradients = TensorStorage(count: parameters.count, zero: 0) }
                 g = noGradients ?? executor.parameterGradients
+                lossValues = [Float](repeating: 0, count: graph.losses.count)
             }
             var interrupted = Interrupt.pending != nil
             if communicator.size > 1 {

@@ -139,6 +139,11 @@ public struct DataSource: Equatable, Sendable {
 
     /// Training steps an epoch of `examples` takes at `batch` examples a step.
     public func stepsPerEpoch(examples: Int, batch: Int) -> Int {
+        Self.stepsPerEpoch(examples: examples, batch: batch, dropLast: dropLast)
+    }
+
+    /// `examples / batch` steps with `dropLast`, else `ceil(examples / batch)` (0 for batch 0).
+    public static func stepsPerEpoch(examples: Int, batch: Int, dropLast: Bool) -> Int {
         guard batch > 0 else { return 0 }
         return dropLast ? examples / batch : (examples + batch - 1) / batch
     }
