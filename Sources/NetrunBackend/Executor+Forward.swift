@@ -79,19 +79,15 @@ extension Executor {
             break
         case .conv(let c):
             let bias = c.bias.map { UnsafePointer(w + $0) }
-            if !c.placed {
-                Conv.forward(c.geometry, input: s.inputs[0].base, weight: w + c.weight, bias: bias, output: y.base,
-                             workspace: workspace, workspaceCount: workspaceCount)
-                if let f = c.activation { Self.activate(f, y.base, y.base, y.total) }
-            } else {
-                // A branch of a concat: image by image into its channel slice.
-                let cols = c.single.columnCount, x = s.inputs[0]
-                let ws = workspace, wsCount = workspaceCount
-                Parallel.forEachPart(count: n, threads: Parallel.processorCount) { part, images in
-                    for i in images {
-                        Conv.forward(c.single, input: x.image(i), weight: w + c.weight, bias: bias, output: y.image(i),
-                                     workspace: ws + part * cols, workspaceCount: wsCount - part * cols, threads: 1)
-                        if let f = c.activation { Self.activate(f, y.image(i), y.image(i), y.count, threads: 1) }
+            // A branch of a concat writes its channel slice of each image (`y.stride` apart).
+            Conv.forward(c.geometry, input: s.inputs[0].base, weight: w + c.weight, bias: bias, output: y.base,
+                         outputImageStride: y.stride, workspace: workspace, workspaceCount: workspaceCount)
+            if let f = c.activation {
+                if !c.placed {
+                    Self.activate(f, y.base, y.base, y.total)
+                } else {
+                    Parallel.forEachPart(count: n, threads: Parallel.processorCount) { _, images in
+                        for i in images { Self.activate(f, y.image(i), y.image(i), y.count, threads: 1) }
                     }
                 }
             }

@@ -19,9 +19,7 @@ extension Executor {
             return .none
         case .conv(let c):
             let geometry = convGeometry(g, node, batch: batch)
-            var single = geometry
-            single.n = 1
-            return .conv(ConvStep(geometry: geometry, single: single, weight: required("weight"),
+            return .conv(ConvStep(geometry: geometry, weight: required("weight"),
                                   bias: c.bias ? required("bias") : nil, activation: c.activation, placed: placed))
         case .dense(let d):
             return .dense(DenseStep(inputs: x.count, outputs: d.out, weight: required("weight"),

@@ -44,8 +44,6 @@ enum StepKind {
 
 struct ConvStep {
     var geometry: ConvGeometry
-    /// The same convolution for one image (branches written into a concat slice run image by image).
-    var single: ConvGeometry
     var weight: Int
     var bias: Int?
     var activation: Activation?

@@ -14,6 +14,9 @@ public struct ConvGeometry: Sendable, Equatable, Hashable {
     public var strideH, strideW, padH, padW, dilationH, dilationW: Int
     public var groups: Int
     public var outH, outW: Int
+    /// Runs as Winograd F(2x2, 3x3) (ConvWinograd.swift) rather than im2col + GEMM. Set by
+    /// `init` to `winogradSuits`; a caller may turn it off (it must stay off where that is false).
+    public var winograd: Bool
 
     public init(
         n: Int, c: Int, h: Int, w: Int, outC: Int, kh: Int, kw: Int,
@@ -35,6 +38,17 @@ public struct ConvGeometry: Sendable, Equatable, Hashable {
         (self.strideH, self.strideW, self.padH, self.padW) = (strideH, strideW, padH, padW)
         (self.dilationH, self.dilationW, self.groups) = (dilationH, dilationW, groups)
         (self.outH, self.outW) = (outH, outW)
+        winograd = false
+        winograd = winogradSuits
+    }
+
+    /// Winograd F(2x2, 3x3) can run it: 3x3, stride 1, no dilation, padding at most 2, the
+    /// whole output; and it pays: at least 16 input and output channels per group (fewer
+    /// leave its sixteen matrix products too thin to beat one im2col product).
+    public var winogradSuits: Bool {
+        kh == 3 && kw == 3 && strideH == 1 && strideW == 1 && dilationH == 1 && dilationW == 1
+            && padH <= 2 && padW <= 2 && outH == h + 2 * padH - 2 && outW == w + 2 * padW - 2
+            && c / groups >= 16 && outC / groups >= 16
     }
 
     public var inputCount: Int { n * c * h * w }
@@ -65,12 +79,14 @@ public enum Conv {
 
     /// Floats of workspace `forward` needs: one column matrix per part.
     public static func forwardWorkspaceCount(_ g: ConvGeometry, threads: Int) -> Int {
-        parts(g, threads: threads) * g.columnCount
+        if g.winograd { return WinogradLayout(g, threads: threads).forwardCount }
+        return parts(g, threads: threads) * g.columnCount
     }
 
     /// Floats of workspace `backward` needs: one column matrix per part, plus a
     /// weight-gradient partial for every part but the first.
     public static func backwardWorkspaceCount(_ g: ConvGeometry, threads: Int) -> Int {
+        if g.winograd { return WinogradLayout(g, threads: threads).backwardCount }
         let p = parts(g, threads: threads)
         return p * g.columnCount + (p - 1) * g.weightCount
     }
@@ -81,9 +97,11 @@ public enum Conv {
     /// `out_g [outC/groups, outH*outW] = W_g [outC/groups, K] * col_g [K, outH*outW]`,
     /// K = (c/groups)*kh*kw. `workspace` holds at least `forwardWorkspaceCount`
     /// floats (may be nil when that is 0). OpenBLAS should be single-threaded when threads > 1.
+    /// `outputImageStride`: floats from one output image to the next (default `outC*outH*outW`;
+    /// larger when the output is a channel slice of a concat).
     public static func forward(
         _ g: ConvGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-        bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
+        bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, outputImageStride: Int? = nil,
         workspace: UnsafeMutablePointer<Float>?, workspaceCount: Int,
         threads: Int = Parallel.processorCount
     ) {
@@ -91,7 +109,12 @@ public enum Conv {
                      "Conv.forward: workspace too small")
         precondition(g.columnCount == 0 || workspace != nil, "Conv.forward: workspace missing")
         let mg = g.outC / g.groups, kg = (g.c / g.groups) * g.kh * g.kw
-        let hwo = g.outH * g.outW, inImage = g.c * g.h * g.w, outImage = g.outC * hwo
+        let hwo = g.outH * g.outW, inImage = g.c * g.h * g.w, outImage = outputImageStride ?? g.outC * hwo
+        precondition(outImage >= g.outC * hwo, "Conv.forward: output images overlap")
+        if g.winograd, let workspace {
+            return winogradForward(g, input: input, weight: weight, bias: bias, output: output,
+                                   outputImageStride: outImage, workspace: workspace, threads: threads)
+        }
         Parallel.forEachPart(count: g.n, threads: threads) { part, images in
             let col = g.columnCount == 0 ? nil : workspace.map { $0 + part * g.columnCount }
             for img in images {
@@ -128,6 +151,14 @@ public enum Conv {
         let needed = backwardWorkspaceCount(g, threads: threads)
         precondition(workspaceCount >= needed, "Conv.backward: workspace too small")
         precondition(needed == 0 || workspace != nil, "Conv.backward: workspace missing")
+        if g.winograd, let workspace {
+            winogradBackward(g, input: input, weight: weight, outputGradient: outputGradient,
+                             inputGradient: inputGradient, weightGradient: weightGradient,
+                             accumulate: accumulate, accumulateInputGradient: accumulateInputGradient,
+                             workspace: workspace, threads: threads)
+            biasBackward(g, outputGradient: outputGradient, biasGradient: biasGradient, accumulate: accumulate, threads: threads)
+            return
+        }
         let mg = g.outC / g.groups, kg = (g.c / g.groups) * g.kh * g.kw
         let hwo = g.outH * g.outW, inImage = g.c * g.h * g.w, outImage = g.outC * hwo
         let nParts = parts(g, threads: threads)
@@ -173,20 +204,26 @@ public enum Conv {
                 }
             }
         }
-        if let biasGradient {
-            // Summed like the weight gradient: each part's images in order, then the parts.
-            Parallel.forEachPart(count: g.outC, threads: threads) { _, channels in
-                for o in channels {
-                    var s: Float = 0
-                    for part in 0 ..< nParts {
-                        var partSum: Float = 0
-                        for img in Parallel.range(part: part, of: nParts, count: g.n) {
-                            partSum += netrun_sum(outputGradient + img * outImage + o * hwo, hwo)
-                        }
-                        s = part == 0 ? partSum : s + partSum
+        biasBackward(g, outputGradient: outputGradient, biasGradient: biasGradient, accumulate: accumulate, threads: threads)
+    }
+
+    /// `dBias[o] (+)= sum_{n, y, x} dOut[n, o, y, x]`, summed like the weight gradient: each
+    /// part's images in order, then the parts.
+    static func biasBackward(_ g: ConvGeometry, outputGradient: UnsafePointer<Float>,
+                             biasGradient: UnsafeMutablePointer<Float>?, accumulate: Bool, threads: Int) {
+        guard let biasGradient else { return }
+        let hwo = g.outH * g.outW, outImage = g.outC * hwo, nParts = parts(g, threads: threads)
+        Parallel.forEachPart(count: g.outC, threads: threads) { _, channels in
+            for o in channels {
+                var s: Float = 0
+                for part in 0 ..< nParts {
+                    var partSum: Float = 0
+                    for img in Parallel.range(part: part, of: nParts, count: g.n) {
+                        partSum += netrun_sum(outputGradient + img * outImage + o * hwo, hwo)
                     }
-                    biasGradient[o] = accumulate ? biasGradient[o] + s : s
+                    s = part == 0 ? partSum : s + partSum
                 }
+                biasGradient[o] = accumulate ? biasGradient[o] + s : s
             }
         }
     }

@@ -75,7 +75,9 @@ import _NetrunTestSupport
         let parameters = ParameterStore(graph: graph)
         let executor = Executor(graph: graph, batch: 4, mode: .inference, parameters: parameters)
         let everyOutput = executor.graph.nodes.reduce(0) { $0 + 4 * $1.shape.count }
-        #expect(executor.floats.count < everyOutput / 2, "\(executor.floats.count) floats for \(everyOutput) of outputs")
+        // The convolutions' workspace (im2col columns, Winograd tiles) is one shared block apart.
+        let activations = executor.floats.count - executor.workspaceCount
+        #expect(activations < everyOutput / 2, "\(activations) floats for \(everyOutput) of outputs")
     }
 
     @Test func trainingLossesAreWeightedAndTrainOnlyHeadsRun() throws {

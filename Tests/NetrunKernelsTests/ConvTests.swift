@@ -1,5 +1,5 @@
 import Testing
-import NetrunKernels
+@testable import NetrunKernels
 
 @Suite struct ConvTests {
     /// Direct 7-loop convolution in Double: the obviously-correct reference.
@@ -58,15 +58,82 @@ import NetrunKernels
                      padH: 2, padW: 0, dilationH: 1, dilationW: 3),
         ConvGeometry(n: 3, c: 4, h: 6, w: 6, outC: 4, kernel: 1, stride: 2, pad: 1),
         ConvGeometry(n: 2, c: 4, h: 9, w: 9, outC: 8, kernel: 5, stride: 1, pad: 2, groups: 4),
+    ] + winogradShapes
+
+    /// 3x3 stride 1 with enough channels: Winograd F(2x2, 3x3). Even and odd outputs (a last
+    /// tile cut in half), padding 0, 1, 2 and different per axis, groups.
+    static let winogradShapes: [ConvGeometry] = [
+        ConvGeometry(n: 3, c: 16, h: 6, w: 6, outC: 16, kernel: 3, stride: 1, pad: 1),
+        ConvGeometry(n: 2, c: 32, h: 7, w: 5, outC: 32, kernel: 3, stride: 1, pad: 1, groups: 2),
+        ConvGeometry(n: 2, c: 16, h: 9, w: 8, outC: 24, kernel: 3, stride: 1, pad: 0),
+        ConvGeometry(n: 2, c: 16, h: 5, w: 6, outC: 16, kernel: 3, stride: 1, pad: 2),
+        ConvGeometry(n: 3, c: 20, h: 4, w: 9, outC: 17, kh: 3, kw: 3, padH: 1, padW: 0),
     ]
+
+    @Test func winogradRunsExactlyTheShapesItSuits() {
+        #expect(Self.winogradShapes.allSatisfy { $0.winograd })
+        #expect(!ConvGeometry(n: 1, c: 8, h: 6, w: 6, outC: 16, kernel: 3, stride: 1, pad: 1).winograd)  // too few channels
+        #expect(!ConvGeometry(n: 1, c: 32, h: 6, w: 6, outC: 32, kernel: 3, stride: 2, pad: 1).winograd)
+        #expect(!ConvGeometry(n: 1, c: 32, h: 9, w: 9, outC: 32, kernel: 3, stride: 1, pad: 2, dilation: 2).winograd)
+        #expect(!ConvGeometry(n: 1, c: 32, h: 9, w: 9, outC: 32, kernel: 5, stride: 1, pad: 2).winograd)
+        #expect(!ConvGeometry(n: 1, c: 32, h: 6, w: 6, outC: 32, kernel: 3, stride: 1, pad: 3).winograd)
+    }
+
+    /// Many images per part: several blocks, the last one smaller; Winograd against im2col
+    /// (which the tests above hold to the direct sum) for the forward pass and all gradients.
+    @Test(arguments: [1, 2, 3])
+    func winogradAgreesWithIm2colOverSeveralBlocks(threads: Int) {
+        var g = ConvGeometry(n: 100, c: 32, h: 6, w: 6, outC: 32, kernel: 3, stride: 1, pad: 1, groups: 2)
+        #expect(g.winograd && WinogradLayout(g, threads: threads).block < (g.n + threads - 1) / threads)
+        var rng = SeededRNG(seed: 5)
+        let x = rng.floats(g.inputCount), wt = rng.floats(g.weightCount), b = rng.floats(g.outC)
+        let dy = rng.floats(g.outputCount)
+        let start = Grads(dx: rng.floats(x.count), dw: rng.floats(wt.count), db: rng.floats(g.outC))
+        let fast = Self.forward(g, x, wt, b, threads: threads)
+        let fastGrads = Self.backward(g, x, wt, dy, threads: threads, start: start, accumulate: true, accumulateInput: true)
+        g.winograd = false
+        let reference = Self.forward(g, x, wt, b, threads: threads)
+        let referenceGrads = Self.backward(g, x, wt, dy, threads: threads, start: start, accumulate: true, accumulateInput: true)
+        #expect(worstRelativeError(fast, reference.map(Double.init), floor: 1) < 1e-5)
+        #expect(worstRelativeError(fastGrads.dx, referenceGrads.dx, floor: 1) < 1e-5)
+        // dW sums 100 images' 36 positions: float rounding of two summation orders.
+        #expect(worstRelativeError(fastGrads.dw, referenceGrads.dw, floor: 1) < 1e-4)
+        #expect(fastGrads.db == referenceGrads.db)
+    }
 
     @Test(arguments: shapes)
     func forwardMatchesDirectConvolutionWithAndWithoutBias(g: ConvGeometry) {
         var rng = SeededRNG(seed: Self.seed(g))
         let x = rng.floats(g.inputCount), wt = rng.floats(g.weightCount), b = rng.floats(g.outC)
+        // Winograd's error grows with the sum's terms rather than with its result (its
+        // transforms add and subtract inputs before the products): near-zero outputs are held
+        // to 1e-4 of a tenth of the output's scale instead of 1e-3 absolute.
+        let floor = g.winograd ? 0.1 * (Self.direct(g, x, wt, nil).map(abs).max() ?? 1) : 1e-3
         for threads in [1, 2, 3] {
-            #expect(worstRelativeError(Self.forward(g, x, wt, b, threads: threads), Self.direct(g, x, wt, b)) < 1e-4)
-            #expect(worstRelativeError(Self.forward(g, x, wt, nil, threads: threads), Self.direct(g, x, wt, nil)) < 1e-4)
+            #expect(worstRelativeError(Self.forward(g, x, wt, b, threads: threads), Self.direct(g, x, wt, b), floor: floor) < 1e-4)
+            #expect(worstRelativeError(Self.forward(g, x, wt, nil, threads: threads), Self.direct(g, x, wt, nil), floor: floor) < 1e-4)
+        }
+    }
+
+    /// A concat branch writes its channel slice of each image: with an output image stride
+    /// the slices hold the contiguous forward's images and the floats between stay untouched.
+    @Test(arguments: [ConvGeometry(n: 5, c: 3, h: 7, w: 6, outC: 4, kernel: 3, stride: 1, pad: 1),
+                      ConvGeometry(n: 5, c: 16, h: 7, w: 6, outC: 16, kernel: 3, stride: 1, pad: 1)])
+    func forwardWritesImagesAnOutputStrideApart(g: ConvGeometry) {
+        var rng = SeededRNG(seed: Self.seed(g))
+        let x = rng.floats(g.inputCount), wt = rng.floats(g.weightCount), b = rng.floats(g.outC)
+        let image = g.outC * g.outH * g.outW, stride = image + 37
+        let contiguous = Self.forward(g, x, wt, b, threads: 2)
+        var y = [Float](repeating: -7, count: g.n * stride)
+        let count = Conv.forwardWorkspaceCount(g, threads: 2)
+        var ws = [Float](repeating: .nan, count: max(count, 1))
+        ws.withUnsafeMutableBufferPointer { wsp in
+            Conv.forward(g, input: x, weight: wt, bias: b, output: &y, outputImageStride: stride,
+                         workspace: wsp.baseAddress, workspaceCount: count, threads: 2)
+        }
+        for i in 0 ..< g.n {
+            #expect(Array(y[i * stride ..< i * stride + image]) == Array(contiguous[i * image ..< (i + 1) * image]))
+            #expect(y[i * stride + image ..< (i + 1) * stride].allSatisfy { $0 == -7 })
         }
     }
 
@@ -128,9 +195,12 @@ import NetrunKernels
 
     /// The batch-summing contract MPI relies on (Parallel.batchParts): backward with 2 threads
     /// gives bitwise what 1 thread gives on each half of the batch, added (two ranks' all-reduce).
-    @Test func twoThreadsSumTheBatchAsTwoHalvesAdded() {
-        let g = ConvGeometry(n: 6, c: 8, h: 9, w: 9, outC: 16, kernel: 3, stride: 1, pad: 1)
-        let half = ConvGeometry(n: 3, c: 8, h: 9, w: 9, outC: 16, kernel: 3, stride: 1, pad: 1)
+    /// With 8 input channels im2col runs; with 16, Winograd.
+    @Test(arguments: [8, 16])
+    func twoThreadsSumTheBatchAsTwoHalvesAdded(channels: Int) {
+        let g = ConvGeometry(n: 6, c: channels, h: 9, w: 9, outC: 16, kernel: 3, stride: 1, pad: 1)
+        let half = ConvGeometry(n: 3, c: channels, h: 9, w: 9, outC: 16, kernel: 3, stride: 1, pad: 1)
+        #expect(g.winograd == (channels >= 16))
         var rng = SeededRNG(seed: 91)
         let x = rng.floats(g.inputCount), wt = rng.floats(g.weightCount), dy = rng.floats(g.outputCount)
         func start(_ g: ConvGeometry) -> Grads {

@@ -1,0 +1,159 @@
+// 3x3 stride-1 convolution as Winograd F(2x2, 3x3) (Lavin & Gray, "Fast Algorithms for
+// Convolutional Neural Networks", 2016): each 2x2 output tile costs 16 multiplications per
+// input-output channel pair instead of 36. The transforms are in winograd.c; between them,
+// for each of the 16 tile positions and each group, one OpenBLAS product over channels
+// with the tiles of a block of images as its columns (one image's tiles alone make too thin
+// a product on small images). The batch is split into parts as by im2col (Parallel.swift),
+// each part with its own buffers; backward sums the weight gradient over a part's images in
+// the transformed domain, then over the parts in order, so MPI ranks holding the parts add
+// up what one process does.
+import CNetrunKernels
+
+/// Where the Winograd buffers sit in a convolution's workspace. Float offsets, each region
+/// rounded up to 16 floats (64 bytes).
+struct WinogradLayout {
+    let tilesH, tilesW, tiles: Int
+    /// Images per block, and the columns of a full block's products (`block * tiles`).
+    let block, columns: Int
+    /// Strides between the 16 position planes: filters `[16][outC][c/groups]`, input
+    /// tiles `[16][c][columns]`, products `[16][outC][columns]`. Each is its plane's size
+    /// plus 16 floats, so the planes do not all start at one offset modulo 4 KiB.
+    let filterStride, inputStride, productStride: Int
+    let planeCount: Int
+    let parts: Int
+    /// Per part: input tiles, products, the padded plane, and (backward) the filter gradient.
+    let partForward, partBackward: Int
+    let forwardCount, backwardCount: Int
+    let filterCount: Int
+
+    /// Columns a block aims at: wide enough for OpenBLAS's kernels, small enough that a
+    /// block's tiles stay in L2 between the transforms and the products.
+    static let targetColumns = 256
+
+    init(_ g: ConvGeometry, threads: Int) {
+        func round16(_ x: Int) -> Int { (x + 15) & ~15 }
+        tilesH = (g.outH + 1) / 2
+        tilesW = (g.outW + 1) / 2
+        tiles = tilesH * tilesW
+        parts = Conv.parts(g, threads: threads)
+        let perPart = (g.n + parts - 1) / parts
+        block = max(1, min(perPart, Self.targetColumns / tiles))
+        columns = block * tiles
+        let cg = g.c / g.groups
+        filterStride = round16(g.outC * cg) + 16
+        inputStride = round16(g.c * columns) + 16
+        productStride = round16(g.outC * columns) + 16
+        planeCount = round16((2 * tilesH + 2) * (2 * tilesW + 2))
+        filterCount = 16 * filterStride
+        partForward = 16 * inputStride + 16 * productStride + planeCount
+        partBackward = partForward + filterCount
+        forwardCount = filterCount + parts * partForward
+        backwardCount = filterCount + parts * partBackward + (parts - 1) * g.weightCount
+    }
+}
+
+extension Conv {
+    /// `forward` for a geometry with `winograd` on.
+    static func winogradForward(
+        _ g: ConvGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, outputImageStride: Int,
+        workspace: UnsafeMutablePointer<Float>, threads: Int
+    ) {
+        precondition(g.winogradSuits, "Conv: Winograd F(2x2, 3x3) cannot run this convolution")
+        let l = WinogradLayout(g, threads: threads)
+        let cg = g.c / g.groups, mg = g.outC / g.groups
+        let inImage = g.c * g.h * g.w
+        let u = workspace
+        transformFilters(g, weight, u, l, threads: threads)
+        Parallel.forEachPart(count: g.n, threads: threads) { part, images in
+            let base = workspace + l.filterCount + part * l.partForward
+            let v = base, m = base + 16 * l.inputStride, plane = m + 16 * l.productStride
+            for first in stride(from: images.lowerBound, to: images.upperBound, by: l.block) {
+                let count = min(l.block, images.upperBound - first), cols = count * l.tiles
+                netrun_wino_input(input + first * inImage, count, g.c, g.h, g.w, g.padH, g.padW,
+                                  l.tilesH, l.tilesW, v, l.inputStride, cols, 0, plane)
+                for q in 0 ..< 16 {
+                    for grp in 0 ..< g.groups {
+                        GEMM.multiply(m: mg, n: cols, k: cg, a: u + q * l.filterStride + grp * mg * cg,
+                                      b: v + q * l.inputStride + grp * cg * cols,
+                                      c: m + q * l.productStride + grp * mg * cols)
+                    }
+                }
+                netrun_wino_output(m, l.productStride, cols, 0, count, g.outC, g.outH, g.outW,
+                                   l.tilesH, l.tilesW, bias, output + first * outputImageStride, outputImageStride)
+            }
+        }
+    }
+
+    /// `backward`'s weight and input gradients for a geometry with `winograd` on (the bias
+    /// gradient is the caller's). Per block of images: the input's tiles V, the output
+    /// gradient's M = A dY A^T; `dU += M V^T` per position and group; then, for the input
+    /// gradient, `dV = U^T M` into V's buffer and its adjoint transform into dX.
+    static func winogradBackward(
+        _ g: ConvGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        outputGradient: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>?,
+        weightGradient: UnsafeMutablePointer<Float>, accumulate: Bool, accumulateInputGradient: Bool,
+        workspace: UnsafeMutablePointer<Float>, threads: Int
+    ) {
+        precondition(g.winogradSuits, "Conv: Winograd F(2x2, 3x3) cannot run this convolution")
+        let l = WinogradLayout(g, threads: threads)
+        let cg = g.c / g.groups, mg = g.outC / g.groups
+        let inImage = g.c * g.h * g.w, outImage = g.outC * g.outH * g.outW
+        let u = workspace
+        if inputGradient != nil { transformFilters(g, weight, u, l, threads: threads) }
+        let partials = workspace + l.filterCount + l.parts * l.partBackward
+        Parallel.forEachPart(count: g.n, threads: threads) { part, images in
+            let base = workspace + l.filterCount + part * l.partBackward
+            let v = base, m = base + 16 * l.inputStride, plane = m + 16 * l.productStride
+            let du = plane + l.planeCount
+            var beta: Float = 0
+            for first in stride(from: images.lowerBound, to: images.upperBound, by: l.block) {
+                let count = min(l.block, images.upperBound - first), cols = count * l.tiles
+                netrun_wino_input(input + first * inImage, count, g.c, g.h, g.w, g.padH, g.padW,
+                                  l.tilesH, l.tilesW, v, l.inputStride, cols, 0, plane)
+                netrun_wino_output_backward(outputGradient + first * outImage, count, g.outC, g.outH, g.outW,
+                                            l.tilesH, l.tilesW, m, l.productStride, cols, 0)
+                for q in 0 ..< 16 {
+                    for grp in 0 ..< g.groups {
+                        GEMM.multiply(transposeB: true, m: mg, n: cg, k: cols,
+                                      a: m + q * l.productStride + grp * mg * cols,
+                                      b: v + q * l.inputStride + grp * cg * cols, beta: beta,
+                                      c: du + q * l.filterStride + grp * mg * cg)
+                    }
+                }
+                beta = 1
+                guard let dx = inputGradient else { continue }
+                for q in 0 ..< 16 {
+                    for grp in 0 ..< g.groups {
+                        GEMM.multiply(transposeA: true, m: cg, n: cols, k: mg,
+                                      a: u + q * l.filterStride + grp * mg * cg,
+                                      b: m + q * l.productStride + grp * mg * cols,
+                                      c: v + q * l.inputStride + grp * cg * cols)
+                    }
+                }
+                netrun_wino_input_backward(v, count, g.c, g.h, g.w, g.padH, g.padW, l.tilesH, l.tilesW,
+                                           l.inputStride, cols, 0, plane, dx + first * inImage,
+                                           accumulateInputGradient ? 1 : 0)
+            }
+            let dw = part == 0 ? weightGradient : partials + (part - 1) * g.weightCount
+            netrun_wino_filter_backward(du, l.filterStride, g.outC, cg, dw, part == 0 && accumulate ? 1 : 0)
+        }
+        if l.parts > 1 {
+            Parallel.forEachPart(count: g.weightCount, threads: threads) { _, r in
+                for p in 1 ..< l.parts {
+                    netrun_accumulate(partials + (p - 1) * g.weightCount + r.lowerBound,
+                                      weightGradient + r.lowerBound, r.count)
+                }
+            }
+        }
+    }
+
+    /// U = G g G^T for every filter, output channels split over the threads.
+    private static func transformFilters(_ g: ConvGeometry, _ weight: UnsafePointer<Float>,
+                                         _ u: UnsafeMutablePointer<Float>, _ l: WinogradLayout, threads: Int) {
+        let cg = g.c / g.groups
+        Parallel.forEachPart(count: g.outC, threads: threads) { _, r in
+            netrun_wino_filter(weight + r.lowerBound * cg * 9, r.count, cg, u + r.lowerBound * cg, l.filterStride)
+        }
+    }
+}
