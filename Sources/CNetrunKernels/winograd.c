@@ -9,32 +9,35 @@
 // sixteen position planes do not start at the same offset modulo 4 KiB (with rows * cols a
 // multiple of 1024 they would all map to one L1 set and every store would evict).
 // Tile (ty, tx) covers output rows 2ty, 2ty+1 and columns 2tx, 2tx+1, and reads input
-// rows 2ty - ph .. 2ty - ph + 3 (zero outside the image). Column of a tile: col0 + b*T + ty*tw + tx
-// for image b of a block, T = th * tw. `plane` is a caller's scratch of (2*th+2) * (2*tw+2) floats.
+// rows 2ty - ph .. 2ty - ph + 3 (zero outside the image). A call handles the tile rows
+// ty0 .. ty0 + rows - 1 of each of `images` images (all of them, or a band of one large
+// image); the column of tile (b, ty, tx) is col0 + (b * rows + ty - ty0) * tw + tx. `plane`
+// is a caller's scratch of (2*rows+2) * (2*tw+2) floats: the band's padded input rows.
 #include "CNetrunKernels.h"
 #include <string.h>
 
-// One padded plane: input rows shifted by (ph, pw) into a zeroed (2th+2) x (2tw+2) plane.
-static void nr_wino_pad(const float *x, long h, long w, long ph, long pw, long th, long tw, float *plane) {
-    long PH = 2 * th + 2, PW = 2 * tw + 2;
+// The band's padded plane: padded rows 2*ty0 .. 2*ty0 + 2*rows + 1 (input row i is padded row
+// i + ph), columns shifted by pw, zero outside the image.
+static void nr_wino_pad(const float *x, long h, long w, long ph, long pw, long ty0, long rows, long tw,
+                        float *plane) {
+    long PH = 2 * rows + 2, PW = 2 * tw + 2;
     memset(plane, 0, (size_t)(PH * PW) * sizeof(float));
-    for (long i = 0; i < h; i++) {
-        long r = i + ph;
-        if (r < 0 || r >= PH) continue;
-        long j0 = pw < 0 ? -pw : 0, j1 = w;
-        if (j1 + pw > PW) j1 = PW - pw;
-        if (j1 > j0) memcpy(plane + r * PW + j0 + pw, x + i * w + j0, (size_t)(j1 - j0) * sizeof(float));
+    long j1 = w + pw > PW ? PW - pw : w;
+    for (long r = 0; r < PH; r++) {
+        long i = 2 * ty0 + r - ph;
+        if (i < 0 || i >= h || j1 <= 0) continue;
+        memcpy(plane + r * PW + pw, x + i * w, (size_t)j1 * sizeof(float));
     }
 }
 
 void netrun_wino_input(const float *x, long images, long c, long h, long w, long ph, long pw,
-                       long th, long tw, float *v, long stride, long cols, long col0, float *plane) {
-    long PW = 2 * tw + 2, T = th * tw;
+                       long ty0, long rows, long tw, float *v, long stride, long cols, long col0, float *plane) {
+    long PW = 2 * tw + 2, T = rows * tw;
     for (long b = 0; b < images; b++)
         for (long ch = 0; ch < c; ch++) {
-            nr_wino_pad(x + (b * c + ch) * h * w, h, w, ph, pw, th, tw, plane);
+            nr_wino_pad(x + (b * c + ch) * h * w, h, w, ph, pw, ty0, rows, tw, plane);
             float *dst = v + ch * cols + col0 + b * T;
-            for (long ty = 0; ty < th; ty++) {
+            for (long ty = 0; ty < rows; ty++) {
                 const float *r0 = plane + 2 * ty * PW, *r1 = r0 + PW, *r2 = r1 + PW, *r3 = r2 + PW;
                 for (long tx = 0; tx < tw; tx++) {
                     long j = 2 * tx, k = ty * tw + tx;
@@ -58,14 +61,14 @@ void netrun_wino_input(const float *x, long images, long c, long h, long w, long
 }
 
 void netrun_wino_input_backward(const float *dv, long images, long c, long h, long w, long ph, long pw,
-                                long th, long tw, long stride, long cols, long col0, float *plane,
+                                long ty0, long rows, long tw, long stride, long cols, long col0, float *plane,
                                 float *dx, int accumulate) {
-    long PH = 2 * th + 2, PW = 2 * tw + 2, T = th * tw;
+    long PH = 2 * rows + 2, PW = 2 * tw + 2, T = rows * tw;
     for (long b = 0; b < images; b++)
         for (long ch = 0; ch < c; ch++) {
             memset(plane, 0, (size_t)(PH * PW) * sizeof(float));
             const float *src = dv + ch * cols + col0 + b * T;
-            for (long ty = 0; ty < th; ty++) {
+            for (long ty = 0; ty < rows; ty++) {
                 float *r0 = plane + 2 * ty * PW, *r1 = r0 + PW, *r2 = r1 + PW, *r3 = r2 + PW;
                 for (long tx = 0; tx < tw; tx++) {
                     long j = 2 * tx, k = ty * tw + tx;
@@ -86,28 +89,32 @@ void netrun_wino_input_backward(const float *dv, long images, long c, long h, lo
                     }
                 }
             }
+            // The band's first two padded rows are the previous band's last two (tiles overlap
+            // by two rows): that band wrote them, this one adds to them.
             float *out = dx + (b * c + ch) * h * w;
-            for (long i = 0; i < h; i++) {
-                long r = i + ph;
+            for (long r = 0; r < PH; r++) {
+                long i = 2 * ty0 + r - ph;
+                if (i < 0 || i >= h) continue;
+                int add = accumulate || (ty0 > 0 && r < 2);
                 for (long jj = 0; jj < w; jj++) {
                     long cc = jj + pw;
-                    float g = (r >= 0 && r < PH && cc >= 0 && cc < PW) ? plane[r * PW + cc] : 0.0f;
-                    out[i * w + jj] = accumulate ? out[i * w + jj] + g : g;
+                    float g = cc < PW ? plane[r * PW + cc] : 0.0f;
+                    out[i * w + jj] = add ? out[i * w + jj] + g : g;
                 }
             }
         }
 }
 
 void netrun_wino_output(const float *m, long stride, long cols, long col0, long images, long oc,
-                        long oh, long ow, long th, long tw, const float *bias, float *y, long ystride) {
-    long T = th * tw;
+                        long oh, long ow, long ty0, long rows, long tw, const float *bias, float *y, long ystride) {
+    long T = rows * tw;
     for (long b = 0; b < images; b++)
         for (long o = 0; o < oc; o++) {
             const float *src = m + o * cols + col0 + b * T;
             float *yo = y + b * ystride + o * oh * ow, bo = bias ? bias[o] : 0.0f;
-            for (long ty = 0; ty < th; ty++)
+            for (long ty = ty0; ty < ty0 + rows; ty++)
                 for (long tx = 0; tx < tw; tx++) {
-                    long k = ty * tw + tx;
+                    long k = (ty - ty0) * tw + tx;
                     float t[2][4];
                     for (long q = 0; q < 4; q++) {
                         float m0 = src[q * stride + k], m1 = src[(4 + q) * stride + k];
@@ -125,16 +132,16 @@ void netrun_wino_output(const float *m, long stride, long cols, long col0, long 
         }
 }
 
-void netrun_wino_output_backward(const float *dy, long images, long oc, long oh, long ow, long th, long tw,
-                                 float *m, long stride, long cols, long col0) {
-    long T = th * tw;
+void netrun_wino_output_backward(const float *dy, long images, long oc, long oh, long ow, long ty0, long rows,
+                                 long tw, float *m, long stride, long cols, long col0) {
+    long T = rows * tw;
     for (long b = 0; b < images; b++)
         for (long o = 0; o < oc; o++) {
             const float *g = dy + (b * oc + o) * oh * ow;
             float *dst = m + o * cols + col0 + b * T;
-            for (long ty = 0; ty < th; ty++)
+            for (long ty = ty0; ty < ty0 + rows; ty++)
                 for (long tx = 0; tx < tw; tx++) {
-                    long y0 = 2 * ty, x0 = 2 * tx, k = ty * tw + tx;
+                    long y0 = 2 * ty, x0 = 2 * tx, k = (ty - ty0) * tw + tx;
                     int right = x0 + 1 < ow, below = y0 + 1 < oh;
                     float z00 = g[y0 * ow + x0], z01 = right ? g[y0 * ow + x0 + 1] : 0.0f;
                     float z10 = below ? g[(y0 + 1) * ow + x0] : 0.0f;

@@ -13,8 +13,10 @@ import CNetrunKernels
 /// rounded up to 16 floats (64 bytes).
 struct WinogradLayout {
     let tilesH, tilesW, tiles: Int
-    /// Images per block, and the columns of a full block's products (`block * tiles`).
-    let block, columns: Int
+    /// A block is `block` whole images, or (when one image has more tiles than
+    /// `targetColumns`) a band of `bandRows` tile rows of one image; `columns` is a full
+    /// block's tile count, the width of its products.
+    let block, bandRows, columns: Int
     /// Strides between the 16 position planes: filters `[16][outC][c/groups]`, input
     /// tiles `[16][c][columns]`, products `[16][outC][columns]`. Each is its plane's size
     /// plus 16 floats, so the planes do not all start at one offset modulo 4 KiB.
@@ -27,8 +29,9 @@ struct WinogradLayout {
     let filterCount: Int
 
     /// Columns a block aims at: wide enough for OpenBLAS's kernels, small enough that a
-    /// block's tiles stay in L2 between the transforms and the products.
-    static let targetColumns = 256
+    /// block's tiles and products stay in L2 between the transforms and the products
+    /// (measured on 6x6 to 56x56 images: 100 to 250 columns were fastest).
+    static let targetColumns = 128
 
     init(_ g: ConvGeometry, threads: Int) {
         func round16(_ x: Int) -> Int { (x + 15) & ~15 }
@@ -37,18 +40,33 @@ struct WinogradLayout {
         tiles = tilesH * tilesW
         parts = Conv.parts(g, threads: threads)
         let perPart = (g.n + parts - 1) / parts
-        block = max(1, min(perPart, Self.targetColumns / tiles))
-        columns = block * tiles
+        if tiles <= Self.targetColumns {
+            (block, bandRows) = (max(1, min(perPart, Self.targetColumns / tiles)), tilesH)
+        } else {
+            (block, bandRows) = (1, max(1, Self.targetColumns / tilesW))
+        }
+        columns = block * bandRows * tilesW
         let cg = g.c / g.groups
         filterStride = round16(g.outC * cg) + 16
         inputStride = round16(g.c * columns) + 16
         productStride = round16(g.outC * columns) + 16
-        planeCount = round16((2 * tilesH + 2) * (2 * tilesW + 2))
+        planeCount = round16((2 * bandRows + 2) * (2 * tilesW + 2))
         filterCount = 16 * filterStride
         partForward = 16 * inputStride + 16 * productStride + planeCount
         partBackward = partForward + filterCount
         forwardCount = filterCount + parts * partForward
         backwardCount = filterCount + parts * partBackward + (parts - 1) * g.weightCount
+    }
+
+    /// The blocks of `images`, in order: first image, image count, first tile row, tile rows, columns.
+    func forEachBlock(_ images: Range<Int>, _ body: (_ first: Int, _ count: Int, _ ty0: Int, _ rows: Int, _ cols: Int) -> Void) {
+        for first in stride(from: images.lowerBound, to: images.upperBound, by: block) {
+            let count = min(block, images.upperBound - first)
+            for ty0 in stride(from: 0, to: tilesH, by: bandRows) {
+                let rows = min(bandRows, tilesH - ty0)
+                body(first, count, ty0, rows, count * rows * tilesW)
+            }
+        }
     }
 }
 
@@ -68,10 +86,9 @@ extension Conv {
         Parallel.forEachPart(count: g.n, threads: threads) { part, images in
             let base = workspace + l.filterCount + part * l.partForward
             let v = base, m = base + 16 * l.inputStride, plane = m + 16 * l.productStride
-            for first in stride(from: images.lowerBound, to: images.upperBound, by: l.block) {
-                let count = min(l.block, images.upperBound - first), cols = count * l.tiles
+            l.forEachBlock(images) { first, count, ty0, rows, cols in
                 netrun_wino_input(input + first * inImage, count, g.c, g.h, g.w, g.padH, g.padW,
-                                  l.tilesH, l.tilesW, v, l.inputStride, cols, 0, plane)
+                                  ty0, rows, l.tilesW, v, l.inputStride, cols, 0, plane)
                 for q in 0 ..< 16 {
                     for grp in 0 ..< g.groups {
                         GEMM.multiply(m: mg, n: cols, k: cg, a: u + q * l.filterStride + grp * mg * cg,
@@ -80,7 +97,7 @@ extension Conv {
                     }
                 }
                 netrun_wino_output(m, l.productStride, cols, 0, count, g.outC, g.outH, g.outW,
-                                   l.tilesH, l.tilesW, bias, output + first * outputImageStride, outputImageStride)
+                                   ty0, rows, l.tilesW, bias, output + first * outputImageStride, outputImageStride)
             }
         }
     }
@@ -107,12 +124,11 @@ extension Conv {
             let v = base, m = base + 16 * l.inputStride, plane = m + 16 * l.productStride
             let du = plane + l.planeCount
             var beta: Float = 0
-            for first in stride(from: images.lowerBound, to: images.upperBound, by: l.block) {
-                let count = min(l.block, images.upperBound - first), cols = count * l.tiles
+            l.forEachBlock(images) { first, count, ty0, rows, cols in
                 netrun_wino_input(input + first * inImage, count, g.c, g.h, g.w, g.padH, g.padW,
-                                  l.tilesH, l.tilesW, v, l.inputStride, cols, 0, plane)
+                                  ty0, rows, l.tilesW, v, l.inputStride, cols, 0, plane)
                 netrun_wino_output_backward(outputGradient + first * outImage, count, g.outC, g.outH, g.outW,
-                                            l.tilesH, l.tilesW, m, l.productStride, cols, 0)
+                                            ty0, rows, l.tilesW, m, l.productStride, cols, 0)
                 for q in 0 ..< 16 {
                     for grp in 0 ..< g.groups {
                         GEMM.multiply(transposeB: true, m: mg, n: cg, k: cols,
@@ -122,7 +138,7 @@ extension Conv {
                     }
                 }
                 beta = 1
-                guard let dx = inputGradient else { continue }
+                guard let dx = inputGradient else { return }
                 for q in 0 ..< 16 {
                     for grp in 0 ..< g.groups {
                         GEMM.multiply(transposeA: true, m: cg, n: cols, k: mg,
@@ -131,7 +147,7 @@ extension Conv {
                                       c: v + q * l.inputStride + grp * cg * cols)
                     }
                 }
-                netrun_wino_input_backward(v, count, g.c, g.h, g.w, g.padH, g.padW, l.tilesH, l.tilesW,
+                netrun_wino_input_backward(v, count, g.c, g.h, g.w, g.padH, g.padW, ty0, rows, l.tilesW,
                                            l.inputStride, cols, 0, plane, dx + first * inImage,
                                            accumulateInputGradient ? 1 : 0)
             }

@@ -68,10 +68,15 @@ import Testing
         ConvGeometry(n: 2, c: 16, h: 9, w: 8, outC: 24, kernel: 3, stride: 1, pad: 0),
         ConvGeometry(n: 2, c: 16, h: 5, w: 6, outC: 16, kernel: 3, stride: 1, pad: 2),
         ConvGeometry(n: 3, c: 20, h: 4, w: 9, outC: 17, kh: 3, kw: 3, padH: 1, padW: 0),
+        ConvGeometry(n: 2, c: 16, h: 27, w: 31, outC: 16, kernel: 3, stride: 1, pad: 1),  // bands of tile rows
     ]
 
     @Test func winogradRunsExactlyTheShapesItSuits() {
         #expect(Self.winogradShapes.allSatisfy { $0.winograd })
+        // A large image is cut into bands of tile rows (the last one shorter); small ones go whole.
+        let large = WinogradLayout(Self.winogradShapes[5], threads: 2)
+        #expect(large.block == 1 && large.bandRows < large.tilesH && large.tilesH % large.bandRows != 0)
+        #expect(WinogradLayout(Self.winogradShapes[0], threads: 2).bandRows == 3)
         #expect(!ConvGeometry(n: 1, c: 8, h: 6, w: 6, outC: 16, kernel: 3, stride: 1, pad: 1).winograd)  // too few channels
         #expect(!ConvGeometry(n: 1, c: 32, h: 6, w: 6, outC: 32, kernel: 3, stride: 2, pad: 1).winograd)
         #expect(!ConvGeometry(n: 1, c: 32, h: 9, w: 9, outC: 32, kernel: 3, stride: 1, pad: 2, dilation: 2).winograd)

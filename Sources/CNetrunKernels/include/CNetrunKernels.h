@@ -97,23 +97,25 @@ void netrun_col2im(const float *col, long c, long h, long w, long kh, long kw,
                    long oh, long ow, float *im);
 
 // ---- Winograd F(2x2, 3x3) transforms (winograd.c) ---------------------------
-// Transformed arrays are [16][rows][cols] at q * stride + row * cols + col; tiles of 2x2
-// outputs, th x tw per image, column col0 + b*th*tw + ty*tw + tx for image b. `plane`:
-// scratch of (2*th+2) * (2*tw+2) floats. Plain C; the products between them are OpenBLAS's.
+// Transformed arrays are [16][rows][cols] at q * stride + row * cols + col. A call handles tile
+// rows ty0 ..< ty0 + rows (tiles of 2x2 outputs, tw per row) of `images` images; tile (b, ty, tx)
+// is column col0 + (b * rows + ty - ty0) * tw + tx. `plane`: scratch of (2*rows+2) * (2*tw+2)
+// floats. Plain C; the products between them are OpenBLAS's.
 /// V = B^T d B for every 4x4 input tile of `images` images [c, h, w] padded by (ph, pw).
 void netrun_wino_input(const float *x, long images, long c, long h, long w, long ph, long pw,
-                       long th, long tw, float *v, long stride, long cols, long col0, float *plane);
-/// The adjoint of netrun_wino_input: dx = sum over tiles of B dV B^T (overwritten, or
-/// added to when `accumulate`).
+                       long ty0, long rows, long tw, float *v, long stride, long cols, long col0, float *plane);
+/// The adjoint of netrun_wino_input: dx = sum over tiles of B dV B^T (overwritten, or added to
+/// when `accumulate`). Bands of one image go in order: a band with ty0 > 0 adds to the two input
+/// rows it shares with the band before.
 void netrun_wino_input_backward(const float *dv, long images, long c, long h, long w, long ph, long pw,
-                                long th, long tw, long stride, long cols, long col0, float *plane,
+                                long ty0, long rows, long tw, long stride, long cols, long col0, float *plane,
                                 float *dx, int accumulate);
 /// y = A^T M A (+ bias) for `images` images [oc, oh, ow], `ystride` floats apart (written, not added).
 void netrun_wino_output(const float *m, long stride, long cols, long col0, long images, long oc,
-                        long oh, long ow, long th, long tw, const float *bias, float *y, long ystride);
+                        long oh, long ow, long ty0, long rows, long tw, const float *bias, float *y, long ystride);
 /// The adjoint of netrun_wino_output without bias: M = A dY A^T per tile.
-void netrun_wino_output_backward(const float *dy, long images, long oc, long oh, long ow, long th, long tw,
-                                 float *m, long stride, long cols, long col0);
+void netrun_wino_output_backward(const float *dy, long images, long oc, long oh, long ow, long ty0, long rows,
+                                 long tw, float *m, long stride, long cols, long col0);
 /// U = G g G^T for weights [oc, cg, 3, 3]: U at q * stride + o * cg + c.
 void netrun_wino_filter(const float *w, long oc, long cg, float *u, long stride);
 /// The adjoint: dw = G^T dU G (overwritten, or added to when `accumulate`).
