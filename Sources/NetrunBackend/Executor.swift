@@ -147,7 +147,7 @@ public final class Executor {
         correctStorage = TensorStorage(count: correctCount, zero: 0)
     }
 
-    static func convGeometry(_ g: Graph, _ node: Node, batch: Int) -> ConvGeometry {
+    public static func convGeometry(_ g: Graph, _ node: Node, batch: Int) -> ConvGeometry {
         guard case .conv(let c) = node.op else { preconditionFailure("not a convolution") }
         let x = g[node.inputs[0]].shape
         return ConvGeometry(n: batch, c: x.channels, h: x.height, w: x.width, outC: c.out, kh: c.kernel.h, kw: c.kernel.w,

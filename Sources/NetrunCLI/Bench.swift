@@ -178,6 +178,8 @@ struct BenchProfile {
 struct BenchReport {
     struct Row {
         var name, op, output: String
+        /// A convolution's algorithm (ConvGeometry.algorithm), nil for other nodes.
+        var algorithm: String?
         var forward, backward: Double
         var inference: Double?
         /// Multiply-adds of forward plus backward for the whole batch (conv and dense nodes).
@@ -199,7 +201,8 @@ struct BenchReport {
         rows = p.graph.nodes.map { n in
             let backwardMACs = n.macs == 0 ? 0 : n.macs * (p.inputGradient[n.id] ? 2 : 1)
             let backward = p.nodeBackward[n.id].median
-            return Row(name: n.name, op: n.op.keyword, output: n.shape.description,
+            let algorithm: String? = if case .conv = n.op { Executor.convGeometry(p.graph, n, batch: batch).algorithm } else { nil }
+            return Row(name: n.name, op: n.op.keyword, output: n.shape.description, algorithm: algorithm,
                        forward: p.nodeForward[n.id].median, backward: backward,
                        inference: p.inferenceIndex[n.id].map { p.nodeInference[$0].median },
                        trainMACs: (n.macs + (backward > 0 ? backwardMACs : 0)) * batch, trainOnly: n.trainOnly)
@@ -214,11 +217,11 @@ struct BenchReport {
     static func gflops(_ macs: Int, _ seconds: Double) -> Double { seconds > 0 ? 2 * Double(macs) / seconds / 1e9 : 0 }
 
     var text: String {
-        var table = TextTable(header: ["node", "op", "output", "fwd ms", "bwd ms", "share", "GFLOP/s", "infer ms"],
-                              numeric: [3, 4, 5, 6, 7])
+        var table = TextTable(header: ["node", "op", "algorithm", "output", "fwd ms", "bwd ms", "share", "GFLOP/s", "infer ms"],
+                              numeric: [4, 5, 6, 7, 8])
         for r in rows {
             let share = (r.forward + r.backward) / step
-            table.append([r.name + (r.trainOnly ? " *" : ""), r.op, r.output, Self.ms(r.forward), Self.ms(r.backward),
+            table.append([r.name + (r.trainOnly ? " *" : ""), r.op, r.algorithm ?? "", r.output, Self.ms(r.forward), Self.ms(r.backward),
                           String(format: "%.1f%%", 100 * share),
                           r.trainMACs == 0 ? "" : String(format: "%.1f", Self.gflops(r.trainMACs, r.forward + r.backward)),
                           r.inference.map(Self.ms) ?? ""])
@@ -247,7 +250,8 @@ struct BenchReport {
             ("infer_gflop_s", .double(Self.rounded(Self.gflops(inferenceMACs, inference)))),
             ("sgemm_peak_gflop_s", .double(Self.rounded(sgemmPeak))), ("peak_rss_bytes", .int(peakResidentBytes)),
             ("nodes", .array(rows.map { r in
-                .object([("name", .string(r.name)), ("op", .string(r.op)), ("output", .string(r.output)),
+                .object([("name", .string(r.name)), ("op", .string(r.op)), ("algorithm", r.algorithm.map(JSON.string) ?? .null),
+                         ("output", .string(r.output)),
                          ("forward_ms", .double(Self.rounded(r.forward * 1e3, 4))), ("backward_ms", .double(Self.rounded(r.backward * 1e3, 4))),
                          ("share", .double(Self.rounded((r.forward + r.backward) / step, 4))),
                          ("gflop_s", r.trainMACs == 0 ? .null : .double(Self.rounded(Self.gflops(r.trainMACs, r.forward + r.backward)))),

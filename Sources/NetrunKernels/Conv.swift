@@ -62,6 +62,9 @@ public struct ConvGeometry: Sendable, Equatable, Hashable {
     }
     /// Floats of one image's column matrix `[c*kh*kw, outH*outW]` (0 when pointwise).
     public var columnCount: Int { isPointwise ? 0 : c * kh * kw * outH * outW }
+    /// How `Conv` computes it, as `netrun bench` names it: `winograd`, `gemm` (pointwise: the
+    /// image is the column matrix) or `im2col`.
+    public var algorithm: String { winograd ? "winograd" : isPointwise ? "gemm" : "im2col" }
 }
 
 public enum Conv {

@@ -45,6 +45,18 @@ import _NetrunTestSupport
             }
         }
         #expect(nodes.contains { $0["train_only"] as? Bool == true })
+        // Each convolution names its algorithm: 1x1 ones are one product, these 3x3 and 5x5
+        // ones (2 to 4 channels, too few for Winograd) im2col; other nodes have none.
+        for node in nodes {
+            let name = try #require(node["name"] as? String), algorithm = node["algorithm"] as? String
+            if node["op"] as? String != "conv" {
+                #expect(node["algorithm"] is NSNull, "\(name)")
+            } else if name.hasSuffix("1x1") || name.hasSuffix("_reduce") || name.hasSuffix("pool_proj") {
+                #expect(algorithm == "gemm", "\(name)")
+            } else if name.hasSuffix("3x3") || name.hasSuffix("5x5") {
+                #expect(algorithm == "im2col", "\(name)")
+            }
+        }
         #expect(try #require(json["sgemm_peak_gflop_s"] as? Double) > 0)
         #expect(try #require(json["peak_rss_bytes"] as? Int) > 1_000_000)
     }
