@@ -1,6 +1,7 @@
-// 2-D convolution as im2col + GEMM (1x1, stride 1, pad 0 skips im2col), forward
-// and backward. Batch split over `threads` parts (see Parallel.swift), which is also
-// how backward sums the weight and bias gradients over the batch.
+// 2-D convolution as im2col + GEMM (1x1, stride 1, pad 0 skips im2col), or Winograd
+// F(2x2, 3x3) where `ConvGeometry.winograd` says (ConvWinograd.swift), forward and backward.
+// Batch split over `threads` parts (see Parallel.swift), which is also how backward sums the
+// weight and bias gradients over the batch.
 import CNetrunKernels
 
 /// Shape of one 2-D convolution. Input `[n, c, h, w]`, weight
