@@ -116,10 +116,75 @@ nr_max_edge_block(const float *p, float *out, int32_t *arg, long h, long w, long
     }
 }
 
+// Stride 1 (GoogLeNet's 3x3 pad-1 pools beside the convolutions): each plane is copied into
+// a zero-padded scratch plane, so every block of 8 outputs reads with plain loads however
+// small the plane. Rows outside the input are skipped and padded columns are masked out: a
+// lane takes the first input pixel of its window, then any larger one (nr_max_edge_block's
+// rule, so ties and -infinity inputs come out the same). Needs kw <= 16 and the scratch to fit.
+enum { NR_POOL_SCRATCH = 16384 };
+static inline __attribute__((always_inline)) NR_AVX2 int
+nr_maxpool_stride1(const float *x, float *y, int32_t *argmax, long planes, long h, long w, long oh,
+                   long ow, long kh, long kw, long ph, long pw) {
+    long W = (ow + 7) / 8 * 8 + kw - 1, H = oh + kh - 1;
+    if (kw > 16 || H * W > NR_POOL_SCRATCH || h + ph > H || w + pw > W) return 0;
+    float buf[NR_POOL_SCRATCH];
+    memset(buf, 0, (size_t)(H * W) * sizeof(float));
+    __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), minus1 = _mm256_set1_epi32(-1);
+    __m256i vw = _mm256_set1_epi32((int)w);
+    for (long pl = 0; pl < planes; pl++) {
+        const float *p = x + pl * h * w;
+        for (long i = 0; i < h; i++) memcpy(buf + (i + ph) * W + pw, p + i * w, (size_t)w * sizeof(float));
+        float *out = y + pl * oh * ow;
+        int32_t *arg = argmax + pl * oh * ow;
+        for (long ox = 0; ox < ow; ox += 8) {
+            // Lane l, window column j reads input column ox + l + j - pw: valid inside [0, w).
+            __m256i cols[16], valids[16];
+            for (long j = 0; j < kw; j++) {
+                cols[j] = _mm256_add_epi32(_mm256_set1_epi32((int)(ox + j - pw)), lane);
+                valids[j] = _mm256_and_si256(_mm256_cmpgt_epi32(cols[j], minus1), _mm256_cmpgt_epi32(vw, cols[j]));
+            }
+            for (long oy = 0; oy < oh; oy++) {
+                // Padded row oy + i, column ox + j holds input pixel (oy + i - ph, ox + j - pw).
+                const float *q = buf + oy * W + ox;
+                __m256 best = _mm256_setzero_ps();
+                __m256i bi = minus1;
+                long i0 = ph - oy > 0 ? ph - oy : 0, i1 = h + ph - oy < kh ? h + ph - oy : kh;
+                for (long i = i0; i < i1; i++) {
+                    __m256i row = _mm256_set1_epi32((int)((oy + i - ph) * w));
+                    for (long j = 0; j < kw; j++) {
+                        __m256 v = _mm256_loadu_ps(q + i * W + j);
+                        __m256i first = _mm256_cmpgt_epi32(_mm256_setzero_si256(), bi);
+                        __m256i take = _mm256_and_si256(valids[j], _mm256_or_si256(first, _mm256_castps_si256(
+                                                            _mm256_cmp_ps(v, best, _CMP_GT_OQ))));
+                        best = _mm256_blendv_ps(best, v, _mm256_castsi256_ps(take));
+                        bi = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(bi),
+                                                                  _mm256_castsi256_ps(_mm256_add_epi32(row, cols[j])),
+                                                                  _mm256_castsi256_ps(take)));
+                    }
+                }
+                best = _mm256_and_ps(best, _mm256_castsi256_ps(_mm256_cmpgt_epi32(bi, minus1)));  // empty: 0, -1
+                if (ox + 8 <= ow) {
+                    _mm256_storeu_ps(out + oy * ow + ox, best);
+                    _mm256_storeu_si256((__m256i *)(arg + oy * ow + ox), bi);
+                } else {
+                    float tv[8];
+                    int32_t ti[8];
+                    _mm256_storeu_ps(tv, best);
+                    _mm256_storeu_si256((__m256i *)ti, bi);
+#pragma clang loop vectorize(disable)
+                    for (long l = 0; l < ow - ox; l++) { out[oy * ow + ox + l] = tv[l]; arg[oy * ow + ox + l] = ti[l]; }
+                }
+            }
+        }
+    }
+    return 1;
+}
+
 static NR_AVX2 void netrun_maxpool_forward_avx2(const float *x, float *y, int32_t *argmax,
                                                 long planes, long h, long w, long oh, long ow,
                                                 long kh, long kw, long sh, long sw, long ph,
                                                 long pw) {
+    if (sh == 1 && sw == 1 && nr_maxpool_stride1(x, y, argmax, planes, h, w, oh, ow, kh, kw, ph, pw)) return;
     int vec = sw == 1 || sw == 2;
     __m256i lane = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32((int)sw));
     for (long pl = 0; pl < planes; pl++) {

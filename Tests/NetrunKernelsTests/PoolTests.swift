@@ -42,6 +42,8 @@ import NetrunKernels
         PoolGeometry(n: 1, c: 2, h: 14, w: 14, kernel: 3, stride: 1, pad: 1, ceilMode: false),   // one interior block, edges each side
         PoolGeometry(n: 1, c: 2, h: 7, w: 7, kernel: 3, stride: 2, ceilMode: true),              // stride 2, windows hanging past
         PoolGeometry(n: 1, c: 1, h: 6, w: 30, kh: 2, kw: 3, strideH: 2, strideW: 3, padH: 1, padW: 1, outH: 4, outW: 11), // stride 3: gathers
+        PoolGeometry(n: 1, c: 3, h: 28, w: 28, kernel: 3, stride: 1, pad: 1, ceilMode: true),    // stride 1: three blocks and a tail
+        PoolGeometry(n: 1, c: 2, h: 9, w: 17, kh: 5, kw: 4, strideH: 1, strideW: 1, padH: 2, padW: 1, outH: 9, outW: 16),
         // Ceil mode whose last window starts in the padding: empty windows give 0 and -1.
         PoolGeometry(n: 1, c: 1, h: 5, w: 5, kh: 2, kw: 2, strideH: 3, strideW: 3, padH: 1, padW: 1, outH: 3, outW: 3),
     ]
