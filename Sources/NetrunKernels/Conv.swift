@@ -200,15 +200,22 @@ public enum Conv {
                 }
             }
         }
-        if nParts > 1, let partials {
-            Parallel.forEachPart(count: g.weightCount, threads: threads) { _, r in
-                for p in 1 ..< nParts {
-                    netrun_accumulate(partials + (p - 1) * g.weightCount + r.lowerBound,
-                                      weightGradient + r.lowerBound, r.count)
-                }
-            }
+        if let partials {
+            addPartials(partials, parts: nParts, into: weightGradient, count: g.weightCount, threads: threads)
         }
         biasBackward(g, outputGradient: outputGradient, biasGradient: biasGradient, accumulate: accumulate, threads: threads)
+    }
+
+    /// Parts 1 ..< parts of the weight gradient (`partials`, one after another) added into
+    /// part 0's, in part order: the last step of the batch sum (Parallel.batchParts).
+    static func addPartials(_ partials: UnsafePointer<Float>, parts: Int, into weightGradient: UnsafeMutablePointer<Float>,
+                            count: Int, threads: Int) {
+        guard parts > 1 else { return }
+        Parallel.forEachPart(count: count, threads: threads) { _, r in
+            for p in 1 ..< parts {
+                netrun_accumulate(partials + (p - 1) * count + r.lowerBound, weightGradient + r.lowerBound, r.count)
+            }
+        }
     }
 
     /// `dBias[o] (+)= sum_{n, y, x} dOut[n, o, y, x]`, summed like the weight gradient: each

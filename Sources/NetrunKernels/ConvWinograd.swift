@@ -154,14 +154,7 @@ extension Conv {
             let dw = part == 0 ? weightGradient : partials + (part - 1) * g.weightCount
             netrun_wino_filter_backward(du, l.filterStride, g.outC, cg, dw, part == 0 && accumulate ? 1 : 0)
         }
-        if l.parts > 1 {
-            Parallel.forEachPart(count: g.weightCount, threads: threads) { _, r in
-                for p in 1 ..< l.parts {
-                    netrun_accumulate(partials + (p - 1) * g.weightCount + r.lowerBound,
-                                      weightGradient + r.lowerBound, r.count)
-                }
-            }
-        }
+        addPartials(partials, parts: l.parts, into: weightGradient, count: g.weightCount, threads: threads)
     }
 
     /// U = G g G^T for every filter, output channels split over the threads.
