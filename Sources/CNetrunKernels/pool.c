@@ -180,10 +180,122 @@ nr_maxpool_stride1(const float *x, float *y, int32_t *argmax, long planes, long 
     return 1;
 }
 
+// 8x8 transpose of r[0..7] in place (unpack, shuffle, then 128-bit lane swaps).
+NR_VEC void nr_transpose8(__m256 *r) {
+    __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    r[0] = _mm256_permute2f128_ps(s0, s4, 0x20); r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
+    r[2] = _mm256_permute2f128_ps(s2, s6, 0x20); r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
+    r[4] = _mm256_permute2f128_ps(s0, s4, 0x31); r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
+    r[6] = _mm256_permute2f128_ps(s2, s6, 0x31); r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
+}
+
+// One output position's window over 8 interleaved planes (`in` is [h*w][8]): the first real
+// pixel, then any larger one (`_mm256_max_ps(v, best)` is `v > best ? v : best`), so the lanes
+// follow nr_max_window's rule. Rows r0 ..< r1, columns c0 ..< c1, already clipped, not empty.
+static inline __attribute__((always_inline)) NR_AVX2 void
+nr_max_interleaved(const float *in, long w, long r0, long r1, long c0, long c1, float *out, int32_t *arg) {
+    __m256 best = _mm256_loadu_ps(in + (r0 * w + c0) * 8);
+    if (arg) {
+        __m256i bi = _mm256_set1_epi32((int)(r0 * w + c0));
+        for (long r = r0; r < r1; r++)
+            for (long c = (r == r0 ? c0 + 1 : c0); c < c1; c++) {
+                __m256 v = _mm256_loadu_ps(in + (r * w + c) * 8);
+                __m256 gt = _mm256_cmp_ps(v, best, _CMP_GT_OQ);
+                best = _mm256_max_ps(v, best);
+                bi = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(bi),
+                                                          _mm256_castsi256_ps(_mm256_set1_epi32((int)(r * w + c))), gt));
+            }
+        _mm256_storeu_si256((__m256i *)arg, bi);
+    } else {
+        for (long r = r0; r < r1; r++)
+            for (long c = (r == r0 ? c0 + 1 : c0); c < c1; c++)
+                best = _mm256_max_ps(_mm256_loadu_ps(in + (r * w + c) * 8), best);
+    }
+    _mm256_storeu_ps(out, best);
+}
+
+// Small planes (any window, stride and padding), 8 planes at a time: the 8 planes are
+// interleaved into a scratch [h*w][8] (8x8 transposes), so every output position scans its
+// window once for all 8 with plain loads and one geometry, no masks, no per-lane validity,
+// however narrow the plane (Fashion and GoogLeNet's 7- and 14-wide planes); then the results
+// are de-interleaved, a chunk of output positions at a time. Whole windows inside the plane
+// take the fixed-size loop (unrolled for 3x3). `argmax` may be NULL (inference). Returns 0
+// when the plane does not fit the scratch.
+enum { NR_IL_INPUT = 16384, NR_IL_CHUNK = 256 };
+static inline __attribute__((always_inline)) NR_AVX2 int
+nr_maxpool_interleaved(const float *x, float *y, int32_t *argmax, long planes, long h, long w, long oh,
+                       long ow, long kh, long kw, long sh, long sw, long ph, long pw) {
+    long hw = h * w, ohw = oh * ow;
+    if (hw * 8 > NR_IL_INPUT) return 0;
+    float in[NR_IL_INPUT], outv[NR_IL_CHUNK * 8];
+    int32_t outi[NR_IL_CHUNK * 8];
+    for (long p0 = 0; p0 < planes; p0 += 8) {
+        long np = planes - p0 < 8 ? planes - p0 : 8;
+        const float *src[8];
+        for (long k = 0; k < 8; k++) src[k] = x + (p0 + (k < np ? k : np - 1)) * hw;  // spare lanes repeat a plane
+        long q = 0;
+        for (; q + 8 <= hw; q += 8) {
+            __m256 r[8];
+            for (long k = 0; k < 8; k++) r[k] = _mm256_loadu_ps(src[k] + q);
+            nr_transpose8(r);
+            for (long k = 0; k < 8; k++) _mm256_storeu_ps(in + (q + k) * 8, r[k]);
+        }
+        for (; q < hw; q++)
+            for (long k = 0; k < 8; k++) in[q * 8 + k] = src[k][q];
+        long oy = 0, ox = 0;
+        for (long o0 = 0; o0 < ohw; o0 += NR_IL_CHUNK) {
+            long o1 = o0 + NR_IL_CHUNK < ohw ? o0 + NR_IL_CHUNK : ohw;
+            for (long o = o0; o < o1; o++) {
+                float *ov = outv + (o - o0) * 8;
+                int32_t *oi = argmax ? outi + (o - o0) * 8 : 0;
+                long rs = oy * sh - ph, cs = ox * sw - pw;
+                if (rs >= 0 && rs + kh <= h && cs >= 0 && cs + kw <= w) {
+                    if (kh == 3 && kw == 3) nr_max_interleaved(in, w, rs, rs + 3, cs, cs + 3, ov, oi);
+                    else nr_max_interleaved(in, w, rs, rs + kh, cs, cs + kw, ov, oi);
+                } else {
+                    long r0 = nr_maxl(rs, 0), r1 = nr_minl(rs + kh, h), c0 = nr_maxl(cs, 0), c1 = nr_minl(cs + kw, w);
+                    if (r0 < r1 && c0 < c1) nr_max_interleaved(in, w, r0, r1, c0, c1, ov, oi);
+                    else {  // an empty window: 0 and -1
+                        _mm256_storeu_ps(ov, _mm256_setzero_ps());
+                        if (oi) _mm256_storeu_si256((__m256i *)oi, _mm256_set1_epi32(-1));
+                    }
+                }
+                if (++ox == ow) { ox = 0; oy++; }
+            }
+            long o = o0;
+            if (np == 8)
+                for (; o + 8 <= o1; o += 8) {
+                    __m256 r[8];
+                    for (long k = 0; k < 8; k++) r[k] = _mm256_loadu_ps(outv + (o - o0 + k) * 8);
+                    nr_transpose8(r);
+                    for (long k = 0; k < 8; k++) _mm256_storeu_ps(y + (p0 + k) * ohw + o, r[k]);
+                    if (!argmax) continue;
+                    for (long k = 0; k < 8; k++) r[k] = _mm256_loadu_ps((const float *)(outi + (o - o0 + k) * 8));
+                    nr_transpose8(r);
+                    for (long k = 0; k < 8; k++) _mm256_storeu_ps((float *)(argmax + (p0 + k) * ohw + o), r[k]);
+                }
+            for (; o < o1; o++)
+                for (long k = 0; k < np; k++) {
+                    y[(p0 + k) * ohw + o] = outv[(o - o0) * 8 + k];
+                    if (argmax) argmax[(p0 + k) * ohw + o] = outi[(o - o0) * 8 + k];
+                }
+        }
+    }
+    return 1;
+}
+
 static NR_AVX2 void netrun_maxpool_forward_avx2(const float *x, float *y, int32_t *argmax,
                                                 long planes, long h, long w, long oh, long ow,
                                                 long kh, long kw, long sh, long sw, long ph,
                                                 long pw) {
+    if (nr_maxpool_interleaved(x, y, argmax, planes, h, w, oh, ow, kh, kw, sh, sw, ph, pw)) return;
     if (sh == 1 && sw == 1 && nr_maxpool_stride1(x, y, argmax, planes, h, w, oh, ow, kh, kw, ph, pw)) return;
     int vec = sw == 1 || sw == 2;
     __m256i lane = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32((int)sw));
@@ -226,9 +338,11 @@ static void netrun_maxpool_forward_scalar(const float *x, float *y, int32_t *arg
         for (long oy = 0; oy < oh; oy++)
             for (long ox = 0; ox < ow; ox++) {
                 long o = pl * oh * ow + oy * ow + ox;
-                nr_max_window(x + pl * h * w, h, w, oy * sh - ph, ox * sw - pw, kh, kw, y + o, argmax + o);
+                int32_t a;
+                nr_max_window(x + pl * h * w, h, w, oy * sh - ph, ox * sw - pw, kh, kw, y + o, argmax ? argmax + o : &a);
             }
 }
+int netrun_maxpool_interleaves(long h, long w) { return h * w * 8 <= NR_IL_INPUT; }
 NR_DISPATCH(netrun_maxpool_forward,
             (const float *x, float *y, int32_t *argmax, long planes, long h, long w, long oh,
              long ow, long kh, long kw, long sh, long sw, long ph, long pw),

@@ -12,8 +12,8 @@
 // rows 2ty - ph .. 2ty - ph + 3 (zero outside the image). A call handles the tile rows
 // ty0 .. ty0 + rows - 1 of each of `images` images (all of them, or a band of one large
 // image); the column of tile (b, ty, tx) is col0 + (b * rows + ty - ty0) * tw + tx. `plane`
-// is a caller's scratch of (2*rows+2) * (2*tw+2) floats: the band's padded input rows.
-#include "CNetrunKernels.h"
+// is a caller's scratch of (2*rows+2) * 2*(tw+10) floats: the band's padded input rows.
+#include "simd_math.h"
 #include <string.h>
 
 // The band's padded plane: padded rows 2*ty0 .. 2*ty0 + 2*rows + 1 (input row i is padded row
@@ -30,8 +30,9 @@ static void nr_wino_pad(const float *x, long h, long w, long ph, long pw, long t
     }
 }
 
-void netrun_wino_input(const float *x, long images, long c, long h, long w, long ph, long pw,
-                       long ty0, long rows, long tw, float *v, long stride, long cols, long col0, float *plane) {
+static void netrun_wino_input_scalar(const float *x, long images, long c, long h, long w, long ph, long pw,
+                                     long ty0, long rows, long tw, float *v, long stride, long cols, long col0,
+                                     float *plane) {
     long PW = 2 * tw + 2, T = rows * tw;
     for (long b = 0; b < images; b++)
         for (long ch = 0; ch < c; ch++) {
@@ -60,9 +61,152 @@ void netrun_wino_input(const float *x, long images, long c, long h, long w, long
         }
 }
 
-void netrun_wino_input_backward(const float *dv, long images, long c, long h, long w, long ph, long pw,
-                                long ty0, long rows, long tw, long stride, long cols, long col0, float *plane,
-                                float *dx, int accumulate) {
+static void netrun_wino_output_scalar(const float *m, long stride, long cols, long col0, long images, long oc,
+                                      long oh, long ow, long ty0, long rows, long tw, const float *bias, float *y,
+                                      long ystride, int relu);
+
+// AVX2: 8 tiles of a tile row at a time. The band is first copied into a plane whose rows
+// are split into even and odd columns (half-rows of tw + 10 floats, zero where padding), so
+// input column 2*tx + q of tiles tx .. tx+7 is one plain load: even[tx] (q = 0), odd[tx] (1),
+// even[tx + 1] (2), odd[tx + 1] (3). The plane is zeroed once per call: every channel writes
+// the same positions. A block narrower than 8 tiles stores only its lanes.
+NR_VEC __m256i nr_wino_lanes(long n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+// One input row into its padded plane row: padded column pw + j goes to half (pw + j) & 1 at
+// (pw + j) >> 1. 16 floats at a time, split into even and odd elements; masked loads past the
+// row's end give zeros, so the lanes written past the data (into the slack, or the next row's
+// start, written later) are zeros, as the padding is.
+NR_VEC void nr_wino_split_row(const float *x, long w, long pw, float *even, float *odd) {
+    for (long j0 = 0; j0 < w; j0 += 16) {
+        long n = w - j0;
+        __m256 a = n >= 8 ? _mm256_loadu_ps(x + j0) : _mm256_maskload_ps(x + j0, nr_wino_lanes(n));
+        __m256 b = n >= 16 ? _mm256_loadu_ps(x + j0 + 8) : _mm256_maskload_ps(x + j0 + 8, nr_wino_lanes(n - 8));
+        __m256 ev = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0x88)), 0xD8));
+        __m256 od = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0xDD)), 0xD8));
+        long m0 = j0 / 2;
+        if (pw % 2 == 0) {
+            _mm256_storeu_ps(even + m0 + pw / 2, ev);
+            _mm256_storeu_ps(odd + m0 + pw / 2, od);
+        } else {
+            _mm256_storeu_ps(even + m0 + (pw + 1) / 2, od);
+            _mm256_storeu_ps(odd + m0 + (pw - 1) / 2, ev);
+        }
+    }
+}
+
+static NR_AVX2 void netrun_wino_input_avx2(const float *x, long images, long c, long h, long w, long ph, long pw,
+                                           long ty0, long rows, long tw, float *v, long stride, long cols, long col0,
+                                           float *plane) {
+    long PH = 2 * rows + 2, HE = tw + 10, T = rows * tw;
+    memset(plane, 0, (size_t)(PH * 2 * HE) * sizeof(float));
+    for (long b = 0; b < images; b++)
+        for (long ch = 0; ch < c; ch++) {
+            const float *xp = x + (b * c + ch) * h * w;
+            for (long r = 0; r < PH; r++) {
+                long i = 2 * ty0 + r - ph;
+                if (i >= 0 && i < h) nr_wino_split_row(xp + i * w, w, pw, plane + r * 2 * HE, plane + r * 2 * HE + HE);
+            }
+            float *dst = v + ch * cols + col0 + b * T;
+            for (long ty = 0; ty < rows; ty++)
+                for (long t0 = 0; t0 < tw; t0 += 8) {
+                    // Row i of B^T d (from padded rows 2ty .. 2ty+3), then its four outputs: one
+                    // row at a time keeps a dozen registers live.
+                    const float *p0 = plane + 2 * ty * 2 * HE + t0;
+                    __m256i mk = nr_wino_lanes(tw - t0);
+                    float *o = dst + ty * tw + t0;
+                    for (long i = 0; i < 4; i++) {
+                        // t[i] = d[a] op d[b]: (0: d0 - d2), (1: d1 + d2), (2: d2 - d1), (3: d1 - d3)
+                        static const int ra[4] = {0, 1, 2, 1}, rb[4] = {2, 2, 1, 3};
+                        const float *ea = p0 + ra[i] * 2 * HE, *eb = p0 + rb[i] * 2 * HE;
+                        __m256 t[4];
+                        for (long q = 0; q < 4; q++) {
+                            long off = (q & 1) * HE + (q >> 1);   // even[tx], odd[tx], even[tx+1], odd[tx+1]
+                            __m256 da = _mm256_loadu_ps(ea + off), db = _mm256_loadu_ps(eb + off);
+                            t[q] = i == 1 ? _mm256_add_ps(da, db) : _mm256_sub_ps(da, db);
+                        }
+                        __m256 r0 = _mm256_sub_ps(t[0], t[2]), r1 = _mm256_add_ps(t[1], t[2]);
+                        __m256 r2 = _mm256_sub_ps(t[2], t[1]), r3 = _mm256_sub_ps(t[1], t[3]);
+                        float *oi = o + (4 * i) * stride;
+                        if (tw - t0 >= 8) {
+                            _mm256_storeu_ps(oi, r0);
+                            _mm256_storeu_ps(oi + stride, r1);
+                            _mm256_storeu_ps(oi + 2 * stride, r2);
+                            _mm256_storeu_ps(oi + 3 * stride, r3);
+                        } else {
+                            _mm256_maskstore_ps(oi, mk, r0);
+                            _mm256_maskstore_ps(oi + stride, mk, r1);
+                            _mm256_maskstore_ps(oi + 2 * stride, mk, r2);
+                            _mm256_maskstore_ps(oi + 3 * stride, mk, r3);
+                        }
+                    }
+                }
+        }
+}
+NR_DISPATCH(netrun_wino_input,
+            (const float *x, long images, long c, long h, long w, long ph, long pw, long ty0, long rows, long tw,
+             float *v, long stride, long cols, long col0, float *plane),
+            (x, images, c, h, w, ph, pw, ty0, rows, tw, v, stride, cols, col0, plane))
+
+// Output columns 2*tx, 2*tx + 1 of tiles tx .. tx+7: the even and odd vectors interleaved
+// into 16 consecutive floats, stored up to `n` of them (n < 16 at the row's end).
+NR_VEC void nr_wino_store_pairs(float *dst, __m256 even, __m256 odd, long n) {
+    __m256 lo = _mm256_unpacklo_ps(even, odd), hi = _mm256_unpackhi_ps(even, odd);
+    __m256 a = _mm256_permute2f128_ps(lo, hi, 0x20), b = _mm256_permute2f128_ps(lo, hi, 0x31);
+    if (n >= 16) {
+        _mm256_storeu_ps(dst, a);
+        _mm256_storeu_ps(dst + 8, b);
+    } else {
+        _mm256_maskstore_ps(dst, nr_wino_lanes(n), a);
+        if (n > 8) _mm256_maskstore_ps(dst + 8, nr_wino_lanes(n - 8), b);
+    }
+}
+
+static NR_AVX2 void netrun_wino_output_avx2(const float *m, long stride, long cols, long col0, long images, long oc,
+                                            long oh, long ow, long ty0, long rows, long tw, const float *bias, float *y,
+                                            long ystride, int relu) {
+    long T = rows * tw;
+    for (long b = 0; b < images; b++)
+        for (long o = 0; o < oc; o++) {
+            const float *src = m + o * cols + col0 + b * T;
+            float *yo = y + b * ystride + o * oh * ow;
+            __m256 bo = _mm256_set1_ps(bias ? bias[o] : 0.0f);
+            for (long ty = ty0; ty < ty0 + rows; ty++)
+                for (long t0 = 0; t0 < tw; t0 += 8) {
+                    const float *s = src + (ty - ty0) * tw + t0;
+                    __m256 t0q[4], t1q[4];
+                    for (long q = 0; q < 4; q++) {
+                        __m256 m0 = _mm256_loadu_ps(s + q * stride), m1 = _mm256_loadu_ps(s + (4 + q) * stride);
+                        __m256 m2 = _mm256_loadu_ps(s + (8 + q) * stride), m3 = _mm256_loadu_ps(s + (12 + q) * stride);
+                        t0q[q] = _mm256_add_ps(_mm256_add_ps(m0, m1), m2);
+                        t1q[q] = _mm256_sub_ps(_mm256_sub_ps(m1, m2), m3);
+                    }
+                    long n = ow - 2 * t0;
+                    for (long i = 0; i < 2; i++) {
+                        long yy = 2 * ty + i;
+                        if (yy >= oh) break;
+                        const __m256 *tq = i ? t1q : t0q;
+                        // bo + (t0 + t1 + t2) and bo + (t1 - t2 - t3), summed as the scalar code does
+                        __m256 even = _mm256_add_ps(bo, _mm256_add_ps(_mm256_add_ps(tq[0], tq[1]), tq[2]));
+                        __m256 odd = _mm256_add_ps(bo, _mm256_sub_ps(_mm256_sub_ps(tq[1], tq[2]), tq[3]));
+                        if (relu) {  // max(0, v): NaN stays NaN, as netrun_relu_forward
+                            even = _mm256_max_ps(_mm256_setzero_ps(), even);
+                            odd = _mm256_max_ps(_mm256_setzero_ps(), odd);
+                        }
+                        nr_wino_store_pairs(yo + yy * ow + 2 * t0, even, odd, n);
+                    }
+                }
+        }
+}
+NR_DISPATCH(netrun_wino_output,
+            (const float *m, long stride, long cols, long col0, long images, long oc, long oh, long ow, long ty0,
+             long rows, long tw, const float *bias, float *y, long ystride, int relu),
+            (m, stride, cols, col0, images, oc, oh, ow, ty0, rows, tw, bias, y, ystride, relu))
+
+static void netrun_wino_input_backward_scalar(const float *dv, long images, long c, long h, long w, long ph,
+                                              long pw, long ty0, long rows, long tw, long stride, long cols,
+                                              long col0, float *plane, float *dx, int accumulate) {
     long PH = 2 * rows + 2, PW = 2 * tw + 2, T = rows * tw;
     for (long b = 0; b < images; b++)
         for (long ch = 0; ch < c; ch++) {
@@ -105,8 +249,9 @@ void netrun_wino_input_backward(const float *dv, long images, long c, long h, lo
         }
 }
 
-void netrun_wino_output(const float *m, long stride, long cols, long col0, long images, long oc,
-                        long oh, long ow, long ty0, long rows, long tw, const float *bias, float *y, long ystride) {
+static void netrun_wino_output_scalar(const float *m, long stride, long cols, long col0, long images, long oc,
+                                      long oh, long ow, long ty0, long rows, long tw, const float *bias, float *y,
+                                      long ystride, int relu) {
     long T = rows * tw;
     for (long b = 0; b < images; b++)
         for (long o = 0; o < oc; o++) {
@@ -125,15 +270,16 @@ void netrun_wino_output(const float *m, long stride, long cols, long col0, long 
                     for (long i = 0; i < 2; i++) {
                         long yy = 2 * ty + i, xx = 2 * tx;
                         if (yy >= oh) break;
-                        yo[yy * ow + xx] = bo + (t[i][0] + t[i][1] + t[i][2]);
-                        if (xx + 1 < ow) yo[yy * ow + xx + 1] = bo + (t[i][1] - t[i][2] - t[i][3]);
+                        float e = bo + (t[i][0] + t[i][1] + t[i][2]), d = bo + (t[i][1] - t[i][2] - t[i][3]);
+                        yo[yy * ow + xx] = relu && e < 0.0f ? 0.0f : e;
+                        if (xx + 1 < ow) yo[yy * ow + xx + 1] = relu && d < 0.0f ? 0.0f : d;
                     }
                 }
         }
 }
 
-void netrun_wino_output_backward(const float *dy, long images, long oc, long oh, long ow, long ty0, long rows,
-                                 long tw, float *m, long stride, long cols, long col0) {
+static void netrun_wino_output_backward_scalar(const float *dy, long images, long oc, long oh, long ow, long ty0,
+                                               long rows, long tw, float *m, long stride, long cols, long col0) {
     long T = rows * tw;
     for (long b = 0; b < images; b++)
         for (long o = 0; o < oc; o++) {
@@ -203,3 +349,133 @@ void netrun_wino_filter_backward(const float *du, long stride, long oc, long cg,
             }
         }
 }
+
+// AVX2 adjoints, 8 tiles of a tile row at a time, each the scalar version's operations in its
+// order (so the two agree bitwise).
+
+// The output gradient's tiles: M = A dY A^T. The even and odd columns of dY's rows 2ty and
+// 2ty + 1 (zero past the output) are the z00, z01, z10, z11 of 8 tiles.
+NR_VEC void nr_wino_split_pairs(const float *row, long n, __m256 *even, __m256 *odd) {
+    __m256 a = n >= 8 ? _mm256_loadu_ps(row) : _mm256_maskload_ps(row, nr_wino_lanes(n));
+    __m256 b = n >= 16 ? _mm256_loadu_ps(row + 8) : _mm256_maskload_ps(row + 8, nr_wino_lanes(n - 8));
+    *even = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0x88)), 0xD8));
+    *odd = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0xDD)), 0xD8));
+}
+
+static NR_AVX2 void netrun_wino_output_backward_avx2(const float *dy, long images, long oc, long oh, long ow,
+                                                     long ty0, long rows, long tw, float *m, long stride, long cols,
+                                                     long col0) {
+    long T = rows * tw;
+    __m256 neg = _mm256_set1_ps(-0.0f), zero = _mm256_setzero_ps();
+    for (long b = 0; b < images; b++)
+        for (long o = 0; o < oc; o++) {
+            const float *g = dy + (b * oc + o) * oh * ow;
+            float *dst = m + o * cols + col0 + b * T;
+            for (long ty = ty0; ty < ty0 + rows; ty++)
+                for (long t0 = 0; t0 < tw; t0 += 8) {
+                    long y0 = 2 * ty, n = ow - 2 * t0;
+                    __m256 z00, z01, z10 = zero, z11 = zero;
+                    nr_wino_split_pairs(g + y0 * ow + 2 * t0, n, &z00, &z01);
+                    if (y0 + 1 < oh) nr_wino_split_pairs(g + (y0 + 1) * ow + 2 * t0, n, &z10, &z11);
+                    __m256 r[4][2] = {{z00, z01},
+                                      {_mm256_add_ps(z00, z10), _mm256_add_ps(z01, z11)},
+                                      {_mm256_sub_ps(z00, z10), _mm256_sub_ps(z01, z11)},
+                                      {_mm256_xor_ps(z10, neg), _mm256_xor_ps(z11, neg)}};
+                    float *d = dst + (ty - ty0) * tw + t0;
+                    __m256i mk = nr_wino_lanes(tw - t0);
+                    for (long i = 0; i < 4; i++) {
+                        __m256 v[4] = {r[i][0], _mm256_add_ps(r[i][0], r[i][1]), _mm256_sub_ps(r[i][0], r[i][1]),
+                                       _mm256_xor_ps(r[i][1], neg)};
+                        for (long j = 0; j < 4; j++) {
+                            if (tw - t0 >= 8) _mm256_storeu_ps(d + (4 * i + j) * stride, v[j]);
+                            else _mm256_maskstore_ps(d + (4 * i + j) * stride, mk, v[j]);
+                        }
+                    }
+                }
+        }
+}
+NR_DISPATCH(netrun_wino_output_backward,
+            (const float *dy, long images, long oc, long oh, long ow, long ty0, long rows, long tw, float *m,
+             long stride, long cols, long col0),
+            (dy, images, oc, oh, ow, ty0, rows, tw, m, stride, cols, col0))
+
+// The input's gradient: the adjoint of the input transform, added into a plane split into even
+// and odd half-rows as the forward's, then interleaved back into dx's rows. Within a tile row
+// the four column passes go 2, 3, 0, 1, so each plane element receives its tiles' terms in the
+// scalar loop's order (tile tx - 1 before tile tx).
+static NR_AVX2 void netrun_wino_input_backward_avx2(const float *dv, long images, long c, long h, long w, long ph,
+                                                    long pw, long ty0, long rows, long tw, long stride, long cols,
+                                                    long col0, float *plane, float *dx, int accumulate) {
+    long PH = 2 * rows + 2, HE = tw + 10, T = rows * tw;
+    __m256 neg = _mm256_set1_ps(-0.0f);
+    for (long b = 0; b < images; b++)
+        for (long ch = 0; ch < c; ch++) {
+            memset(plane, 0, (size_t)(PH * 2 * HE) * sizeof(float));
+            const float *src = dv + ch * cols + col0 + b * T;
+            for (long ty = 0; ty < rows; ty++)
+                for (long t0 = 0; t0 < tw; t0 += 8) {
+                    __m256i mk = nr_wino_lanes(tw - t0);
+                    int full = tw - t0 >= 8;
+                    __m256 t[4][4];  // t = dV B^T, row by row
+                    for (long i = 0; i < 4; i++) {
+                        const float *s = src + (4 * i) * stride + ty * tw + t0;
+                        __m256 v0 = full ? _mm256_loadu_ps(s) : _mm256_maskload_ps(s, mk);
+                        __m256 v1 = full ? _mm256_loadu_ps(s + stride) : _mm256_maskload_ps(s + stride, mk);
+                        __m256 v2 = full ? _mm256_loadu_ps(s + 2 * stride) : _mm256_maskload_ps(s + 2 * stride, mk);
+                        __m256 v3 = full ? _mm256_loadu_ps(s + 3 * stride) : _mm256_maskload_ps(s + 3 * stride, mk);
+                        t[i][0] = v0;
+                        t[i][1] = _mm256_add_ps(_mm256_sub_ps(v1, v2), v3);
+                        t[i][2] = _mm256_add_ps(_mm256_add_ps(_mm256_xor_ps(v0, neg), v1), v2);
+                        t[i][3] = _mm256_xor_ps(v3, neg);
+                    }
+                    static const long order[4] = {2, 3, 0, 1};
+                    for (long k = 0; k < 4; k++) {  // then B t, added into the plane
+                        long q = order[k], off = (q & 1) * HE + (q >> 1) + t0;
+                        float *r0 = plane + 2 * ty * 2 * HE + off, *r1 = r0 + 2 * HE, *r2 = r1 + 2 * HE, *r3 = r2 + 2 * HE;
+                        __m256 a0 = t[0][q], a1 = _mm256_add_ps(_mm256_sub_ps(t[1][q], t[2][q]), t[3][q]);
+                        __m256 a2 = _mm256_add_ps(_mm256_add_ps(_mm256_xor_ps(t[0][q], neg), t[1][q]), t[2][q]);
+                        __m256 a3 = _mm256_xor_ps(t[3][q], neg);
+                        // Lanes past the row's tiles carry zeros (masked loads): adding them changes nothing.
+                        _mm256_storeu_ps(r0, _mm256_add_ps(_mm256_loadu_ps(r0), a0));
+                        _mm256_storeu_ps(r1, _mm256_add_ps(_mm256_loadu_ps(r1), a1));
+                        _mm256_storeu_ps(r2, _mm256_add_ps(_mm256_loadu_ps(r2), a2));
+                        _mm256_storeu_ps(r3, _mm256_add_ps(_mm256_loadu_ps(r3), a3));
+                    }
+                }
+            // Back into dx's rows: column jj is padded column pw + jj, in half (pw + jj) & 1.
+            // The band's first two padded rows are the previous band's last two: added to.
+            float *out = dx + (b * c + ch) * h * w;
+            for (long r = 0; r < PH; r++) {
+                long i = 2 * ty0 + r - ph;
+                if (i < 0 || i >= h) continue;
+                int add = accumulate || (ty0 > 0 && r < 2);
+                const float *even = plane + r * 2 * HE, *odd = even + HE;
+                for (long j0 = 0; j0 < w; j0 += 16) {
+                    long m0 = j0 / 2, n = w - j0;
+                    __m256 ev, od;   // dx's even and odd columns j0 + 2l, j0 + 2l + 1
+                    if (pw % 2 == 0) { ev = _mm256_loadu_ps(even + m0 + pw / 2); od = _mm256_loadu_ps(odd + m0 + pw / 2); }
+                    else { ev = _mm256_loadu_ps(odd + m0 + (pw - 1) / 2); od = _mm256_loadu_ps(even + m0 + (pw + 1) / 2); }
+                    __m256 lo = _mm256_unpacklo_ps(ev, od), hi = _mm256_unpackhi_ps(ev, od);
+                    __m256 g0 = _mm256_permute2f128_ps(lo, hi, 0x20), g1 = _mm256_permute2f128_ps(lo, hi, 0x31);
+                    float *d = out + i * w + j0;
+                    if (n >= 16) {
+                        if (add) { g0 = _mm256_add_ps(_mm256_loadu_ps(d), g0); g1 = _mm256_add_ps(_mm256_loadu_ps(d + 8), g1); }
+                        _mm256_storeu_ps(d, g0);
+                        _mm256_storeu_ps(d + 8, g1);
+                    } else {
+                        __m256i m0k = nr_wino_lanes(n), m1k = nr_wino_lanes(n - 8);
+                        if (add) {
+                            g0 = _mm256_add_ps(_mm256_maskload_ps(d, m0k), g0);
+                            g1 = _mm256_add_ps(_mm256_maskload_ps(d + 8, m1k), g1);
+                        }
+                        _mm256_maskstore_ps(d, m0k, g0);
+                        _mm256_maskstore_ps(d + 8, m1k, g1);
+                    }
+                }
+            }
+        }
+}
+NR_DISPATCH(netrun_wino_input_backward,
+            (const float *dv, long images, long c, long h, long w, long ph, long pw, long ty0, long rows, long tw,
+             long stride, long cols, long col0, float *plane, float *dx, int accumulate),
+            (dv, images, c, h, w, ph, pw, ty0, rows, tw, stride, cols, col0, plane, dx, accumulate))

@@ -80,9 +80,11 @@ extension Executor {
         case .conv(let c):
             let bias = c.bias.map { UnsafePointer(w + $0) }
             // A branch of a concat writes its channel slice of each image (`y.stride` apart).
+            // ReLU is applied by the convolution, image by image as it is written.
+            let relu = c.activation == .relu
             Conv.forward(c.geometry, input: s.inputs[0].base, weight: w + c.weight, bias: bias, output: y.base,
-                         outputImageStride: y.stride, workspace: workspace, workspaceCount: workspaceCount)
-            if let f = c.activation {
+                         outputImageStride: y.stride, relu: relu, workspace: workspace, workspaceCount: workspaceCount)
+            if let f = c.activation, !relu {
                 if !c.placed {
                     Self.activate(f, y.base, y.base, y.total)
                 } else {
@@ -102,7 +104,7 @@ extension Executor {
         case .lrn(let size, let scale, let beta, let k, let norms, let c, let spatial):
             LRN.forward(s.inputs[0].base, y.base, norms: norms, n: n, c: c, spatial: spatial, size: size, scale: scale, beta: beta, k: k)
         case .maxPool(let g, let argmax):
-            MaxPool.forward(g, s.inputs[0].base, y.base, argmax: argmax)
+            MaxPool.forward(g, s.inputs[0].base, y.base, argmax: argmax, argmaxNeeded: mode == .training)
         case .avgPool(let g, let includePad):
             AvgPool.forward(g, s.inputs[0].base, y.base, countIncludePad: includePad)
         case .dropout(let p, let seed, let mask):

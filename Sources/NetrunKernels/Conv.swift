@@ -102,11 +102,12 @@ public enum Conv {
     /// K = (c/groups)*kh*kw. `workspace` holds at least `forwardWorkspaceCount`
     /// floats (may be nil when that is 0). OpenBLAS should be single-threaded when threads > 1.
     /// `outputImageStride`: floats from one output image to the next (default `outC*outH*outW`;
-    /// larger when the output is a channel slice of a concat).
+    /// larger when the output is a channel slice of a concat). `relu`: the output is ReLU's,
+    /// applied to each image as it is written (while it is in cache), as `ReLU.forward` computes it.
     public static func forward(
         _ g: ConvGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, outputImageStride: Int? = nil,
-        workspace: UnsafeMutablePointer<Float>?, workspaceCount: Int,
+        relu: Bool = false, workspace: UnsafeMutablePointer<Float>?, workspaceCount: Int,
         threads: Int = Parallel.processorCount
     ) {
         precondition(workspaceCount >= forwardWorkspaceCount(g, threads: threads),
@@ -117,7 +118,7 @@ public enum Conv {
         precondition(outImage >= g.outC * hwo, "Conv.forward: output images overlap")
         if g.winograd, let workspace {
             return winogradForward(g, input: input, weight: weight, bias: bias, output: output,
-                                   outputImageStride: outImage, workspace: workspace, threads: threads)
+                                   outputImageStride: outImage, relu: relu, workspace: workspace, threads: threads)
         }
         Parallel.forEachPart(count: g.n, threads: threads) { part, images in
             let col = g.columnCount == 0 ? nil : workspace.map { $0 + part * g.columnCount }
@@ -132,6 +133,7 @@ public enum Conv {
                                   b: cols + grp * kg * hwo, beta: bias == nil ? 0 : 1,
                                   c: y + grp * mg * hwo)
                 }
+                if relu { ReLU.forward(y, y, count: g.outC * hwo, threads: 1) }
             }
         }
     }

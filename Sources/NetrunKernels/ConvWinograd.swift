@@ -50,7 +50,7 @@ struct WinogradLayout {
         filterStride = round16(g.outC * cg) + 16
         inputStride = round16(g.c * columns) + 16
         productStride = round16(g.outC * columns) + 16
-        planeCount = round16((2 * bandRows + 2) * (2 * tilesW + 2))
+        planeCount = round16((2 * bandRows + 2) * 2 * (tilesW + 10))   // winograd.c's padded band, even/odd halves
         filterCount = 16 * filterStride
         partForward = 16 * inputStride + 16 * productStride + planeCount
         partBackward = partForward + filterCount
@@ -74,7 +74,7 @@ extension Conv {
     /// `forward` for a geometry with `winograd` on.
     static func winogradForward(
         _ g: ConvGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-        bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, outputImageStride: Int,
+        bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, outputImageStride: Int, relu: Bool,
         workspace: UnsafeMutablePointer<Float>, threads: Int
     ) {
         precondition(g.winogradSuits, "Conv: Winograd F(2x2, 3x3) cannot run this convolution")
@@ -97,7 +97,8 @@ extension Conv {
                     }
                 }
                 netrun_wino_output(m, l.productStride, cols, 0, count, g.outC, g.outH, g.outW,
-                                   ty0, rows, l.tilesW, bias, output + first * outputImageStride, outputImageStride)
+                                   ty0, rows, l.tilesW, bias, output + first * outputImageStride, outputImageStride,
+                                   relu ? 1 : 0)
             }
         }
     }

@@ -30,15 +30,21 @@ public enum MaxPool {
     /// `y[p, oy, ox] = max` of the clipped window; `argmax[p, oy, ox]` = plane index
     /// `iy*w + ix` of that maximum (the first in row-major order on ties; -1 and
     /// y = 0 for a window with no input pixel). `argmax` has `outputCount` Int32s.
+    /// `argmaxNeeded: false` (inference) lets small planes skip writing it.
     public static func forward(_ g: PoolGeometry, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
-                               argmax: UnsafeMutablePointer<Int32>, threads: Int = Parallel.processorCount) {
+                               argmax: UnsafeMutablePointer<Int32>, argmaxNeeded: Bool = true,
+                               threads: Int = Parallel.processorCount) {
         let inPlane = g.h * g.w, outPlane = g.outH * g.outW
+        let skip = !argmaxNeeded && interleaves(g)
         Parallel.forEachPart(count: g.planes, threads: threads) { _, r in
             netrun_maxpool_forward(x + r.lowerBound * inPlane, y + r.lowerBound * outPlane,
-                                   argmax + r.lowerBound * outPlane, r.count, g.h, g.w, g.outH, g.outW,
+                                   skip ? nil : argmax + r.lowerBound * outPlane, r.count, g.h, g.w, g.outH, g.outW,
                                    g.kh, g.kw, g.strideH, g.strideW, g.padH, g.padW)
         }
     }
+
+    /// Whether `forward` pools these planes 8 at a time (small planes: then the argmax can be skipped).
+    public static func interleaves(_ g: PoolGeometry) -> Bool { netrun_maxpool_interleaves(g.h, g.w) != 0 }
 
     /// `dx` (overwritten) = sum of `dy` over the outputs whose argmax is that pixel.
     public static func backward(_ g: PoolGeometry, outputGradient dy: UnsafePointer<Float>,

@@ -69,6 +69,7 @@ import Testing
         ConvGeometry(n: 2, c: 16, h: 5, w: 6, outC: 16, kernel: 3, stride: 1, pad: 2),
         ConvGeometry(n: 3, c: 20, h: 4, w: 9, outC: 17, kh: 3, kw: 3, padH: 1, padW: 0),
         ConvGeometry(n: 2, c: 16, h: 27, w: 31, outC: 16, kernel: 3, stride: 1, pad: 1),  // bands of tile rows
+        ConvGeometry(n: 2, c: 16, h: 6, w: 21, outC: 16, kernel: 3, stride: 1, pad: 1),   // 11 tiles a row: 8 and a tail of 3
     ]
 
     @Test func winogradRunsExactlyTheShapesItSuits() {
@@ -122,18 +123,26 @@ import Testing
 
     /// A concat branch writes its channel slice of each image: with an output image stride
     /// the slices hold the contiguous forward's images and the floats between stay untouched.
+    /// Images an output stride apart (a concat's slice), with and without ReLU fused in (it must
+    /// equal ReLU applied afterwards, bitwise): im2col, pointwise and Winograd.
     @Test(arguments: [ConvGeometry(n: 5, c: 3, h: 7, w: 6, outC: 4, kernel: 3, stride: 1, pad: 1),
-                      ConvGeometry(n: 5, c: 16, h: 7, w: 6, outC: 16, kernel: 3, stride: 1, pad: 1)])
-    func forwardWritesImagesAnOutputStrideApart(g: ConvGeometry) {
+                      ConvGeometry(n: 5, c: 6, h: 7, w: 6, outC: 5, kernel: 1),
+                      ConvGeometry(n: 5, c: 16, h: 7, w: 6, outC: 16, kernel: 3, stride: 1, pad: 1)], [false, true])
+    func forwardWritesImagesAnOutputStrideApart(g: ConvGeometry, relu: Bool) {
         var rng = SeededRNG(seed: Self.seed(g))
         let x = rng.floats(g.inputCount), wt = rng.floats(g.weightCount), b = rng.floats(g.outC)
         let image = g.outC * g.outH * g.outW, stride = image + 37
-        let contiguous = Self.forward(g, x, wt, b, threads: 2)
+        var contiguous = Self.forward(g, x, wt, b, threads: 2)
+        if relu {
+            let pre = contiguous
+            ReLU.forward(pre, &contiguous, count: pre.count, threads: 1)
+        }
+        #expect(!relu || contiguous.contains(0) && contiguous.contains { $0 > 0 })
         var y = [Float](repeating: -7, count: g.n * stride)
         let count = Conv.forwardWorkspaceCount(g, threads: 2)
         var ws = [Float](repeating: .nan, count: max(count, 1))
         ws.withUnsafeMutableBufferPointer { wsp in
-            Conv.forward(g, input: x, weight: wt, bias: b, output: &y, outputImageStride: stride,
+            Conv.forward(g, input: x, weight: wt, bias: b, output: &y, outputImageStride: stride, relu: relu,
                          workspace: wsp.baseAddress, workspaceCount: count, threads: 2)
         }
         for i in 0 ..< g.n {

@@ -46,6 +46,11 @@ import NetrunKernels
         PoolGeometry(n: 1, c: 2, h: 9, w: 17, kh: 5, kw: 4, strideH: 1, strideW: 1, padH: 2, padW: 1, outH: 9, outW: 16),
         // Ceil mode whose last window starts in the padding: empty windows give 0 and -1.
         PoolGeometry(n: 1, c: 1, h: 5, w: 5, kh: 2, kw: 2, strideH: 3, strideW: 3, padH: 1, padW: 1, outH: 3, outW: 3),
+        // 8 planes at a time: 15 planes (a group of 7), 420 outputs (chunks of 256 end mid-row).
+        PoolGeometry(n: 3, c: 5, h: 20, w: 21, kernel: 3, stride: 1, pad: 1, ceilMode: false),
+        // Planes too large to interleave: the row-vector path (stride 2) and the padded scratch (stride 1).
+        PoolGeometry(n: 1, c: 2, h: 50, w: 47, kernel: 3, stride: 2, ceilMode: true),
+        PoolGeometry(n: 1, c: 1, h: 48, w: 50, kernel: 3, stride: 1, pad: 1, ceilMode: false),
     ]
 
     @Test(arguments: shapes)
@@ -66,6 +71,19 @@ import NetrunKernels
             return dot(yy, dy)
         }
         #expect(err < 1e-2, "worst relative error \(err)")
+    }
+
+    /// Inference skips the argmax where the planes are pooled 8 at a time: the same outputs.
+    @Test(arguments: shapes)
+    func maxPoolWithoutArgmaxGivesTheSameOutputs(g: PoolGeometry) {
+        var rng = SeededRNG(seed: UInt64(g.outputCount) + 61)
+        let x = rng.distinctFloats(g.inputCount)
+        var y = [Float](repeating: .nan, count: g.outputCount), arg = [Int32](repeating: -7, count: g.outputCount)
+        MaxPool.forward(g, x, &y, argmax: &arg)
+        var yi = [Float](repeating: .nan, count: g.outputCount), unused = [Int32](repeating: -7, count: g.outputCount)
+        MaxPool.forward(g, x, &yi, argmax: &unused, argmaxNeeded: false)
+        #expect(yi == y)
+        #expect(!MaxPool.interleaves(g) || unused.allSatisfy { $0 == -7 })
     }
 
     @Test func maxPoolTiesGoToTheFirstPixelInRowMajorOrder() {

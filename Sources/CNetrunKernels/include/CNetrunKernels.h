@@ -99,8 +99,9 @@ void netrun_col2im(const float *col, long c, long h, long w, long kh, long kw,
 // ---- Winograd F(2x2, 3x3) transforms (winograd.c) ---------------------------
 // Transformed arrays are [16][rows][cols] at q * stride + row * cols + col. A call handles tile
 // rows ty0 ..< ty0 + rows (tiles of 2x2 outputs, tw per row) of `images` images; tile (b, ty, tx)
-// is column col0 + (b * rows + ty - ty0) * tw + tx. `plane`: scratch of (2*rows+2) * (2*tw+2)
-// floats. Plain C; the products between them are OpenBLAS's.
+// is column col0 + (b * rows + ty - ty0) * tw + tx. `plane`: scratch of (2*rows+2) * 2*(tw+10)
+// floats. AVX2 (8 tiles of a row at a time) where the CPU has it; the products between them
+// are OpenBLAS's.
 /// V = B^T d B for every 4x4 input tile of `images` images [c, h, w] padded by (ph, pw).
 void netrun_wino_input(const float *x, long images, long c, long h, long w, long ph, long pw,
                        long ty0, long rows, long tw, float *v, long stride, long cols, long col0, float *plane);
@@ -110,9 +111,11 @@ void netrun_wino_input(const float *x, long images, long c, long h, long w, long
 void netrun_wino_input_backward(const float *dv, long images, long c, long h, long w, long ph, long pw,
                                 long ty0, long rows, long tw, long stride, long cols, long col0, float *plane,
                                 float *dx, int accumulate);
-/// y = A^T M A (+ bias) for `images` images [oc, oh, ow], `ystride` floats apart (written, not added).
+/// y = A^T M A (+ bias) for `images` images [oc, oh, ow], `ystride` floats apart (written, not added);
+/// with `relu`, max(0, y) (NaN kept) as it is stored.
 void netrun_wino_output(const float *m, long stride, long cols, long col0, long images, long oc,
-                        long oh, long ow, long ty0, long rows, long tw, const float *bias, float *y, long ystride);
+                        long oh, long ow, long ty0, long rows, long tw, const float *bias, float *y, long ystride,
+                        int relu);
 /// The adjoint of netrun_wino_output without bias: M = A dY A^T per tile.
 void netrun_wino_output_backward(const float *dy, long images, long oc, long oh, long ow, long ty0, long rows,
                                  long tw, float *m, long stride, long cols, long col0);
@@ -122,6 +125,10 @@ void netrun_wino_filter(const float *w, long oc, long cg, float *u, long stride)
 void netrun_wino_filter_backward(const float *du, long stride, long oc, long cg, float *dw, int accumulate);
 
 // ---- pooling (pool.c), `planes` independent [h, w] -> [oh, ow] planes -------
+/// y = the max of each window, argmax its index in the plane (the first largest in row-major
+/// order; -1 and y = 0 for an empty window). argmax may be NULL (inference) only when
+/// netrun_maxpool_interleaves(h, w): planes that small are pooled 8 at a time.
+int netrun_maxpool_interleaves(long h, long w);
 void netrun_maxpool_forward(const float *x, float *y, int32_t *argmax,
                             long planes, long h, long w, long oh, long ow,
                             long kh, long kw, long sh, long sw, long ph, long pw);
