@@ -196,6 +196,42 @@ NR_VEC void nr_transpose8(__m256 *r) {
     r[6] = _mm256_permute2f128_ps(s2, s6, 0x31); r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
 }
 
+// Positions q0 ..< q1 of 8 planes (src[k] + q) into dst[(q - q0) * 8 + k]: 8x8 transposes,
+// the last positions one by one. Bits are moved, never computed, so Int32s go through too.
+NR_VEC void nr_interleave8(const float *const *src, long q0, long q1, float *dst) {
+    long q = q0;
+    for (; q + 8 <= q1; q += 8) {
+        __m256 r[8];
+        for (long k = 0; k < 8; k++) r[k] = _mm256_loadu_ps(src[k] + q);
+        nr_transpose8(r);
+        for (long k = 0; k < 8; k++) _mm256_storeu_ps(dst + (q - q0 + k) * 8, r[k]);
+    }
+    for (; q < q1; q++)
+        for (long k = 0; k < 8; k++) dst[(q - q0) * 8 + k] = src[k][q];
+}
+
+// The inverse, into the first `np` planes only (dst[k] + q, q in q0 ..< q1).
+NR_VEC void nr_deinterleave8(const float *src, long q0, long q1, float *const *dst, long np) {
+    long q = q0;
+    if (np == 8)
+        for (; q + 8 <= q1; q += 8) {
+            __m256 r[8];
+            for (long k = 0; k < 8; k++) r[k] = _mm256_loadu_ps(src + (q - q0 + k) * 8);
+            nr_transpose8(r);
+            for (long k = 0; k < 8; k++) _mm256_storeu_ps(dst[k] + q, r[k]);
+        }
+    for (; q < q1; q++)
+        for (long k = 0; k < np; k++) dst[k][q] = src[(q - q0) * 8 + k];
+}
+
+// The 8 planes from p0 (`planes` in all, `size` floats each) as pointers; spare lanes of a last
+// group of fewer than 8 repeat its last plane (read, never written).
+NR_VEC long nr_group8(const float *base, long p0, long planes, long size, const float **src) {
+    long np = planes - p0 < 8 ? planes - p0 : 8;
+    for (long k = 0; k < 8; k++) src[k] = base + (p0 + (k < np ? k : np - 1)) * size;
+    return np;
+}
+
 // One output position's window over 8 interleaved planes (`in` is [h*w][8]): the first real
 // pixel, then any larger one (`_mm256_max_ps(v, best)` is `v > best ? v : best`), so the lanes
 // follow nr_max_window's rule. Rows r0 ..< r1, columns c0 ..< c1, already clipped, not empty.
@@ -237,18 +273,9 @@ nr_maxpool_interleaved(const float *x, float *y, int32_t *argmax, long planes, l
     float in[NR_IL_INPUT], outv[NR_IL_CHUNK * 8];
     int32_t outi[NR_IL_CHUNK * 8];
     for (long p0 = 0; p0 < planes; p0 += 8) {
-        long np = planes - p0 < 8 ? planes - p0 : 8;
         const float *src[8];
-        for (long k = 0; k < 8; k++) src[k] = x + (p0 + (k < np ? k : np - 1)) * hw;  // spare lanes repeat a plane
-        long q = 0;
-        for (; q + 8 <= hw; q += 8) {
-            __m256 r[8];
-            for (long k = 0; k < 8; k++) r[k] = _mm256_loadu_ps(src[k] + q);
-            nr_transpose8(r);
-            for (long k = 0; k < 8; k++) _mm256_storeu_ps(in + (q + k) * 8, r[k]);
-        }
-        for (; q < hw; q++)
-            for (long k = 0; k < 8; k++) in[q * 8 + k] = src[k][q];
+        long np = nr_group8(x, p0, planes, hw, src);
+        nr_interleave8(src, 0, hw, in);
         long oy = 0, ox = 0;
         for (long o0 = 0; o0 < ohw; o0 += NR_IL_CHUNK) {
             long o1 = o0 + NR_IL_CHUNK < ohw ? o0 + NR_IL_CHUNK : ohw;
@@ -269,23 +296,14 @@ nr_maxpool_interleaved(const float *x, float *y, int32_t *argmax, long planes, l
                 }
                 if (++ox == ow) { ox = 0; oy++; }
             }
-            long o = o0;
-            if (np == 8)
-                for (; o + 8 <= o1; o += 8) {
-                    __m256 r[8];
-                    for (long k = 0; k < 8; k++) r[k] = _mm256_loadu_ps(outv + (o - o0 + k) * 8);
-                    nr_transpose8(r);
-                    for (long k = 0; k < 8; k++) _mm256_storeu_ps(y + (p0 + k) * ohw + o, r[k]);
-                    if (!argmax) continue;
-                    for (long k = 0; k < 8; k++) r[k] = _mm256_loadu_ps((const float *)(outi + (o - o0 + k) * 8));
-                    nr_transpose8(r);
-                    for (long k = 0; k < 8; k++) _mm256_storeu_ps((float *)(argmax + (p0 + k) * ohw + o), r[k]);
-                }
-            for (; o < o1; o++)
-                for (long k = 0; k < np; k++) {
-                    y[(p0 + k) * ohw + o] = outv[(o - o0) * 8 + k];
-                    if (argmax) argmax[(p0 + k) * ohw + o] = outi[(o - o0) * 8 + k];
-                }
+            float *dst[8], *dsti[8];
+            for (long k = 0; k < 8; k++) {
+                long pl = p0 + (k < np ? k : np - 1);
+                dst[k] = y + pl * ohw;
+                dsti[k] = argmax ? (float *)(argmax + pl * ohw) : 0;
+            }
+            nr_deinterleave8(outv, o0, o1, dst, np);
+            if (argmax) nr_deinterleave8((const float *)outi, o0, o1, dsti, np);
         }
     }
     return 1;
@@ -360,9 +378,89 @@ void netrun_maxpool_backward(const float *dy, const int32_t *argmax, float *dx, 
     }
 }
 
+// Average pooling's window and divisor for output (oy, ox): rows [*r0, *r1), columns
+// [*c0, *c1) clipped to the input; 0 when the window holds no input pixel (nr_avg_window's rules).
+static inline long nr_avg_geometry(long h, long w, long oy, long ox, long kh, long kw, long sh, long sw, long ph,
+                                   long pw, int include, long *r0, long *r1, long *c0, long *c1) {
+    long hs = oy * sh - ph, ws = ox * sw - pw;
+    long he = nr_minl(hs + kh, h + ph), we = nr_minl(ws + kw, w + pw);
+    long size = (he - hs) * (we - ws);
+    hs = nr_maxl(hs, 0); ws = nr_maxl(ws, 0); he = nr_minl(he, h); we = nr_minl(we, w);
+    if (!include) size = (he - hs) * (we - ws);
+    if (size <= 0 || he <= hs || we <= ws) return 0;
+    *r0 = hs; *r1 = he; *c0 = ws; *c1 = we;
+    return size;
+}
+
+// Small planes, 8 at a time as the max pool: the same sums in the same order as the scalar
+// loops (row-major from 0, then one division), so the two agree bitwise. Returns 0 when the
+// plane does not fit.
+static NR_AVX2 int nr_avgpool_forward_interleaved(const float *x, float *y, long planes, long h, long w, long oh,
+                                                  long ow, long kh, long kw, long sh, long sw, long ph, long pw,
+                                                  int include) {
+    long hw = h * w, ohw = oh * ow;
+    if (hw * 8 > NR_IL_INPUT) return 0;
+    float in[NR_IL_INPUT], outv[NR_IL_CHUNK * 8];
+    for (long p0 = 0; p0 < planes; p0 += 8) {
+        const float *src[8];
+        long np = nr_group8(x, p0, planes, hw, src);
+        nr_interleave8(src, 0, hw, in);
+        for (long o0 = 0; o0 < ohw; o0 += NR_IL_CHUNK) {
+            long o1 = o0 + NR_IL_CHUNK < ohw ? o0 + NR_IL_CHUNK : ohw;
+            for (long o = o0; o < o1; o++) {
+                long r0 = 0, r1 = 0, c0 = 0, c1 = 0;
+                long size = nr_avg_geometry(h, w, o / ow, o % ow, kh, kw, sh, sw, ph, pw, include, &r0, &r1, &c0, &c1);
+                __m256 sum = _mm256_setzero_ps();
+                for (long r = r0; r < r1; r++)
+                    for (long c = c0; c < c1; c++) sum = _mm256_add_ps(sum, _mm256_loadu_ps(in + (r * w + c) * 8));
+                _mm256_storeu_ps(outv + (o - o0) * 8, size ? _mm256_div_ps(sum, _mm256_set1_ps((float)size)) : sum);
+            }
+            float *dst[8];
+            for (long k = 0; k < 8; k++) dst[k] = y + (p0 + (k < np ? k : np - 1)) * ohw;
+            nr_deinterleave8(outv, o0, o1, dst, np);
+        }
+    }
+    return 1;
+}
+
+// Its backward: dy / divisor added over each window into an interleaved dx, outputs in order
+// (the scalar loop's order), then de-interleaved over dx. Returns 0 when the plane does not fit.
+static NR_AVX2 int nr_avgpool_backward_interleaved(const float *dy, float *dx, long planes, long h, long w, long oh,
+                                                   long ow, long kh, long kw, long sh, long sw, long ph, long pw,
+                                                   int include) {
+    long hw = h * w, ohw = oh * ow;
+    if (hw * 8 > NR_IL_INPUT) return 0;
+    float acc[NR_IL_INPUT], g[NR_IL_CHUNK * 8];
+    for (long p0 = 0; p0 < planes; p0 += 8) {
+        const float *src[8];
+        long np = nr_group8(dy, p0, planes, ohw, src);
+        memset(acc, 0, (size_t)(hw * 8) * sizeof(float));
+        for (long o0 = 0; o0 < ohw; o0 += NR_IL_CHUNK) {
+            long o1 = o0 + NR_IL_CHUNK < ohw ? o0 + NR_IL_CHUNK : ohw;
+            nr_interleave8(src, o0, o1, g);
+            for (long o = o0; o < o1; o++) {
+                long r0 = 0, r1 = 0, c0 = 0, c1 = 0;
+                long size = nr_avg_geometry(h, w, o / ow, o % ow, kh, kw, sh, sw, ph, pw, include, &r0, &r1, &c0, &c1);
+                if (!size) continue;
+                __m256 v = _mm256_div_ps(_mm256_loadu_ps(g + (o - o0) * 8), _mm256_set1_ps((float)size));
+                for (long r = r0; r < r1; r++)
+                    for (long c = c0; c < c1; c++) {
+                        float *a = acc + (r * w + c) * 8;
+                        _mm256_storeu_ps(a, _mm256_add_ps(_mm256_loadu_ps(a), v));
+                    }
+            }
+        }
+        float *dst[8];
+        for (long k = 0; k < 8; k++) dst[k] = dx + (p0 + (k < np ? k : np - 1)) * hw;
+        nr_deinterleave8(acc, 0, hw, dst, np);
+    }
+    return 1;
+}
+
 static NR_AVX2 void netrun_avgpool_forward_avx2(const float *x, float *y, long planes, long h,
                                                 long w, long oh, long ow, long kh, long kw,
                                                 long sh, long sw, long ph, long pw, int include) {
+    if (nr_avgpool_forward_interleaved(x, y, planes, h, w, oh, ow, kh, kw, sh, sw, ph, pw, include)) return;
     int vec = sw == 1 || sw == 2;
     __m256 inv = _mm256_set1_ps(1.0f / (float)(kh * kw));
     for (long pl = 0; pl < planes; pl++) {
@@ -403,9 +501,9 @@ NR_DISPATCH(netrun_avgpool_forward,
              long kw, long sh, long sw, long ph, long pw, int count_include_pad),
             (x, y, planes, h, w, oh, ow, kh, kw, sh, sw, ph, pw, count_include_pad))
 
-void netrun_avgpool_backward(const float *dy, float *dx, long planes, long h, long w, long oh,
-                             long ow, long kh, long kw, long sh, long sw, long ph, long pw,
-                             int include) {
+static void netrun_avgpool_backward_scalar(const float *dy, float *dx, long planes, long h, long w, long oh,
+                                           long ow, long kh, long kw, long sh, long sw, long ph, long pw,
+                                           int include) {
     memset(dx, 0, (size_t)(planes * h * w) * sizeof(float));
     for (long pl = 0; pl < planes; pl++) {
         float *d = dx + pl * h * w;
@@ -424,3 +522,13 @@ void netrun_avgpool_backward(const float *dy, float *dx, long planes, long h, lo
             }
     }
 }
+static NR_AVX2 void netrun_avgpool_backward_avx2(const float *dy, float *dx, long planes, long h, long w, long oh,
+                                                 long ow, long kh, long kw, long sh, long sw, long ph, long pw,
+                                                 int include) {
+    if (!nr_avgpool_backward_interleaved(dy, dx, planes, h, w, oh, ow, kh, kw, sh, sw, ph, pw, include))
+        netrun_avgpool_backward_scalar(dy, dx, planes, h, w, oh, ow, kh, kw, sh, sw, ph, pw, include);
+}
+NR_DISPATCH(netrun_avgpool_backward,
+            (const float *dy, float *dx, long planes, long h, long w, long oh, long ow, long kh, long kw, long sh,
+             long sw, long ph, long pw, int count_include_pad),
+            (dy, dx, planes, h, w, oh, ow, kh, kw, sh, sw, ph, pw, count_include_pad))

@@ -172,6 +172,47 @@ import NetrunKernels
         #expect(worstRelativeError(r.auto.bias, r.scalar.bias, floor: 1) < 1e-5)
     }
 
+    /// im2col/col2im (AVX2: masked rows of 8, stride 1) against the scalar copies, through a
+    /// whole convolution, and the average pool's backward: the same additions in the same order.
+    @Test(arguments: [ConvGeometry(n: 2, c: 3, h: 11, w: 13, outC: 4, kernel: 5, stride: 1, pad: 2),
+                      ConvGeometry(n: 1, c: 2, h: 19, w: 20, outC: 3, kh: 3, kw: 5, padH: 0, padW: 3),
+                      ConvGeometry(n: 1, c: 2, h: 9, w: 10, outC: 3, kernel: 3, stride: 1, pad: 2, dilation: 2)])
+    func im2colAgreesBetweenVersions(g: ConvGeometry) {
+        #expect(!g.winograd && !g.isPointwise)
+        var rng = SeededRNG(seed: 95)
+        let x = rng.floats(g.n * g.c * g.h * g.w, in: -1 ... 1), wt = rng.floats(g.weightCount, in: -1 ... 1)
+        let dy = rng.floats(g.n * g.outC * g.outH * g.outW, in: -1 ... 1)
+        let r = both { () -> [Float] in
+            let count = max(Conv.forwardWorkspaceCount(g, threads: 1), Conv.backwardWorkspaceCount(g, threads: 1))
+            var ws = [Float](repeating: 0, count: count), y = [Float](repeating: 0, count: dy.count)
+            var dx = [Float](repeating: 0, count: x.count), dw = [Float](repeating: 0, count: wt.count)
+            ws.withUnsafeMutableBufferPointer { w in
+                Conv.forward(g, input: x, weight: wt, bias: nil, output: &y, workspace: w.baseAddress, workspaceCount: count, threads: 1)
+                Conv.backward(g, input: x, weight: wt, outputGradient: dy, inputGradient: &dx, weightGradient: &dw,
+                              biasGradient: nil, workspace: w.baseAddress, workspaceCount: count, threads: 1)
+            }
+            return y + dx + dw
+        }
+        #expect(zip(r.auto, r.scalar).allSatisfy { sameFloat($0, $1) })
+    }
+
+    @Test func averagePoolBackwardAgreesBetweenVersions() {
+        var rng = SeededRNG(seed: 96)
+        for g in [PoolGeometry(n: 3, c: 5, h: 7, w: 7, kernel: 5, stride: 3, ceilMode: true),
+                  PoolGeometry(n: 2, c: 3, h: 9, w: 11, kernel: 3, stride: 2, pad: 1, ceilMode: true),
+                  PoolGeometry(n: 1, c: 9, h: 7, w: 6, kh: 7, kw: 6, strideH: 1, strideW: 1, outH: 1, outW: 1)] {
+            let dy = rng.floats(g.outputCount, in: -1 ... 1)
+            for include in [true, false] {
+                let r = both { () -> [Float] in
+                    var dx = [Float](repeating: .nan, count: g.inputCount)
+                    AvgPool.backward(g, outputGradient: dy, inputGradient: &dx, countIncludePad: include, threads: 1)
+                    return dx
+                }
+                #expect(zip(r.auto, r.scalar).allSatisfy { sameFloat($0, $1) })
+            }
+        }
+    }
+
     @Test func lrnAndBatchNormAgreeBetweenVersions() {
         var rng = SeededRNG(seed: 93)
         let (n, c, h, w) = (2, 11, 3, 7)
