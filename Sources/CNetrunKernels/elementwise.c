@@ -13,6 +13,29 @@ static void netrun_relu_forward_scalar(const float *x, float *y, long n) {
 }
 NR_DISPATCH(netrun_relu_forward, (const float *x, float *y, long n), (x, y, n))
 
+// A convolution's epilogue over one image [channels, hw]: y += bias[c] (bias may be NULL),
+// then with `relu` the ReLU above.
+static NR_AVX2 void netrun_bias_relu_avx2(float *y, const float *bias, long channels, long hw, int relu) {
+    __m256 z = _mm256_setzero_ps();
+    for (long c = 0; c < channels; c++) {
+        float *p = y + c * hw;
+        __m256 b = _mm256_set1_ps(bias ? bias[c] : 0.0f);
+        if (relu) { NR_MAP1(p, p, hw, _mm256_max_ps(z, _mm256_add_ps(v, b))) }
+        else { NR_MAP1(p, p, hw, _mm256_add_ps(v, b)) }
+    }
+}
+static void netrun_bias_relu_scalar(float *y, const float *bias, long channels, long hw, int relu) {
+    for (long c = 0; c < channels; c++) {
+        float b = bias ? bias[c] : 0.0f, *p = y + c * hw;
+        for (long i = 0; i < hw; i++) {
+            float v = p[i] + b;
+            p[i] = relu && v < 0.0f ? 0.0f : v;
+        }
+    }
+}
+NR_DISPATCH(netrun_bias_relu, (float *y, const float *bias, long channels, long hw, int relu),
+            (y, bias, channels, hw, relu))
+
 // As PyTorch's threshold_backward(dy, y, 0): dx = y <= 0 ? 0 : dy, so the gradient
 // passes where y > 0 and where y is NaN (NLE_UQ: "not <=", true when unordered).
 static NR_AVX2 void netrun_relu_backward_avx2(const float *y, const float *dy, float *dx, long n) {

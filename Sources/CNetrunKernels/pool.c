@@ -265,13 +265,16 @@ nr_max_interleaved(const float *in, long w, long r0, long r1, long c0, long c1, 
 // take the fixed-size loop (unrolled for 3x3). `argmax` may be NULL (inference). Returns 0
 // when the plane does not fit the scratch.
 enum { NR_IL_INPUT = 16384, NR_IL_CHUNK = 256 };
+// Per thread: a group's de-interleaved outputs (and argmax), written out in one copy.
+static __thread float nr_il_stage[NR_IL_INPUT], nr_il_stage_ints[NR_IL_INPUT];
 static inline __attribute__((always_inline)) NR_AVX2 int
 nr_maxpool_interleaved(const float *x, float *y, int32_t *argmax, long planes, long h, long w, long oh,
                        long ow, long kh, long kw, long sh, long sw, long ph, long pw) {
     long hw = h * w, ohw = oh * ow;
-    if (hw * 8 > NR_IL_INPUT) return 0;
+    if (hw * 8 > NR_IL_INPUT || ohw * 8 > NR_IL_INPUT) return 0;
     float in[NR_IL_INPUT], outv[NR_IL_CHUNK * 8];
     int32_t outi[NR_IL_CHUNK * 8];
+    float *stage = nr_il_stage, *stagei = nr_il_stage_ints;
     for (long p0 = 0; p0 < planes; p0 += 8) {
         const float *src[8];
         long np = nr_group8(x, p0, planes, hw, src);
@@ -297,14 +300,14 @@ nr_maxpool_interleaved(const float *x, float *y, int32_t *argmax, long planes, l
                 if (++ox == ow) { ox = 0; oy++; }
             }
             float *dst[8], *dsti[8];
-            for (long k = 0; k < 8; k++) {
-                long pl = p0 + (k < np ? k : np - 1);
-                dst[k] = y + pl * ohw;
-                dsti[k] = argmax ? (float *)(argmax + pl * ohw) : 0;
-            }
+            for (long k = 0; k < 8; k++) { dst[k] = stage + k * ohw; dsti[k] = stagei + k * ohw; }
             nr_deinterleave8(outv, o0, o1, dst, np);
             if (argmax) nr_deinterleave8((const float *)outi, o0, o1, dsti, np);
         }
+        // The group's outputs are contiguous: one sequential copy (16 scattered write
+        // streams, outputs and argmax, ran about 15% slower from memory).
+        memcpy(y + p0 * ohw, stage, (size_t)(np * ohw) * sizeof(float));
+        if (argmax) memcpy(argmax + p0 * ohw, stagei, (size_t)(np * ohw) * sizeof(float));
     }
     return 1;
 }
@@ -360,7 +363,7 @@ static void netrun_maxpool_forward_scalar(const float *x, float *y, int32_t *arg
                 nr_max_window(x + pl * h * w, h, w, oy * sh - ph, ox * sw - pw, kh, kw, y + o, argmax ? argmax + o : &a);
             }
 }
-int netrun_maxpool_interleaves(long h, long w) { return h * w * 8 <= NR_IL_INPUT; }
+int netrun_maxpool_interleaves(long h, long w, long oh, long ow) { return h * w * 8 <= NR_IL_INPUT && oh * ow * 8 <= NR_IL_INPUT; }
 NR_DISPATCH(netrun_maxpool_forward,
             (const float *x, float *y, int32_t *argmax, long planes, long h, long w, long oh,
              long ow, long kh, long kw, long sh, long sw, long ph, long pw),
@@ -399,8 +402,9 @@ static NR_AVX2 int nr_avgpool_forward_interleaved(const float *x, float *y, long
                                                   long ow, long kh, long kw, long sh, long sw, long ph, long pw,
                                                   int include) {
     long hw = h * w, ohw = oh * ow;
-    if (hw * 8 > NR_IL_INPUT) return 0;
+    if (hw * 8 > NR_IL_INPUT || ohw * 8 > NR_IL_INPUT) return 0;
     float in[NR_IL_INPUT], outv[NR_IL_CHUNK * 8];
+    float *stage = nr_il_stage;
     for (long p0 = 0; p0 < planes; p0 += 8) {
         const float *src[8];
         long np = nr_group8(x, p0, planes, hw, src);
@@ -416,9 +420,10 @@ static NR_AVX2 int nr_avgpool_forward_interleaved(const float *x, float *y, long
                 _mm256_storeu_ps(outv + (o - o0) * 8, size ? _mm256_div_ps(sum, _mm256_set1_ps((float)size)) : sum);
             }
             float *dst[8];
-            for (long k = 0; k < 8; k++) dst[k] = y + (p0 + (k < np ? k : np - 1)) * ohw;
+            for (long k = 0; k < 8; k++) dst[k] = stage + k * ohw;
             nr_deinterleave8(outv, o0, o1, dst, np);
         }
+        memcpy(y + p0 * ohw, stage, (size_t)(np * ohw) * sizeof(float));
     }
     return 1;
 }
@@ -451,8 +456,9 @@ static NR_AVX2 int nr_avgpool_backward_interleaved(const float *dy, float *dx, l
             }
         }
         float *dst[8];
-        for (long k = 0; k < 8; k++) dst[k] = dx + (p0 + (k < np ? k : np - 1)) * hw;
+        for (long k = 0; k < 8; k++) dst[k] = nr_il_stage + k * hw;
         nr_deinterleave8(acc, 0, hw, dst, np);
+        memcpy(dx + p0 * hw, nr_il_stage, (size_t)(np * hw) * sizeof(float));
     }
     return 1;
 }

@@ -125,15 +125,12 @@ public enum Conv {
             for img in images {
                 let x = input + img * inImage, y = output + img * outImage
                 let cols = columns(g, x, col)
-                if let bias {
-                    for o in 0 ..< g.outC { (y + o * hwo).update(repeating: bias[o], count: hwo) }
-                }
                 for grp in 0 ..< g.groups {
                     GEMM.multiply(m: mg, n: hwo, k: kg, a: weight + grp * mg * kg,
-                                  b: cols + grp * kg * hwo, beta: bias == nil ? 0 : 1,
-                                  c: y + grp * mg * hwo)
+                                  b: cols + grp * kg * hwo, beta: 0, c: y + grp * mg * hwo)
                 }
-                if relu { ReLU.forward(y, y, count: g.outC * hwo, threads: 1) }
+                // Bias and ReLU in one pass over the image, while it is in cache.
+                if bias != nil || relu { netrun_bias_relu(y, bias, g.outC, hwo, relu ? 1 : 0) }
             }
         }
     }

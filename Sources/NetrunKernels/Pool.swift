@@ -44,7 +44,7 @@ public enum MaxPool {
     }
 
     /// Whether `forward` pools these planes 8 at a time (small planes: then the argmax can be skipped).
-    public static func interleaves(_ g: PoolGeometry) -> Bool { netrun_maxpool_interleaves(g.h, g.w) != 0 }
+    public static func interleaves(_ g: PoolGeometry) -> Bool { netrun_maxpool_interleaves(g.h, g.w, g.outH, g.outW) != 0 }
 
     /// `dx` (overwritten) = sum of `dy` over the outputs whose argmax is that pixel.
     public static func backward(_ g: PoolGeometry, outputGradient dy: UnsafePointer<Float>,

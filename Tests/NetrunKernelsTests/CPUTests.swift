@@ -1,5 +1,6 @@
 import Testing
 import NetrunKernels
+import CNetrunKernels
 
 /// Every C loop has an AVX2/FMA and a scalar version; these tests run both (the
 /// scalar one forced on this thread, kernels called with threads: 1) and compare.
@@ -194,6 +195,26 @@ import NetrunKernels
             return y + dx + dw
         }
         #expect(zip(r.auto, r.scalar).allSatisfy { sameFloat($0, $1) })
+    }
+
+    @Test func biasAndReLUEpilogueAgreesBetweenVersions() {
+        var rng = SeededRNG(seed: 97)
+        let (c, hw) = (5, 37)
+        var x = rng.floats(c * hw, in: -2 ... 2)
+        x[3] = .nan; x[4] = -0.0; x[5] = -.infinity
+        let b = rng.floats(c, in: -1 ... 1)
+        for relu: Int32 in [0, 1] {
+            for bias in [true, false] {
+                let r = both { () -> [Float] in
+                    var y = x
+                    if bias { netrun_bias_relu(&y, b, c, hw, relu) } else { netrun_bias_relu(&y, nil, c, hw, relu) }
+                    return y
+                }
+                #expect(zip(r.auto, r.scalar).allSatisfy { sameFloat($0, $1) })
+                #expect(relu == 0 || r.auto.allSatisfy { !($0 < 0) })
+                #expect(r.auto[3].isNaN)
+            }
+        }
     }
 
     @Test func averagePoolBackwardAgreesBetweenVersions() {

@@ -24,6 +24,8 @@ int netrun_using_avx2(void);
 // ---- elementwise (elementwise.c) --------------------------------------------
 /// y = x < 0 ? 0 : x (PyTorch's relu: NaN and -0.0 pass through unchanged).
 void netrun_relu_forward(const float *x, float *y, long n);
+/// One image [channels, hw] in place: y += bias[c] (bias may be NULL), then ReLU when `relu`.
+void netrun_bias_relu(float *y, const float *bias, long channels, long hw, int relu);
 /// dx = y <= 0 ? 0 : dy; y is the forward output (a NaN output passes dy, as PyTorch).
 void netrun_relu_backward(const float *y, const float *dy, float *dx, long n);
 /// y = x > 0 ? x : slope * x.
@@ -127,8 +129,8 @@ void netrun_wino_filter_backward(const float *du, long stride, long oc, long cg,
 // ---- pooling (pool.c), `planes` independent [h, w] -> [oh, ow] planes -------
 /// y = the max of each window, argmax its index in the plane (the first largest in row-major
 /// order; -1 and y = 0 for an empty window). argmax may be NULL (inference) only when
-/// netrun_maxpool_interleaves(h, w): planes that small are pooled 8 at a time.
-int netrun_maxpool_interleaves(long h, long w);
+/// netrun_maxpool_interleaves(h, w, oh, ow): planes that small are pooled 8 at a time.
+int netrun_maxpool_interleaves(long h, long w, long oh, long ow);
 void netrun_maxpool_forward(const float *x, float *y, int32_t *argmax,
                             long planes, long h, long w, long oh, long ow,
                             long kh, long kw, long sh, long sw, long ph, long pw);
