@@ -74,17 +74,23 @@ NR_VEC __m256i nr_wino_lanes(long n) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
+// The even and odd elements of row[0 ..< 16], zero past n (masked loads read nothing there):
+// an input row's halves, or the z00, z01 (z10, z11) of 8 output-gradient tiles.
+NR_VEC void nr_wino_split_pairs(const float *row, long n, __m256 *even, __m256 *odd) {
+    __m256 a = n >= 8 ? _mm256_loadu_ps(row) : _mm256_maskload_ps(row, nr_wino_lanes(n));
+    __m256 b = n >= 16 ? _mm256_loadu_ps(row + 8) : _mm256_maskload_ps(row + 8, nr_wino_lanes(n - 8));
+    *even = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0x88)), 0xD8));
+    *odd = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0xDD)), 0xD8));
+}
+
 // One input row into its padded plane row: padded column pw + j goes to half (pw + j) & 1 at
 // (pw + j) >> 1. 16 floats at a time, split into even and odd elements; masked loads past the
 // row's end give zeros, so the lanes written past the data (into the slack, or the next row's
 // start, written later) are zeros, as the padding is.
 NR_VEC void nr_wino_split_row(const float *x, long w, long pw, float *even, float *odd) {
     for (long j0 = 0; j0 < w; j0 += 16) {
-        long n = w - j0;
-        __m256 a = n >= 8 ? _mm256_loadu_ps(x + j0) : _mm256_maskload_ps(x + j0, nr_wino_lanes(n));
-        __m256 b = n >= 16 ? _mm256_loadu_ps(x + j0 + 8) : _mm256_maskload_ps(x + j0 + 8, nr_wino_lanes(n - 8));
-        __m256 ev = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0x88)), 0xD8));
-        __m256 od = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0xDD)), 0xD8));
+        __m256 ev, od;
+        nr_wino_split_pairs(x + j0, w - j0, &ev, &od);
         long m0 = j0 / 2;
         if (pw % 2 == 0) {
             _mm256_storeu_ps(even + m0 + pw / 2, ev);
@@ -353,14 +359,7 @@ void netrun_wino_filter_backward(const float *du, long stride, long oc, long cg,
 // AVX2 adjoints, 8 tiles of a tile row at a time, each the scalar version's operations in its
 // order (so the two agree bitwise).
 
-// The output gradient's tiles: M = A dY A^T. The even and odd columns of dY's rows 2ty and
-// 2ty + 1 (zero past the output) are the z00, z01, z10, z11 of 8 tiles.
-NR_VEC void nr_wino_split_pairs(const float *row, long n, __m256 *even, __m256 *odd) {
-    __m256 a = n >= 8 ? _mm256_loadu_ps(row) : _mm256_maskload_ps(row, nr_wino_lanes(n));
-    __m256 b = n >= 16 ? _mm256_loadu_ps(row + 8) : _mm256_maskload_ps(row + 8, nr_wino_lanes(n - 8));
-    *even = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0x88)), 0xD8));
-    *odd = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0xDD)), 0xD8));
-}
+// The output gradient's tiles: M = A dY A^T (nr_wino_split_pairs, above, reads dY's rows).
 
 static NR_AVX2 void netrun_wino_output_backward_avx2(const float *dy, long images, long oc, long oh, long ow,
                                                      long ty0, long rows, long tw, float *m, long stride, long cols,
