@@ -155,9 +155,9 @@ def train(graph, params, a, gen):
     np.save(f"{a.out}/labels.npy", labels.numpy())
     learnable = [v for k, v in params.items() if ".running_" not in k]
     if a.optimizer == "sgd":
-        opt = torch.optim.SGD(learnable, lr=0.1, momentum=0.9, weight_decay=5e-4)
+        opt = torch.optim.SGD(learnable, lr=a.lr or 0.1, momentum=0.9, weight_decay=5e-4)
     else:
-        opt = torch.optim.AdamW(learnable, lr=0.01, weight_decay=0.01)
+        opt = torch.optim.AdamW(learnable, lr=a.lr or 0.01, weight_decay=0.01)
     for s in range(a.train):
         opt.zero_grad()
         first = s % steps_per_epoch * a.batch
@@ -176,6 +176,7 @@ def main():
     ap.add_argument("--train", type=int, default=0)
     ap.add_argument("--examples", type=int, default=0, help="--train: the data set's size (default STEPS x N), read in order epoch after epoch")
     ap.add_argument("--optimizer", choices=["sgd", "adamw"], default="sgd")
+    ap.add_argument("--lr", type=float, default=0.0, help="--train: the learning rate (default 0.1 for sgd, 0.01 for adamw)")
     a = ap.parse_args()
     graph = json.load(open(a.graph))
     torch.manual_seed(a.seed)
