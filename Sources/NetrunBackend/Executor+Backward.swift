@@ -75,26 +75,21 @@ extension Executor {
         case .none:
             break
         case .conv(let c):
-            // The gradient before the fused activation: in place, or (a branch writing into a
-            // concat) gathered image by image from the concat's gradient into the scratch.
-            var dyPre = dy.base
-            if c.placed {
-                dyPre = scratch
-                let count = dy.count, ys = y, sc = scratch
-                Parallel.forEachPart(count: n, threads: Parallel.processorCount) { _, images in
-                    for i in images {
-                        if let f = c.activation {
-                            Self.activationBackward(f, output: ys.image(i), dy.image(i), sc + i * count, count, threads: 1)
-                        } else {
-                            (sc + i * count).update(from: dy.image(i), count: count)
-                        }
+            // The gradient before the fused activation, or (a branch writing into a concat) the
+            // image's slice of the concat's gradient: prepared by Conv image by image, in cache.
+            var prepare: Conv.OutputGradientPreparation?
+            if c.placed || c.activation != nil {
+                let count = dy.count, ys = y, activation = c.activation
+                prepare = { i, into in
+                    if let f = activation {
+                        Self.activationBackward(f, output: ys.image(i), dy.image(i), into, count, threads: 1)
+                    } else {
+                        into.update(from: dy.image(i), count: count)
                     }
                 }
-            } else if let f = c.activation {
-                Self.activationBackward(f, output: y.base, dy.base, dy.base, dy.total)
             }
-            Conv.backward(c.geometry, input: s.inputs[0].base, weight: w + c.weight, outputGradient: dyPre,
-                          inputGradient: s.inputGradients[0]?.base, weightGradient: dw + c.weight,
+            Conv.backward(c.geometry, input: s.inputs[0].base, weight: w + c.weight, outputGradient: prepare == nil ? dy.base : nil,
+                          preparingOutputGradient: prepare, inputGradient: s.inputGradients[0]?.base, weightGradient: dw + c.weight,
                           biasGradient: c.bias.map { dw + $0 }, accumulate: false,
                           accumulateInputGradient: s.accumulate[0], workspace: workspace, workspaceCount: workspaceCount)
         case .dense(let d):

@@ -88,12 +88,26 @@ public enum Conv {
     }
 
     /// Floats of workspace `backward` needs: one column matrix per part, plus a
-    /// weight-gradient partial for every part but the first.
+    /// weight-gradient partial for every part but the first (or Winograd's buffers), then
+    /// `PreparedOutputGradient`'s buffers.
     public static func backwardWorkspaceCount(_ g: ConvGeometry, threads: Int) -> Int {
+        backwardAlgorithmCount(g, threads: threads) + PreparedOutputGradient(g, threads: threads, base: nil).count
+    }
+
+    /// `backwardWorkspaceCount` without the prepared output gradient's buffers (which follow).
+    static func backwardAlgorithmCount(_ g: ConvGeometry, threads: Int) -> Int {
         if g.winograd { return WinogradLayout(g, threads: threads).backwardCount }
         let p = parts(g, threads: threads)
         return p * g.columnCount + (p - 1) * g.weightCount
     }
+
+    /// `backward`'s way to the output gradient when it is not one contiguous tensor, or is the
+    /// gradient after an activation fused into the convolution: writes image `image`'s gradient
+    /// of the convolution's own output (before the activation), `outC*outH*outW` floats, to
+    /// `into`. `backward` calls it image by image into a buffer of each part's, so that pass
+    /// over the image runs while the image stays in cache for the products that follow, and
+    /// sums the bias gradient there.
+    public typealias OutputGradientPreparation = (_ image: Int, _ into: UnsafeMutablePointer<Float>) -> Void
 
     /// `out[n, o, y, x] = bias[o] + sum_{i, a, b} weight[o, i, a, b] *
     /// in[n, g*c/groups + i, y*strideH - padH + a*dilationH, x*strideW - padW + b*dilationW]`
@@ -142,10 +156,13 @@ public enum Conv {
     ///   added to when `accumulateInputGradient` (for fan-out).
     /// - `weightGradient`, `biasGradient`: ADDED to when `accumulate` (the usual
     ///   case: zero them once per step), overwritten otherwise.
+    /// - `outputGradient`: the gradient of the output, contiguous; or nil, and
+    ///   `prepare` gives it image by image (`OutputGradientPreparation`).
     /// - `workspace`: at least `backwardWorkspaceCount` floats.
     public static func backward(
         _ g: ConvGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-        outputGradient: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>?,
+        outputGradient: UnsafePointer<Float>?, preparingOutputGradient prepare: OutputGradientPreparation? = nil,
+        inputGradient: UnsafeMutablePointer<Float>?,
         weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>?,
         accumulate: Bool = true, accumulateInputGradient: Bool = false,
         workspace: UnsafeMutablePointer<Float>?, workspaceCount: Int,
@@ -154,12 +171,16 @@ public enum Conv {
         let needed = backwardWorkspaceCount(g, threads: threads)
         precondition(workspaceCount >= needed, "Conv.backward: workspace too small")
         precondition(needed == 0 || workspace != nil, "Conv.backward: workspace missing")
+        precondition((outputGradient == nil) != (prepare == nil), "Conv.backward: give the output gradient or its preparation")
+        let prepared = PreparedOutputGradient(g, threads: threads, base: workspace.map { $0 + backwardAlgorithmCount(g, threads: threads) },
+                                              prepare: prepare, sumsBias: biasGradient != nil)
         if g.winograd, let workspace {
-            winogradBackward(g, input: input, weight: weight, outputGradient: outputGradient,
+            winogradBackward(g, input: input, weight: weight, outputGradient: outputGradient, prepared: prepared,
                              inputGradient: inputGradient, weightGradient: weightGradient,
                              accumulate: accumulate, accumulateInputGradient: accumulateInputGradient,
                              workspace: workspace, threads: threads)
-            biasBackward(g, outputGradient: outputGradient, biasGradient: biasGradient, accumulate: accumulate, threads: threads)
+            finishBias(g, outputGradient: outputGradient, prepared: prepared, biasGradient: biasGradient, accumulate: accumulate,
+                       threads: threads)
             return
         }
         let mg = g.outC / g.groups, kg = (g.c / g.groups) * g.kh * g.kw
@@ -173,8 +194,9 @@ public enum Conv {
                 dW = partials + (part - 1) * g.weightCount
             } else { preconditionFailure("Conv.backward: workspace missing") }
             var beta: Float = (part == 0 && accumulate) ? 1 : 0
-            for img in images {
-                let x = input + img * inImage, dy = outputGradient + img * outImage
+            for (k, img) in images.enumerated() {
+                let x = input + img * inImage
+                let dy = prepared.image(img, part: part, slot: 0, first: k == 0).map { UnsafePointer($0) } ?? outputGradient.unsafelyUnwrapped + img * outImage
                 let cols = columns(g, x, col)
                 for grp in 0 ..< g.groups {
                     GEMM.multiply(transposeB: true, m: mg, n: kg, k: hwo, a: dy + grp * mg * hwo,
@@ -202,7 +224,19 @@ public enum Conv {
         if let partials {
             addPartials(partials, parts: nParts, into: weightGradient, count: g.weightCount, threads: threads)
         }
-        biasBackward(g, outputGradient: outputGradient, biasGradient: biasGradient, accumulate: accumulate, threads: threads)
+        finishBias(g, outputGradient: outputGradient, prepared: prepared, biasGradient: biasGradient, accumulate: accumulate,
+                   threads: threads)
+    }
+
+    /// The bias gradient: from the parts' sums when the output gradient was prepared, else by `biasBackward`.
+    private static func finishBias(_ g: ConvGeometry, outputGradient: UnsafePointer<Float>?, prepared: PreparedOutputGradient,
+                                   biasGradient: UnsafeMutablePointer<Float>?, accumulate: Bool, threads: Int) {
+        guard let biasGradient else { return }
+        if let outputGradient {
+            biasBackward(g, outputGradient: outputGradient, biasGradient: biasGradient, accumulate: accumulate, threads: threads)
+        } else {
+            prepared.finishBias(biasGradient, accumulate: accumulate)
+        }
     }
 
     /// Parts 1 ..< parts of the weight gradient (`partials`, one after another) added into
@@ -242,5 +276,59 @@ public enum Conv {
     static func im2col(_ g: ConvGeometry, _ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>) {
         netrun_im2col(x, g.c, g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.padH, g.padW,
                       g.dilationH, g.dilationW, g.outH, g.outW, col)
+    }
+}
+
+/// Where `Conv.backward` prepares the output gradient (`Conv.OutputGradientPreparation`):
+/// per part, a buffer of `images` whole images (one for im2col; a Winograd block's) and the
+/// part's bias sums, after the algorithm's own workspace.
+struct PreparedOutputGradient {
+    let images, imageCount, buffer, sumsCount, perPart, parts, outC, hwo: Int
+    let base: UnsafeMutablePointer<Float>?
+    let prepare: Conv.OutputGradientPreparation?
+    let sumsBias: Bool
+
+    init(_ g: ConvGeometry, threads: Int, base: UnsafeMutablePointer<Float>?, prepare: Conv.OutputGradientPreparation? = nil,
+         sumsBias: Bool = false) {
+        func round16(_ x: Int) -> Int { (x + 15) & ~15 }
+        parts = Conv.parts(g, threads: threads)
+        images = g.winograd ? WinogradLayout(g, threads: threads).block : 1
+        (outC, hwo) = (g.outC, g.outH * g.outW)
+        imageCount = outC * hwo
+        buffer = round16(images * imageCount)
+        sumsCount = round16(outC)
+        perPart = buffer + sumsCount
+        (self.base, self.prepare, self.sumsBias) = (base, prepare, sumsBias)
+    }
+
+    /// Floats of workspace.
+    var count: Int { parts * perPart }
+
+    /// Part `part`'s buffer (nil when the output gradient is not prepared).
+    func buffer(part: Int) -> UnsafeMutablePointer<Float>? { prepare == nil ? nil : base.map { $0 + part * perPart } }
+
+    /// Prepares image `image` into slot `slot` of part `part`'s buffer and returns the slot
+    /// (nil when the output gradient is not prepared); adds its rows' sums to the part's bias
+    /// sums, which `first` (the part's first image) starts from zero. Image by image, in order:
+    /// the sums are `Conv.biasBackward`'s, bitwise.
+    func image(_ image: Int, part: Int, slot: Int, first: Bool) -> UnsafeMutablePointer<Float>? {
+        guard let prepare, let dst = buffer(part: part).map({ $0 + slot * imageCount }) else { return nil }
+        prepare(image, dst)
+        if sumsBias {
+            let sums = dst - slot * imageCount + buffer
+            if first { sums.update(repeating: 0, count: outC) }
+            for o in 0 ..< outC { sums[o] += netrun_sum(dst + o * hwo, hwo) }
+        }
+        return dst
+    }
+
+    /// `bias (+)= the parts' sums`, added in part order.
+    func finishBias(_ bias: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        guard let base else { return }
+        for o in 0 ..< outC {
+            var s: Float = 0
+            for part in 0 ..< parts { s = part == 0 ? base[part * perPart + buffer + o] : s + base[part * perPart + buffer + o] }
+            bias[o] = accumulate ? bias[o] + s : s
+        }
     }
 }

@@ -109,7 +109,7 @@ extension Conv {
     /// gradient, `dV = U^T M` into V's buffer and its adjoint transform into dX.
     static func winogradBackward(
         _ g: ConvGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-        outputGradient: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>?,
+        outputGradient: UnsafePointer<Float>?, prepared: PreparedOutputGradient, inputGradient: UnsafeMutablePointer<Float>?,
         weightGradient: UnsafeMutablePointer<Float>, accumulate: Bool, accumulateInputGradient: Bool,
         workspace: UnsafeMutablePointer<Float>, threads: Int
     ) {
@@ -128,7 +128,12 @@ extension Conv {
             l.forEachBlock(images) { first, count, ty0, rows, cols in
                 netrun_wino_input(input + first * inImage, count, g.c, g.h, g.w, g.padH, g.padW,
                                   ty0, rows, l.tilesW, v, l.inputStride, cols, 0, plane)
-                netrun_wino_output_backward(outputGradient + first * outImage, count, g.outC, g.outH, g.outW,
+                // A prepared block's images are prepared once, with its first band.
+                if ty0 == 0 {
+                    for b in 0 ..< count { _ = prepared.image(first + b, part: part, slot: b, first: first == images.lowerBound && b == 0) }
+                }
+                let dy = prepared.buffer(part: part).map { UnsafePointer($0) } ?? outputGradient.unsafelyUnwrapped + first * outImage
+                netrun_wino_output_backward(dy, count, g.outC, g.outH, g.outW,
                                             ty0, rows, l.tilesW, m, l.productStride, cols, 0)
                 for q in 0 ..< 16 {
                     for grp in 0 ..< g.groups {

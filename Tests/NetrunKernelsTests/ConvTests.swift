@@ -207,6 +207,47 @@ import Testing
         }
     }
 
+    /// An output gradient prepared image by image (a concat's slice, ReLU's backward applied
+    /// in Conv's buffer, the bias summed there) gives bitwise the gradients of the whole
+    /// batch's ReLU backward followed by the contiguous backward: im2col, pointwise, Winograd
+    /// in blocks of images and in bands of one image (15x15 tiles), over 1 to 3 threads.
+    @Test(arguments: [ConvGeometry(n: 5, c: 3, h: 7, w: 6, outC: 4, kernel: 5, stride: 1, pad: 2),
+                      ConvGeometry(n: 5, c: 6, h: 7, w: 6, outC: 5, kernel: 1),
+                      ConvGeometry(n: 5, c: 16, h: 7, w: 6, outC: 16, kernel: 3, stride: 1, pad: 1),
+                      ConvGeometry(n: 3, c: 16, h: 30, w: 30, outC: 16, kernel: 3, stride: 1, pad: 1)], [1, 2, 3])
+    func backwardFromAPreparedOutputGradientIsTheSame(g: ConvGeometry, threads: Int) {
+        var rng = SeededRNG(seed: Self.seed(g) + 3)
+        let x = rng.floats(g.inputCount), wt = rng.floats(g.weightCount)
+        let image = g.outC * g.outH * g.outW, stride = image + 19
+        let y = rng.floats(g.n * stride), dyStrided = rng.floats(g.n * stride)
+        var masked = [Float](repeating: 0, count: g.outputCount)
+        for i in 0 ..< g.n {
+            for k in 0 ..< image { masked[i * image + k] = y[i * stride + k] > 0 ? dyStrided[i * stride + k] : 0 }
+        }
+        #expect(masked.contains(0) && masked.contains { $0 != 0 })
+        let start = Grads(dx: .init(repeating: .nan, count: g.inputCount), dw: .init(repeating: .nan, count: g.weightCount),
+                          db: .init(repeating: .nan, count: g.outC))
+        let expected = Self.backward(g, x, wt, masked, threads: threads, start: start, accumulate: false, accumulateInput: false)
+        var r = start
+        let count = Conv.backwardWorkspaceCount(g, threads: threads)
+        var ws = [Float](repeating: .nan, count: max(count, 1))
+        y.withUnsafeBufferPointer { yp in
+            dyStrided.withUnsafeBufferPointer { dyp in
+                let (ys, dys) = (yp.baseAddress.unsafelyUnwrapped, dyp.baseAddress.unsafelyUnwrapped)
+                ws.withUnsafeMutableBufferPointer { wsp in
+                    Conv.backward(g, input: x, weight: wt, outputGradient: nil, preparingOutputGradient: { i, into in
+                        ReLU.backward(output: ys + i * stride, outputGradient: dys + i * stride, inputGradient: into, count: image,
+                                      threads: 1)
+                    }, inputGradient: &r.dx, weightGradient: &r.dw, biasGradient: &r.db, accumulate: false,
+                    workspace: wsp.baseAddress, workspaceCount: count, threads: threads)
+                }
+            }
+        }
+        #expect(r.dw == expected.dw)
+        #expect(r.db == expected.db)
+        #expect(r.dx == expected.dx)
+    }
+
     /// The batch-summing contract MPI relies on (Parallel.batchParts): backward with 2 threads
     /// gives bitwise what 1 thread gives on each half of the batch, added (two ranks' all-reduce).
     /// With 8 input channels im2col runs; with 16, Winograd.
