@@ -48,6 +48,9 @@ static void netrun_col2im_scalar(const float *col, long c, long h, long w, long 
                                  long sh, long sw, long ph, long pw, long dh, long dw,
                                  long oh, long ow, float *im) {
     const float *src = col;
+    // Spans of 8 inside the image are read, added to in the run's lanes and written back
+    // whole (the other lanes unchanged); masked stores, slow on AMD's Zen, only at its ends.
+    const long size = c * h * w;
     for (long ch = 0; ch < c; ch++) {
         float *plane = im + ch * h * w;
         for (long i = 0; i < kh; i++) {
@@ -84,6 +87,8 @@ static NR_AVX2 void netrun_im2col_avx2(const float *im, long c, long h, long w, 
     if (sw != 1) { netrun_im2col_scalar(im, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, col); return; }
     __m256i tail = nr_tail_mask(ow % 8);
     float *dst = col;
+    // A short row's store runs on into the next row (written next) unless it would pass the end.
+    const float *end = col + c * kh * kw * oh * ow;
     for (long ch = 0; ch < c; ch++) {
         const float *plane = im + ch * h * w;
         for (long i = 0; i < kh; i++)
@@ -96,7 +101,7 @@ static NR_AVX2 void netrun_im2col_avx2(const float *im, long c, long h, long w, 
                     const float *src = plane + (inside ? iy : 0) * w + off;
                     for (long ox0 = 0; ox0 < ow; ox0 += 8) {
                         __m256 v = inside ? _mm256_maskload_ps(src + ox0, nr_run_lanes(ox0, lo, hi)) : _mm256_setzero_ps();
-                        if (ox0 + 8 <= ow) _mm256_storeu_ps(dst + ox0, v);
+                        if (ox0 + 8 <= ow || dst + ox0 + 8 <= end) _mm256_storeu_ps(dst + ox0, v);
                         else _mm256_maskstore_ps(dst + ox0, tail, v);
                     }
                 }
@@ -114,6 +119,9 @@ static NR_AVX2 void netrun_col2im_avx2(const float *col, long c, long h, long w,
                                        long oh, long ow, float *im) {
     if (sw != 1) { netrun_col2im_scalar(col, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, im); return; }
     const float *src = col;
+    // Spans of 8 inside the image are read, added to in the run's lanes and written back
+    // whole (the other lanes unchanged); masked stores, slow on AMD's Zen, only at its ends.
+    const long size = c * h * w;
     for (long ch = 0; ch < c; ch++) {
         float *plane = im + ch * h * w;
         for (long i = 0; i < kh; i++)
@@ -126,8 +134,15 @@ static NR_AVX2 void netrun_col2im_avx2(const float *col, long c, long h, long w,
                     float *row = plane + iy * w + off;
                     for (long ox0 = lo & ~7L; ox0 < hi; ox0 += 8) {
                         __m256i m = nr_run_lanes(ox0, lo, hi);
-                        __m256 d = _mm256_add_ps(_mm256_maskload_ps(row + ox0, m), _mm256_maskload_ps(src + ox0, m));
-                        _mm256_maskstore_ps(row + ox0, m, d);
+                        long at = ch * h * w + iy * w + off + ox0;   // row + ox0, from im
+                        if (at >= 0 && at + 8 <= size) {
+                            __m256 r = _mm256_loadu_ps(row + ox0);
+                            __m256 d = _mm256_add_ps(r, _mm256_maskload_ps(src + ox0, m));
+                            _mm256_storeu_ps(row + ox0, _mm256_blendv_ps(r, d, _mm256_castsi256_ps(m)));
+                        } else {
+                            __m256 d = _mm256_add_ps(_mm256_maskload_ps(row + ox0, m), _mm256_maskload_ps(src + ox0, m));
+                            _mm256_maskstore_ps(row + ox0, m, d);
+                        }
                     }
                 }
             }

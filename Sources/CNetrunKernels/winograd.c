@@ -122,6 +122,10 @@ static NR_AVX2 void netrun_wino_input_avx2(const float *x, long images, long c, 
                     const float *p0 = plane + 2 * ty * 2 * HE + t0;
                     __m256i mk = nr_wino_lanes(tw - t0);
                     float *o = dst + ty * tw + t0;
+                    // A short row's store may run on into the positions after it, which this
+                    // call writes later (the next tile rows, the next images' tiles of this
+                    // channel): masked stores only where it would pass the block's last tile.
+                    int whole = tw - t0 >= 8 || b * T + ty * tw + t0 + 8 <= images * T;
                     for (long i = 0; i < 4; i++) {
                         // t[i] = d[a] op d[b]: (0: d0 - d2), (1: d1 + d2), (2: d2 - d1), (3: d1 - d3)
                         static const int ra[4] = {0, 1, 2, 1}, rb[4] = {2, 2, 1, 3};
@@ -135,7 +139,7 @@ static NR_AVX2 void netrun_wino_input_avx2(const float *x, long images, long c, 
                         __m256 r0 = _mm256_sub_ps(t[0], t[2]), r1 = _mm256_add_ps(t[1], t[2]);
                         __m256 r2 = _mm256_sub_ps(t[2], t[1]), r3 = _mm256_sub_ps(t[1], t[3]);
                         float *oi = o + (4 * i) * stride;
-                        if (tw - t0 >= 8) {
+                        if (whole) {
                             _mm256_storeu_ps(oi, r0);
                             _mm256_storeu_ps(oi + stride, r1);
                             _mm256_storeu_ps(oi + 2 * stride, r2);
@@ -156,11 +160,13 @@ NR_DISPATCH(netrun_wino_input,
             (x, images, c, h, w, ph, pw, ty0, rows, tw, v, stride, cols, col0, plane))
 
 // Output columns 2*tx, 2*tx + 1 of tiles tx .. tx+7: the even and odd vectors interleaved
-// into 16 consecutive floats, stored up to `n` of them (n < 16 at the row's end).
-NR_VEC void nr_wino_store_pairs(float *dst, __m256 even, __m256 odd, long n) {
+// into 16 consecutive floats, stored up to `n` of them (n < 16 at the row's end). `room`:
+// floats from dst the caller lets it overwrite (positions it writes afterwards); with 16 of
+// them the store runs on unmasked (masked stores are slow on AMD's Zen).
+NR_VEC void nr_wino_store_pairs(float *dst, __m256 even, __m256 odd, long n, long room) {
     __m256 lo = _mm256_unpacklo_ps(even, odd), hi = _mm256_unpackhi_ps(even, odd);
     __m256 a = _mm256_permute2f128_ps(lo, hi, 0x20), b = _mm256_permute2f128_ps(lo, hi, 0x31);
-    if (n >= 16) {
+    if (n >= 16 || room >= 16) {
         _mm256_storeu_ps(dst, a);
         _mm256_storeu_ps(dst + 8, b);
     } else {
@@ -188,7 +194,10 @@ static NR_AVX2 void netrun_wino_output_avx2(const float *m, long stride, long co
                         t0q[q] = _mm256_add_ps(_mm256_add_ps(m0, m1), m2);
                         t1q[q] = _mm256_sub_ps(_mm256_sub_ps(m1, m2), m3);
                     }
-                    long n = ow - 2 * t0;
+                    // The rows after yy that this call writes later: a short row's store may run
+                    // into them. Not when the rows take two chunks and yy is the pair's first: the
+                    // second row's first chunk is already written.
+                    long n = ow - 2 * t0, end = (oh < 2 * (ty0 + rows) ? oh : 2 * (ty0 + rows)) * ow;
                     for (long i = 0; i < 2; i++) {
                         long yy = 2 * ty + i;
                         if (yy >= oh) break;
@@ -200,7 +209,8 @@ static NR_AVX2 void netrun_wino_output_avx2(const float *m, long stride, long co
                             even = _mm256_max_ps(_mm256_setzero_ps(), even);
                             odd = _mm256_max_ps(_mm256_setzero_ps(), odd);
                         }
-                        nr_wino_store_pairs(yo + yy * ow + 2 * t0, even, odd, n);
+                        nr_wino_store_pairs(yo + yy * ow + 2 * t0, even, odd, n,
+                                            tw <= 8 || i == 1 ? end - (yy * ow + 2 * t0) : 0);
                     }
                 }
         }
@@ -382,11 +392,13 @@ static NR_AVX2 void netrun_wino_output_backward_avx2(const float *dy, long image
                                       {_mm256_xor_ps(z10, neg), _mm256_xor_ps(z11, neg)}};
                     float *d = dst + (ty - ty0) * tw + t0;
                     __m256i mk = nr_wino_lanes(tw - t0);
+                    // As the input transform: unmasked unless the store would pass the block's last tile.
+                    int whole = tw - t0 >= 8 || b * T + (ty - ty0) * tw + t0 + 8 <= images * T;
                     for (long i = 0; i < 4; i++) {
                         __m256 v[4] = {r[i][0], _mm256_add_ps(r[i][0], r[i][1]), _mm256_sub_ps(r[i][0], r[i][1]),
                                        _mm256_xor_ps(r[i][1], neg)};
                         for (long j = 0; j < 4; j++) {
-                            if (tw - t0 >= 8) _mm256_storeu_ps(d + (4 * i + j) * stride, v[j]);
+                            if (whole) _mm256_storeu_ps(d + (4 * i + j) * stride, v[j]);
                             else _mm256_maskstore_ps(d + (4 * i + j) * stride, mk, v[j]);
                         }
                     }
