@@ -473,6 +473,15 @@ static NR_AVX2 void netrun_wino_input_backward_avx2(const float *dv, long images
                         if (add) { g0 = _mm256_add_ps(_mm256_loadu_ps(d), g0); g1 = _mm256_add_ps(_mm256_loadu_ps(d + 8), g1); }
                         _mm256_storeu_ps(d, g0);
                         _mm256_storeu_ps(d + 8, g1);
+                    } else if ((ch * h + i) * w + j0 + 16 <= c * h * w) {
+                        // Room inside the image: read the whole 16, write them back with the
+                        // row's lanes changed and the others as they were (masked stores are
+                        // slow on AMD's Zen; 14- and 7-wide rows took one or two per row).
+                        __m256 m0 = _mm256_castsi256_ps(nr_wino_lanes(n)), m1 = _mm256_castsi256_ps(nr_wino_lanes(n - 8));
+                        __m256 d0 = _mm256_loadu_ps(d), d1 = _mm256_loadu_ps(d + 8);
+                        if (add) { g0 = _mm256_add_ps(d0, g0); g1 = _mm256_add_ps(d1, g1); }
+                        _mm256_storeu_ps(d, _mm256_blendv_ps(d0, g0, m0));
+                        _mm256_storeu_ps(d + 8, _mm256_blendv_ps(d1, g1, m1));
                     } else {
                         __m256i m0k = nr_wino_lanes(n), m1k = nr_wino_lanes(n - 8);
                         if (add) {

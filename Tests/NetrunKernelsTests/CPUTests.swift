@@ -142,7 +142,8 @@ import CNetrunKernels
     }
 
     /// Winograd's transforms (AVX2: 8 tiles of a row at a time) against the scalar ones,
-    /// through a whole forward (with and without ReLU) and backward: the same operations in the
+    /// through a whole forward (with and without ReLU) and backward (overwriting the input
+    /// gradient and adding to one): the same operations in the
     /// same order, so the outputs and the input and weight gradients agree bitwise (the bias gradient is a
     /// vectorized sum in one version: close, not bitwise).
     @Test(arguments: [ConvGeometry(n: 2, c: 16, h: 6, w: 21, outC: 16, kernel: 3, stride: 1, pad: 1),
@@ -159,15 +160,19 @@ import CNetrunKernels
             var ws = [Float](repeating: 0, count: count), y = [Float](repeating: 0, count: dy.count)
             var dx = [Float](repeating: 0, count: x.count), dw = [Float](repeating: 0, count: wt.count)
             var db = [Float](repeating: 0, count: g.outC)
-            var yr = y
+            var yr = y, dxa = x, dwa = dw
             ws.withUnsafeMutableBufferPointer { w in
                 Conv.forward(g, input: x, weight: wt, bias: b, output: &yr, relu: true, workspace: w.baseAddress,
                              workspaceCount: count, threads: 1)
                 Conv.forward(g, input: x, weight: wt, bias: b, output: &y, workspace: w.baseAddress, workspaceCount: count, threads: 1)
                 Conv.backward(g, input: x, weight: wt, outputGradient: dy, inputGradient: &dx, weightGradient: &dw,
                               biasGradient: &db, workspace: w.baseAddress, workspaceCount: count, threads: 1)
+                // Added into an input gradient already holding values (fan-out).
+                Conv.backward(g, input: x, weight: wt, outputGradient: dy, inputGradient: &dxa, weightGradient: &dwa,
+                              biasGradient: nil, accumulateInputGradient: true, workspace: w.baseAddress, workspaceCount: count,
+                              threads: 1)
             }
-            return (y + yr + dx + dw, db)
+            return (y + yr + dx + dw + dxa, db)
         }
         #expect(zip(r.auto.exact, r.scalar.exact).allSatisfy { sameFloat($0, $1) })
         #expect(worstRelativeError(r.auto.bias, r.scalar.bias, floor: 1) < 1e-5)
