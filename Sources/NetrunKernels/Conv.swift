@@ -283,7 +283,7 @@ public enum Conv {
 /// per part, a buffer of `images` whole images (one for im2col; a Winograd block's) and the
 /// part's bias sums, after the algorithm's own workspace.
 struct PreparedOutputGradient {
-    let images, imageCount, buffer, sumsCount, perPart, parts, outC, hwo: Int
+    let images, imageCount, bufferCount, perPart, parts, outC, hwo: Int
     let base: UnsafeMutablePointer<Float>?
     let prepare: Conv.OutputGradientPreparation?
     let sumsBias: Bool
@@ -295,9 +295,8 @@ struct PreparedOutputGradient {
         images = g.winograd ? WinogradLayout(g, threads: threads).block : 1
         (outC, hwo) = (g.outC, g.outH * g.outW)
         imageCount = outC * hwo
-        buffer = round16(images * imageCount)
-        sumsCount = round16(outC)
-        perPart = buffer + sumsCount
+        bufferCount = round16(images * imageCount)
+        perPart = bufferCount + round16(outC)
         (self.base, self.prepare, self.sumsBias) = (base, prepare, sumsBias)
     }
 
@@ -315,7 +314,7 @@ struct PreparedOutputGradient {
         guard let prepare, let dst = buffer(part: part).map({ $0 + slot * imageCount }) else { return nil }
         prepare(image, dst)
         if sumsBias {
-            let sums = dst - slot * imageCount + buffer
+            let sums = dst - slot * imageCount + bufferCount   // after the part's buffer
             if first { sums.update(repeating: 0, count: outC) }
             for o in 0 ..< outC { sums[o] += netrun_sum(dst + o * hwo, hwo) }
         }
@@ -327,7 +326,7 @@ struct PreparedOutputGradient {
         guard let base else { return }
         for o in 0 ..< outC {
             var s: Float = 0
-            for part in 0 ..< parts { s = part == 0 ? base[part * perPart + buffer + o] : s + base[part * perPart + buffer + o] }
+            for part in 0 ..< parts { s = part == 0 ? base[part * perPart + bufferCount + o] : s + base[part * perPart + bufferCount + o] }
             bias[o] = accumulate ? bias[o] + s : s
         }
     }
