@@ -13,22 +13,7 @@
 // ty0 .. ty0 + rows - 1 of each of `images` images (all of them, or a band of one large
 // image); the column of tile (b, ty, tx) is col0 + (b * rows + ty - ty0) * tw + tx. `plane`
 // is a caller's scratch of (2*rows+2) * 2*(tw+10) floats: the band's padded input rows.
-#include "simd_math.h"
-#include <string.h>
-
-// The band's padded plane: padded rows 2*ty0 .. 2*ty0 + 2*rows + 1 (input row i is padded row
-// i + ph), columns shifted by pw, zero outside the image.
-static void nr_wino_pad(const float *x, long h, long w, long ph, long pw, long ty0, long rows, long tw,
-                        float *plane) {
-    long PH = 2 * rows + 2, PW = 2 * tw + 2;
-    memset(plane, 0, (size_t)(PH * PW) * sizeof(float));
-    long j1 = w + pw > PW ? PW - pw : w;
-    for (long r = 0; r < PH; r++) {
-        long i = 2 * ty0 + r - ph;
-        if (i < 0 || i >= h || j1 <= 0) continue;
-        memcpy(plane + r * PW + pw, x + i * w, (size_t)j1 * sizeof(float));
-    }
-}
+#include "winograd_tiles.h"
 
 static void netrun_wino_input_scalar(const float *x, long images, long c, long h, long w, long ph, long pw,
                                      long ty0, long rows, long tw, float *v, long stride, long cols, long col0,
@@ -36,7 +21,7 @@ static void netrun_wino_input_scalar(const float *x, long images, long c, long h
     long PW = 2 * tw + 2, T = rows * tw;
     for (long b = 0; b < images; b++)
         for (long ch = 0; ch < c; ch++) {
-            nr_wino_pad(x + (b * c + ch) * h * w, h, w, ph, pw, ty0, rows, tw, plane);
+            nr_wino_pad(x + (b * c + ch) * h * w, h, w, ph, pw, ty0, 2 * rows + 2, 2 * tw + 2, plane);
             float *dst = v + ch * cols + col0 + b * T;
             for (long ty = 0; ty < rows; ty++) {
                 const float *r0 = plane + 2 * ty * PW, *r1 = r0 + PW, *r2 = r1 + PW, *r3 = r2 + PW;
@@ -70,38 +55,6 @@ static void netrun_wino_output_scalar(const float *m, long stride, long cols, lo
 // input column 2*tx + q of tiles tx .. tx+7 is one plain load: even[tx] (q = 0), odd[tx] (1),
 // even[tx + 1] (2), odd[tx + 1] (3). The plane is zeroed once per call: every channel writes
 // the same positions. A block narrower than 8 tiles stores only its lanes.
-NR_VEC __m256i nr_wino_lanes(long n) {
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
-
-// The even and odd elements of row[0 ..< 16], zero past n (masked loads read nothing there):
-// an input row's halves, or the z00, z01 (z10, z11) of 8 output-gradient tiles.
-NR_VEC void nr_wino_split_pairs(const float *row, long n, __m256 *even, __m256 *odd) {
-    __m256 a = n >= 8 ? _mm256_loadu_ps(row) : _mm256_maskload_ps(row, nr_wino_lanes(n));
-    __m256 b = n >= 16 ? _mm256_loadu_ps(row + 8) : _mm256_maskload_ps(row + 8, nr_wino_lanes(n - 8));
-    *even = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0x88)), 0xD8));
-    *odd = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0xDD)), 0xD8));
-}
-
-// One input row into its padded plane row: padded column pw + j goes to half (pw + j) & 1 at
-// (pw + j) >> 1. 16 floats at a time, split into even and odd elements; masked loads past the
-// row's end give zeros, so the lanes written past the data (into the slack, or the next row's
-// start, written later) are zeros, as the padding is.
-NR_VEC void nr_wino_split_row(const float *x, long w, long pw, float *even, float *odd) {
-    for (long j0 = 0; j0 < w; j0 += 16) {
-        __m256 ev, od;
-        nr_wino_split_pairs(x + j0, w - j0, &ev, &od);
-        long m0 = j0 / 2;
-        if (pw % 2 == 0) {
-            _mm256_storeu_ps(even + m0 + pw / 2, ev);
-            _mm256_storeu_ps(odd + m0 + pw / 2, od);
-        } else {
-            _mm256_storeu_ps(even + m0 + (pw + 1) / 2, od);
-            _mm256_storeu_ps(odd + m0 + (pw - 1) / 2, ev);
-        }
-    }
-}
-
 static NR_AVX2 void netrun_wino_input_avx2(const float *x, long images, long c, long h, long w, long ph, long pw,
                                            long ty0, long rows, long tw, float *v, long stride, long cols, long col0,
                                            float *plane) {
@@ -158,22 +111,6 @@ NR_DISPATCH(netrun_wino_input,
             (const float *x, long images, long c, long h, long w, long ph, long pw, long ty0, long rows, long tw,
              float *v, long stride, long cols, long col0, float *plane),
             (x, images, c, h, w, ph, pw, ty0, rows, tw, v, stride, cols, col0, plane))
-
-// Output columns 2*tx, 2*tx + 1 of tiles tx .. tx+7: the even and odd vectors interleaved
-// into 16 consecutive floats, stored up to `n` of them (n < 16 at the row's end). `room`:
-// floats from dst the caller lets it overwrite (positions it writes afterwards); with 16 of
-// them the store runs on unmasked (masked stores are slow on AMD's Zen).
-NR_VEC void nr_wino_store_pairs(float *dst, __m256 even, __m256 odd, long n, long room) {
-    __m256 lo = _mm256_unpacklo_ps(even, odd), hi = _mm256_unpackhi_ps(even, odd);
-    __m256 a = _mm256_permute2f128_ps(lo, hi, 0x20), b = _mm256_permute2f128_ps(lo, hi, 0x31);
-    if (n >= 16 || room >= 16) {
-        _mm256_storeu_ps(dst, a);
-        _mm256_storeu_ps(dst + 8, b);
-    } else {
-        _mm256_maskstore_ps(dst, nr_wino_lanes(n), a);
-        if (n > 8) _mm256_maskstore_ps(dst + 8, nr_wino_lanes(n - 8), b);
-    }
-}
 
 static NR_AVX2 void netrun_wino_output_avx2(const float *m, long stride, long cols, long col0, long images, long oc,
                                             long oh, long ow, long ty0, long rows, long tw, const float *bias, float *y,
@@ -251,17 +188,7 @@ static void netrun_wino_input_backward_scalar(const float *dv, long images, long
             }
             // The band's first two padded rows are the previous band's last two (tiles overlap
             // by two rows): that band wrote them, this one adds to them.
-            float *out = dx + (b * c + ch) * h * w;
-            for (long r = 0; r < PH; r++) {
-                long i = 2 * ty0 + r - ph;
-                if (i < 0 || i >= h) continue;
-                int add = accumulate || (ty0 > 0 && r < 2);
-                for (long jj = 0; jj < w; jj++) {
-                    long cc = jj + pw;
-                    float g = cc < PW ? plane[r * PW + cc] : 0.0f;
-                    out[i * w + jj] = add ? out[i * w + jj] + g : g;
-                }
-            }
+            nr_wino_plane_to_dx(plane, PH, PW, ty0, 2, h, w, ph, pw, dx + (b * c + ch) * h * w, accumulate);
         }
 }
 
@@ -453,46 +380,9 @@ static NR_AVX2 void netrun_wino_input_backward_avx2(const float *dv, long images
                         _mm256_storeu_ps(r3, _mm256_add_ps(_mm256_loadu_ps(r3), a3));
                     }
                 }
-            // Back into dx's rows: column jj is padded column pw + jj, in half (pw + jj) & 1.
-            // The band's first two padded rows are the previous band's last two: added to.
-            float *out = dx + (b * c + ch) * h * w;
-            for (long r = 0; r < PH; r++) {
-                long i = 2 * ty0 + r - ph;
-                if (i < 0 || i >= h) continue;
-                int add = accumulate || (ty0 > 0 && r < 2);
-                const float *even = plane + r * 2 * HE, *odd = even + HE;
-                for (long j0 = 0; j0 < w; j0 += 16) {
-                    long m0 = j0 / 2, n = w - j0;
-                    __m256 ev, od;   // dx's even and odd columns j0 + 2l, j0 + 2l + 1
-                    if (pw % 2 == 0) { ev = _mm256_loadu_ps(even + m0 + pw / 2); od = _mm256_loadu_ps(odd + m0 + pw / 2); }
-                    else { ev = _mm256_loadu_ps(odd + m0 + (pw - 1) / 2); od = _mm256_loadu_ps(even + m0 + (pw + 1) / 2); }
-                    __m256 lo = _mm256_unpacklo_ps(ev, od), hi = _mm256_unpackhi_ps(ev, od);
-                    __m256 g0 = _mm256_permute2f128_ps(lo, hi, 0x20), g1 = _mm256_permute2f128_ps(lo, hi, 0x31);
-                    float *d = out + i * w + j0;
-                    if (n >= 16) {
-                        if (add) { g0 = _mm256_add_ps(_mm256_loadu_ps(d), g0); g1 = _mm256_add_ps(_mm256_loadu_ps(d + 8), g1); }
-                        _mm256_storeu_ps(d, g0);
-                        _mm256_storeu_ps(d + 8, g1);
-                    } else if ((ch * h + i) * w + j0 + 16 <= c * h * w) {
-                        // Room inside the image: read the whole 16, write them back with the
-                        // row's lanes changed and the others as they were (masked stores are
-                        // slow on AMD's Zen; 14- and 7-wide rows took one or two per row).
-                        __m256 m0 = _mm256_castsi256_ps(nr_wino_lanes(n)), m1 = _mm256_castsi256_ps(nr_wino_lanes(n - 8));
-                        __m256 d0 = _mm256_loadu_ps(d), d1 = _mm256_loadu_ps(d + 8);
-                        if (add) { g0 = _mm256_add_ps(d0, g0); g1 = _mm256_add_ps(d1, g1); }
-                        _mm256_storeu_ps(d, _mm256_blendv_ps(d0, g0, m0));
-                        _mm256_storeu_ps(d + 8, _mm256_blendv_ps(d1, g1, m1));
-                    } else {
-                        __m256i m0k = nr_wino_lanes(n), m1k = nr_wino_lanes(n - 8);
-                        if (add) {
-                            g0 = _mm256_add_ps(_mm256_maskload_ps(d, m0k), g0);
-                            g1 = _mm256_add_ps(_mm256_maskload_ps(d + 8, m1k), g1);
-                        }
-                        _mm256_maskstore_ps(d, m0k, g0);
-                        _mm256_maskstore_ps(d + 8, m1k, g1);
-                    }
-                }
-            }
+            // Back into dx's rows; the band's first two padded rows are the previous band's last two.
+            nr_wino_split_plane_to_dx(plane, PH, HE, ty0, 2, h, w, ph, pw, dx + (b * c + ch) * h * w,
+                                      (c - ch) * h * w, accumulate);
         }
 }
 NR_DISPATCH(netrun_wino_input_backward,

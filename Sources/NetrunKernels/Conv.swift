@@ -1,5 +1,5 @@
 // 2-D convolution as im2col + GEMM (1x1, stride 1, pad 0 skips im2col), or Winograd
-// F(2x2, 3x3) where `ConvGeometry.winograd` says (ConvWinograd.swift), forward and backward.
+// F(2x2, 3x3) and F(2x2, 5x5) where `ConvGeometry.winograd` says (ConvWinograd.swift), forward and backward.
 // Batch split over `threads` parts (see Parallel.swift), which is also how backward sums the
 // weight and bias gradients over the batch.
 import CNetrunKernels
@@ -15,7 +15,7 @@ public struct ConvGeometry: Sendable, Equatable, Hashable {
     public var strideH, strideW, padH, padW, dilationH, dilationW: Int
     public var groups: Int
     public var outH, outW: Int
-    /// Runs as Winograd F(2x2, 3x3) (ConvWinograd.swift) rather than im2col + GEMM. Set by
+    /// Runs as Winograd F(2x2, 3x3) or F(2x2, 5x5) (ConvWinograd.swift) rather than im2col + GEMM. Set by
     /// `init` to `winogradSuits`; a caller may turn it off (it must stay off where that is false).
     public var winograd: Bool
 
@@ -43,13 +43,14 @@ public struct ConvGeometry: Sendable, Equatable, Hashable {
         winograd = winogradSuits
     }
 
-    /// Winograd F(2x2, 3x3) can run it: 3x3, stride 1, no dilation, padding at most 2, the
-    /// whole output; and it pays: at least 16 input and output channels per group (fewer
-    /// leave its sixteen matrix products too thin to beat one im2col product).
+    /// Winograd F(2x2, 3x3) or F(2x2, 5x5) can run it: 3x3 or 5x5, stride 1, no dilation,
+    /// padding at most 2, the whole output; and it pays: at least 16 input and output channels
+    /// per group for 3x3 (fewer leave its sixteen matrix products too thin to beat one im2col
+    /// product), at least 8 in and 16 out for 5x5 (36 products instead of 100 per tile).
     public var winogradSuits: Bool {
-        kh == 3 && kw == 3 && strideH == 1 && strideW == 1 && dilationH == 1 && dilationW == 1
-            && padH <= 2 && padW <= 2 && outH == h + 2 * padH - 2 && outW == w + 2 * padW - 2
-            && c / groups >= 16 && outC / groups >= 16
+        (kh == 3 || kh == 5) && kw == kh && strideH == 1 && strideW == 1 && dilationH == 1 && dilationW == 1
+            && padH <= 2 && padW <= 2 && outH == h + 2 * padH - (kh - 1) && outW == w + 2 * padW - (kw - 1)
+            && c / groups >= (kh == 3 ? 16 : 8) && outC / groups >= 16
     }
 
     public var inputCount: Int { n * c * h * w }

@@ -1,7 +1,8 @@
-// 3x3 stride-1 convolution as Winograd F(2x2, 3x3) (Lavin & Gray, "Fast Algorithms for
-// Convolutional Neural Networks", 2016): each 2x2 output tile costs 16 multiplications per
-// input-output channel pair instead of 36. The transforms are in winograd.c; between them,
-// for each of the 16 tile positions and each group, one OpenBLAS product over channels
+// 3x3 and 5x5 stride-1 convolutions as Winograd F(2x2, 3x3) and F(2x2, 5x5) (Lavin & Gray,
+// "Fast Algorithms for Convolutional Neural Networks", 2016): each 2x2 output tile costs 16
+// multiplications per input-output channel pair instead of 36, or 36 instead of 100. The
+// transforms are in winograd.c and winograd5.c; between them, for each of the 16 (36) tile
+// positions and each group, one OpenBLAS product over channels
 // with the tiles of a block of images as its columns (one image's tiles alone make too thin
 // a product on small images). The batch is split into parts as by im2col (Parallel.swift),
 // each part with its own buffers; backward sums the weight gradient over a part's images in
@@ -13,12 +14,14 @@ import CNetrunKernels
 /// rounded up to 16 floats (64 bytes).
 struct WinogradLayout {
     let tilesH, tilesW, tiles: Int
+    /// The filter's size (3 or 5) and the transformed tile's positions, (kernel + 1)^2.
+    let kernel, positions: Int
     /// A block is `block` whole images, or (when one image has more tiles than
     /// `targetColumns`) a band of `bandRows` tile rows of one image; `columns` is a full
     /// block's tile count, the width of its products.
     let block, bandRows, columns: Int
-    /// Strides between the 16 position planes: filters `[16][outC][c/groups]`, input
-    /// tiles `[16][c][columns]`, products `[16][outC][columns]`. Each is its plane's size
+    /// Strides between the position planes: filters `[positions][outC][c/groups]`, input
+    /// tiles `[positions][c][columns]`, products `[positions][outC][columns]`. Each is its plane's size
     /// plus 16 floats, so the planes do not all start at one offset modulo 4 KiB.
     let filterStride, inputStride, productStride: Int
     let planeCount: Int
@@ -35,6 +38,8 @@ struct WinogradLayout {
 
     init(_ g: ConvGeometry, threads: Int) {
         func round16(_ x: Int) -> Int { (x + 15) & ~15 }
+        kernel = g.kh
+        positions = (kernel + 1) * (kernel + 1)
         tilesH = (g.outH + 1) / 2
         tilesW = (g.outW + 1) / 2
         tiles = tilesH * tilesW
@@ -50,9 +55,10 @@ struct WinogradLayout {
         filterStride = round16(g.outC * cg) + 16
         inputStride = round16(g.c * columns) + 16
         productStride = round16(g.outC * columns) + 16
-        planeCount = round16((2 * bandRows + 2) * 2 * (tilesW + 10))   // winograd.c's padded band, even/odd halves
-        filterCount = 16 * filterStride
-        partForward = 16 * inputStride + 16 * productStride + planeCount
+        // winograd.c's and winograd5.c's padded band (even/odd halves)
+        planeCount = round16((2 * bandRows + kernel - 1) * 2 * (tilesW + (kernel == 5 ? 12 : 10)))
+        filterCount = positions * filterStride
+        partForward = positions * inputStride + positions * productStride + planeCount
         partBackward = partForward + filterCount
         forwardCount = filterCount + parts * partForward
         backwardCount = filterCount + parts * partBackward + (parts - 1) * g.weightCount
@@ -70,6 +76,43 @@ struct WinogradLayout {
     }
 }
 
+/// The transforms of the layout's filter size (winograd.c, winograd5.c), in the layout's strides.
+extension WinogradLayout {
+    func input(_ x: UnsafePointer<Float>, _ images: Int, _ g: ConvGeometry, _ ty0: Int, _ rows: Int,
+               _ v: UnsafeMutablePointer<Float>, _ cols: Int, _ plane: UnsafeMutablePointer<Float>) {
+        let f = kernel == 5 ? netrun_wino5_input : netrun_wino_input
+        f(x, images, g.c, g.h, g.w, g.padH, g.padW, ty0, rows, tilesW, v, inputStride, cols, 0, plane)
+    }
+
+    func output(_ m: UnsafePointer<Float>, _ cols: Int, _ images: Int, _ g: ConvGeometry, _ ty0: Int, _ rows: Int,
+                _ bias: UnsafePointer<Float>?, _ y: UnsafeMutablePointer<Float>, _ yStride: Int, _ relu: Bool) {
+        let f = kernel == 5 ? netrun_wino5_output : netrun_wino_output
+        f(m, productStride, cols, 0, images, g.outC, g.outH, g.outW, ty0, rows, tilesW, bias, y, yStride, relu ? 1 : 0)
+    }
+
+    func outputBackward(_ dy: UnsafePointer<Float>, _ images: Int, _ g: ConvGeometry, _ ty0: Int, _ rows: Int,
+                        _ m: UnsafeMutablePointer<Float>, _ cols: Int) {
+        let f = kernel == 5 ? netrun_wino5_output_backward : netrun_wino_output_backward
+        f(dy, images, g.outC, g.outH, g.outW, ty0, rows, tilesW, m, productStride, cols, 0)
+    }
+
+    func inputBackward(_ dv: UnsafePointer<Float>, _ images: Int, _ g: ConvGeometry, _ ty0: Int, _ rows: Int,
+                       _ cols: Int, _ plane: UnsafeMutablePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
+                       accumulate: Bool) {
+        let f = kernel == 5 ? netrun_wino5_input_backward : netrun_wino_input_backward
+        f(dv, images, g.c, g.h, g.w, g.padH, g.padW, ty0, rows, tilesW, inputStride, cols, 0, plane, dx, accumulate ? 1 : 0)
+    }
+
+    func filter(_ w: UnsafePointer<Float>, _ oc: Int, _ cg: Int, _ u: UnsafeMutablePointer<Float>) {
+        (kernel == 5 ? netrun_wino5_filter : netrun_wino_filter)(w, oc, cg, u, filterStride)
+    }
+
+    func filterBackward(_ du: UnsafePointer<Float>, _ g: ConvGeometry, _ dw: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        (kernel == 5 ? netrun_wino5_filter_backward : netrun_wino_filter_backward)(
+            du, filterStride, g.outC, g.c / g.groups, dw, accumulate ? 1 : 0)
+    }
+}
+
 extension Conv {
     /// `forward` for a geometry with `winograd` on.
     static func winogradForward(
@@ -77,7 +120,7 @@ extension Conv {
         bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, outputImageStride: Int, relu: Bool,
         workspace: UnsafeMutablePointer<Float>, threads: Int
     ) {
-        precondition(g.winogradSuits, "Conv: Winograd F(2x2, 3x3) cannot run this convolution")
+        precondition(g.winogradSuits, "Conv: Winograd cannot run this convolution")
         let l = WinogradLayout(g, threads: threads)
         let cg = g.c / g.groups, mg = g.outC / g.groups
         let inImage = g.c * g.h * g.w
@@ -85,20 +128,17 @@ extension Conv {
         transformFilters(g, weight, u, l, threads: threads)
         Parallel.forEachPart(count: g.n, threads: threads) { part, images in
             let base = workspace + l.filterCount + part * l.partForward
-            let v = base, m = base + 16 * l.inputStride, plane = m + 16 * l.productStride
+            let v = base, m = base + l.positions * l.inputStride, plane = m + l.positions * l.productStride
             l.forEachBlock(images) { first, count, ty0, rows, cols in
-                netrun_wino_input(input + first * inImage, count, g.c, g.h, g.w, g.padH, g.padW,
-                                  ty0, rows, l.tilesW, v, l.inputStride, cols, 0, plane)
-                for q in 0 ..< 16 {
+                l.input(input + first * inImage, count, g, ty0, rows, v, cols, plane)
+                for q in 0 ..< l.positions {
                     for grp in 0 ..< g.groups {
                         GEMM.multiply(m: mg, n: cols, k: cg, a: u + q * l.filterStride + grp * mg * cg,
                                       b: v + q * l.inputStride + grp * cg * cols,
                                       c: m + q * l.productStride + grp * mg * cols)
                     }
                 }
-                netrun_wino_output(m, l.productStride, cols, 0, count, g.outC, g.outH, g.outW,
-                                   ty0, rows, l.tilesW, bias, output + first * outputImageStride, outputImageStride,
-                                   relu ? 1 : 0)
+                l.output(m, cols, count, g, ty0, rows, bias, output + first * outputImageStride, outputImageStride, relu)
             }
         }
     }
@@ -113,7 +153,7 @@ extension Conv {
         weightGradient: UnsafeMutablePointer<Float>, accumulate: Bool, accumulateInputGradient: Bool,
         workspace: UnsafeMutablePointer<Float>, threads: Int
     ) {
-        precondition(g.winogradSuits, "Conv: Winograd F(2x2, 3x3) cannot run this convolution")
+        precondition(g.winogradSuits, "Conv: Winograd cannot run this convolution")
         let l = WinogradLayout(g, threads: threads)
         let cg = g.c / g.groups, mg = g.outC / g.groups
         let inImage = g.c * g.h * g.w, outImage = g.outC * g.outH * g.outW
@@ -122,20 +162,18 @@ extension Conv {
         let partials = workspace + l.filterCount + l.parts * l.partBackward
         Parallel.forEachPart(count: g.n, threads: threads) { part, images in
             let base = workspace + l.filterCount + part * l.partBackward
-            let v = base, m = base + 16 * l.inputStride, plane = m + 16 * l.productStride
+            let v = base, m = base + l.positions * l.inputStride, plane = m + l.positions * l.productStride
             let du = plane + l.planeCount
             var beta: Float = 0
             l.forEachBlock(images) { first, count, ty0, rows, cols in
-                netrun_wino_input(input + first * inImage, count, g.c, g.h, g.w, g.padH, g.padW,
-                                  ty0, rows, l.tilesW, v, l.inputStride, cols, 0, plane)
+                l.input(input + first * inImage, count, g, ty0, rows, v, cols, plane)
                 // A prepared block's images are prepared once, with its first band.
                 if ty0 == 0 {
                     for b in 0 ..< count { _ = prepared.image(first + b, part: part, slot: b, first: first == images.lowerBound && b == 0) }
                 }
                 let dy = prepared.buffer(part: part).map { UnsafePointer($0) } ?? outputGradient.unsafelyUnwrapped + first * outImage
-                netrun_wino_output_backward(dy, count, g.outC, g.outH, g.outW,
-                                            ty0, rows, l.tilesW, m, l.productStride, cols, 0)
-                for q in 0 ..< 16 {
+                l.outputBackward(dy, count, g, ty0, rows, m, cols)
+                for q in 0 ..< l.positions {
                     for grp in 0 ..< g.groups {
                         GEMM.multiply(transposeB: true, m: mg, n: cg, k: cols,
                                       a: m + q * l.productStride + grp * mg * cols,
@@ -145,7 +183,7 @@ extension Conv {
                 }
                 beta = 1
                 guard let dx = inputGradient else { return }
-                for q in 0 ..< 16 {
+                for q in 0 ..< l.positions {
                     for grp in 0 ..< g.groups {
                         GEMM.multiply(transposeA: true, m: cg, n: cols, k: mg,
                                       a: u + q * l.filterStride + grp * mg * cg,
@@ -153,12 +191,10 @@ extension Conv {
                                       c: v + q * l.inputStride + grp * cg * cols)
                     }
                 }
-                netrun_wino_input_backward(v, count, g.c, g.h, g.w, g.padH, g.padW, ty0, rows, l.tilesW,
-                                           l.inputStride, cols, 0, plane, dx + first * inImage,
-                                           accumulateInputGradient ? 1 : 0)
+                l.inputBackward(v, count, g, ty0, rows, cols, plane, dx + first * inImage, accumulate: accumulateInputGradient)
             }
             let dw = part == 0 ? weightGradient : partials + (part - 1) * g.weightCount
-            netrun_wino_filter_backward(du, l.filterStride, g.outC, cg, dw, part == 0 && accumulate ? 1 : 0)
+            l.filterBackward(du, g, dw, accumulate: part == 0 && accumulate)
         }
         addPartials(partials, parts: l.parts, into: weightGradient, count: g.weightCount, threads: threads)
     }
@@ -168,7 +204,7 @@ extension Conv {
                                          _ u: UnsafeMutablePointer<Float>, _ l: WinogradLayout, threads: Int) {
         let cg = g.c / g.groups
         Parallel.forEachPart(count: g.outC, threads: threads) { _, r in
-            netrun_wino_filter(weight + r.lowerBound * cg * 9, r.count, cg, u + r.lowerBound * cg, l.filterStride)
+            l.filter(weight + r.lowerBound * cg * l.kernel * l.kernel, r.count, cg, u + r.lowerBound * cg)
         }
     }
 }

@@ -149,7 +149,11 @@ import CNetrunKernels
     @Test(arguments: [ConvGeometry(n: 2, c: 16, h: 6, w: 21, outC: 16, kernel: 3, stride: 1, pad: 1),
                       ConvGeometry(n: 1, c: 16, h: 27, w: 31, outC: 24, kernel: 3, stride: 1, pad: 2),
                       ConvGeometry(n: 3, c: 16, h: 7, w: 7, outC: 16, kernel: 3, stride: 1, pad: 1),
-                      ConvGeometry(n: 2, c: 16, h: 9, w: 19, outC: 24, kernel: 3, stride: 1, pad: 0)])
+                      ConvGeometry(n: 2, c: 16, h: 9, w: 19, outC: 24, kernel: 3, stride: 1, pad: 0),
+                      ConvGeometry(n: 2, c: 8, h: 6, w: 21, outC: 16, kernel: 5, stride: 1, pad: 2),
+                      ConvGeometry(n: 1, c: 8, h: 27, w: 31, outC: 24, kernel: 5, stride: 1, pad: 2),
+                      ConvGeometry(n: 3, c: 8, h: 7, w: 7, outC: 16, kernel: 5, stride: 1, pad: 2),
+                      ConvGeometry(n: 2, c: 8, h: 9, w: 19, outC: 16, kernel: 5, stride: 1, pad: 0)])
     func winogradAgreesBetweenVersions(g: ConvGeometry) {
         #expect(g.winograd)
         var rng = SeededRNG(seed: 94)

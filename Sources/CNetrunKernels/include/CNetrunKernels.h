@@ -126,6 +126,24 @@ void netrun_wino_filter(const float *w, long oc, long cg, float *u, long stride)
 /// The adjoint: dw = G^T dU G (overwritten, or added to when `accumulate`).
 void netrun_wino_filter_backward(const float *du, long stride, long oc, long cg, float *dw, int accumulate);
 
+// ---- Winograd F(2x2, 5x5) transforms (winograd5.c) ---------------------------
+// The same conventions and meanings as the F(2x2, 3x3) functions above, for 5x5 filters: 36
+// position planes ([36][rows][cols]), 6x6 input tiles, `plane` of (2*rows+4) * 2*(tw+12) floats;
+// a band with ty0 > 0 adds to the four input rows it shares with the band before.
+void netrun_wino5_input(const float *x, long images, long c, long h, long w, long ph, long pw,
+                        long ty0, long rows, long tw, float *v, long stride, long cols, long col0, float *plane);
+void netrun_wino5_input_backward(const float *dv, long images, long c, long h, long w, long ph, long pw,
+                                 long ty0, long rows, long tw, long stride, long cols, long col0, float *plane,
+                                 float *dx, int accumulate);
+void netrun_wino5_output(const float *m, long stride, long cols, long col0, long images, long oc,
+                         long oh, long ow, long ty0, long rows, long tw, const float *bias, float *y, long ystride,
+                         int relu);
+void netrun_wino5_output_backward(const float *dy, long images, long oc, long oh, long ow, long ty0, long rows,
+                                  long tw, float *m, long stride, long cols, long col0);
+/// U = G g G^T for weights [oc, cg, 5, 5] (computed in double): U at q * stride + o * cg + c.
+void netrun_wino5_filter(const float *w, long oc, long cg, float *u, long stride);
+void netrun_wino5_filter_backward(const float *du, long stride, long oc, long cg, float *dw, int accumulate);
+
 // ---- pooling (pool.c), `planes` independent [h, w] -> [oh, ow] planes -------
 /// y = the max of each window, argmax its index in the plane (the first largest in row-major
 /// order; -1 and y = 0 for an empty window). argmax may be NULL (inference) only when
