@@ -10,8 +10,7 @@
 // loads, every other block (borders, padding, planes narrower than 8, other strides)
 // with per-lane validity: masked loads (stride 1) or gathers, a lane taking a value
 // when it is valid and either larger or the lane's first. The rest is scalar.
-#include "simd_math.h"
-#include <string.h>
+#include "interleave8.h"
 
 static inline long nr_minl(long a, long b) { return a < b ? a : b; }
 static inline long nr_maxl(long a, long b) { return a > b ? a : b; }
@@ -178,50 +177,6 @@ nr_maxpool_stride1(const float *x, float *y, int32_t *argmax, long planes, long 
         }
     }
     return 1;
-}
-
-// 8x8 transpose of r[0..7] in place (unpack, shuffle, then 128-bit lane swaps).
-NR_VEC void nr_transpose8(__m256 *r) {
-    __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
-    __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
-    __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
-    __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
-    __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-    __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-    __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-    __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-    r[0] = _mm256_permute2f128_ps(s0, s4, 0x20); r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
-    r[2] = _mm256_permute2f128_ps(s2, s6, 0x20); r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
-    r[4] = _mm256_permute2f128_ps(s0, s4, 0x31); r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
-    r[6] = _mm256_permute2f128_ps(s2, s6, 0x31); r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
-}
-
-// Positions q0 ..< q1 of 8 planes (src[k] + q) into dst[(q - q0) * 8 + k]: 8x8 transposes,
-// the last positions one by one. Bits are moved, never computed, so Int32s go through too.
-NR_VEC void nr_interleave8(const float *const *src, long q0, long q1, float *dst) {
-    long q = q0;
-    for (; q + 8 <= q1; q += 8) {
-        __m256 r[8];
-        for (long k = 0; k < 8; k++) r[k] = _mm256_loadu_ps(src[k] + q);
-        nr_transpose8(r);
-        for (long k = 0; k < 8; k++) _mm256_storeu_ps(dst + (q - q0 + k) * 8, r[k]);
-    }
-    for (; q < q1; q++)
-        for (long k = 0; k < 8; k++) dst[(q - q0) * 8 + k] = src[k][q];
-}
-
-// The inverse, into the first `np` planes only (dst[k] + q, q in q0 ..< q1).
-NR_VEC void nr_deinterleave8(const float *src, long q0, long q1, float *const *dst, long np) {
-    long q = q0;
-    if (np == 8)
-        for (; q + 8 <= q1; q += 8) {
-            __m256 r[8];
-            for (long k = 0; k < 8; k++) r[k] = _mm256_loadu_ps(src + (q - q0 + k) * 8);
-            nr_transpose8(r);
-            for (long k = 0; k < 8; k++) _mm256_storeu_ps(dst[k] + q, r[k]);
-        }
-    for (; q < q1; q++)
-        for (long k = 0; k < np; k++) dst[k][q] = src[(q - q0) * 8 + k];
 }
 
 // The 8 planes from p0 (`planes` in all, `size` floats each) as pointers; spare lanes of a last

@@ -13,23 +13,8 @@
 // product in them is by 2 or 4 (5x is 4x + x), so exact: fusing one into an add changes nothing,
 // and the two agree bitwise.
 #include "winograd_tiles.h"
+#include "winograd6.h"
 
-// B^T d: six inputs to six outputs (o must not be d).
-#define W5_BT(ADD, SUB, X2, X4, d, o) do {                                                              \
-        __typeof__((d)[0]) s_ = SUB((d)[4], (d)[2]), p_ = SUB((d)[4], X4((d)[2]));                      \
-        __typeof__((d)[0]) q_ = SUB((d)[3], X4((d)[1])), r_ = X2(SUB((d)[3], (d)[1]));                  \
-        (o)[0] = ADD(X4(SUB((d)[0], (d)[2])), s_); (o)[1] = ADD(p_, q_); (o)[2] = SUB(p_, q_);         \
-        (o)[3] = ADD(s_, r_); (o)[4] = SUB(s_, r_); (o)[5] = ADD(X4(SUB((d)[1], (d)[3])), SUB((d)[5], (d)[3])); \
-    } while (0)
-// B v, its adjoint (o must not be v).
-#define W5_B(ADD, SUB, NEG, X2, X4, v, o) do {                                                          \
-        (o)[0] = X4((v)[0]);                                                                            \
-        (o)[1] = ADD(X4(ADD(SUB((v)[2], (v)[1]), (v)[5])), X2(SUB((v)[4], (v)[3])));                    \
-        (o)[2] = NEG(ADD(ADD(X4(ADD(ADD((v)[0], (v)[1]), (v)[2])), (v)[0]), ADD((v)[3], (v)[4])));      \
-        (o)[3] = SUB(ADD(SUB((v)[1], (v)[2]), X2(SUB((v)[3], (v)[4]))), ADD(X4((v)[5]), (v)[5]));       \
-        (o)[4] = ADD(ADD(ADD((v)[0], (v)[1]), ADD((v)[2], (v)[3])), (v)[4]);                            \
-        (o)[5] = (v)[5];                                                                                \
-    } while (0)
 // A^T m: six to two.
 #define W5_AT(ADD, SUB, X2, m, o0, o1) do {                                                             \
         (o0) = ADD(ADD(ADD((m)[1], (m)[2]), ADD((m)[3], (m)[4])), (m)[0]);                              \
@@ -40,17 +25,6 @@
         (o)[0] = (z0); (o)[1] = ADD(z0, z1); (o)[2] = SUB(z0, z1);                                      \
         (o)[3] = ADD(z0, X2(z1)); (o)[4] = SUB(z0, X2(z1)); (o)[5] = (z1);                              \
     } while (0)
-
-#define S_ADD(a, b) ((a) + (b))
-#define S_SUB(a, b) ((a) - (b))
-#define S_NEG(a) (-(a))
-#define S_X2(a) ((a) + (a))
-#define S_X4(a) (4.0f * (a))
-#define V_ADD(a, b) _mm256_add_ps(a, b)
-#define V_SUB(a, b) _mm256_sub_ps(a, b)
-#define V_NEG(a) _mm256_xor_ps(a, _mm256_set1_ps(-0.0f))
-#define V_X2(a) _mm256_add_ps(a, a)
-#define V_X4(a) _mm256_mul_ps(a, _mm256_set1_ps(4.0f))
 
 static void netrun_wino5_input_scalar(const float *x, long images, long c, long h, long w, long ph, long pw,
                                       long ty0, long rows, long tw, float *v, long stride, long cols, long col0,
@@ -67,12 +41,12 @@ static void netrun_wino5_input_scalar(const float *x, long images, long c, long 
                     for (long q = 0; q < 6; q++) {
                         float d[6], o[6];
                         for (long i = 0; i < 6; i++) d[i] = p[i * PW + q];
-                        W5_BT(S_ADD, S_SUB, S_X2, S_X4, d, o);
+                        W6_BT(S_ADD, S_SUB, S_X2, S_X4, d, o);
                         for (long i = 0; i < 6; i++) t[i][q] = o[i];
                     }
                     for (long i = 0; i < 6; i++) {  // then (B^T d) B, row by row
                         float o[6];
-                        W5_BT(S_ADD, S_SUB, S_X2, S_X4, t[i], o);
+                        W6_BT(S_ADD, S_SUB, S_X2, S_X4, t[i], o);
                         for (long k = 0; k < 6; k++) dst[(6 * i + k) * stride + ty * tw + tx] = o[k];
                     }
                 }
@@ -105,12 +79,12 @@ static NR_AVX2 void netrun_wino5_input_avx2(const float *x, long images, long c,
                         long off = (q & 1) * HE + (q >> 1);
                         __m256 d[6], r[6];
                         for (long i = 0; i < 6; i++) d[i] = _mm256_loadu_ps(p0 + i * 2 * HE + off);
-                        W5_BT(V_ADD, V_SUB, V_X2, V_X4, d, r);
+                        W6_BT(V_ADD, V_SUB, V_X2, V_X4, d, r);
                         for (long i = 0; i < 6; i++) t[i][q] = r[i];
                     }
                     for (long i = 0; i < 6; i++) {
                         __m256 r[6];
-                        W5_BT(V_ADD, V_SUB, V_X2, V_X4, t[i], r);
+                        W6_BT(V_ADD, V_SUB, V_X2, V_X4, t[i], r);
                         for (long k = 0; k < 6; k++) {
                             if (whole) _mm256_storeu_ps(o + (6 * i + k) * stride, r[k]);
                             else _mm256_maskstore_ps(o + (6 * i + k) * stride, mk, r[k]);
@@ -275,12 +249,12 @@ static void netrun_wino5_input_backward_scalar(const float *dv, long images, lon
                     for (long i = 0; i < 6; i++) {
                         float vv[6];
                         for (long j = 0; j < 6; j++) vv[j] = src[(6 * i + j) * stride + k];
-                        W5_B(S_ADD, S_SUB, S_NEG, S_X2, S_X4, vv, t[i]);
+                        W6_B(S_ADD, S_SUB, S_NEG, S_X2, S_X4, vv, t[i]);
                     }
                     for (long q = 0; q < 6; q++) {  // then B t, added into the plane
                         float col[6], o[6];
                         for (long i = 0; i < 6; i++) col[i] = t[i][q];
-                        W5_B(S_ADD, S_SUB, S_NEG, S_X2, S_X4, col, o);
+                        W6_B(S_ADD, S_SUB, S_NEG, S_X2, S_X4, col, o);
                         for (long a = 0; a < 6; a++) p[a * PW + q] += o[a];
                     }
                 }
@@ -311,7 +285,7 @@ static NR_AVX2 void netrun_wino5_input_backward_avx2(const float *dv, long image
                         __m256 vv[6];
                         for (long j = 0; j < 6; j++)
                             vv[j] = full ? _mm256_loadu_ps(s + j * stride) : _mm256_maskload_ps(s + j * stride, mk);
-                        W5_B(V_ADD, V_SUB, V_NEG, V_X2, V_X4, vv, t[i]);
+                        W6_B(V_ADD, V_SUB, V_NEG, V_X2, V_X4, vv, t[i]);
                     }
                     static const long order[6] = {4, 5, 2, 3, 0, 1};
                     for (long k = 0; k < 6; k++) {
@@ -319,7 +293,7 @@ static NR_AVX2 void netrun_wino5_input_backward_avx2(const float *dv, long image
                         float *p = plane + 2 * ty * 2 * HE + (q & 1) * HE + (q >> 1) + t0;
                         __m256 col[6], o[6];
                         for (long i = 0; i < 6; i++) col[i] = t[i][q];
-                        W5_B(V_ADD, V_SUB, V_NEG, V_X2, V_X4, col, o);
+                        W6_B(V_ADD, V_SUB, V_NEG, V_X2, V_X4, col, o);
                         // Lanes past the row's tiles carry zeros (masked loads): adding them changes nothing.
                         for (long a = 0; a < 6; a++) {
                             float *r = p + a * 2 * HE;

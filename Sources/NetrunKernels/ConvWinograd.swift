@@ -1,10 +1,10 @@
-// 3x3 and 5x5 stride-1 convolutions as Winograd F(2x2, 3x3) and F(2x2, 5x5) (Lavin & Gray,
-// "Fast Algorithms for Convolutional Neural Networks", 2016): each 2x2 output tile costs 16
-// multiplications per input-output channel pair instead of 36, or 36 instead of 100. The
-// transforms are in winograd.c and winograd5.c; between them, for each of the 16 (36) tile
-// positions and each group, one OpenBLAS product over channels
-// with the tiles of a block of images as its columns (one image's tiles alone make too thin
-// a product on small images). The batch is split into parts as by im2col (Parallel.swift),
+// 3x3 and 5x5 stride-1 convolutions as Winograd F(4x4, 3x3), F(2x2, 3x3) and F(2x2, 5x5)
+// (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks", 2016): a 4x4 output tile
+// costs 36 multiplications per input-output channel pair instead of 144, a 2x2 tile 16 instead
+// of 36, or 36 instead of 100. The transforms are in winograd4.c, winograd.c and winograd5.c;
+// between them, for each of the 36 (16) tile positions and each group, one OpenBLAS product over
+// channels with the tiles of a block of images as its columns (one image's tiles alone make too
+// thin a product on small images). The batch is split into parts as by im2col (Parallel.swift),
 // each part with its own buffers; backward sums the weight gradient over a part's images in
 // the transformed domain, then over the parts in order, so MPI ranks holding the parts add
 // up what one process does.
@@ -14,11 +14,13 @@ import CNetrunKernels
 /// rounded up to 16 floats (64 bytes).
 struct WinogradLayout {
     let tilesH, tilesW, tiles: Int
-    /// The filter's size (3 or 5) and the transformed tile's positions, (kernel + 1)^2.
-    let kernel, positions: Int
-    /// A block is `block` whole images, or (when one image has more tiles than
+    /// The filter's size (3 or 5), the output tile's side (2, or 4 for F(4x4, 3x3)) and the
+    /// transformed tile's positions, (tile + kernel - 1)^2.
+    let kernel, tile, positions: Int
+    /// A block is `block` whole images, or (F(2x2), when one image has more tiles than
     /// `targetColumns`) a band of `bandRows` tile rows of one image; `columns` is a full
-    /// block's tile count, the width of its products.
+    /// block's tile count (F(4x4): rounded up to whole groups of 8 images), the width of its
+    /// products.
     let block, bandRows, columns: Int
     /// Strides between the position planes: filters `[positions][outC][c/groups]`, input
     /// tiles `[positions][c][columns]`, products `[positions][outC][columns]`. Each is its plane's size
@@ -39,24 +41,31 @@ struct WinogradLayout {
     init(_ g: ConvGeometry, threads: Int) {
         func round16(_ x: Int) -> Int { (x + 15) & ~15 }
         kernel = g.kh
-        positions = (kernel + 1) * (kernel + 1)
-        tilesH = (g.outH + 1) / 2
-        tilesW = (g.outW + 1) / 2
+        tile = g.winogradF4 ? 4 : 2
+        positions = (tile + kernel - 1) * (tile + kernel - 1)
+        tilesH = (g.outH + tile - 1) / tile
+        tilesW = (g.outW + tile - 1) / tile
         tiles = tilesH * tilesW
         parts = Conv.parts(g, threads: threads)
         let perPart = (g.n + parts - 1) / parts
-        if tiles <= Self.targetColumns {
+        if tile == 4 {
+            // Whole images, in groups of 8 (the vector lanes; a last group of fewer is padded
+            // with zero lanes): as many groups as fill about targetColumns columns.
+            let groups = max(1, Self.targetColumns / (8 * tiles))
+            (block, bandRows) = (min(perPart, 8 * groups), tilesH)
+        } else if tiles <= Self.targetColumns {
             (block, bandRows) = (max(1, min(perPart, Self.targetColumns / tiles)), tilesH)
         } else {
             (block, bandRows) = (1, max(1, Self.targetColumns / tilesW))
         }
-        columns = block * bandRows * tilesW
+        columns = tile == 4 ? (block + 7) / 8 * 8 * tiles : block * bandRows * tilesW
         let cg = g.c / g.groups
         filterStride = round16(g.outC * cg) + 16
         inputStride = round16(g.c * columns) + 16
         productStride = round16(g.outC * columns) + 16
-        // winograd.c's and winograd5.c's padded band (even/odd halves)
-        planeCount = round16((2 * bandRows + kernel - 1) * 2 * (tilesW + (kernel == 5 ? 12 : 10)))
+        // winograd.c's and winograd5.c's padded band (even/odd halves), or winograd4.c's scratch
+        planeCount = tile == 4 ? round16(netrun_wino4_scratch(tilesH, tilesW, g.w, g.outW))
+            : round16((2 * bandRows + kernel - 1) * 2 * (tilesW + (kernel == 5 ? 12 : 10)))
         filterCount = positions * filterStride
         partForward = positions * inputStride + positions * productStride + planeCount
         partBackward = partForward + filterCount
@@ -70,7 +79,7 @@ struct WinogradLayout {
             let count = min(block, images.upperBound - first)
             for ty0 in stride(from: 0, to: tilesH, by: bandRows) {
                 let rows = min(bandRows, tilesH - ty0)
-                body(first, count, ty0, rows, count * rows * tilesW)
+                body(first, count, ty0, rows, tile == 4 ? (count + 7) / 8 * 8 * tiles : count * rows * tilesW)
             }
         }
     }
@@ -80,18 +89,27 @@ struct WinogradLayout {
 extension WinogradLayout {
     func input(_ x: UnsafePointer<Float>, _ images: Int, _ g: ConvGeometry, _ ty0: Int, _ rows: Int,
                _ v: UnsafeMutablePointer<Float>, _ cols: Int, _ plane: UnsafeMutablePointer<Float>) {
+        if tile == 4 { return netrun_wino4_input(x, images, g.c, g.h, g.w, g.padH, g.padW, tilesH, tilesW, v, inputStride, cols, plane) }
         let f = kernel == 5 ? netrun_wino5_input : netrun_wino_input
         f(x, images, g.c, g.h, g.w, g.padH, g.padW, ty0, rows, tilesW, v, inputStride, cols, 0, plane)
     }
 
     func output(_ m: UnsafePointer<Float>, _ cols: Int, _ images: Int, _ g: ConvGeometry, _ ty0: Int, _ rows: Int,
-                _ bias: UnsafePointer<Float>?, _ y: UnsafeMutablePointer<Float>, _ yStride: Int, _ relu: Bool) {
+                _ bias: UnsafePointer<Float>?, _ y: UnsafeMutablePointer<Float>, _ yStride: Int, _ relu: Bool,
+                _ plane: UnsafeMutablePointer<Float>) {
+        if tile == 4 {
+            return netrun_wino4_output(m, productStride, cols, images, g.outC, g.outH, g.outW, tilesH, tilesW, bias, y,
+                                       yStride, relu ? 1 : 0, plane)
+        }
         let f = kernel == 5 ? netrun_wino5_output : netrun_wino_output
         f(m, productStride, cols, 0, images, g.outC, g.outH, g.outW, ty0, rows, tilesW, bias, y, yStride, relu ? 1 : 0)
     }
 
     func outputBackward(_ dy: UnsafePointer<Float>, _ images: Int, _ g: ConvGeometry, _ ty0: Int, _ rows: Int,
-                        _ m: UnsafeMutablePointer<Float>, _ cols: Int) {
+                        _ m: UnsafeMutablePointer<Float>, _ cols: Int, _ plane: UnsafeMutablePointer<Float>) {
+        if tile == 4 {
+            return netrun_wino4_output_backward(dy, images, g.outC, g.outH, g.outW, tilesH, tilesW, m, productStride, cols, plane)
+        }
         let f = kernel == 5 ? netrun_wino5_output_backward : netrun_wino_output_backward
         f(dy, images, g.outC, g.outH, g.outW, ty0, rows, tilesW, m, productStride, cols, 0)
     }
@@ -99,16 +117,20 @@ extension WinogradLayout {
     func inputBackward(_ dv: UnsafePointer<Float>, _ images: Int, _ g: ConvGeometry, _ ty0: Int, _ rows: Int,
                        _ cols: Int, _ plane: UnsafeMutablePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
                        accumulate: Bool) {
+        if tile == 4 {
+            return netrun_wino4_input_backward(dv, images, g.c, g.h, g.w, g.padH, g.padW, tilesH, tilesW, inputStride, cols,
+                                               plane, dx, accumulate ? 1 : 0)
+        }
         let f = kernel == 5 ? netrun_wino5_input_backward : netrun_wino_input_backward
         f(dv, images, g.c, g.h, g.w, g.padH, g.padW, ty0, rows, tilesW, inputStride, cols, 0, plane, dx, accumulate ? 1 : 0)
     }
 
     func filter(_ w: UnsafePointer<Float>, _ oc: Int, _ cg: Int, _ u: UnsafeMutablePointer<Float>) {
-        (kernel == 5 ? netrun_wino5_filter : netrun_wino_filter)(w, oc, cg, u, filterStride)
+        (tile == 4 ? netrun_wino4_filter : kernel == 5 ? netrun_wino5_filter : netrun_wino_filter)(w, oc, cg, u, filterStride)
     }
 
     func filterBackward(_ du: UnsafePointer<Float>, _ g: ConvGeometry, _ dw: UnsafeMutablePointer<Float>, accumulate: Bool) {
-        (kernel == 5 ? netrun_wino5_filter_backward : netrun_wino_filter_backward)(
+        (tile == 4 ? netrun_wino4_filter_backward : kernel == 5 ? netrun_wino5_filter_backward : netrun_wino_filter_backward)(
             du, filterStride, g.outC, g.c / g.groups, dw, accumulate ? 1 : 0)
     }
 }
@@ -120,7 +142,7 @@ extension Conv {
         bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, outputImageStride: Int, relu: Bool,
         workspace: UnsafeMutablePointer<Float>, threads: Int
     ) {
-        precondition(g.winogradSuits, "Conv: Winograd cannot run this convolution")
+        precondition(g.winogradSuits && (!g.winogradF4 || g.kh == 3), "Conv: Winograd cannot run this convolution")
         let l = WinogradLayout(g, threads: threads)
         let cg = g.c / g.groups, mg = g.outC / g.groups
         let inImage = g.c * g.h * g.w
@@ -138,7 +160,7 @@ extension Conv {
                                       c: m + q * l.productStride + grp * mg * cols)
                     }
                 }
-                l.output(m, cols, count, g, ty0, rows, bias, output + first * outputImageStride, outputImageStride, relu)
+                l.output(m, cols, count, g, ty0, rows, bias, output + first * outputImageStride, outputImageStride, relu, plane)
             }
         }
     }
@@ -153,7 +175,7 @@ extension Conv {
         weightGradient: UnsafeMutablePointer<Float>, accumulate: Bool, accumulateInputGradient: Bool,
         workspace: UnsafeMutablePointer<Float>, threads: Int
     ) {
-        precondition(g.winogradSuits, "Conv: Winograd cannot run this convolution")
+        precondition(g.winogradSuits && (!g.winogradF4 || g.kh == 3), "Conv: Winograd cannot run this convolution")
         let l = WinogradLayout(g, threads: threads)
         let cg = g.c / g.groups, mg = g.outC / g.groups
         let inImage = g.c * g.h * g.w, outImage = g.outC * g.outH * g.outW
@@ -172,7 +194,7 @@ extension Conv {
                     for b in 0 ..< count { _ = prepared.image(first + b, part: part, slot: b, first: first == images.lowerBound && b == 0) }
                 }
                 let dy = prepared.buffer(part: part).map { UnsafePointer($0) } ?? outputGradient.unsafelyUnwrapped + first * outImage
-                l.outputBackward(dy, count, g, ty0, rows, m, cols)
+                l.outputBackward(dy, count, g, ty0, rows, m, cols, plane)
                 for q in 0 ..< l.positions {
                     for grp in 0 ..< g.groups {
                         GEMM.multiply(transposeB: true, m: mg, n: cg, k: cols,

@@ -146,15 +146,19 @@ import CNetrunKernels
     /// gradient and adding to one): the same operations in the
     /// same order, so the outputs and the input and weight gradients agree bitwise (the bias gradient is a
     /// vectorized sum in one version: close, not bitwise).
-    @Test(arguments: [ConvGeometry(n: 2, c: 16, h: 6, w: 21, outC: 16, kernel: 3, stride: 1, pad: 1),
+    @Test(arguments: [ConvGeometry(n: 9, c: 16, h: 6, w: 21, outC: 16, kernel: 3, stride: 1, pad: 1),
                       ConvGeometry(n: 1, c: 16, h: 27, w: 31, outC: 24, kernel: 3, stride: 1, pad: 2),
-                      ConvGeometry(n: 3, c: 16, h: 7, w: 7, outC: 16, kernel: 3, stride: 1, pad: 1),
+                      ConvGeometry(n: 11, c: 16, h: 7, w: 7, outC: 16, kernel: 3, stride: 1, pad: 1),
                       ConvGeometry(n: 2, c: 16, h: 9, w: 19, outC: 24, kernel: 3, stride: 1, pad: 0),
                       ConvGeometry(n: 2, c: 8, h: 6, w: 21, outC: 16, kernel: 5, stride: 1, pad: 2),
                       ConvGeometry(n: 1, c: 8, h: 27, w: 31, outC: 24, kernel: 5, stride: 1, pad: 2),
                       ConvGeometry(n: 3, c: 8, h: 7, w: 7, outC: 16, kernel: 5, stride: 1, pad: 2),
-                      ConvGeometry(n: 2, c: 8, h: 9, w: 19, outC: 16, kernel: 5, stride: 1, pad: 0)])
-    func winogradAgreesBetweenVersions(g: ConvGeometry) {
+                      ConvGeometry(n: 2, c: 8, h: 9, w: 19, outC: 16, kernel: 5, stride: 1, pad: 0)], [false, true])
+    func winogradAgreesBetweenVersions(g: ConvGeometry, f2: Bool) {
+        // The 3x3 shapes run F(4x4, 3x3) (9 and 11 images: a last group of 1 and 3 lanes);
+        // `f2` runs them as F(2x2, 3x3), 27x31 in bands.
+        var g = g
+        if f2 { g.winogradF4 = false }
         #expect(g.winograd)
         var rng = SeededRNG(seed: 94)
         let x = rng.floats(g.n * g.c * g.h * g.w, in: -1 ... 1), wt = rng.floats(g.weightCount, in: -1 ... 1)

@@ -58,7 +58,7 @@ import Testing
                      padH: 2, padW: 0, dilationH: 1, dilationW: 3),
         ConvGeometry(n: 3, c: 4, h: 6, w: 6, outC: 4, kernel: 1, stride: 2, pad: 1),
         ConvGeometry(n: 2, c: 4, h: 9, w: 9, outC: 8, kernel: 5, stride: 1, pad: 2, groups: 4),
-    ] + winogradShapes
+    ] + winogradShapes + winogradF2Shapes
 
     /// 3x3 stride 1 with enough channels: Winograd F(2x2, 3x3). Even and odd outputs (a last
     /// tile cut in half), padding 0, 1, 2 and different per axis, groups.
@@ -79,12 +79,27 @@ import Testing
         ConvGeometry(n: 2, c: 8, h: 5, w: 21, outC: 16, kernel: 5, stride: 1, pad: 2),    // 11 tiles a row
     ]
 
+    /// The 3x3 shapes above, which run F(4x4, 3x3), run as F(2x2, 3x3) instead.
+    static let winogradF2Shapes: [ConvGeometry] = winogradShapes.filter(\.winogradF4).map { g in
+        var f2 = g
+        f2.winogradF4 = false
+        return f2
+    }
+
     @Test func winogradRunsExactlyTheShapesItSuits() {
         #expect(Self.winogradShapes.allSatisfy { $0.winograd })
-        // A large image is cut into bands of tile rows (the last one shorter); small ones go whole.
-        let large = WinogradLayout(Self.winogradShapes[5], threads: 2)
+        // F(2x2, 3x3) cuts a large image into bands of tile rows (the last one shorter); small ones go whole.
+        let large = WinogradLayout(Self.winogradF2Shapes[5], threads: 2)
         #expect(large.block == 1 && large.bandRows < large.tilesH && large.tilesH % large.bandRows != 0)
-        #expect(WinogradLayout(Self.winogradShapes[0], threads: 2).bandRows == 3)
+        #expect(WinogradLayout(Self.winogradF2Shapes[0], threads: 2).bandRows == 3)
+        // F(4x4, 3x3) on images of at most 196 of its tiles (56x56 outputs): every 3x3 shape here.
+        #expect(Self.winogradShapes.map(\.winogradF4) == Array(repeating: true, count: 7) + Array(repeating: false, count: 6))
+        #expect(Self.winogradF2Shapes.count == 7 && Self.winogradF2Shapes.allSatisfy { $0.winograd && !$0.winogradF4 })
+        // Blocks of 8 images (the lanes) filling about 128 columns: 16 tiles of 14x14, 4 of 7x7.
+        #expect(WinogradLayout(ConvGeometry(n: 128, c: 16, h: 14, w: 14, outC: 16, kernel: 3, stride: 1, pad: 1), threads: 2).block == 8)
+        #expect(WinogradLayout(ConvGeometry(n: 128, c: 16, h: 7, w: 7, outC: 16, kernel: 3, stride: 1, pad: 1), threads: 2).block == 32)
+        #expect(ConvGeometry(n: 1, c: 16, h: 56, w: 56, outC: 16, kernel: 3, stride: 1, pad: 1).winogradF4)
+        #expect(!ConvGeometry(n: 1, c: 16, h: 57, w: 56, outC: 16, kernel: 3, stride: 1, pad: 1).winogradF4)
         #expect(!ConvGeometry(n: 1, c: 8, h: 6, w: 6, outC: 16, kernel: 3, stride: 1, pad: 1).winograd)  // too few channels
         #expect(!ConvGeometry(n: 1, c: 32, h: 6, w: 6, outC: 32, kernel: 3, stride: 2, pad: 1).winograd)
         #expect(!ConvGeometry(n: 1, c: 32, h: 9, w: 9, outC: 32, kernel: 3, stride: 1, pad: 2, dilation: 2).winograd)
@@ -99,9 +114,13 @@ import Testing
 
     /// Many images per part: several blocks, the last one smaller; Winograd against im2col
     /// (which the tests above hold to the direct sum) for the forward pass and all gradients.
-    @Test(arguments: [1, 2, 3], [3, 5])
-    func winogradAgreesWithIm2colOverSeveralBlocks(threads: Int, kernel: Int) {
+    /// `variant`: 2 is F(2x2, 3x3), 4 F(4x4, 3x3) (blocks of 8 images, a last group of 4 or 2),
+    /// 5 F(2x2, 5x5).
+    @Test(arguments: [1, 2, 3], [2, 4, 5])
+    func winogradAgreesWithIm2colOverSeveralBlocks(threads: Int, variant: Int) {
+        let kernel = variant == 5 ? 5 : 3
         var g = ConvGeometry(n: 100, c: 32, h: 6, w: 6, outC: 32, kernel: kernel, stride: 1, pad: kernel / 2, groups: 2)
+        g.winogradF4 = variant == 4
         #expect(g.winograd && WinogradLayout(g, threads: threads).block < (g.n + threads - 1) / threads)
         var rng = SeededRNG(seed: 5)
         let x = rng.floats(g.inputCount), wt = rng.floats(g.weightCount), b = rng.floats(g.outC)
@@ -112,9 +131,10 @@ import Testing
         g.winograd = false
         let reference = Self.forward(g, x, wt, b, threads: threads)
         let referenceGrads = Self.backward(g, x, wt, dy, threads: threads, start: start, accumulate: true, accumulateInput: true)
-        // F(2x2, 5x5)'s transforms scale values by up to 100 before its products (B^T's rows
-        // sum to 10 in magnitude), so its rounding is about ten times F(2x2, 3x3)'s.
-        let tolerance = kernel == 5 ? 1e-4 : 1e-5
+        // F(2x2, 5x5)'s and F(4x4, 3x3)'s transforms scale values by up to 100 before their
+        // products (B^T's rows sum to 10 in magnitude), so their rounding is about ten times
+        // F(2x2, 3x3)'s.
+        let tolerance = variant == 2 ? 1e-5 : 1e-4
         #expect(worstRelativeError(fast, reference.map(Double.init), floor: 1) < tolerance)
         #expect(worstRelativeError(fastGrads.dx, referenceGrads.dx, floor: 1) < tolerance)
         // dW sums 100 images' 16 (36) positions: float rounding of two summation orders.
@@ -216,8 +236,9 @@ import Testing
         let start = Grads(dx: rng.floats(x.count), dw: rng.floats(wt.count), db: rng.floats(g.outC))
         let fresh = Self.backward(g, x, wt, dy, threads: 1, start: start, accumulate: false, accumulateInput: false)
         // The weight gradient's parts are summed in another order for other thread counts;
-        // F(2x2, 5x5) sums them in its transformed domain, where values are up to 100 times larger.
-        let dwTolerance = g.winograd && g.kh == 5 ? 1e-4 : 1e-5
+        // F(2x2, 5x5) and F(4x4, 3x3) sum them in a transformed domain where values are up to
+        // 100 times larger.
+        let dwTolerance = g.winograd && (g.kh == 5 || g.winogradF4) ? 1e-4 : 1e-5
         for threads in [1, 2, 3] {
             let acc = Self.backward(g, x, wt, dy, threads: threads, start: start, accumulate: true, accumulateInput: true)
             #expect(worstRelativeError(acc.dw, zip(start.dw, fresh.dw).map { $0 + $1 }, floor: 1) < dwTolerance)

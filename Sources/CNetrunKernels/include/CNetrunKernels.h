@@ -144,6 +144,23 @@ void netrun_wino5_output_backward(const float *dy, long images, long oc, long oh
 void netrun_wino5_filter(const float *w, long oc, long cg, float *u, long stride);
 void netrun_wino5_filter_backward(const float *du, long stride, long oc, long cg, float *dw, int accumulate);
 
+// ---- Winograd F(4x4, 3x3) transforms (winograd4.c), 8 images in the AVX2 lanes ------------
+// The same meanings as the F(2x2, 3x3) functions, for whole images (no bands): 36 position
+// planes; tiles of 4x4 outputs, th x tw per image; image b of the call's `images` and tile
+// k = ty * tw + tx is column ((b / 8) * th * tw + k) * 8 + b % 8 of each [cols] row, so a call's
+// columns are ceil(images / 8) * 8 * th * tw. `scratch`: netrun_wino4_scratch(th, tw, w, ow) floats.
+long netrun_wino4_scratch(long th, long tw, long w, long ow);
+void netrun_wino4_input(const float *x, long images, long c, long h, long w, long ph, long pw, long th, long tw,
+                        float *v, long stride, long cols, float *scratch);
+void netrun_wino4_input_backward(const float *dv, long images, long c, long h, long w, long ph, long pw, long th,
+                                 long tw, long stride, long cols, float *scratch, float *dx, int accumulate);
+void netrun_wino4_output(const float *m, long stride, long cols, long images, long oc, long oh, long ow, long th,
+                         long tw, const float *bias, float *y, long ystride, int relu, float *scratch);
+void netrun_wino4_output_backward(const float *dy, long images, long oc, long oh, long ow, long th, long tw,
+                                  float *m, long stride, long cols, float *scratch);
+void netrun_wino4_filter(const float *w, long oc, long cg, float *u, long stride);
+void netrun_wino4_filter_backward(const float *du, long stride, long oc, long cg, float *dw, int accumulate);
+
 // ---- pooling (pool.c), `planes` independent [h, w] -> [oh, ow] planes -------
 /// y = the max of each window, argmax its index in the plane (the first largest in row-major
 /// order; -1 and y = 0 for an empty window). argmax may be NULL (inference) only when
