@@ -61,7 +61,7 @@ struct PlanLayout {
                 }
             case .batchNorm: extraFloat[i] = floatsPlan.add(size: product(2, node.shape.channels), start: i, end: end)
             case .conv:
-                // Per-part workspaces: one image per thread (im2col) or a block of about 128 Winograd tiles, so they do not grow with the batch.
+                // Per-part workspaces: one image per thread (im2col) or a block of about 128 Winograd tiles (F(4x4, 3x3): 8 images at least), so they do not grow with the batch.
                 let cg = Executor.convGeometry(g, node, batch: batch)
                 workspaceNeed = max(workspaceNeed, Conv.forwardWorkspaceCount(cg, threads: Parallel.processorCount))
                 if a.run[i] { workspaceNeed = max(workspaceNeed, Conv.backwardWorkspaceCount(cg, threads: Parallel.processorCount)) }

@@ -1,5 +1,5 @@
 // 2-D convolution as im2col + GEMM (1x1, stride 1, pad 0 skips im2col), or Winograd
-// F(2x2, 3x3) and F(2x2, 5x5) where `ConvGeometry.winograd` says (ConvWinograd.swift), forward and backward.
+// F(4x4, 3x3), F(2x2, 3x3) and F(2x2, 5x5) where `ConvGeometry.winograd` says (ConvWinograd.swift), forward and backward.
 // Batch split over `threads` parts (see Parallel.swift), which is also how backward sums the
 // weight and bias gradients over the batch.
 import CNetrunKernels
@@ -15,7 +15,7 @@ public struct ConvGeometry: Sendable, Equatable, Hashable {
     public var strideH, strideW, padH, padW, dilationH, dilationW: Int
     public var groups: Int
     public var outH, outW: Int
-    /// Runs as Winograd F(2x2, 3x3) or F(2x2, 5x5) (ConvWinograd.swift) rather than im2col + GEMM. Set by
+    /// Runs as Winograd F(4x4, 3x3), F(2x2, 3x3) or F(2x2, 5x5) (ConvWinograd.swift) rather than im2col + GEMM. Set by
     /// `init` to `winogradSuits`; a caller may turn it off (it must stay off where that is false).
     public var winograd: Bool
     /// With `winograd`, runs F(4x4, 3x3) (8 images to a vector, winograd4.c) rather than
@@ -78,8 +78,8 @@ public struct ConvGeometry: Sendable, Equatable, Hashable {
     }
     /// Floats of one image's column matrix `[c*kh*kw, outH*outW]` (0 when pointwise).
     public var columnCount: Int { isPointwise ? 0 : c * kh * kw * outH * outW }
-    /// How `Conv` computes it, as `netrun bench` names it: `winograd`, `gemm` (pointwise: the
-    /// image is the column matrix) or `im2col`.
+    /// How `Conv` computes it, as `netrun bench` names it: `winograd4` (F(4x4, 3x3)), `winograd`
+    /// (F(2x2, 3x3) or F(2x2, 5x5)), `gemm` (pointwise: the image is the column matrix) or `im2col`.
     public var algorithm: String { winograd ? (winogradF4 ? "winograd4" : "winograd") : isPointwise ? "gemm" : "im2col" }
 }
 
