@@ -58,9 +58,9 @@ public struct ConvGeometry: Sendable, Equatable, Hashable {
     }
 
     /// F(4x4, 3x3) runs it: a 3x3 `winogradSuits` convolution on an image of at most 196 of its
-    /// 4x4 tiles (outputs up to 56x56). Measured against F(2x2, 3x3) on this machine's Zen 4:
-    /// 10-25% faster per node on 7x7 to 14x14 images (Fashion's GoogLeNet), 30% on 28x28 and 20%
-    /// on 56x56 (GoogLeNet's). Its blocks are whole groups of 8 images, so a 56x56 layer's
+    /// 4x4 tiles (outputs up to 56x56). Measured against F(2x2, 3x3) on an AMD Zen 4, forward
+    /// and backward: 24-39% less time per node on 7x7 and 14x14 images (Fashion's GoogLeNet),
+    /// 21-30% on 28x28 and 19% on 56x56 (GoogLeNet's). Its blocks are whole groups of 8 images, so a 56x56 layer's
     /// workspace holds 8 x 196 tiles (GoogLeNet's conv2: about 60 MB a thread); larger images
     /// keep F(2x2, 3x3)'s bands of tile rows.
     public var winogradF4Suits: Bool {
