@@ -63,10 +63,7 @@ static NR_AVX2 void netrun_wino_input_avx2(const float *x, long images, long c, 
     for (long b = 0; b < images; b++)
         for (long ch = 0; ch < c; ch++) {
             const float *xp = x + (b * c + ch) * h * w;
-            for (long r = 0; r < PH; r++) {
-                long i = 2 * ty0 + r - ph;
-                if (i >= 0 && i < h) nr_wino_split_row(xp + i * w, w, pw, plane + r * 2 * HE, plane + r * 2 * HE + HE);
-            }
+            nr_wino_split_band(xp, h, w, ph, pw, ty0, PH, HE, plane);
             float *dst = v + ch * cols + col0 + b * T;
             for (long ty = 0; ty < rows; ty++)
                 for (long t0 = 0; t0 < tw; t0 += 8) {
@@ -131,23 +128,12 @@ static NR_AVX2 void netrun_wino_output_avx2(const float *m, long stride, long co
                         t0q[q] = _mm256_add_ps(_mm256_add_ps(m0, m1), m2);
                         t1q[q] = _mm256_sub_ps(_mm256_sub_ps(m1, m2), m3);
                     }
-                    // The rows after yy that this call writes later: a short row's store may run
-                    // into them. Not when the rows take two chunks and yy is the pair's first: the
-                    // second row's first chunk is already written.
-                    long n = ow - 2 * t0, end = (oh < 2 * (ty0 + rows) ? oh : 2 * (ty0 + rows)) * ow;
                     for (long i = 0; i < 2; i++) {
-                        long yy = 2 * ty + i;
-                        if (yy >= oh) break;
                         const __m256 *tq = i ? t1q : t0q;
                         // bo + (t0 + t1 + t2) and bo + (t1 - t2 - t3), summed as the scalar code does
-                        __m256 even = _mm256_add_ps(bo, _mm256_add_ps(_mm256_add_ps(tq[0], tq[1]), tq[2]));
-                        __m256 odd = _mm256_add_ps(bo, _mm256_sub_ps(_mm256_sub_ps(tq[1], tq[2]), tq[3]));
-                        if (relu) {  // max(0, v): NaN stays NaN, as netrun_relu_forward
-                            even = _mm256_max_ps(_mm256_setzero_ps(), even);
-                            odd = _mm256_max_ps(_mm256_setzero_ps(), odd);
-                        }
-                        nr_wino_store_pairs(yo + yy * ow + 2 * t0, even, odd, n,
-                                            tw <= 8 || i == 1 ? end - (yy * ow + 2 * t0) : 0);
+                        nr_wino_output_row(yo, oh, ow, ty0, rows, tw, ty, t0, i, bo,
+                                           _mm256_add_ps(_mm256_add_ps(tq[0], tq[1]), tq[2]),
+                                           _mm256_sub_ps(_mm256_sub_ps(tq[1], tq[2]), tq[3]), relu);
                     }
                 }
         }

@@ -172,37 +172,9 @@ static const double nr_w4_g[6][3] = {
 };
 
 void netrun_wino4_filter(const float *w, long oc, long cg, float *u, long stride) {
-    for (long o = 0; o < oc; o++)
-        for (long ch = 0; ch < cg; ch++) {
-            const float *g = w + (o * cg + ch) * 9;
-            double t[6][3];  // G g
-            for (long i = 0; i < 6; i++)
-                for (long j = 0; j < 3; j++)
-                    t[i][j] = nr_w4_g[i][0] * g[j] + nr_w4_g[i][1] * g[3 + j] + nr_w4_g[i][2] * g[6 + j];
-            for (long i = 0; i < 6; i++)  // (G g) G^T
-                for (long l = 0; l < 6; l++)
-                    u[(6 * i + l) * stride + o * cg + ch] =
-                        (float)(t[i][0] * nr_w4_g[l][0] + t[i][1] * nr_w4_g[l][1] + t[i][2] * nr_w4_g[l][2]);
-        }
+    nr_w6_filter(w, oc, cg, u, stride, &nr_w4_g[0][0], 3);
 }
 
 void netrun_wino4_filter_backward(const float *du, long stride, long oc, long cg, float *dw, int accumulate) {
-    for (long o = 0; o < oc; o++)
-        for (long ch = 0; ch < cg; ch++) {
-            const float *s = du + o * cg + ch;
-            double t[6][3];  // dU G
-            for (long i = 0; i < 6; i++)
-                for (long j = 0; j < 3; j++) {
-                    double a = 0;
-                    for (long l = 0; l < 6; l++) a += s[(6 * i + l) * stride] * nr_w4_g[l][j];
-                    t[i][j] = a;
-                }
-            float *d = dw + (o * cg + ch) * 9;
-            for (long k = 0; k < 3; k++)  // then G^T (dU G)
-                for (long j = 0; j < 3; j++) {
-                    double a = 0;
-                    for (long i = 0; i < 6; i++) a += nr_w4_g[i][k] * t[i][j];
-                    d[k * 3 + j] = accumulate ? d[k * 3 + j] + (float)a : (float)a;
-                }
-        }
+    nr_w6_filter_backward(du, stride, oc, cg, dw, accumulate, &nr_w4_g[0][0], 3);
 }

@@ -62,10 +62,7 @@ static NR_AVX2 void netrun_wino5_input_avx2(const float *x, long images, long c,
     for (long b = 0; b < images; b++)
         for (long ch = 0; ch < c; ch++) {
             const float *xp = x + (b * c + ch) * h * w;
-            for (long r = 0; r < PH; r++) {
-                long i = 2 * ty0 + r - ph;
-                if (i >= 0 && i < h) nr_wino_split_row(xp + i * w, w, pw, plane + r * 2 * HE, plane + r * 2 * HE + HE);
-            }
+            nr_wino_split_band(xp, h, w, ph, pw, ty0, PH, HE, plane);
             float *dst = v + ch * cols + col0 + b * T;
             for (long ty = 0; ty < rows; ty++)
                 for (long t0 = 0; t0 < tw; t0 += 8) {
@@ -146,21 +143,10 @@ static NR_AVX2 void netrun_wino5_output_avx2(const float *m, long stride, long c
                         for (long i = 0; i < 6; i++) mm[i] = _mm256_loadu_ps(s + (6 * i + q) * stride);
                         W5_AT(V_ADD, V_SUB, V_X2, mm, t0q[q], t1q[q]);
                     }
-                    // Stores run on unmasked as winograd.c's output transform's do.
-                    long n = ow - 2 * t0, end = (oh < 2 * (ty0 + rows) ? oh : 2 * (ty0 + rows)) * ow;
                     for (long i = 0; i < 2; i++) {
-                        long yy = 2 * ty + i;
-                        if (yy >= oh) break;
                         __m256 even, odd;
                         W5_AT(V_ADD, V_SUB, V_X2, i ? t1q : t0q, even, odd);
-                        even = _mm256_add_ps(bo, even);
-                        odd = _mm256_add_ps(bo, odd);
-                        if (relu) {  // max(0, v): NaN stays NaN, as netrun_relu_forward
-                            even = _mm256_max_ps(_mm256_setzero_ps(), even);
-                            odd = _mm256_max_ps(_mm256_setzero_ps(), odd);
-                        }
-                        nr_wino_store_pairs(yo + yy * ow + 2 * t0, even, odd, n,
-                                            tw <= 8 || i == 1 ? end - (yy * ow + 2 * t0) : 0);
+                        nr_wino_output_row(yo, oh, ow, ty0, rows, tw, ty, t0, i, bo, even, odd, relu);
                     }
                 }
         }
@@ -321,42 +307,9 @@ static const double nr_w5_g[6][5] = {
 };
 
 void netrun_wino5_filter(const float *w, long oc, long cg, float *u, long stride) {
-    for (long o = 0; o < oc; o++)
-        for (long ch = 0; ch < cg; ch++) {
-            const float *g = w + (o * cg + ch) * 25;
-            double t[6][5];  // G g
-            for (long i = 0; i < 6; i++)
-                for (long j = 0; j < 5; j++) {
-                    double s = 0;
-                    for (long k = 0; k < 5; k++) s += nr_w5_g[i][k] * g[k * 5 + j];
-                    t[i][j] = s;
-                }
-            for (long i = 0; i < 6; i++)  // (G g) G^T
-                for (long l = 0; l < 6; l++) {
-                    double s = 0;
-                    for (long j = 0; j < 5; j++) s += t[i][j] * nr_w5_g[l][j];
-                    u[(6 * i + l) * stride + o * cg + ch] = (float)s;
-                }
-        }
+    nr_w6_filter(w, oc, cg, u, stride, &nr_w5_g[0][0], 5);
 }
 
 void netrun_wino5_filter_backward(const float *du, long stride, long oc, long cg, float *dw, int accumulate) {
-    for (long o = 0; o < oc; o++)
-        for (long ch = 0; ch < cg; ch++) {
-            const float *s = du + o * cg + ch;
-            double t[6][5];  // dU G
-            for (long i = 0; i < 6; i++)
-                for (long j = 0; j < 5; j++) {
-                    double a = 0;
-                    for (long l = 0; l < 6; l++) a += s[(6 * i + l) * stride] * nr_w5_g[l][j];
-                    t[i][j] = a;
-                }
-            float *d = dw + (o * cg + ch) * 25;
-            for (long k = 0; k < 5; k++)  // then G^T (dU G)
-                for (long j = 0; j < 5; j++) {
-                    double a = 0;
-                    for (long i = 0; i < 6; i++) a += nr_w5_g[i][k] * t[i][j];
-                    d[k * 5 + j] = accumulate ? d[k * 5 + j] + (float)a : (float)a;
-                }
-        }
+    nr_w6_filter_backward(du, stride, oc, cg, dw, accumulate, &nr_w5_g[0][0], 5);
 }

@@ -37,3 +37,48 @@
 
 #define V_X8(a) _mm256_mul_ps(a, _mm256_set1_ps(8.0f))
 #define S_X8(a) (8.0f * (a))
+
+// The filter transforms, U = G g G^T and its adjoint dw = G^T dU G, for G (6 x r, r <= 5, row
+// major): in double, once per step, so G's 1/6 and 1/24 round once. U at q * stride + o * cg + c
+// for weights [oc, cg, r, r]; dw overwritten, or added to with `accumulate`.
+static inline void nr_w6_filter(const float *w, long oc, long cg, float *u, long stride, const double *G, long r) {
+    for (long o = 0; o < oc; o++)
+        for (long ch = 0; ch < cg; ch++) {
+            const float *g = w + (o * cg + ch) * r * r;
+            double t[6][5];  // G g
+            for (long i = 0; i < 6; i++)
+                for (long j = 0; j < r; j++) {
+                    double a = 0;
+                    for (long k = 0; k < r; k++) a += G[i * r + k] * g[k * r + j];
+                    t[i][j] = a;
+                }
+            for (long i = 0; i < 6; i++)  // (G g) G^T
+                for (long l = 0; l < 6; l++) {
+                    double a = 0;
+                    for (long j = 0; j < r; j++) a += t[i][j] * G[l * r + j];
+                    u[(6 * i + l) * stride + o * cg + ch] = (float)a;
+                }
+        }
+}
+
+static inline void nr_w6_filter_backward(const float *du, long stride, long oc, long cg, float *dw, int accumulate,
+                                         const double *G, long r) {
+    for (long o = 0; o < oc; o++)
+        for (long ch = 0; ch < cg; ch++) {
+            const float *s = du + o * cg + ch;
+            double t[6][5];  // dU G
+            for (long i = 0; i < 6; i++)
+                for (long j = 0; j < r; j++) {
+                    double a = 0;
+                    for (long l = 0; l < 6; l++) a += s[(6 * i + l) * stride] * G[l * r + j];
+                    t[i][j] = a;
+                }
+            float *d = dw + (o * cg + ch) * r * r;
+            for (long k = 0; k < r; k++)  // then G^T (dU G)
+                for (long j = 0; j < r; j++) {
+                    double a = 0;
+                    for (long i = 0; i < 6; i++) a += G[i * r + k] * t[i][j];
+                    d[k * r + j] = accumulate ? d[k * r + j] + (float)a : (float)a;
+                }
+        }
+}

@@ -55,6 +55,16 @@ NR_VEC void nr_wino_split_row(const float *x, long w, long pw, float *even, floa
     }
 }
 
+// One channel's band into the split plane: padded rows 0 ..< PH (input row 2*ty0 + r - ph), each
+// split by nr_wino_split_row; rows outside the image are left as they are (zero).
+NR_VEC void nr_wino_split_band(const float *xp, long h, long w, long ph, long pw, long ty0, long PH, long HE,
+                               float *plane) {
+    for (long r = 0; r < PH; r++) {
+        long i = 2 * ty0 + r - ph;
+        if (i >= 0 && i < h) nr_wino_split_row(xp + i * w, w, pw, plane + r * 2 * HE, plane + r * 2 * HE + HE);
+    }
+}
+
 // Output columns 2*tx, 2*tx + 1 of tiles tx .. tx+7: the even and odd vectors interleaved
 // into 16 consecutive floats, stored up to `n` of them (n < 16 at the row's end). `room`:
 // floats from dst the caller lets it overwrite (positions it writes afterwards); with 16 of
@@ -69,6 +79,25 @@ NR_VEC void nr_wino_store_pairs(float *dst, __m256 even, __m256 odd, long n, lon
         _mm256_maskstore_ps(dst, nr_wino_lanes(n), a);
         if (n > 8) _mm256_maskstore_ps(dst + 8, nr_wino_lanes(n - 8), b);
     }
+}
+
+// Output row yy = 2*ty + i of tiles t0 .. t0+7, from its even and odd columns: the bias added,
+// ReLU applied (max(0, v): NaN stays NaN, as netrun_relu_forward), stored by
+// nr_wino_store_pairs. A short row's store runs on into the rows after it that this call writes
+// later, except for a pair's first row when rows take two chunks (the second row's first chunk
+// is already written). Rows past oh are skipped.
+NR_VEC void nr_wino_output_row(float *yo, long oh, long ow, long ty0, long rows, long tw, long ty, long t0, long i,
+                               __m256 bo, __m256 even, __m256 odd, int relu) {
+    long yy = 2 * ty + i;
+    if (yy >= oh) return;
+    even = _mm256_add_ps(bo, even);
+    odd = _mm256_add_ps(bo, odd);
+    if (relu) {
+        even = _mm256_max_ps(_mm256_setzero_ps(), even);
+        odd = _mm256_max_ps(_mm256_setzero_ps(), odd);
+    }
+    long end = (oh < 2 * (ty0 + rows) ? oh : 2 * (ty0 + rows)) * ow;
+    nr_wino_store_pairs(yo + yy * ow + 2 * t0, even, odd, ow - 2 * t0, tw <= 8 || i == 1 ? end - (yy * ow + 2 * t0) : 0);
 }
 
 // A band's plane of input gradients (PH padded rows of PW, the scalar layout) into dx's rows of

@@ -58,7 +58,7 @@ struct WinogradLayout {
         } else {
             (block, bandRows) = (1, max(1, Self.targetColumns / tilesW))
         }
-        columns = tile == 4 ? (block + 7) / 8 * 8 * tiles : block * bandRows * tilesW
+        columns = Self.columns(tile: tile, images: block, rows: bandRows, tilesW: tilesW)
         let cg = g.c / g.groups
         filterStride = round16(g.outC * cg) + 16
         inputStride = round16(g.c * columns) + 16
@@ -73,13 +73,19 @@ struct WinogradLayout {
         backwardCount = filterCount + parts * partBackward + (parts - 1) * g.weightCount
     }
 
+    /// A block's columns: its images' tiles in `rows` tile rows (F(4x4): whole images, rounded up
+    /// to groups of 8).
+    static func columns(tile: Int, images: Int, rows: Int, tilesW: Int) -> Int {
+        tile == 4 ? (images + 7) / 8 * 8 * rows * tilesW : images * rows * tilesW
+    }
+
     /// The blocks of `images`, in order: first image, image count, first tile row, tile rows, columns.
     func forEachBlock(_ images: Range<Int>, _ body: (_ first: Int, _ count: Int, _ ty0: Int, _ rows: Int, _ cols: Int) -> Void) {
         for first in stride(from: images.lowerBound, to: images.upperBound, by: block) {
             let count = min(block, images.upperBound - first)
             for ty0 in stride(from: 0, to: tilesH, by: bandRows) {
                 let rows = min(bandRows, tilesH - ty0)
-                body(first, count, ty0, rows, tile == 4 ? (count + 7) / 8 * 8 * tiles : count * rows * tilesW)
+                body(first, count, ty0, rows, Self.columns(tile: tile, images: count, rows: rows, tilesW: tilesW))
             }
         }
     }
