@@ -33,20 +33,20 @@ let package = Package(
     targets: [
         // libyaml (Debian libyaml-dev), wrapped as a system library.
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
-        // OpenBLAS (Debian libopenblas-dev): cblas_sgemm for every matrix product.
-        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // zlib (Debian zlib1g-dev): `.gz` IDX files. libjpeg-turbo's TurboJPEG and libspng: folders of images.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "CSPNG", pkgConfig: "spng", providers: [.apt(["libspng-dev"])]),
         // Open MPI (Debian libopenmpi-dev): data-parallel training under mpirun (see withMPI).
         .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
-        // The innermost loops, in C with AVX2/FMA behind runtime CPU detection.
-        .target(name: "CNetrunKernels"),
+        // The innermost loops, in C with AVX-512 and AVX2/FMA behind runtime CPU detection; and
+        // OpenBLAS (Debian libopenblas0), dlopened there at first use with its kernels chosen
+        // from the CPU's features (blas.c), for every matrix product.
+        .target(name: "CNetrunKernels", linkerSettings: [.linkedLibrary("dl")]),
 
         .target(name: "NetrunConfig", dependencies: ["CYAML"]),
         .target(name: "NetrunGraph", dependencies: ["NetrunConfig"]),
-        .target(name: "NetrunKernels", dependencies: ["COpenBLAS", "CNetrunKernels"]),
+        .target(name: "NetrunKernels", dependencies: ["CNetrunKernels"]),
         .target(name: "NetrunFormats"),
         .target(name: "NetrunBackend", dependencies: ["NetrunGraph", "NetrunKernels", "NetrunFormats"]),
         .target(name: "NetrunData", dependencies: ["NetrunConfig", "NetrunFormats", "NetrunKernels", "CZlib", "CTurboJPEG", "CSPNG"]),

@@ -7,11 +7,23 @@
 
 #define NR_AVX2 __attribute__((target("avx2,fma")))
 #define NR_VEC static inline NR_AVX2
+// AVX-512 as netrun_cpu_isa() defines it (F, CD, BW, DQ, VL); the AVX2/FMA helpers may be
+// called from these functions too.
+#define NR_AVX512 __attribute__((target("avx512f,avx512cd,avx512bw,avx512dq,avx512vl,avx2,fma")))
+#define NR_VEC512 static inline NR_AVX512
 
 /// Defines `name(args)` that calls name##_avx2 or name##_scalar, chosen at run time.
 #define NR_DISPATCH(name, params, args)                  \
     void name params {                                   \
         if (netrun_using_avx2()) name##_avx2 args;       \
+        else name##_scalar args;                         \
+    }
+/// The same with an AVX-512 version, name##_avx512, too.
+#define NR_DISPATCH3(name, params, args)                 \
+    void name params {                                   \
+        int isa_ = netrun_isa();                         \
+        if (isa_ >= NETRUN_ISA_AVX512) name##_avx512 args; \
+        else if (isa_ >= NETRUN_ISA_AVX2) name##_avx2 args; \
         else name##_scalar args;                         \
     }
 

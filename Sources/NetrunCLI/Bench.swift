@@ -38,6 +38,7 @@ struct Bench: NetrunCommand {
     }
 
     func execute(_ console: Console) -> Int32 {
+        if let code = Netrun.prepareCompute(console) { return code }
         var code = ExitStatus.ok
         guard let checked = Checked(options, console: console, exitCode: &code) else { return code }
         let graph = checked.graph
@@ -49,10 +50,10 @@ struct Bench: NetrunCommand {
             console.printError(refusal)
             return ExitStatus.usage
         }
-        let peak = Self.sgemmPeak()
+        let peak = Self.sgemmPeak(), fmaPeak = KernelDispatch.measureFMAPeak()
         let profile = Self.profile(graph, batch: batch, steps: steps)
         let report = BenchReport(model: checked.config.name, batch: batch, steps: steps, profile: profile,
-                                 sgemmPeak: peak, peakResidentBytes: Self.peakResidentBytes())
+                                 sgemmPeak: peak, fmaPeak: fmaPeak, peakResidentBytes: Self.peakResidentBytes())
         console.print(format == .json ? report.json.text() : report.text, terminator: "")
         if format == .json { console.print("") }
         return ExitStatus.ok
@@ -194,10 +195,17 @@ struct BenchReport {
     var forward, backward, optimizer, step, inference: Double
     var trainMACs, inferenceMACs: Int
     var sgemmPeak: Double
+    /// The machine's measured FMA peak (every core): what the GFLOP/s figures are compared with.
+    var fmaPeak: Double
     var peakResidentBytes: Int
+    /// The matrix-product library and kernels, and the level of netrun's own loops.
+    var gemm: GEMM.Library
+    var isa: ISA
 
-    init(model: String, batch: Int, steps: Int, profile p: BenchProfile, sgemmPeak: Double, peakResidentBytes: Int) {
-        (self.model, self.batch, self.steps, self.sgemmPeak, self.peakResidentBytes) = (model, batch, steps, sgemmPeak, peakResidentBytes)
+    init(model: String, batch: Int, steps: Int, profile p: BenchProfile, sgemmPeak: Double, fmaPeak: Double, peakResidentBytes: Int,
+         gemm: GEMM.Library = GEMM.library, isa: ISA = KernelDispatch.isa) {
+        (self.model, self.batch, self.steps, self.sgemmPeak, self.fmaPeak, self.peakResidentBytes) = (model, batch, steps, sgemmPeak, fmaPeak, peakResidentBytes)
+        (self.gemm, self.isa) = (gemm, isa)
         rows = p.graph.nodes.map { n in
             let backwardMACs = n.macs == 0 ? 0 : n.macs * (p.inputGradient[n.id] ? 2 : 1)
             let backward = p.nodeBackward[n.id].median
@@ -229,11 +237,15 @@ struct BenchReport {
         let trainFlops = Self.gflops(trainMACs, step), inferFlops = Self.gflops(inferenceMACs, inference)
         var out = "\(model), batch \(batch): medians of \(steps) timed step\(steps == 1 ? "" : "s") after 2 untimed\n\n"
         out += table.text
-        out += String(format: "training step  %9.2f ms (forward %.2f, backward %.2f, optimizer %.2f)  %8.1f img/s  %6.1f GFLOP/s = %2.0f%% of peak\n",
-                      step * 1e3, forward * 1e3, backward * 1e3, optimizer * 1e3, trainRate, trainFlops, 100 * trainFlops / sgemmPeak)
-        out += String(format: "inference      %9.2f ms  %8.1f img/s  %6.1f GFLOP/s = %2.0f%% of peak\n",
-                      inference * 1e3, inferenceRate, inferFlops, 100 * inferFlops / sgemmPeak)
-        out += String(format: "sgemm peak     %.1f GFLOP/s (1024^3, %d at once, one per core)\n", sgemmPeak, Parallel.processorCount)
+        out += String(format: "training step  %9.2f ms (forward %.2f, backward %.2f, optimizer %.2f)  %8.1f img/s  %6.1f GFLOP/s = %2.0f%% of FMA peak\n",
+                      step * 1e3, forward * 1e3, backward * 1e3, optimizer * 1e3, trainRate, trainFlops, 100 * trainFlops / fmaPeak)
+        out += String(format: "inference      %9.2f ms  %8.1f img/s  %6.1f GFLOP/s = %2.0f%% of FMA peak\n",
+                      inference * 1e3, inferenceRate, inferFlops, 100 * inferFlops / fmaPeak)
+        let width = KernelDispatch.cpuISA == .avx512 ? "512-bit" : KernelDispatch.cpuISA == .avx2 ? "256-bit" : "scalar"
+        out += String(format: "FMA peak       %.1f GFLOP/s", fmaPeak) + " (measured: \(width) fused multiply-adds on \(Parallel.processorCount) cores at once)\n"
+        out += String(format: "sgemm          %.1f GFLOP/s (1024^3, %d at once, one per core)\n", sgemmPeak, Parallel.processorCount)
+        out += "kernels        netrun's loops \(isa) (CPU: \(KernelDispatch.cpuISA)); \(gemm.description)\n"
+        out += "GFLOP/s count a direct convolution's products (2 per multiply-add); Winograd does fewer, so they can exceed the peak\n"
         out += String(format: "peak memory    %.1f MB resident (both plans)\n", Double(peakResidentBytes) / 1e6)
         out += "(* training only)\n"
         return out
@@ -248,7 +260,12 @@ struct BenchReport {
             ("infer_step_ms", .double(Self.rounded(inference * 1e3))),
             ("train_gflop_s", .double(Self.rounded(Self.gflops(trainMACs, step)))),
             ("infer_gflop_s", .double(Self.rounded(Self.gflops(inferenceMACs, inference)))),
-            ("sgemm_peak_gflop_s", .double(Self.rounded(sgemmPeak))), ("peak_rss_bytes", .int(peakResidentBytes)),
+            ("sgemm_peak_gflop_s", .double(Self.rounded(sgemmPeak))), ("fma_peak_gflop_s", .double(Self.rounded(fmaPeak))),
+            ("peak_rss_bytes", .int(peakResidentBytes)),
+            ("isa", .string(isa.description)), ("cpu_isa", .string(KernelDispatch.cpuISA.description)),
+            ("gemm", .object([("library", .string("OpenBLAS")), ("core", .string(gemm.core)),
+                              ("forced", gemm.forced.isEmpty ? .null : .string(gemm.forced)),
+                              ("wanted", gemm.wanted.isEmpty ? .null : .string(gemm.wanted))])),
             ("nodes", .array(rows.map { r in
                 .object([("name", .string(r.name)), ("op", .string(r.op)), ("algorithm", r.algorithm.map(JSON.string) ?? .null),
                          ("output", .string(r.output)),

@@ -26,6 +26,7 @@ struct Eval: NetrunCommand {
     func validate() throws { try validateOverrides(options.overrides) }
 
     func execute(_ console: Console) -> Int32 {
+        if let code = Netrun.prepareCompute(console) { return code }
         var code = ExitStatus.ok
         guard let checked = Checked(options, console: console, exitCode: &code) else { return code }
         let config = checked.config, graph = checked.graph

@@ -114,6 +114,11 @@ public struct Netrun: ParsableCommand {
 
         Threads: netrun uses the CPUs it may run on (its affinity mask: taskset, a container's \
         cpuset, a core mpirun bound a rank to); NETRUN_THREADS=N sets the number.
+
+        Kernels: netrun's own loops run the widest of AVX-512, AVX2/FMA and scalar C that the \
+        CPU runs; NETRUN_ISA=avx512|avx2|scalar lowers the choice. Matrix products run OpenBLAS \
+        with the kernels the CPU's features call for (SkylakeX with AVX-512, Haswell with AVX2); \
+        OPENBLAS_CORETYPE, when set, wins. `netrun bench` names both.
         """,
         version: "0.1.0",
         subcommands: [Validate.self, Summary.self, GraphCommand.self, ConfigCommand.self, SchemaCommand.self, Train.self, Eval.self,
@@ -160,6 +165,27 @@ public struct Netrun: ParsableCommand {
             console.printError("error: \(e)")
             return ExitStatus.usage
         }
+        if let e = KernelDispatch.requestError {
+            console.printError("error: \(e)")
+            return ExitStatus.usage
+        }
         return run(arguments, console: console)
+    }
+
+    /// Called by each command that computes, before it does: stops (with the exit code to
+    /// return) when OpenBLAS cannot be loaded, and warns when the user forced OpenBLAS onto
+    /// kernels narrower than the CPU's. Loading the library here keeps `validate` and the
+    /// other commands that only read free of it.
+    static func prepareCompute(_ console: Console) -> Int32? {
+        if let e = KernelDispatch.requestError {
+            console.printError("error: \(e)")
+            return ExitStatus.usage
+        }
+        if let e = GEMM.loadError {
+            console.printError("error: \(e)")
+            return ExitStatus.usage
+        }
+        if let w = GEMM.library.warning { console.printError("warning: \(w)") }
+        return nil
     }
 }

@@ -39,6 +39,7 @@ struct Predict: NetrunCommand {
     }
 
     func execute(_ console: Console) -> Int32 {
+        if let code = Netrun.prepareCompute(console) { return code }
         var code = ExitStatus.ok
         guard let checked = Checked(options, console: console, exitCode: &code) else { return code }
         let graph = checked.graph

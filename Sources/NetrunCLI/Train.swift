@@ -48,6 +48,7 @@ struct Train: NetrunCommand {
     }
 
     func execute(_ console: Console) -> Int32 {
+        if let code = Netrun.prepareCompute(console) { return code }
         let communicator: any Communicator
         do { communicator = try Distributed.start() } catch {
             console.printError("error: \(error.description)")

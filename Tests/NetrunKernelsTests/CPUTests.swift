@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import NetrunKernels
 import CNetrunKernels
@@ -5,8 +6,67 @@ import CNetrunKernels
 /// Every C loop has an AVX2/FMA and a scalar version; these tests run both (the
 /// scalar one forced on this thread, kernels called with threads: 1) and compare.
 @Suite struct CPUTests {
-    @Test func theAutomaticChoiceFollowsTheCPU() {
-        #expect(KernelDispatch.usesAVX2 == cpuHasAVX2FMA)
+    /// The loops run the CPU's widest level, lowered by NETRUN_ISA when it is set (as .ci/cpus does).
+    @Test func theAutomaticChoiceFollowsTheCPUAndNETRUN_ISA() {
+        let requested = ProcessInfo.processInfo.environment["NETRUN_ISA"].flatMap { ISA(name: $0) }
+        #expect(KernelDispatch.isa == min(KernelDispatch.cpuISA, requested ?? .avx512))
+        #expect(KernelDispatch.usesAVX2 == (KernelDispatch.isa >= .avx2))
+        #expect(cpuHasAVX2FMA == (KernelDispatch.cpuISA >= .avx2))
+        // A thread's forced level never goes above the CPU's.
+        KernelDispatch.force(.avx512)
+        #expect(KernelDispatch.isa == KernelDispatch.cpuISA)
+        KernelDispatch.force(.scalar)
+        #expect(KernelDispatch.isa == .scalar && !KernelDispatch.usesAVX2)
+        KernelDispatch.force(nil)
+        #expect(KernelDispatch.isa == min(KernelDispatch.cpuISA, requested ?? .avx512))
+        #expect(ISA(name: "avx512") == .avx512 && ISA(name: "avx2") == .avx2 && ISA(name: "scalar") == .scalar)
+        #expect(ISA(name: "AVX2") == nil && ISA(name: "") == nil && ISA(name: "sse") == nil)
+    }
+
+    /// OpenBLAS runs the kernels this CPU's features call for (SkylakeX with AVX-512, Haswell
+    /// with AVX2/FMA), whatever its own table of CPU models knows; only the user's
+    /// OPENBLAS_CORETYPE may narrow them, and then `warning` says so. Fails on a machine where
+    /// matrix products run below what the CPU offers.
+    @Test func matrixProductsRunTheWidestKernelsTheCPUOffers() throws {
+        #expect(GEMM.loadError == nil)
+        let library = GEMM.library
+        let expectedWanted = switch KernelDispatch.cpuISA {
+        case .avx512: "SkylakeX"
+        case .avx2: "Haswell"
+        case .scalar: netrun_blas_core_for_features().map { String(cString: $0) } ?? ""
+        }
+        #expect(library.wanted == expectedWanted)
+        let user = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? ""
+        #expect(library.forced == user)
+        let narrower = GEMM.Library.level(ofCore: library.core) < GEMM.Library.level(ofCore: library.wanted)
+        if user.isEmpty {
+            #expect(!narrower, "OpenBLAS runs \(library.core) kernels on a CPU whose features call for \(library.wanted)")
+            #expect(library.core.lowercased() == library.wanted.lowercased() || library.wanted.isEmpty, "\(library.description)")
+            // The environment is as it was: child processes see no OPENBLAS_CORETYPE of netrun's.
+            #expect(getenv("OPENBLAS_CORETYPE") == nil)
+        } else {
+            #expect(library.core.lowercased() == user.lowercased(), "the user's OPENBLAS_CORETYPE wins: \(library.description)")
+        }
+        #expect((library.warning != nil) == narrower, "\(library.warning ?? "no warning")")
+    }
+
+    /// The warning names the cause and the fix, for a forced and for a library-chosen core.
+    @Test func aNarrowKernelIsExplained() throws {
+        let forced = GEMM.Library(core: "Prescott", config: "", forced: "Prescott", wanted: "SkylakeX")
+        let w = try #require(forced.warning)
+        #expect(w.contains("OPENBLAS_CORETYPE=Prescott is set") && w.contains("unset OPENBLAS_CORETYPE"))
+        let chosen = GEMM.Library(core: "Prescott", config: "", forced: "", wanted: "Haswell")
+        #expect(chosen.warning?.contains("set OPENBLAS_CORETYPE=Haswell") == true)
+        #expect(GEMM.Library(core: "Cooperlake", config: "", forced: "", wanted: "SkylakeX").warning == nil)
+        #expect(GEMM.Library(core: "Zen", config: "", forced: "Zen", wanted: "Haswell").warning == nil)
+        #expect(GEMM.Library(core: "Haswell", config: "", forced: "Haswell", wanted: "SkylakeX").warning != nil)
+    }
+
+    /// The FMA loop behind `netrun bench`'s peak counts its operations and runs in finite time.
+    @Test func theFMAPeakIsMeasured() {
+        #expect(netrun_fma_loop(10) == 10 * 16 * 2 * (KernelDispatch.cpuISA == .avx512 ? 16 : KernelDispatch.cpuISA == .avx2 ? 8 : 1))
+        let peak = KernelDispatch.measureFMAPeak(threads: 1, iterations: 10_000)
+        #expect(peak.isFinite && peak > 0)
     }
 
     @Test func activationsAgreeBetweenVersions() {

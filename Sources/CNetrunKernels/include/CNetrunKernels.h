@@ -1,15 +1,30 @@
-// Innermost SIMD loops of netrun's CPU backend (AVX2/FMA with runtime dispatch).
+// Innermost SIMD loops of netrun's CPU backend, with runtime dispatch.
 //
-// Every function below picks, once per process, between an AVX2/FMA version
-// (`__attribute__((target("avx2,fma")))`, intrinsics on ymm registers) and a
-// portable scalar version, using netrun_cpu_has_avx2_fma(). Counts are `long`
-// (Swift `Int`). Unless a comment says otherwise, `out` may alias an input of
-// the same length (in-place use is allowed) and nothing is allocated.
+// Every function below picks, at each call, the widest version this process runs
+// (netrun_isa(): AVX-512, AVX2/FMA, or portable scalar C; functions without an AVX-512
+// version use their AVX2/FMA one there). Versions are marked with
+// `__attribute__((target(...)))`, so the library builds for any x86-64 and runs on it.
+// Counts are `long` (Swift `Int`). Unless a comment says otherwise, `out` may alias an
+// input of the same length (in-place use is allowed) and nothing is allocated.
 // The Swift target NetrunKernels wraps these with shape preconditions and doc
 // comments; call them through it.
 #pragma once
 #include <stdint.h>
 
+// ---- which loops run (cpu.c) ---------------------------------------------------
+enum { NETRUN_ISA_SCALAR = 0, NETRUN_ISA_AVX2 = 1, NETRUN_ISA_AVX512 = 2 };
+/// The widest level this CPU and its OS run: AVX512 (F, CD, BW, DQ, VL), AVX2 (with FMA), or SCALAR.
+int netrun_cpu_isa(void);
+/// NETRUN_ISA from the environment: -1 when unset or empty, -2 when not one of
+/// scalar, avx2, avx512, else the level asked for.
+int netrun_isa_requested(void);
+/// -1 for NULL or "", -2 for an unknown name, else the level named (scalar, avx2, avx512).
+int netrun_isa_parse(const char *name);
+/// The level in use on the calling thread: the CPU's, lowered by NETRUN_ISA, or the
+/// calling thread's forced level (never above the CPU's).
+int netrun_isa(void);
+/// Forces a level (or -1: automatic) on the CALLING thread only; for tests.
+void netrun_force_isa(int level);
 /// 1 when this CPU has AVX2 and FMA, 0 otherwise.
 int netrun_cpu_has_avx2_fma(void);
 // The CPUs this process may run on (its affinity mask: taskset, cgroups' cpusets, mpirun's
@@ -18,8 +33,27 @@ int netrun_cpus_allowed(void);
 /// Forces the scalar fallback (1) or the automatic choice (0) on the CALLING
 /// thread only (kernels split over threads keep the automatic choice); for tests.
 void netrun_force_scalar(int on);
-/// 1 when the AVX2/FMA versions are in use on the calling thread.
+/// 1 when the AVX2/FMA (or wider) versions are in use on the calling thread.
 int netrun_using_avx2(void);
+
+// ---- matrix products: OpenBLAS, loaded at first use (blas.c) --------------------
+/// Row-major C = alpha op(A) op(B) + beta C (cblas_sgemm); -1 when OpenBLAS could not be loaded.
+int netrun_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float alpha, const float *a, int lda,
+                 const float *b, int ldb, float beta, float *c, int ldc);
+/// NULL when OpenBLAS is loaded, else why not (loads it first if needed).
+const char *netrun_blas_error(void);
+/// OpenBLAS's name for the kernels it runs (openblas_get_corename), "" when not loaded.
+const char *netrun_blas_core(void);
+/// OpenBLAS's build description (openblas_get_config), "" when not loaded.
+const char *netrun_blas_config(void);
+/// The user's OPENBLAS_CORETYPE when set (it wins), else "".
+const char *netrun_blas_forced(void);
+/// The kernels this CPU's features call for ("SkylakeX", "Haswell", "Sandybridge"), "" for none better than the library's default.
+const char *netrun_blas_wanted(void);
+/// The same, without loading the library; NULL for none.
+const char *netrun_blas_core_for_features(void);
+int netrun_blas_threads(void);
+void netrun_blas_set_threads(int n);
 
 // ---- elementwise (elementwise.c) --------------------------------------------
 /// y = x < 0 ? 0 : x (PyTorch's relu: NaN and -0.0 pass through unchanged).
@@ -189,3 +223,9 @@ void netrun_lrn_forward(const float *x, float *y, float *s, long images,
 void netrun_lrn_backward(const float *x, const float *y, const float *s,
                          const float *dy, float *dx, long images, long c,
                          long hw, long size, float alpha, float beta);
+
+// ---- the machine's peak (peak.c) ------------------------------------------------
+/// Runs `iterations` rounds of 16 independent fused multiply-adds in the CPU's widest
+/// vectors (netrun_cpu_isa, whatever NETRUN_ISA says) and returns the floating-point
+/// operations done (2 per lane per FMA); time it to get one core's FMA peak.
+long netrun_fma_loop(long iterations);
