@@ -1,4 +1,5 @@
-// Elementwise loops: activations, add/accumulate, sums. AVX2/FMA + scalar.
+// Elementwise loops: activations, add/accumulate, sums. AVX-512 (the maps), AVX2/FMA, scalar;
+// each AVX-512 map does per element the operations of its AVX2 version, so both give the same bits.
 #include "simd_math.h"
 
 // ---- ReLU as PyTorch's (clamp_min(x, 0)): y = x < 0 ? 0 : x, so NaN stays NaN
@@ -8,10 +9,14 @@ static NR_AVX2 void netrun_relu_forward_avx2(const float *x, float *y, long n) {
     __m256 z = _mm256_setzero_ps();
     NR_MAP1(x, y, n, _mm256_max_ps(z, v))
 }
+static NR_AVX512 void netrun_relu_forward_avx512(const float *x, float *y, long n) {
+    __m512 z = _mm512_setzero_ps();
+    NR_MAP1_512(x, y, n, _mm512_max_ps(z, v))
+}
 static void netrun_relu_forward_scalar(const float *x, float *y, long n) {
     for (long i = 0; i < n; i++) y[i] = x[i] < 0.0f ? 0.0f : x[i];
 }
-NR_DISPATCH(netrun_relu_forward, (const float *x, float *y, long n), (x, y, n))
+NR_DISPATCH3(netrun_relu_forward, (const float *x, float *y, long n), (x, y, n))
 
 // A convolution's epilogue over one image [channels, hw]: y += bias[c] (bias may be NULL),
 // then with `relu` the ReLU above.
@@ -24,6 +29,15 @@ static NR_AVX2 void netrun_bias_relu_avx2(float *y, const float *bias, long chan
         else { NR_MAP1(p, p, hw, _mm256_add_ps(v, b)) }
     }
 }
+static NR_AVX512 void netrun_bias_relu_avx512(float *y, const float *bias, long channels, long hw, int relu) {
+    __m512 z = _mm512_setzero_ps();
+    for (long c = 0; c < channels; c++) {
+        float *p = y + c * hw;
+        __m512 b = _mm512_set1_ps(bias ? bias[c] : 0.0f);
+        if (relu) { NR_MAP1_512(p, p, hw, _mm512_max_ps(z, _mm512_add_ps(v, b))) }
+        else { NR_MAP1_512(p, p, hw, _mm512_add_ps(v, b)) }
+    }
+}
 static void netrun_bias_relu_scalar(float *y, const float *bias, long channels, long hw, int relu) {
     for (long c = 0; c < channels; c++) {
         float b = bias ? bias[c] : 0.0f, *p = y + c * hw;
@@ -33,7 +47,7 @@ static void netrun_bias_relu_scalar(float *y, const float *bias, long channels, 
         }
     }
 }
-NR_DISPATCH(netrun_bias_relu, (float *y, const float *bias, long channels, long hw, int relu),
+NR_DISPATCH3(netrun_bias_relu, (float *y, const float *bias, long channels, long hw, int relu),
             (y, bias, channels, hw, relu))
 
 // As PyTorch's threshold_backward(dy, y, 0): dx = y <= 0 ? 0 : dy, so the gradient
@@ -42,10 +56,14 @@ static NR_AVX2 void netrun_relu_backward_avx2(const float *y, const float *dy, f
     __m256 z = _mm256_setzero_ps();
     NR_MAP2(y, dy, dx, n, _mm256_and_ps(_mm256_cmp_ps(u, z, _CMP_NLE_UQ), v))
 }
+static NR_AVX512 void netrun_relu_backward_avx512(const float *y, const float *dy, float *dx, long n) {
+    __m512 z = _mm512_setzero_ps();
+    NR_MAP2_512(y, dy, dx, n, _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(u, z, _CMP_NLE_UQ), v))
+}
 static void netrun_relu_backward_scalar(const float *y, const float *dy, float *dx, long n) {
     for (long i = 0; i < n; i++) dx[i] = y[i] <= 0.0f ? 0.0f : dy[i];
 }
-NR_DISPATCH(netrun_relu_backward, (const float *y, const float *dy, float *dx, long n), (y, dy, dx, n))
+NR_DISPATCH3(netrun_relu_backward, (const float *y, const float *dy, float *dx, long n), (y, dy, dx, n))
 
 // ---- leaky ReLU (PyTorch's F.leaky_relu): y = x > 0 ? x : slope * x, so NaN
 // propagates (slope * NaN); backward reads the INPUT: dx = x > 0 ? dy : slope * dy,
@@ -54,20 +72,29 @@ static NR_AVX2 void netrun_leaky_relu_forward_avx2(const float *x, float *y, flo
     __m256 z = _mm256_setzero_ps(), s = _mm256_set1_ps(slope);
     NR_MAP1(x, y, n, _mm256_blendv_ps(_mm256_mul_ps(v, s), v, _mm256_cmp_ps(v, z, _CMP_GT_OQ)))
 }
+static NR_AVX512 void netrun_leaky_relu_forward_avx512(const float *x, float *y, float slope, long n) {
+    __m512 z = _mm512_setzero_ps(), s = _mm512_set1_ps(slope);
+    NR_MAP1_512(x, y, n, _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, z, _CMP_GT_OQ), _mm512_mul_ps(v, s), v))
+}
 static void netrun_leaky_relu_forward_scalar(const float *x, float *y, float slope, long n) {
     for (long i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : slope * x[i];
 }
-NR_DISPATCH(netrun_leaky_relu_forward, (const float *x, float *y, float slope, long n), (x, y, slope, n))
+NR_DISPATCH3(netrun_leaky_relu_forward, (const float *x, float *y, float slope, long n), (x, y, slope, n))
 
 static NR_AVX2 void netrun_leaky_relu_backward_avx2(const float *x, const float *dy, float *dx, float slope,
                                                     long n) {
     __m256 z = _mm256_setzero_ps(), s = _mm256_set1_ps(slope);
     NR_MAP2(x, dy, dx, n, _mm256_blendv_ps(_mm256_mul_ps(v, s), v, _mm256_cmp_ps(u, z, _CMP_GT_OQ)))
 }
+static NR_AVX512 void netrun_leaky_relu_backward_avx512(const float *x, const float *dy, float *dx, float slope,
+                                                        long n) {
+    __m512 z = _mm512_setzero_ps(), s = _mm512_set1_ps(slope);
+    NR_MAP2_512(x, dy, dx, n, _mm512_mask_blend_ps(_mm512_cmp_ps_mask(u, z, _CMP_GT_OQ), _mm512_mul_ps(v, s), v))
+}
 static void netrun_leaky_relu_backward_scalar(const float *x, const float *dy, float *dx, float slope, long n) {
     for (long i = 0; i < n; i++) dx[i] = x[i] > 0.0f ? dy[i] : slope * dy[i];
 }
-NR_DISPATCH(netrun_leaky_relu_backward, (const float *x, const float *dy, float *dx, float slope, long n),
+NR_DISPATCH3(netrun_leaky_relu_backward, (const float *x, const float *dy, float *dx, float slope, long n),
             (x, dy, dx, slope, n))
 
 // ---- sigmoid: 1 / (1 + e^-x)
@@ -88,10 +115,14 @@ static NR_AVX2 void netrun_sigmoid_backward_avx2(const float *y, const float *dy
     __m256 one = _mm256_set1_ps(1.0f);
     NR_MAP2(y, dy, dx, n, _mm256_mul_ps(v, _mm256_mul_ps(u, _mm256_sub_ps(one, u))))
 }
+static NR_AVX512 void netrun_sigmoid_backward_avx512(const float *y, const float *dy, float *dx, long n) {
+    __m512 one = _mm512_set1_ps(1.0f);
+    NR_MAP2_512(y, dy, dx, n, _mm512_mul_ps(v, _mm512_mul_ps(u, _mm512_sub_ps(one, u))))
+}
 static void netrun_sigmoid_backward_scalar(const float *y, const float *dy, float *dx, long n) {
     for (long i = 0; i < n; i++) dx[i] = dy[i] * y[i] * (1.0f - y[i]);
 }
-NR_DISPATCH(netrun_sigmoid_backward, (const float *y, const float *dy, float *dx, long n), (y, dy, dx, n))
+NR_DISPATCH3(netrun_sigmoid_backward, (const float *y, const float *dy, float *dx, long n), (y, dy, dx, n))
 
 // ---- tanh: Cephes odd polynomial for |x| < 0.625, else 1 - 2 / (e^{2|x|} + 1)
 NR_VEC __m256 nr_tanh256(__m256 v) {
@@ -122,29 +153,40 @@ static NR_AVX2 void netrun_tanh_backward_avx2(const float *y, const float *dy, f
     __m256 one = _mm256_set1_ps(1.0f);
     NR_MAP2(y, dy, dx, n, _mm256_mul_ps(v, _mm256_fnmadd_ps(u, u, one)))
 }
+static NR_AVX512 void netrun_tanh_backward_avx512(const float *y, const float *dy, float *dx, long n) {
+    __m512 one = _mm512_set1_ps(1.0f);
+    NR_MAP2_512(y, dy, dx, n, _mm512_mul_ps(v, _mm512_fnmadd_ps(u, u, one)))
+}
 static void netrun_tanh_backward_scalar(const float *y, const float *dy, float *dx, long n) {
     for (long i = 0; i < n; i++) dx[i] = dy[i] * (1.0f - y[i] * y[i]);
 }
-NR_DISPATCH(netrun_tanh_backward, (const float *y, const float *dy, float *dx, long n), (y, dy, dx, n))
+NR_DISPATCH3(netrun_tanh_backward, (const float *y, const float *dy, float *dx, long n), (y, dy, dx, n))
 
 // ---- add, accumulate, scale-shift
 static NR_AVX2 void netrun_add_avx2(const float *a, const float *b, float *out, long n) {
     NR_MAP2(a, b, out, n, _mm256_add_ps(u, v))
 }
+static NR_AVX512 void netrun_add_avx512(const float *a, const float *b, float *out, long n) {
+    NR_MAP2_512(a, b, out, n, _mm512_add_ps(u, v))
+}
 static void netrun_add_scalar(const float *a, const float *b, float *out, long n) {
     for (long i = 0; i < n; i++) out[i] = a[i] + b[i];
 }
-NR_DISPATCH(netrun_add, (const float *a, const float *b, float *out, long n), (a, b, out, n))
+NR_DISPATCH3(netrun_add, (const float *a, const float *b, float *out, long n), (a, b, out, n))
 void netrun_accumulate(const float *x, float *y, long n) { netrun_add(x, y, y, n); }
 
 static NR_AVX2 void netrun_scale_shift_avx2(const float *x, float *y, float a, float b, long n) {
     __m256 va = _mm256_set1_ps(a), vb = _mm256_set1_ps(b);
     NR_MAP1(x, y, n, _mm256_fmadd_ps(v, va, vb))
 }
+static NR_AVX512 void netrun_scale_shift_avx512(const float *x, float *y, float a, float b, long n) {
+    __m512 va = _mm512_set1_ps(a), vb = _mm512_set1_ps(b);
+    NR_MAP1_512(x, y, n, _mm512_fmadd_ps(v, va, vb))
+}
 static void netrun_scale_shift_scalar(const float *x, float *y, float a, float b, long n) {
     for (long i = 0; i < n; i++) y[i] = x[i] * a + b;
 }
-NR_DISPATCH(netrun_scale_shift, (const float *x, float *y, float a, float b, long n), (x, y, a, b, n))
+NR_DISPATCH3(netrun_scale_shift, (const float *x, float *y, float a, float b, long n), (x, y, a, b, n))
 
 // ---- sums: eight lanes (four accumulators when long), reduced at the end
 static NR_AVX2 float netrun_sum_avx2(const float *x, long n) {
@@ -237,10 +279,15 @@ static NR_AVX2 void netrun_lincomb2_avx2(const float *p, const float *q, float *
     __m256 va = _mm256_set1_ps(a), vb = _mm256_set1_ps(b), vc = _mm256_set1_ps(c);
     NR_MAP2(p, q, y, n, _mm256_fmadd_ps(va, u, _mm256_fmadd_ps(vb, v, vc)))
 }
+static NR_AVX512 void netrun_lincomb2_avx512(const float *p, const float *q, float *y, float a, float b,
+                                             float c, long n) {
+    __m512 va = _mm512_set1_ps(a), vb = _mm512_set1_ps(b), vc = _mm512_set1_ps(c);
+    NR_MAP2_512(p, q, y, n, _mm512_fmadd_ps(va, u, _mm512_fmadd_ps(vb, v, vc)))
+}
 static void netrun_lincomb2_scalar(const float *p, const float *q, float *y, float a, float b,
                                    float c, long n) {
     for (long i = 0; i < n; i++) y[i] = a * p[i] + (b * q[i] + c);
 }
-NR_DISPATCH(netrun_lincomb2,
+NR_DISPATCH3(netrun_lincomb2,
             (const float *p, const float *q, float *y, float a, float b, float c, long n),
             (p, q, y, a, b, c, n))

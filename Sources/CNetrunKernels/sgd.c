@@ -31,6 +31,23 @@ static NR_AVX2 void netrun_sgd_step_avx2(float *w, const float *g, float *v, lon
     for (; i + 8 <= n; i += 8) sgd8(w + i, g + i, v + i, 1, all, vlr, vm, vwd, vs, nesterov);
     if (i < n) sgd8(w + i, g + i, v + i, 0, nr_tail_mask(n - i), vlr, vm, vwd, vs, nesterov);
 }
+// AVX-512: 16 lanes, the tail through a lane mask; the operations of sgd8, so the same bits.
+static NR_AVX512 void netrun_sgd_step_avx512(float *w, const float *g, float *v, long n, float lr,
+                                             float momentum, float weight_decay, int nesterov,
+                                             float grad_scale) {
+    __m512 vlr = _mm512_set1_ps(lr), vm = _mm512_set1_ps(momentum), vwd = _mm512_set1_ps(weight_decay);
+    __m512 vs = _mm512_set1_ps(grad_scale);
+    for (long i = 0; i < n; i += 16) {
+        __mmask16 k = n - i >= 16 ? (__mmask16)0xFFFF : NR_TAIL16(n - i);
+        __m512 wi = _mm512_maskz_loadu_ps(k, w + i);
+        __m512 gi = _mm512_mul_ps(_mm512_maskz_loadu_ps(k, g + i), vs);
+        __m512 d = _mm512_fmadd_ps(vwd, wi, gi);
+        __m512 vi = _mm512_fmadd_ps(vm, _mm512_maskz_loadu_ps(k, v + i), d);
+        __m512 step = nesterov ? _mm512_fmadd_ps(vm, vi, d) : vi;
+        _mm512_mask_storeu_ps(v + i, k, vi);
+        _mm512_mask_storeu_ps(w + i, k, _mm512_fnmadd_ps(vlr, step, wi));
+    }
+}
 static void netrun_sgd_step_scalar(float *w, const float *g, float *v, long n, float lr,
                                    float momentum, float weight_decay, int nesterov,
                                    float grad_scale) {
@@ -41,7 +58,7 @@ static void netrun_sgd_step_scalar(float *w, const float *g, float *v, long n, f
         w[i] -= lr * (nesterov ? d + momentum * vi : vi);
     }
 }
-NR_DISPATCH(netrun_sgd_step,
+NR_DISPATCH3(netrun_sgd_step,
             (float *w, const float *g, float *v, long n, float lr, float momentum,
              float weight_decay, int nesterov, float grad_scale),
             (w, g, v, n, lr, momentum, weight_decay, nesterov, grad_scale))
