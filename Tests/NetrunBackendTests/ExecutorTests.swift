@@ -7,7 +7,8 @@ import _NetrunTestSupport
 @testable import NetrunBackend
 
 @Suite struct ExecutorTests {
-    /// torch_reference.py outputs committed under Fixtures/: these run without torch.
+    /// PyTorch reference outputs committed under Fixtures/ (the files Tests/Peers/reference.py
+    /// writes): these run without torch.
     @Test(arguments: ["fashion-alexnet", "fashion-googlenet"])
     func forwardMatchesTheCommittedPyTorchReference(model: String) throws {
         let dir = try fixturePath(model)

@@ -157,7 +157,7 @@ import _NetrunTestSupport
         #expect(train.shape == [1, 28, 28])
         #expect(Set(train.labels) == Set(0 ..< 10))
         #expect(Set(test.labels) == Set(0 ..< 10))
-        // The recipe's normalization constant (peer_fashion.py: mean 0.2860) is the training mean.
+        // The recipe's normalization constant (Tests/Peers/fashion.py: mean 0.2860) is the training mean.
         let mean = train.meanImage().reduce(0, +) / Float(784) / 255
         #expect(abs(mean - 0.2860) < 5e-4)
     }

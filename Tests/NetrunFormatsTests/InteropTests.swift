@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import NetrunFormats
 
-/// Files written by real numpy and by the torch_reference safetensors writer
+/// Files written by real numpy and by a safetensors writer like Tests/Peers/models.py's
 /// (Fixtures/make_fixtures.py), and, where python3 with numpy is present, live cross-checks.
 @Suite struct InteropTests {
     static let npyFixtures: [(file: String, shape: [Int])] = [

@@ -35,7 +35,7 @@ func model(_ layers: String, input: String = "[3, 16, 16]") -> String {
         var description: String { file }
     }
 
-    /// The figures of ../shared/PAPERS.md (and peer_torch.py / peer_fashion.py).
+    /// The papers' figures, which Tests/Peers/models.py's PyTorch networks also have.
     @Test(arguments: [
         Expected(file: "alexnet.yaml", params: 60_965_224, inferenceParams: 60_965_224, macs: 724_406_816),
         Expected(file: "googlenet.yaml", params: 13_378_280, inferenceParams: 6_998_552, macs: 1_582_671_872),

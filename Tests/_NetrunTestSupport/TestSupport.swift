@@ -37,7 +37,7 @@ public func withTemporaryDirectory<T>(_ body: (String) throws -> T) throws -> T 
     return try body(path)
 }
 
-/// `||a - b|| / ||b||`, torch_reference.py's --compare measure.
+/// `||a - b|| / ||b||`, Tests/Peers/reference.py's --compare measure.
 public func relativeError(_ a: [Float], _ b: [Float]) -> Double {
     precondition(a.count == b.count)
     var num = 0.0, den = 0.0

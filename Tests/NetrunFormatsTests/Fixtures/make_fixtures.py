@@ -4,8 +4,8 @@
     cd Tests/NetrunFormatsTests/Fixtures && python3 make_fixtures.py
 
 The .npy files are written by numpy.save itself. The safetensors files are written by
-save_safetensors below, the same code as shared/bench/torch_reference.py's writer with
-torch tensors replaced by numpy arrays. Values are small dyadic fractions so the Swift
+save_safetensors below, the same layout as Tests/Peers/models.py's save_weights (F32,
+header padded to 8 bytes) for numpy arrays. Values are small dyadic fractions so the Swift
 tests can recompute them exactly: value(i) = (i % 17) * 0.25 - 2 for flat index i.
 """
 import json, os, struct
@@ -19,7 +19,7 @@ def values(shape, dtype=np.float32):
 
 
 def save_safetensors(path, tensors):
-    """torch_reference.save_safetensors, for numpy arrays."""
+    """Tests/Peers/models.save_weights, for numpy arrays."""
     header, offset, blobs = {}, 0, []
     for name, t in tensors.items():
         a = np.ascontiguousarray(np.asarray(t).astype(np.float32))
@@ -45,7 +45,7 @@ def main():
     np.save("bigendian_f32.npy", values((3,), ">f4"))
     np.save("fortran_2x3_f32.npy", np.asfortranarray(values((2, 3))))
 
-    # safetensors, by the torch_reference writer.
+    # safetensors, by the same writer as the PyTorch peers'.
     save_safetensors("small_model.safetensors", {
         "conv1.weight": values((2, 1, 3, 3)),
         "conv1.bias": values((2,)),
