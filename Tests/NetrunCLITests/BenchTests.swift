@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import _NetrunTestSupport
 @testable import NetrunCLI
+import NetrunKernels
 
 @Suite struct BenchTests {
     /// One timed step: each figure is that step's, so the nodes' times must fit inside the
@@ -58,7 +59,14 @@ import _NetrunTestSupport
             }
         }
         #expect(try #require(json["sgemm_peak_gflop_s"] as? Double) > 0)
+        #expect(try #require(json["fma_peak_gflop_s"] as? Double) > 0)
         #expect(try #require(json["peak_rss_bytes"] as? Int) > 1_000_000)
+        // The kernels that ran: netrun's loops and OpenBLAS's, by name.
+        #expect(json["isa"] as? String == KernelDispatch.isa.description)
+        #expect(json["cpu_isa"] as? String == KernelDispatch.cpuISA.description)
+        let gemm = try #require(json["gemm"] as? [String: Any])
+        #expect(gemm["library"] as? String == "OpenBLAS")
+        #expect(gemm["core"] as? String == GEMM.library.core && !(GEMM.library.core.isEmpty))
     }
 
     @Test func theTextTableNamesEveryNodeAndTheTotals() throws {
@@ -68,7 +76,11 @@ import _NetrunTestSupport
         #expect(console.out.contains("fwd ms  bwd ms"))
         #expect(console.out.contains("\ntraining step "))
         #expect(console.out.contains(" img/s "))
-        #expect(console.out.contains("\nsgemm peak "))
+        #expect(console.out.contains("% of FMA peak\n"))
+        #expect(console.out.contains("\nFMA peak "))
+        #expect(console.out.contains("\nsgemm "))
+        #expect(console.out.contains("\nkernels        netrun's loops \(KernelDispatch.isa)"))
+        #expect(console.out.contains("OpenBLAS, \(GEMM.library.core) kernels"))
         #expect(console.out.contains("\npeak memory "))
     }
 }
