@@ -1,4 +1,7 @@
 import Foundation
+import NetrunBackend
+import NetrunGraph
+import NetrunRunner
 
 /// Refuses work that would need more memory than the machine has, before allocating it.
 enum MemoryCheck {
@@ -11,6 +14,27 @@ enum MemoryCheck {
         if let bytes, bytes <= available { return nil }
         let need = bytes.map { gigabytes($0) } ?? "more than \(gigabytes(Int.max))"
         return "error: \(what) needs \(need) of memory, more than this machine's \(gigabytes(available)) (physical memory)"
+    }
+
+    /// `train`'s check. Each of the `ranks` processes plans its own share of the global batch
+    /// (`Trainer.localBatch`), and the `ranksHere` of them on this machine share its memory: the
+    /// need is `ranksHere` times one rank's plan. Nil (nothing to refuse here) when the batch
+    /// does not split evenly: the trainer refuses that with its own message.
+    static func training(graph: Graph, batch: Int, ranks: Int, ranksHere: Int) -> String? {
+        guard let local = Trainer.localBatch(batch, ranks: ranks) else { return nil }
+        let rank = Executor.requiredBytes(graph: graph, batch: local, mode: .training)
+        if ranks == 1 { return check(rank, for: "training at batch \(batch)") }
+        return check(ByteCount.product(rank, ranksHere),
+                     for: "training at batch \(batch) over \(ranks) ranks (\(local) examples each, \(ranksHere) of the ranks on this machine)")
+    }
+
+    /// The ranks of this job that run on this machine: what the MPI launcher says (Open MPI's
+    /// OMPI_COMM_WORLD_LOCAL_SIZE, MPICH's MPI_LOCALNRANKS), else all `ranks` (the cautious guess).
+    static func ranksOnThisMachine(ranks: Int, environment: [String: String]) -> Int {
+        for key in ["OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS"] {
+            if let text = environment[key], let n = Int(text), n >= 1 { return min(n, ranks) }
+        }
+        return ranks
     }
 
     /// Bytes in GB (10^9), one decimal.

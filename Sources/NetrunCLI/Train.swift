@@ -89,8 +89,8 @@ struct Train: NetrunCommand {
             console.printError(error.description)
             return ExitStatus.usage
         }
-        if let refusal = MemoryCheck.check(Executor.requiredBytes(graph: checked.graph, batch: train.batch.value, mode: .training),
-                                           for: "training at batch \(train.batch.value)") {
+        let ranksHere = MemoryCheck.ranksOnThisMachine(ranks: communicator.size, environment: ProcessInfo.processInfo.environment)
+        if let refusal = MemoryCheck.training(graph: checked.graph, batch: train.batch.value, ranks: communicator.size, ranksHere: ranksHere) {
             console.printError(refusal)
             return ExitStatus.usage
         }

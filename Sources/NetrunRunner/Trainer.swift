@@ -80,6 +80,13 @@ public final class Trainer {
     let communicator: any Communicator
     /// Examples per step on this process: `train.batch / communicator.size`.
     public let localBatch: Int
+
+    /// Each rank's examples per step when `ranks` processes share the global batch `batch`:
+    /// `batch / ranks`, or nil when it does not split evenly (which `init` refuses). The one
+    /// place of the rule, for the memory check before a run as for the run.
+    public static func localBatch(_ batch: Int, ranks: Int) -> Int? {
+        ranks >= 1 && batch % ranks == 0 ? batch / ranks : nil
+    }
     let checkpoints: CheckpointFiles
 
     let dataset: Dataset
@@ -118,11 +125,11 @@ public final class Trainer {
         self.sinks = MetricsSinks(sinks)
         self.communicator = communicator
         let ranks = communicator.size
-        guard train.batch.value % ranks == 0 else {
+        guard let localBatch = Self.localBatch(train.batch.value, ranks: ranks) else {
             throw TrainError(.input, "\(train.batch.location): error: train.batch \(train.batch.value) cannot be split evenly over \(ranks) ranks "
                              + "(mpirun -np \(ranks)): the batch is the global one, so make it a multiple of \(ranks)")
         }
-        localBatch = train.batch.value / ranks
+        self.localBatch = localBatch
         let seed = options.seed ?? train.seed
         self.seed = seed
         checkpoints = CheckpointFiles(directory: options.runDirectory, keep: train.checkpoint.keep)

@@ -1,4 +1,5 @@
 import Foundation
+import NetrunBackend
 import NetrunDistributed
 import NetrunFormats
 import Testing
@@ -112,6 +113,28 @@ import _NetrunTestSupport
                 return "\(dir)/\(out)/last.safetensors"
             }
             try Self.expectSameWeights(try train(2, "two"), try train(1, "one"))
+        }
+    }
+
+    /// The memory check before training counts each rank's plan (batch / ranks), times the
+    /// ranks on this machine, which share its memory; it named the global batch before, and a
+    /// job spread over machines was refused for N times one rank's need.
+    @Test(.enabled(if: usable)) func theMemoryCheckCountsEachRanksShareOfTheBatch() throws {
+        try withTemporaryDirectory { dir in
+            let c = "\(dir)/small.yaml"
+            try Self.small.replacingOccurrences(of: "input: [1, 8, 8]", with: "input: [3, 512, 512]")
+                .replacingOccurrences(of: "batch: 6", with: "batch: 65536").write(toFile: c, atomically: true, encoding: .utf8)
+            let r = try Self.mpi(2, ["train", c, "--out", "\(dir)/run"], limit: 120)
+            #expect(r.status == 2, "\(r.err)")
+            let line = "error: training at batch 65536 over 2 ranks (32768 examples each, 2 of the ranks on this machine) needs "
+            #expect(r.err.contains(line), "\(r.err)")
+            let rank = try #require(Executor.requiredBytes(graph: try loadGraph(c), batch: 32768, mode: .training))
+            try #require(2 * rank > Int(clamping: ProcessInfo.processInfo.physicalMemory), "a machine this large would start the run")
+            // Each rank's plan: its workspace follows its threads (one core each under mpirun), so
+            // the figure is this process's to within a few MB.
+            let figure = try #require(r.err.firstMatch(of: /needs ([0-9.]+) GB of memory/).flatMap { Double($0.output.1) })
+            #expect(abs(figure * 1e9 - Double(2 * rank)) < 1e-3 * Double(2 * rank), "\(figure) GB against 2 x \(rank) bytes")
+            #expect(!FileManager.default.fileExists(atPath: "\(dir)/run/state.safetensors"))
         }
     }
 

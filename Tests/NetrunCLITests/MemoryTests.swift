@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import _NetrunTestSupport
 @testable import NetrunBackend
+@testable import NetrunCLI
 
 /// Plans larger than the machine are refused before anything is allocated.
 @Suite struct MemoryTests {
@@ -72,6 +73,36 @@ import _NetrunTestSupport
     func theParameterCountMatchesTheStore(model: String) throws {
         let graph = try loadGraph(configPath(model))
         #expect(Executor.parameterStoreCount(graph) == ParameterStore(graph: graph).count)
+    }
+
+    /// Under mpirun each rank plans batch / ranks examples: the check counts that plan once
+    /// per rank on this machine (the ranks elsewhere use their own machines' memory), where it
+    /// counted the global batch's plan.
+    @Test func trainingChecksEachRanksShareTimesTheRanksOnThisMachine() throws {
+        let graph = try loadGraph(configPath("fashion-alexnet"))
+        let physical = MemoryCheck.physicalBytes
+        func need(_ batch: Int) throws -> Int { try #require(Executor.requiredBytes(graph: graph, batch: batch, mode: .training)) }
+        // The largest batch (a multiple of 4) whose plan fits, then 4 times it: too much for
+        // one process, a quarter of it for each of 4 ranks.
+        var fits = 4
+        while try need(2 * fits) <= physical && 2 * fits <= 65536 { fits *= 2 }
+        let global = 4 * fits
+        try #require(try need(global) > physical, "this machine trains batch \(global) in one process")
+        let alone = try #require(MemoryCheck.training(graph: graph, batch: global, ranks: 1, ranksHere: 1))
+        #expect(alone.hasPrefix("error: training at batch \(global) needs "), "\(alone)")
+        #expect(MemoryCheck.training(graph: graph, batch: global, ranks: 4, ranksHere: 1) == nil)
+        let together = try #require(MemoryCheck.training(graph: graph, batch: global, ranks: 4, ranksHere: 4))
+        #expect(together.hasPrefix("error: training at batch \(global) over 4 ranks (\(fits) examples each, 4 of the ranks on this machine) needs \(MemoryCheck.gigabytes(4 * (try need(fits)))) of memory"), "\(together)")
+        // A batch that does not split is the trainer's to refuse, with its own message.
+        #expect(MemoryCheck.training(graph: graph, batch: global + 1, ranks: 4, ranksHere: 1) == nil)
+    }
+
+    @Test func theRanksOnThisMachineAreWhatTheLauncherSays() {
+        #expect(MemoryCheck.ranksOnThisMachine(ranks: 4, environment: ["OMPI_COMM_WORLD_LOCAL_SIZE": "2"]) == 2)
+        #expect(MemoryCheck.ranksOnThisMachine(ranks: 4, environment: ["MPI_LOCALNRANKS": "3"]) == 3)
+        #expect(MemoryCheck.ranksOnThisMachine(ranks: 4, environment: [:]) == 4)
+        #expect(MemoryCheck.ranksOnThisMachine(ranks: 4, environment: ["OMPI_COMM_WORLD_LOCAL_SIZE": "many"]) == 4)
+        #expect(MemoryCheck.ranksOnThisMachine(ranks: 1, environment: ["OMPI_COMM_WORLD_LOCAL_SIZE": "8"]) == 1)
     }
 
     @Test func requiredBytesCoversTheWeightsTheOptimizerAndTheInput() throws {
