@@ -12,7 +12,7 @@ struct Bench: NetrunCommand {
         abstract: "Profile a training step and inference: time per node, GFLOP/s, img/s, peak memory.",
         discussion: """
             On random data and labels: a training step is forward, backward and SGD (momentum \
-            0.9, weight decay 5e-4; what ../bench/peer_torch.py times). Two untimed warm-up \
+            0.9, weight decay 5e-4; what Tests/Peers/bench.py times). Two untimed warm-up \
             steps, then --steps timed ones; every figure is the median over the timed steps. \
             GFLOP/s counts the multiply-adds of convolutions and dense layers (2 FLOPs each; \
             backward: the weight gradient, and the input gradient where one is needed) and is \
@@ -71,7 +71,7 @@ struct Bench: NetrunCommand {
         train.setInput(input)
         train.setLabels(labels)
         train.recordsTimes = true
-        // The optimizer step of peer_torch.py: SGD, momentum 0.9, weight decay 5e-4, on the
+        // The optimizer step of Tests/Peers/bench.py: SGD, momentum 0.9, weight decay 5e-4, on the
         // learnable tensors (batch norm's running statistics are not).
         var velocity = [Float](repeating: 0, count: parameters.count)
         let learnable = parameters.entries.filter(\.learnable).map { $0.offset ..< $0.offset + $0.count }
