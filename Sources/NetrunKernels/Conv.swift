@@ -208,6 +208,14 @@ public enum Conv {
             if part == 0 { dW = weightGradient } else if let partials {
                 dW = partials + (part - 1) * g.weightCount
             } else { preconditionFailure("Conv.backward: workspace missing") }
+            // A part's images add into its dW through BLAS's beta 1, image after image. That is
+            // sound for the claim of Parallel.batchParts: the rank holding these images makes the
+            // same sequence of calls (same shapes, same leading dimensions, the first with beta 0
+            // when not accumulating, as the executor calls it) on the same values, C included
+            // (it holds what the same earlier calls wrote), so its dW is bitwise this part's;
+            // the parts are then added by netrun (addPartials), as the ranks' all-reduce adds.
+            // With `accumulate` part 0 starts from the gradient already there, which a rank's
+            // part 0 does too: the claim holds for ranks whose gradients start equal.
             var beta: Float = (part == 0 && accumulate) ? 1 : 0
             for (k, img) in images.enumerated() {
                 let x = input + img * inImage

@@ -7,7 +7,12 @@
 // thin a product on small images). The batch is split into parts as by im2col (Parallel.swift),
 // each part with its own buffers; backward sums the weight gradient over a part's images in
 // the transformed domain, then over the parts in order, so MPI ranks holding the parts add
-// up what one process does.
+// up what one process does. Within a part the blocks add into dU through BLAS's beta 1, the
+// same sequence of identical calls in a rank holding that part (Conv.backward says why that is
+// sound): a block's width follows `perPart`, the part's size rounded up, and the blocks of a
+// part of `count <= perPart` images are min(perPart, target) images each, as a rank's of
+// min(count, target), so the two cut the part alike; the workspace's strides differ, but they
+// are addresses, not arguments of the products.
 import CNetrunKernels
 
 /// Where the Winograd buffers sit in a convolution's workspace. Float offsets, each region

@@ -53,11 +53,32 @@ public enum Parallel {
         return .success(n)
     }
 
-    /// The parts a batch of `count` examples is cut into where backward sums over the batch
-    /// (convolution and dense weight and bias gradients): `min(threads, count)` contiguous
-    /// ranges (`range(part:of:count:)`), each summed in example order, then added part after
-    /// part. So two MPI ranks of one thread each, holding the two halves of a batch, add up
-    /// exactly what one process with two threads does: their all-reduce is that last addition.
+    /// The parts a batch of `count` examples is cut into where the training step's arithmetic
+    /// depends on how the batch is held: `min(threads, count)` contiguous ranges
+    /// (`range(part:of:count:)`). Convolution and dense layers make their matrix products per
+    /// part (a dense layer also per fixed chunk of its columns, Dense.swift); backward sums the
+    /// weight and bias gradients within each part, in example order, then adds the parts in
+    /// part order with netrun's own additions (never a BLAS beta 1 across parts). So two MPI
+    /// ranks of one thread each, holding the two halves of a batch, make the same calls on the
+    /// same values as one process with two threads, and their all-reduce is its last addition:
+    /// the weights come out bitwise equal (DistributedTrainTests). What that rests on:
+    /// - a BLAS call's result is a function of its arguments' values and shapes (sizes,
+    ///   transposes, leading dimensions, alpha, beta), not of where they lie in memory nor of
+    ///   calls on other threads: OpenBLAS single-threaded (GEMM.threadCount = 1) packs its
+    ///   operands into its own buffers. Whatever kernel it picks by size, the rank and the
+    ///   process pick it alike, because their calls are identical;
+    /// - every other decomposition in the step (elementwise loops, pooling, LRN, softmax, the
+    ///   optimizer) gives each element the same operations whatever range it falls in (their
+    ///   vector tails are masked vector operations, not scalar ones), and reductions run over
+    ///   the same ranges (an image's plane, a part's images);
+    /// - the ranks' gradients, each scaled by 1/(batch/2) in the loss and then averaged by 1/2,
+    ///   are the process's scaled by 1/batch: scaling by two is exact;
+    /// - MPI's sum of two floats is one addition. With more ranks the order of MPI's reduction
+    ///   is its own, and 1/ranks is exact only for powers of two: the bitwise claim is made for
+    ///   two ranks; more agree to rounding. Ranks of t > 1 threads make the process's products
+    ///   too, but add their parts as (P0 + P1) + (P2 + P3) where it adds ((P0 + P1) + P2) + P3.
+    /// Batch norm is outside it: each rank normalizes with its own part's statistics (as
+    /// PyTorch's DDP without SyncBatchNorm), which is another computation, not another rounding.
     @inlinable
     public static func batchParts(_ count: Int, threads: Int) -> Int { max(1, min(threads, count)) }
 

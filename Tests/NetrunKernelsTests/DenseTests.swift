@@ -56,23 +56,47 @@ import NetrunKernels
         #expect(worstRelativeError(dw, dw1.map { 2 * $0 }, floor: 1) < 1e-6)
         #expect(worstRelativeError(db, db1.map { 2 * $0 }, floor: 1) < 1e-6)
     }
-    /// The batch-summing contract MPI relies on (Parallel.batchParts): backward with 2 threads
-    /// gives bitwise what 1 thread gives on each half of the rows, added (two ranks' all-reduce).
-    @Test func twoThreadsSumTheRowsAsTwoHalvesAdded() {
-        let (rows, inputs, outputs) = (64, 300, 40)
+
+    /// The contract MPI relies on (Parallel.batchParts): one process with 2t threads makes
+    /// bitwise the outputs and input gradient two processes of t threads make on the two
+    /// halves of the rows (the same products); with t = 1 also the parameter gradients, added
+    /// (two ranks' all-reduce). With t = 2 those differ in association, (P0 + P1) + (P2 + P3)
+    /// against ((P0 + P1) + P2) + P3, so the claim is for ranks of one thread. 200 outputs make
+    /// 7 chunks of forward and dW (the last one shorter), 300 inputs 7 of dx; the products run
+    /// on whatever kernels OpenBLAS picked (.ci/cpus varies them).
+    @Test(arguments: [1, 2])
+    func threadsMakeWhatRanksHoldingTheirPartsMake(threadsPerRank: Int) {
+        let (rows, inputs, outputs) = (64, 300, 200)
+        #expect(Dense.chunk(perColumn: inputs, columns: outputs) == 32 && Dense.chunk(perColumn: outputs, columns: inputs) == 48)
         var rng = SeededRNG(seed: 92)
-        let x = rng.floats(rows * inputs), wt = rng.floats(outputs * inputs), dy = rng.floats(rows * outputs)
-        func backward(_ x: ArraySlice<Float>, _ dy: ArraySlice<Float>, rows: Int, threads: Int) -> (dw: [Float], db: [Float]) {
+        let x = rng.floats(rows * inputs), wt = rng.floats(outputs * inputs), b = rng.floats(outputs), dy = rng.floats(rows * outputs)
+        func run(_ x: ArraySlice<Float>, _ dy: ArraySlice<Float>, rows: Int, threads: Int) -> (y: [Float], dx: [Float], dw: [Float], db: [Float]) {
+            var dx = [Float](repeating: .nan, count: rows * inputs)
             var dw = [Float](repeating: .nan, count: wt.count), db = [Float](repeating: .nan, count: outputs)
-            Dense.backward(input: Array(x), weight: wt, outputGradient: Array(dy), inputGradient: nil, weightGradient: &dw,
+            let y = Self.forward(Array(x), wt, b, rows: rows, inputs: inputs, outputs: outputs, threads: threads)
+            Dense.backward(input: Array(x), weight: wt, outputGradient: Array(dy), inputGradient: &dx, weightGradient: &dw,
                            biasGradient: &db, rows: rows, inputs: inputs, outputs: outputs, accumulate: false, threads: threads)
-            return (dw, db)
+            return (y, dx, dw, db)
         }
-        let whole = backward(x[...], dy[...], rows: rows, threads: 2)
+        let whole = run(x[...], dy[...], rows: rows, threads: 2 * threadsPerRank)
         let h = rows / 2
-        let a = backward(x[0 ..< h * inputs], dy[0 ..< h * outputs], rows: h, threads: 1)
-        let b = backward(x[h * inputs ..< rows * inputs], dy[h * outputs ..< rows * outputs], rows: h, threads: 1)
-        #expect(whole.dw == zip(a.dw, b.dw).map { $0 + $1 })
-        #expect(whole.db == zip(a.db, b.db).map { $0 + $1 })
+        let a = run(x[0 ..< h * inputs], dy[0 ..< h * outputs], rows: h, threads: threadsPerRank)
+        let c = run(x[h * inputs ..< rows * inputs], dy[h * outputs ..< rows * outputs], rows: h, threads: threadsPerRank)
+        #expect(whole.y == a.y + c.y)
+        #expect(whole.dx == a.dx + c.dx)
+        if threadsPerRank == 1 {
+            #expect(whole.dw == zip(a.dw, c.dw).map { $0 + $1 })
+            #expect(whole.db == zip(a.db, c.db).map { $0 + $1 })
+        }
+    }
+
+    /// Chunks: multiples of 16 columns (or all of them) near 4 MiB of W, at least 8 chunks
+    /// from 128 columns: AlexNet's fc6 (9216 inputs) in 112s, fc7 in 256s, Fashion's 512 in 64s.
+    @Test func chunksFollowTheShapeAlone() {
+        #expect(Dense.chunk(perColumn: 9216, columns: 4096) == 112)
+        #expect(Dense.chunk(perColumn: 4096, columns: 4096) == 256)
+        #expect(Dense.chunk(perColumn: 512, columns: 512) == 64)
+        #expect(Dense.chunk(perColumn: 512, columns: 10) == 10)
+        #expect(Dense.chunk(perColumn: 1 << 22, columns: 100) == 16)
     }
 }
