@@ -352,6 +352,10 @@ import Testing
 /// F(2x2, 5x5), the largest over forward, input gradient and weight gradient. The tolerance is
 /// lambda kappa sqrt(L) u: lambda = 8 standard deviations of the walk; L the products summed
 /// into one result by the direct convolution (the transforms' few additions are inside kappa).
+/// kappa is a worst case (every term at its largest, all of one sign), so Winograd's errors sit
+/// further below their tolerance than im2col's. Largest error over tolerance in these tests on an
+/// AMD Zen 4 (OpenBLAS SkylakeX kernels): im2col 0.24 (forward against the direct sum),
+/// F(2x2, 3x3) 0.054, F(4x4, 3x3) 0.029, F(2x2, 5x5) 0.011.
 enum ConvRounding {
     /// u = 2^-24, float32's unit roundoff.
     static let unit = Double(Float.ulpOfOne) / 2
