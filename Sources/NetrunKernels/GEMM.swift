@@ -94,7 +94,7 @@ public enum GEMM {
             let cause = forced.isEmpty ? "OpenBLAS chose them" : "OPENBLAS_CORETYPE=\(forced) is set"
             let fix = forced.isEmpty ? "set OPENBLAS_CORETYPE=\(wanted)" : "unset OPENBLAS_CORETYPE to let netrun choose \(wanted)"
             return "matrix products run OpenBLAS's \(core) kernels, narrower than this CPU's (\(wanted)): \(cause); "
-                + "they may run several times slower. To fix: \(fix)"
+                + "depending on the CPU they run up to several times slower. To fix: \(fix)"
         }
 
         /// One line for `netrun bench` and `--version`-like reports.
