@@ -2,6 +2,12 @@ import Testing
 @testable import NetrunKernels
 
 @Suite struct ConvTests {
+    /// OpenBLAS single-threaded, as the executor runs it (Executor's process setup): several
+    /// tests here claim bitwise equality, which OpenBLAS's own threads would void (they cut a
+    /// product into other blocks; seen with its Zen kernels, when a suite that built an
+    /// executor had not yet set this).
+    init() { GEMM.threadCount = 1 }
+
     /// Direct 7-loop convolution in Double: the obviously-correct reference.
     static func direct(_ g: ConvGeometry, _ x: [Float], _ wt: [Float], _ b: [Float]?) -> [Double] {
         var out = [Double](repeating: 0, count: g.outputCount)

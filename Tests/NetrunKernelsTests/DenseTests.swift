@@ -2,6 +2,12 @@ import Testing
 import NetrunKernels
 
 @Suite struct DenseTests {
+    /// OpenBLAS single-threaded, as the executor runs it (Executor's process setup): several
+    /// tests here claim bitwise equality, which OpenBLAS's own threads would void (they cut a
+    /// product into other blocks; seen with its Zen kernels, when a suite that built an
+    /// executor had not yet set this).
+    init() { GEMM.threadCount = 1 }
+
     static func forward(_ x: [Float], _ wt: [Float], _ b: [Float]?, rows: Int, inputs: Int, outputs: Int, threads: Int) -> [Float] {
         var y = [Float](repeating: .nan, count: rows * outputs)
         if let b {
