@@ -35,7 +35,16 @@ import NetrunKernels
         let x = rng.floats(s.count, in: -3 ... 3), gamma = rng.floats(s.c), beta = shift ? rng.floats(s.c) : nil
         let ref = Self.forwardReference(x, s, gamma, beta)
         let y = Self.run(x, s, gamma, beta)
-        #expect(worstRelativeError(y, ref, floor: 1e-3) < 1e-6)
+        // x * gamma + beta rounds at most twice (scalar C: the product, then the sum; the SIMD
+        // versions fuse them and round once): |y - exact| <= 2u (|x gamma| + |beta|), u = 2^-24.
+        // A relative bound on y alone fails where the sum cancels (seen under NETRUN_ISA=scalar).
+        var worst = 0.0
+        for i in x.indices {
+            let ch = i / s.spatial % s.c
+            let scale = abs(Double(x[i]) * Double(gamma[ch])) + abs(beta.map { Double($0[ch]) } ?? 0)
+            worst = max(worst, abs(Double(y[i]) - ref[i]) / max(scale * 0x1p-24, Double(Float.leastNonzeroMagnitude)))
+        }
+        #expect(worst <= 2.001, "worst error \(worst) units of u (|x gamma| + |beta|)")
         var inPlace = x
         inPlace.withUnsafeMutableBufferPointer { b in
             guard let p = b.baseAddress else { return }
