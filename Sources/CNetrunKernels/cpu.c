@@ -62,10 +62,9 @@ static int process_isa(void) {
 static _Thread_local int forced_isa = -1;
 
 int netrun_isa(void) {
-    int l = process_isa();
-    if (forced_isa >= 0 && forced_isa < netrun_cpu_isa()) return forced_isa;
-    if (forced_isa >= 0) return netrun_cpu_isa();
-    return l;
+    if (forced_isa < 0) return process_isa();
+    int cpu = netrun_cpu_isa();
+    return forced_isa < cpu ? forced_isa : cpu;
 }
 
 void netrun_force_isa(int level) { forced_isa = level; }
