@@ -1,12 +1,12 @@
 // Release-mode figures behind the threading decision in Parallel.swift. Not a
 // timed assertion: run with
-//   NETRUN_BENCH=1 swift test -c release --filter KernelBenchmarks
+//   NETRUN_KERNEL_BENCHMARKS=1 swift test -c release --filter KernelBenchmarks
 // and read the printed lines. Each figure is the median (and best) of 5 runs.
 import Foundation
 import Testing
 import NetrunKernels
 
-@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["NETRUN_BENCH"] != nil))
+@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["NETRUN_KERNEL_BENCHMARKS"] != nil))
 struct KernelBenchmarks {
     /// Seconds: median and best of `repeats` runs after one warm-up.
     static func time(_ repeats: Int = 5, _ body: () -> Void) -> (median: Double, best: Double) {
