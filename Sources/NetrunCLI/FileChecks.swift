@@ -58,8 +58,8 @@ struct FileStatus {
     var kindPhrase: String { kind.phrase }
 }
 
-/// The system's words for the current `errno`.
-func systemReason() -> String { String(cString: strerror(errno)) }
+/// The system's words for the current `errno` (NetrunFormats' one wording of it).
+func systemReason() -> String { NetrunFormats.systemReason(errno) }
 
 /// Files a command reads.
 enum InputFile {

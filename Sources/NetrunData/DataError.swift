@@ -2,6 +2,7 @@
 // folders of images, synthetic), their preprocessing and augmentation, and the loader that
 // prepares batches ahead of compute on its own thread. Every malformed input is a DataError
 // naming the file; nothing here traps on file contents.
+import NetrunFormats
 
 /// The single error type of NetrunData.
 ///
@@ -42,4 +43,17 @@ public struct DataError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(path): error: \(message)" }
+}
+
+extension DataError {
+    /// A file-format reader's error, with its path and message, as a data source's error.
+    init(_ e: FormatError) {
+        let kind: Kind = switch e.kind {
+        case .io, .notARegularFile, .fileTooLarge: .io
+        case .truncated: .truncated
+        case .trailingBytes: .trailingBytes
+        default: .format
+        }
+        self.init(path: e.path, kind: kind, message: e.message)
+    }
 }

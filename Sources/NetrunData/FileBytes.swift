@@ -1,5 +1,6 @@
 import CZlib
 import Foundation
+import NetrunFormats
 
 /// Whole-file reading for the data sources: plain bytes, or the inflated contents of a gzip
 /// file (detected by its magic bytes, whatever the name). zlib's `inflate` is the one
@@ -17,38 +18,17 @@ enum FileBytes {
 
     static func isGzip(_ bytes: [UInt8]) -> Bool { bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B }
 
-    /// A regular file's bytes, with the system's reason when it cannot be read.
+    /// A regular file's bytes, read by NetrunFormats' `FileInput` (the one reader of files
+    /// named by the user): a FIFO, device, socket or directory is refused before anything
+    /// could block on it, and the system's reason is given when the file cannot be read.
     static func readRaw(_ path: String) throws(DataError) -> [UInt8] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw DataError(path: path, kind: .io, message: "no such file")
+        do {
+            return [UInt8](try FileInput.read(path: path, limit: maximumInflatedSize))
+        } catch let e as FormatError {
+            throw DataError(e)
+        } catch {
+            throw DataError(path: path, kind: .io, message: "cannot read the file: \(error)")
         }
-        guard !isDirectory.boolValue else { throw DataError(path: path, kind: .io, message: "is a directory, not a file") }
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw DataError(path: path, kind: .io, message: "cannot open: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw DataError(path: path, kind: .io, message: "cannot stat: \(String(cString: strerror(errno)))") }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw DataError(path: path, kind: .io, message: "is not a regular file") }
-        let size = Int(info.st_size)
-        var bytes = [UInt8](repeating: 0, count: size)
-        var done = 0
-        var failure: Int32 = 0
-        bytes.withUnsafeMutableBytes { buffer in
-            while done < size, let base = buffer.baseAddress {
-                let n = Foundation.read(fd, base + done, min(size - done, 1 << 30))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    return
-                }
-                if n == 0 { return }
-                done += n
-            }
-        }
-        if failure != 0 { throw DataError(path: path, kind: .io, message: "cannot read: \(String(cString: strerror(failure)))") }
-        guard done == size else { throw DataError(path: path, kind: .io, message: "file shrank while being read (\(done) of \(size) bytes)") }
-        return bytes
     }
 
     /// Inflates every gzip member of `input` (as `gzip -d` does, members are concatenated).

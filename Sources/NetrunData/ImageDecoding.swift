@@ -39,6 +39,14 @@ enum ImageDecoding {
         var width: Int32 = 0, height: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0
         let header = bytes.withUnsafeBufferPointer { tjDecompressHeader3(handle, $0.baseAddress, UInt(bytes.count), &width, &height, &subsampling, &colorspace) }
         guard header == 0 else { throw failed(handle) }
+        // A cut or garbled file can pass the header call with no frame read.
+        guard width > 0, height > 0 else {
+            throw DataError(path: path, kind: .format, message: "JPEG does not decode: no image size in its header (the file is cut short or corrupt)")
+        }
+        guard colorspace != Int32(TJCS_CMYK.rawValue), colorspace != Int32(TJCS_YCCK.rawValue) else {
+            throw DataError(path: path, kind: .format,
+                            message: "is a CMYK JPEG; netrun decodes grayscale and RGB JPEGs (convert it, e.g. `convert in.jpg -colorspace sRGB out.jpg`)")
+        }
         try checkSize(Int(width), Int(height), path: path)
         var pixels = [UInt8](repeating: 0, count: Int(width) * Int(height) * 3)
         // TJFLAG_STOPONWARNING: a truncated or corrupt JPEG is an error, not a gray remainder.

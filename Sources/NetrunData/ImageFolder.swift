@@ -1,4 +1,5 @@
 import Foundation
+import NetrunFormats
 
 /// A directory with one folder of JPEG/PNG images per class: classes are the folder names
 /// sorted, label `i` the `i`-th; within a class, files are read sorted by name. Hidden
@@ -100,9 +101,15 @@ enum ImageFolder {
         do {
             return try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
         } catch {
-            var isDirectory: ObjCBool = false
-            let exists = FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory)
-            let reason = !exists ? "no such directory" : !isDirectory.boolValue ? "is a file, not a directory" : "cannot be listed"
+            var info = stat()
+            let reason: String
+            if stat(dir, &info) != 0 {
+                reason = errno == ENOENT ? "no such directory" : "cannot be listed: \(systemReason(errno))"
+            } else if FileKind(mode: info.st_mode) != .directory {
+                reason = "is \(FileKind(mode: info.st_mode).phrase), not a directory"
+            } else {
+                reason = access(dir, R_OK | X_OK) == 0 ? "cannot be listed" : "cannot be listed: \(systemReason(errno))"
+            }
             throw DataError(path: dir, kind: .io, message: reason)
         }
     }

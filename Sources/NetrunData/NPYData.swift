@@ -1,4 +1,5 @@
 import Foundation
+import NetrunFormats
 
 /// .npy images and labels of the element types data sets use. NetrunFormats' NPY reads
 /// float32 only (weights and predictions); this reader adds uint8 images and integer labels
@@ -32,40 +33,28 @@ enum NPYData {
 
     static func parse(_ bytes: [UInt8], path: String) throws(DataError) -> Array {
         func format(_ message: String) -> DataError { DataError(path: path, kind: .format, message: message) }
-        let magic: [UInt8] = [0x93] + Swift.Array("NUMPY".utf8)
-        guard bytes.count >= 10, bytes.prefix(6).elementsEqual(magic) else { throw format("not a .npy file: it does not start with \\x93NUMPY") }
-        let major = bytes[6]
-        guard [1, 2, 3].contains(major), bytes[7] == 0 else { throw format(".npy format version \(major).\(bytes[7]) is not supported; netrun reads 1.0, 2.0 and 3.0") }
-        let lengthSize = major == 1 ? 2 : 4
-        guard bytes.count >= 8 + lengthSize else { throw DataError(path: path, kind: .truncated, message: "file is too short for a .npy preamble") }
-        var headerLength = 0
-        for i in 0 ..< lengthSize { headerLength |= Int(bytes[8 + i]) << (8 * i) }
-        let start = 8 + lengthSize
-        guard headerLength <= bytes.count - start else {
-            throw DataError(path: path, kind: .truncated, message: "header length is \(headerLength) bytes but only \(bytes.count - start) follow it")
+        let layout: NPYLayout
+        do {
+            layout = try bytes.withUnsafeBytes { try NPY.layout($0, path: path) }
+        } catch let e as FormatError {
+            throw DataError(e)
+        } catch {
+            throw format("\(error)")
         }
-        guard let header = String(bytes: bytes[start ..< start + headerLength], encoding: .utf8) else { throw format("the .npy header is not text") }
-        let descr = try field(header, "descr", path: path)
-        let order = try field(header, "fortran_order", path: path)
-        let shapeText = try field(header, "shape", path: path)
+        let descr = layout.descr, shape = layout.shape, shapeText = pythonTuple(shape)
         guard let dtype = DType(rawValue: descr == "<u1" ? "|u1" : descr) else {
-            throw format("array has dtype \(descr); netrun reads \(DType.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", "))")
+            throw format("array has dtype '\(descr)'; netrun reads \(DType.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", "))")
         }
-        guard order == "False" else { throw format("array is stored in Fortran order; netrun reads C order only") }
-        guard shapeText.hasPrefix("("), shapeText.hasSuffix(")") else { throw format("malformed .npy header: shape \(shapeText) is not a tuple") }
-        let parts = shapeText.dropFirst().dropLast().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        var shape: [Int] = []
+        guard !layout.fortranOrder else { throw format("array is stored in Fortran order; netrun reads C order only") }
         var count = 1
-        for p in parts {
-            guard let d = Int(p), d >= 0 else { throw format("malformed .npy header: shape \(shapeText) has '\(p)', not a size") }
+        for d in shape {
             let (c, overflow) = count.multipliedReportingOverflow(by: d)
             guard !overflow else { throw format("shape \(shapeText) overflows") }
-            shape.append(d)
             count = c
         }
         let (expected, overflow) = count.multipliedReportingOverflow(by: dtype.size)
         guard !overflow else { throw format("shape \(shapeText) overflows") }
-        let dataStart = start + headerLength
+        let dataStart = layout.dataOffset
         let actual = bytes.count - dataStart
         guard actual >= expected else {
             throw DataError(path: path, kind: .truncated, message: "data is truncated: shape \(shapeText) of \(descr) needs \(expected) bytes, found \(actual)")
@@ -76,26 +65,6 @@ enum NPYData {
         return Array(dtype: dtype, shape: shape, data: bytes[dataStart...])
     }
 
-    /// The text of `'key': value` in the header dict (a quoted string without its quotes, a word, or a parenthesized tuple).
-    static func field(_ header: String, _ key: String, path: String) throws(DataError) -> String {
-        guard let k = header.range(of: "'\(key)'") else {
-            throw DataError(path: path, kind: .format, message: "malformed .npy header: no '\(key)'")
-        }
-        var rest = header[k.upperBound...].drop { $0 == " " }
-        guard rest.first == ":" else { throw DataError(path: path, kind: .format, message: "malformed .npy header: no ':' after '\(key)'") }
-        rest = rest.dropFirst().drop { $0 == " " }
-        let end: String.Index?
-        switch rest.first {
-        case "'": end = rest.dropFirst().firstIndex(of: "'").map { rest.index(after: $0) }
-        case "(": end = rest.firstIndex(of: ")").map { rest.index(after: $0) }
-        default: end = rest.firstIndex { $0 == "," || $0 == "}" }
-        }
-        guard let end else { throw DataError(path: path, kind: .format, message: "malformed .npy header: the value of '\(key)' does not end") }
-        var value = String(rest[..<end]).trimmingCharacters(in: .whitespaces)
-        if value.hasPrefix("'") { value = String(value.dropFirst().dropLast()) }
-        return value
-    }
-
     /// Images `N x C x H x W` (or `N x H x W`, one channel), uint8 or float32 (finite), and `N` labels.
     static func load(images imagesPath: String, labels labelsPath: String, classes: Int) throws(DataError) -> Dataset {
         let images = try parse(try FileBytes.read(imagesPath), path: imagesPath)
@@ -104,7 +73,7 @@ enum NPYData {
         case 3: shape = [1, images.shape[1], images.shape[2]]
         case 4: shape = Swift.Array(images.shape[1...])
         default:
-            throw DataError(path: imagesPath, kind: .format, message: "images must be N x C x H x W (or N x H x W), found shape \(shapeText(images.shape))")
+            throw DataError(path: imagesPath, kind: .format, message: "images must be N x C x H x W (or N x H x W), found shape \(pythonTuple(images.shape))")
         }
         let pixels: Dataset.Pixels
         switch images.dtype {
@@ -120,7 +89,7 @@ enum NPYData {
         }
         let labels = try parse(try FileBytes.read(labelsPath), path: labelsPath)
         guard labels.shape.count == 1 || (labels.shape.count == 2 && labels.shape[1] == 1) else {
-            throw DataError(path: labelsPath, kind: .format, message: "labels must have shape (N,), found \(shapeText(labels.shape))")
+            throw DataError(path: labelsPath, kind: .format, message: "labels must have shape (N,), found \(pythonTuple(labels.shape))\(labels.shape.isEmpty ? " (a scalar)" : "")")
         }
         guard labels.shape[0] == images.shape[0] else {
             throw DataError(path: labelsPath, kind: .mismatch, message: "has \(labels.shape[0]) labels but \(imagesPath) has \(images.shape[0]) images")
@@ -136,10 +105,11 @@ enum NPYData {
         case .int64: return littleEndian(a.data, UInt64.self).map { Int64(bitPattern: $0) }
         case .float32:
             let f = floats(a.data)
-            if let i = f.firstIndex(where: { !$0.isFinite || $0.rounded() != $0 || abs($0) > 1e9 }) {
-                throw DataError(path: path, kind: .label, message: "label \(f[i]) at index \(i) is not a whole number")
+            if let i = f.firstIndex(where: { !$0.isFinite || $0.rounded() != $0 }) {
+                throw DataError(path: path, kind: .label, message: "label \(f[i]) at index \(i) is not \(f[i].isFinite ? "a whole number" : "finite")")
             }
-            return f.map { Int64($0) }
+            // Whole, and beyond any class count past 2^62: Labels.check says it is out of range.
+            return f.map { abs($0) < 0x1p62 ? Int64($0) : $0 < 0 ? -(1 << 62) : 1 << 62 }
         }
     }
 

@@ -26,7 +26,7 @@ public enum FileInput {
         func failure(_ kind: FormatError.Kind, _ message: String) -> FormatError {
             FormatError(path: path, kind: kind, message: message)
         }
-        func unreadable() -> FormatError { failure(.io, "cannot read the file: \(String(cString: strerror(errno)))") }
+        func unreadable() -> FormatError { failure(.io, "cannot read the file: \(systemReason(errno))") }
 
         var status = stat()
         guard stat(path, &status) == 0 else { throw unreadable() }
@@ -119,6 +119,13 @@ public enum FileKind: Equatable, Sendable {
         case .other: return "something else"
         }
     }
+}
+
+/// strerror(3)'s reason, in words a user acts on where strerror's are cryptic: ELOOP is
+/// "Too many levels of symbolic links", which a loop of links (a -> b -> a) gives.
+public func systemReason(_ code: Int32) -> String {
+    if code == ELOOP { return "its path is a loop of symbolic links (or a chain of more than 40)" }
+    return String(cString: strerror(code))
 }
 
 /// POSIX read(2), named apart from FileInput.read.

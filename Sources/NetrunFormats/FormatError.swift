@@ -67,7 +67,7 @@ public struct FormatError: Error, Equatable, Sendable, CustomStringConvertible {
 }
 
 /// Python-style rendering of a shape, e.g. `(5,)`, `()`, `(2, 3)`; used in messages.
-func pythonTuple(_ shape: [Int]) -> String {
+public func pythonTuple(_ shape: [Int]) -> String {
     switch shape.count {
     case 0: return "()"
     case 1: return "(\(shape[0]),)"

@@ -11,6 +11,15 @@ public struct NPYArray: Sendable, Equatable {
     }
 }
 
+/// What a .npy header says (NPY.layout), and the offset of the data after it.
+public struct NPYLayout: Sendable, Equatable {
+    /// NumPy's dtype string, e.g. `<f4`, `|u1`.
+    public var descr: String
+    public var fortranOrder: Bool
+    public var shape: [Int]
+    public var dataOffset: Int
+}
+
 /// Strict reader and writer of NumPy .npy files holding little-endian float32 ('<f4') arrays
 /// in C order.
 ///
@@ -46,7 +55,10 @@ public enum NPY {
 
     // MARK: - Reading
 
-    static func parse(bytes: UnsafeRawBufferPointer, path: String) throws -> NPYArray {
+    /// What a .npy file's preamble and header say, and where its data starts: the one
+    /// reader of the format's framing, for float32 arrays here and the data sets' element
+    /// types in NetrunData. The header is a dict with exactly NumPy's three keys.
+    public static func layout(_ bytes: UnsafeRawBufferPointer, path: String) throws -> NPYLayout {
         func error(_ kind: FormatError.Kind, _ message: String) -> FormatError {
             FormatError(path: path, kind: kind, message: message)
         }
@@ -77,7 +89,14 @@ public enum NPY {
         }
         let header = try NPYHeader.parse(
             UnsafeRawBufferPointer(rebasing: bytes[headerStart ..< headerStart + headerLength]), path: path)
+        return NPYLayout(descr: header.descr, fortranOrder: header.fortranOrder, shape: header.shape, dataOffset: headerStart + headerLength)
+    }
 
+    static func parse(bytes: UnsafeRawBufferPointer, path: String) throws -> NPYArray {
+        func error(_ kind: FormatError.Kind, _ message: String) -> FormatError {
+            FormatError(path: path, kind: kind, message: message)
+        }
+        let header = try layout(bytes, path: path)
         guard header.descr == "<f4" else {
             throw error(.unsupportedDType, "array has dtype '\(header.descr)'; netrun reads little-endian float32 ('<f4') only")
         }
@@ -87,7 +106,7 @@ public enum NPY {
         guard let count = elementCount(header.shape), let expected = byteCount(count, elementSize: 4) else {
             throw error(.shapeMismatch, "shape \(pythonTuple(header.shape)) has an element count that overflows")
         }
-        let dataStart = headerStart + headerLength
+        let dataStart = header.dataOffset
         let actual = bytes.count - dataStart
         guard actual >= expected else {
             throw error(.truncated, "data is truncated: shape \(pythonTuple(header.shape)) needs \(expected) bytes, found \(actual)")

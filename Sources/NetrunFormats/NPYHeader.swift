@@ -44,10 +44,11 @@ struct NPYHeader: Equatable {
             switch (key, value) {
             case ("descr", let .string(text)?) where descr == nil:
                 descr = text
-            case ("descr", _) where descr == nil:
+            case ("descr", .open("[")?) where descr == nil:
                 throw FormatError(path: path, kind: .unsupportedDType,
-                                  message: "array has a structured or non-string dtype (\(value?.description ?? "nothing")); "
-                                      + "netrun reads little-endian float32 ('<f4') only")
+                                  message: "array has a structured dtype (a list of named fields); netrun reads arrays of one plain element type")
+            case ("descr", _) where descr == nil:
+                throw malformed("'descr' must be a dtype string such as '<f4', found \(value?.description ?? "end of header")")
             case ("fortran_order", let .identifier(name)?) where fortranOrder == nil && (name == "True" || name == "False"):
                 fortranOrder = name == "True"
             case ("shape", .open("(")?) where shape == nil:

@@ -65,6 +65,6 @@ import Testing
         let dir = try temporaryDirectory()
         let s = try source(dir, input: [3, 32, 32], classes: 10, data: "{format: cifar, root: nowhere}")
         let e = try #require(dataError { _ = try Dataset.open(s, classes: 10, input: [3, 32, 32]) })
-        #expect(e.description == "\(dir)/nowhere/data_batch_1.bin: error: no such file")
+        #expect(e.description == "\(dir)/nowhere/data_batch_1.bin: error: cannot read the file: No such file or directory")
     }
 }

@@ -56,6 +56,7 @@ import Testing
         #expect(errors("{format: cifar, root: a, variant: 12}") == ["11:43 expected a CIFAR variant of 10 or 100, found 12"])
         #expect(errors("{format: cifar, files: [a], split: test}") == ["11:44 'split' goes with 'root'; 'files' names the batches itself"])
         #expect(errors("{format: cifar, files: [a, 3]}") == ["11:36 expected a batch file, found the number 3; quote it if it is a name"])
+        #expect(errors("{format: cifar, files: []}") == ["11:32 cifar 'files' is an empty list; name at least one batch file (or give 'root')"])
         #expect(errors("{format: npy, images: a}") == ["11:9 npy data needs 'labels'"])
         #expect(errors("{format: jpg, root: a}").first?.contains("unknown data format 'jpg'") == true)
     }

@@ -120,9 +120,9 @@ import _NetrunTestSupport
         try write(idx([3], labels), to: dir + "/lab.idx")
         let s = try source(dir, input: [1, 2, 3], classes: 3, data: "{format: idx, images: nothing.idx, labels: lab.idx}")
         let e = try #require(dataError { _ = try Dataset.open(s, classes: 3, input: [1, 2, 3]) })
-        #expect(e.description == "\(dir)/nothing.idx: error: no such file")
+        #expect(e.description == "\(dir)/nothing.idx: error: cannot read the file: No such file or directory")
         let d = try #require(dataError { _ = try FileBytes.read(dir) })
-        #expect(d.description == "\(dir): error: is a directory, not a file")
+        #expect(d.description == "\(dir): error: expected a regular file, found a directory")
     }
 
     @Test func aFileOfAnotherFormatIsRefused() throws {

@@ -1,3 +1,4 @@
+import CTurboJPEG
 import Foundation
 import NetrunConfig
 import Testing
@@ -153,5 +154,31 @@ import Testing
         bytes.replaceSubrange(29 ..< 33, with: bigEndian(crc32(Array(bytes[12 ..< 29]))))
         let e = try #require(dataError { _ = try ImageDecoding.decode(bytes, path: "big.png") })
         #expect(e.path == "big.png")
+    }
+
+    /// A JPEG cut after 20 bytes, or a JPEG header then random bytes: "does not decode", not
+    /// "image is 0x0"; a CMYK JPEG is named as CMYK.
+    @Test func cutGarbledAndCMYKJPEGsAreNamedForWhatTheyAre() throws {
+        let whole = try jpeg(width: 8, height: 8, pixels: rgb(8, 8))
+        // Fixed pseudo-random bytes (a multiplicative sequence), so a failure reproduces.
+        let garbled = Array(whole.prefix(20)) + (0 ..< 200).map { UInt8(truncatingIfNeeded: $0 &* 73 &+ 41) }
+        for bytes in [Array(whole.prefix(20)), garbled] {
+            let e = try #require(dataError { _ = try ImageDecoding.decode(bytes, path: "x.jpg") })
+            #expect(e.description.hasPrefix("x.jpg: error: JPEG does not decode"), "\(e)")
+            #expect(!e.message.contains("0x0"), "\(e)")
+        }
+        let handle = try #require(tjInitCompress())
+        defer { tjDestroy(handle) }
+        var out: UnsafeMutablePointer<UInt8>?
+        var size: UInt = 0
+        let cmyk = [UInt8](repeating: 40, count: 8 * 8 * 4)
+        let status = cmyk.withUnsafeBufferPointer {
+            tjCompress2(handle, $0.baseAddress, 8, 0, 8, Int32(TJPF_CMYK.rawValue), &out, &size, Int32(TJSAMP_444.rawValue), 90, 0)
+        }
+        defer { tjFree(out) }
+        try #require(status == 0 && out != nil, "tjCompress2 (CMYK) failed")
+        let bytes = Array(UnsafeBufferPointer(start: out, count: Int(size)))
+        let c = try #require(dataError { _ = try ImageDecoding.decode(bytes, path: "c.jpg") })
+        #expect(c.description.hasPrefix("c.jpg: error: is a CMYK JPEG; netrun decodes grayscale and RGB JPEGs"), "\(c)")
     }
 }

@@ -64,9 +64,9 @@ import Testing
         let dir = try temporaryDirectory()
         let labels = npy("|u1", [1], [0])
         let e = try #require(dataError { _ = try open(dir, images: npy("<f8", [1, 1, 2, 2], Array(repeating: 0, count: 32)), labels: labels) })
-        #expect(e.description.hasPrefix("\(dir)/x.npy: error: array has dtype <f8"))
+        #expect(e.description.hasPrefix("\(dir)/x.npy: error: array has dtype '<f8'"))
         let s = try #require(dataError { _ = try open(dir, images: npy("|u1", [4], [0, 0, 0, 0]), labels: labels) })
-        #expect(s.message == "images must be N x C x H x W (or N x H x W), found shape 4")
+        #expect(s.message == "images must be N x C x H x W (or N x H x W), found shape (4,)")
         let i = try #require(dataError { _ = try open(dir, images: npy("<i4", [1, 1, 1, 1], [0, 0, 0, 0]), labels: labels) })
         #expect(i.message.contains("netrun reads uint8 or float32 images"))
     }
@@ -91,5 +91,44 @@ import Testing
         let dir = try temporaryDirectory()
         let e = try #require(dataError { _ = try open(dir, images: idx([1, 2, 2], [0, 0, 0, 0]), labels: npy("|u1", [1], [0])) })
         #expect(e.description == "\(dir)/x.npy: error: not a .npy file: it does not start with \\x93NUMPY")
+    }
+
+    /// A version 1.0 .npy file with `header` as its dict, padded as numpy pads it.
+    func npyFile(header: String, _ data: [UInt8]) -> [UInt8] {
+        var h = header
+        while (10 + h.utf8.count + 1) % 64 != 0 { h += " " }
+        h += "\n"
+        let n = h.utf8.count
+        return [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(n & 255), UInt8(n >> 8)] + Array(h.utf8) + data
+    }
+
+    /// Round three of the hostile-input campaign: each message names what is wrong.
+    @Test func headersNumpyRefusesAreRefusedAndNamedInFull() throws {
+        let dir = try temporaryDirectory()
+        let images = npy("|u1", [1, 1, 2, 2], [0, 0, 0, 0])
+        // A scalar: the shape is (), said as such.
+        let scalar = try #require(dataError { _ = try open(dir, images: images, labels: npyFile(header: "{'descr': '|u1', 'fortran_order': False, 'shape': (), }", [0])) })
+        #expect(scalar.description == "\(dir)/y.npy: error: labels must have shape (N,), found () (a scalar)")
+        // A structured dtype: named as one, not cut at its first quote.
+        let structured = try #require(dataError {
+            _ = try open(dir, images: npyFile(header: "{'descr': [('a', '<f4'), ('b', '<i4')], 'fortran_order': False, 'shape': (1, 1, 2, 2), }", Array(repeating: 0, count: 32)),
+                         labels: npy("|u1", [1], [0]))
+        })
+        #expect(structured.description == "\(dir)/x.npy: error: array has a structured dtype (a list of named fields); netrun reads arrays of one plain element type")
+        // An extra key (numpy refuses it) and 'shape' read from inside another key's string.
+        let extra = try #require(dataError { _ = try open(dir, images: npyFile(header: "{'descr': '|u1', 'fortran_order': False, 'shape': (1, 1, 2, 2), 'x': 1, }", [0, 0, 0, 0]), labels: npy("|u1", [1], [0])) })
+        #expect(extra.description == "\(dir)/x.npy: error: malformed .npy header: unexpected key 'x'; expected exactly 'descr', 'fortran_order' and 'shape'")
+        let inString = try #require(dataError { _ = try open(dir, images: npyFile(header: "{'descr': '|u1', 'fortran_order': False, 'note': \"'shape': (1, 1, 2, 2)\"}", [0, 0, 0, 0]), labels: npy("|u1", [1], [0])) })
+        #expect(inString.message.hasPrefix("malformed .npy header: unexpected key 'note'"), "\(inString)")
+        #expect(inString.kind == .format)
+    }
+
+    @Test func aWholeFloatLabelOutOfRangeIsCalledOutOfRangeNotFractional() throws {
+        let dir = try temporaryDirectory()
+        let images = npy("|u1", [2, 1, 2, 2], Array(repeating: 0, count: 8))
+        let e = try #require(dataError { _ = try open(dir, images: images, labels: npy("<f4", [2], floatBytes([1, 1e10]))) })
+        #expect(e.description == "\(dir)/y.npy: error: label 10000000000 at index 1 is not in 0 ..< 4 (the model's classes)")
+        let f = try #require(dataError { _ = try open(dir, images: images, labels: npy("<f4", [2], floatBytes([1, .infinity]))) })
+        #expect(f.description == "\(dir)/y.npy: error: label inf at index 1 is not finite")
     }
 }

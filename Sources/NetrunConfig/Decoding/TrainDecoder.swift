@@ -193,7 +193,11 @@ extension Reader {
             if let split = f["split"] { error("'split' goes with 'root'; 'files' names the batches itself", at: split.location) }
             if let items = self.list(list, single: true, what: "a list of batch files") {
                 let paths = items.compactMap { path($0, what: "a batch file") }
-                if paths.count == items.count { files = .files(paths) }
+                if items.isEmpty {
+                    error("cifar 'files' is an empty list; name at least one batch file (or give 'root')", at: list.location)
+                } else if paths.count == items.count {
+                    files = .files(paths)
+                }
             }
         }
         guard let files, let variant else { return nil }
