@@ -9,7 +9,11 @@ import NetrunRunner
 struct Eval: NetrunCommand {
     static let configuration = CommandConfiguration(
         abstract: "Evaluate weights on the config's eval data: loss, top-1, top-5, per-class accuracy, confusion matrix.",
-        discussion: "The inference graph (no training-only heads, no dropout, batch norm's running statistics) over every example once."
+        discussion: """
+        The inference graph (no training-only heads, no dropout, batch norm's running statistics) over every example once. \
+        An example whose output is NaN or infinite counts as wrong; eval then names the first node whose output was not \
+        finite. Exit codes: 0, 1 config errors, 2 unusable input, 3 some outputs not finite, 130 interrupted (Ctrl-C, SIGTERM).
+        """
     )
 
     @OptionGroup var options: ConfigOptions
@@ -26,6 +30,8 @@ struct Eval: NetrunCommand {
     func validate() throws { try validateOverrides(options.overrides) }
 
     func execute(_ console: Console) -> Int32 {
+        // A Ctrl-C or SIGTERM stops the evaluation at the next batch, with a message.
+        Interrupt.install()
         if let code = Netrun.prepareCompute(console) { return code }
         var code = ExitStatus.ok
         guard let checked = Checked(options, console: console, exitCode: &code) else { return code }
@@ -59,7 +65,14 @@ struct Eval: NetrunCommand {
             }
             let dataset = try Dataset.open(eval.data, classes: graph.classes, input: shape)
             let preprocessing = try Preprocessing(source: eval.data, input: shape, views: views ?? eval.views, meanImage: meanImage)
-            result = try Evaluator(graph: graph, dataset: dataset, preprocessing: preprocessing, batch: eval.batch.value).run(&parameters)
+            let tally = try Evaluator(graph: graph, dataset: dataset, preprocessing: preprocessing, batch: eval.batch.value)
+                .tally(&parameters, stop: { Interrupt.pending != nil })
+            if tally.interrupted {
+                let signal = Interrupt.pending == SIGTERM ? "SIGTERM" : "SIGINT"
+                console.printError("\(options.file): eval interrupted by \(signal) after \(tally.examples) of \(dataset.count) examples; nothing measured")
+                return ExitStatus.interrupted
+            }
+            result = tally.result
         } catch {
             console.printError("\(error)")
             return ExitStatus.usage
@@ -68,27 +81,42 @@ struct Eval: NetrunCommand {
         case .json: console.print(Self.json(result).text(pretty: true))
         case .text: console.print(Self.text(result), terminator: "")
         }
+        let bad = result.nonFiniteExamples
+        guard bad == 0 else {
+            let source = result.firstNonFinite.map { "; the first non-finite output is \($0)" } ?? ""
+            console.printError("\(weights): error: the outputs of \(bad) of \(result.examples) examples are not finite (NaN or infinite); "
+                + "they count as wrong and the loss is undefined\(source)")
+            return ExitStatus.diverged
+        }
         return ExitStatus.ok
     }
 
     static func json(_ r: EvaluationResult) -> JSON {
-        .object([
-            ("examples", .int(r.examples)),
-            ("loss", .double(r.loss)),
-        ] + r.topK.sorted { $0.key < $1.key }.map { ("top\($0.key)", .double($0.value)) } + [
-            ("per_class", .array(r.perClass.map { $0.map { .double($0) } ?? .null })),
-            ("confusion", .array(r.confusion.map { .array($0.map { .int($0) }) })),
-        ])
+        var fields: [(String, JSON)] = [("examples", .int(r.examples)), ("loss", .double(r.loss))]
+        fields += r.topK.sorted { $0.key < $1.key }.map { ("top\($0.key)", JSON.double($0.value)) }
+        let perClass: [JSON] = r.perClass.map { $0.map { JSON.double($0) } ?? JSON.null }
+        let confusion: [JSON] = r.confusion.map { row in JSON.array(row.map { JSON.int($0) }) }
+        let firstNonFinite: JSON = r.firstNonFinite.map { JSON.string($0) } ?? JSON.null
+        fields += [
+            ("per_class", .array(perClass)),
+            ("confusion", .array(confusion)),
+            ("non_finite", .array(r.nonFinite.map { JSON.int($0) })),
+            ("first_non_finite", firstNonFinite),
+        ]
+        return .object(fields)
     }
 
     static func text(_ r: EvaluationResult) -> String {
         var out = String(format: "examples: %d\nloss:     %.4f\n", r.examples, r.loss)
         for (k, v) in r.topK.sorted(by: { $0.key < $1.key }) { out += String(format: "top-%-3d   %.4f\n", k, v) }
-        out += "\nper class (accuracy) and confusion (rows: true class, columns: predicted)\n"
-        let width = max(4, String(r.confusion.flatMap { $0 }.max() ?? 0).count)
+        let bad = r.nonFiniteExamples > 0
+        out += "\nper class (accuracy) and confusion (rows: true class, columns: predicted"
+            + (bad ? "; last column: outputs not finite, counted wrong)\n" : ")\n")
+        let width = max(4, String((r.confusion.flatMap { $0 } + r.nonFinite).max() ?? 0).count)
         for (c, row) in r.confusion.enumerated() {
             let acc = r.perClass[c].map { String(format: "%.3f", $0) } ?? "  -  "
-            out += String(format: "%3d  %@  ", c, acc) + row.map { String($0).leftPadded(width) }.joined(separator: " ") + "\n"
+            let cells = row + (bad ? [r.nonFinite[c]] : [])
+            out += String(format: "%3d  %@  ", c, acc) + cells.map { String($0).leftPadded(width) }.joined(separator: " ") + "\n"
         }
         return out
     }

@@ -34,6 +34,9 @@ public struct RunState: Codable, Sendable, Equatable {
     /// The processes that trained the run (MPI ranks); nil in states saved before netrun
     /// trained over MPI, which were one process's.
     public var ranks: Int?
+    /// An evaluation a signal stopped at this step, run first when the run resumes; its
+    /// value is the step's training loss (a plateau schedule may monitor it). nil: none.
+    public var pendingEvaluation: Double?
 
     public var processes: Int { ranks ?? 1 }
 

@@ -39,7 +39,8 @@ public struct TrainOptions: Sendable {
 /// Why a run could not start or go on. `description` names the file, step or node.
 public struct TrainError: Error, Sendable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {
-        /// A file or setting that cannot be used (exit 2).
+        /// A file or setting that cannot be used (exit 2). Its description names the file
+        /// or the config position first, as a diagnostic: `img.idx: error: ...`.
         case input
         /// The loss or a gradient became NaN or infinite (exit 3).
         case nonFinite
@@ -263,10 +264,26 @@ public final class Trainer {
         // a rank whose part of that step is empty sends zeros.
         var partial: Executor?
         var noGradients: TensorStorage<Float>?
+        // One process stops at a signal that came during the set-up (before any step) and
+        // finishes an evaluation a signal stopped before the last save; ranks of an MPI
+        // run agree on stopping at a step's end only.
+        let alone = communicator.size == 1
+        var stopNow = alone && Interrupt.pending != nil
+        if !stopNow, let trainLoss = state.pendingEvaluation {
+            state.pendingEvaluation = nil
+            try evaluate(trainLoss: trainLoss)
+            if state.pendingEvaluation != nil { try save() }
+            stopNow = state.pendingEvaluation != nil
+        }
+        if stopNow {
+            // Saved, so that `--resume` (which the CLI then suggests) finds a state.
+            if state.pendingEvaluation == nil { try save() }
+            outcome = .interrupted(step: state.step)
+        }
 
         let loopStart = Date()
         defer { loopSeconds += Date().timeIntervalSince(loopStart) }
-        while state.step < end {
+        while !stopNow && state.step < end {
             let waitStart = Date()
             guard let b = loader.next() else { break }
             dataWaitSeconds += Date().timeIntervalSince(waitStart)
@@ -357,6 +374,9 @@ public final class Trainer {
             }
             let pauseStart = Date()
             if evalEvery > 0 && (done % evalEvery == 0 || done == totalSteps) { try evaluate(trainLoss: Double(loss)) }
+            // A signal during the step or its evaluation (one process: the evaluation stops
+            // within a batch and is redone on resume) stops the run after this step.
+            if alone && Interrupt.pending != nil { interrupted = true }
             if done % saveEvery == 0 || done == end { try save() }
             windowPaused += Date().timeIntervalSince(pauseStart)
             if interrupted {
@@ -407,8 +427,18 @@ public final class Trainer {
         defer { evaluationSeconds += Date().timeIntervalSince(started) }
         var weights = evaluatedWeights
         var tally: EvaluationTally
-        do { tally = try evaluator.tally(&weights, shard: Shard(index: communicator.rank, count: communicator.size)) } catch {
+        // One process stops its evaluation within a batch at a signal; the ranks of an MPI
+        // run would wait for each other at the sum, so they finish it.
+        let alone = communicator.size == 1
+        do {
+            tally = try evaluator.tally(&weights, shard: Shard(index: communicator.rank, count: communicator.size),
+                                        stop: { alone && Interrupt.pending != nil })
+        } catch {
             throw TrainError(.input, "\(error)")
+        }
+        if tally.interrupted {
+            state.pendingEvaluation = trainLoss
+            return
         }
         if communicator.size > 1 {
             let v = tally.vector
@@ -456,10 +486,7 @@ public final class Trainer {
         e.setInput(images)
         e.setLabels(labels)
         e.forward(&probe, step: UInt64(step))
-        for node in graph.nodes where node.id != 0 {
-            if case .loss = node.op { continue }
-            if e.output(of: node.id).contains(where: { !$0.isFinite }) { return "; the first non-finite output is node '\(node.name)' (\(node.op.keyword))" }
-        }
+        if let node = e.firstNonFiniteOutput() { return "; the first non-finite output is node '\(node.name)' (\(node.op.keyword))" }
         e.backward(probe)
         let grads = e.parameterGradientValues
         for entry in probe.entries where entry.learnable {
