@@ -193,10 +193,15 @@ struct ScheduleReport {
 
     // MARK: warnings
 
+    /// "1000 steps", or "2 epochs = 1000 steps": a duration as written, and in steps when written in epochs.
+    static func span(_ d: DurationConfig, steps: Int) -> String {
+        d.unit == .steps ? "\(d)" : "\(d) = \(steps) steps"
+    }
+
     private mutating func warn(train: TrainConfig, eval: EvalConfig?) {
         let s = schedule, w = s.warmupSteps, t = s.totalSteps
         if let warmup = train.schedule.warmup, w >= t {
-            warnings.append("the warmup (\(warmup.length), \(w) steps) is not shorter than the run (\(t) steps): the rate never reaches lr")
+            warnings.append("the warmup (\(Self.span(warmup.length, steps: w))) is not shorter than the run (\(t) steps): the rate never reaches lr")
         }
         switch (train.schedule.policy, s.policy) {
         case (.multistep(_, let at), .multistep(_, let steps)):
@@ -205,7 +210,7 @@ struct ScheduleReport {
             }
         case (.step(_, let every), .step(_, let steps)), (.exponential(_, let every, true), .exponential(_, let steps, true)):
             if w + steps >= t {
-                warnings.append("the decay period (\(every), \(steps) steps) is not shorter than the run after warmup (\(t - w) steps): the rate never decays")
+                warnings.append("the decay period (\(Self.span(every, steps: steps))) is not shorter than the run after warmup (\(t - w) steps): the rate never decays")
             }
         case (_, .plateau(let p)):
             let every = eval?.every ?? DurationConfig(1, .epochs)

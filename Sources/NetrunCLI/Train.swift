@@ -48,6 +48,9 @@ struct Train: NetrunCommand {
     }
 
     func execute(_ console: Console) -> Int32 {
+        // First: a Ctrl-C or SIGTERM from here on stops the run at a step and saves (one
+        // arriving during the set-up stops it before its first step).
+        Interrupt.install()
         if let code = Netrun.prepareCompute(console) { return code }
         let communicator: any Communicator
         do { communicator = try Distributed.start() } catch {
@@ -140,7 +143,8 @@ struct Train: NetrunCommand {
                 return ExitStatus.interrupted
             }
         } catch {
-            console.printError("\(directory): error: \(error.description)")
+            // An input error names its own file ("img.idx: error: ..."); the others are the run's.
+            console.printError(error.kind == .input ? error.description : "\(directory): error: \(error.description)")
             switch error.kind {
             case .input: return ExitStatus.usage
             case .nonFinite: return ExitStatus.diverged

@@ -24,6 +24,14 @@ import Testing
         #expect(lines[1][lines[1].index(lines[1].startIndex, offsetBy: lines[2].distance(from: lines[2].startIndex, to: caret))] == "?")
     }
 
+    /// A file saved with Windows line endings: the excerpt is the one line, not the whole file.
+    @Test func aFileWithCRLFLineEndingsShowsOnlyTheLine() throws {
+        let dir = try temporaryDirectory(["n.cfg": "[net]\r\nheight=8\r\nbogus=1\r\nwidth=8\r\n"])
+        var r = DiagnosticRenderer()
+        let text = r.render(.error("bad", at: SourceLocation(file: dir + "/n.cfg", line: 3, column: 1)))
+        #expect(text == "\(dir)/n.cfg:3:1: error: bad\n 3 | bogus=1\n   | ^\n")
+    }
+
     @Test func anOverrideIsShownWithACaretUnderTheValue() {
         var r = DiagnosticRenderer()
         let text = r.render(.error("bad", at: .override("train.batch=x", column: 13)))

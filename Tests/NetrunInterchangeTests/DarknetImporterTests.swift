@@ -7,7 +7,7 @@ import _NetrunTestSupport
 
 @Suite struct DarknetCfgTests {
     @Test func keysAndValuesKeepTheirColumnsWithWhiteSpaceRemoved() throws {
-        let s = try DarknetCfg.parse("# comment\n[net]\n width = 32\n\n[Convolutional]\n;x\nfilters=8\r\n", file: "n.cfg")
+        let s = try DarknetCfg.parse("# comment\n[net]\n width = 32\n\n[Convolutional]\n;x\nfilters=8\r\n", file: "n.cfg").sections
         #expect(s.map(\.name.value) == ["net", "convolutional"])
         let w = try #require(s[0].option("width"))
         #expect(w.key.location.description == "n.cfg:3:2" && w.value.value == "32" && w.value.location.description == "n.cfg:3:10")
@@ -27,6 +27,35 @@ import _NetrunTestSupport
         } catch {
             #expect(error.description == expected)
         }
+    }
+}
+
+/// Round three of the hostile-input campaign: Windows line endings, a key given twice, a
+/// megabyte key.
+@Suite struct DarknetCfgHostileTests {
+    @Test func crlfLineEndingsReadAsLinesWithTheirOwnNumbers() throws {
+        let s = try DarknetCfg.parse("[net]\r\nheight=8\r\nwidth=9\r\n\r\n[maxpool]\r\nsize=2\r\n", file: "n.cfg").sections
+        #expect(s.map(\.name.value) == ["net", "maxpool"])
+        #expect(s[0].option("width")?.value.value == "9")
+        #expect(s[0].option("width")?.key.location.description == "n.cfg:3:1")
+        #expect(s[1].option("size")?.key.location.description == "n.cfg:6:1")
+    }
+
+    @Test func aKeyGivenTwiceKeepsTheFirstValueAsDarknetDoesAndWarnsAtTheSecond() throws {
+        let (s, warnings) = try DarknetCfg.parse("[net]\nheight=8\nheight=9\nwidth=8\nchannels=1\n", file: "n.cfg")
+        #expect(s[0].option("height")?.value.value == "8")
+        #expect(warnings.sorted.map(\.description) == ["n.cfg:3:1: warning: 'height' is given twice in [net]; darknet uses the first, 8 (line 2), and ignores this one"])
+        let (r, _) = DarknetImporter.importCfg(text: "[net]\nheight=8\nheight=9\nwidth=8\nchannels=1\n[connected]\noutput=2\n[softmax]\n", file: "n.cfg")
+        let config = try #require(r.config, "\(r.diagnostics.sorted.map(\.description))")
+        #expect(config.contains("input: [1, 8, 8]"), "\(config)")
+        #expect(r.diagnostics.sorted.map(\.description).contains { $0.hasPrefix("n.cfg:3:1: warning: 'height' is given twice") })
+    }
+
+    @Test func aMegabyteUnknownKeyIsQuotedClipped() throws {
+        let key = String(repeating: "k", count: 1 << 20)
+        let (r, _) = DarknetImporter.importCfg(text: "[net]\nheight=8\nwidth=8\nchannels=1\n[connected]\noutput=2\n\(key)=1\n", file: "n.cfg")
+        let messages = r.diagnostics.sorted.map(\.description)
+        #expect(messages == ["n.cfg:7:1: error: the importer cannot translate '\(String(repeating: "k", count: 64))… (1048576 characters)' in [connected]"], "\(messages.map { $0.prefix(200) })")
     }
 }
 

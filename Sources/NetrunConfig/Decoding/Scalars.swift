@@ -229,7 +229,7 @@ struct Fields {
             guard allowed.contains(key) else {
                 let near = Suggestion.nearest(to: key, in: allowed)
                 if let near { explained.insert(near) }
-                reader.error("unknown key '\(key)' in \(what)\(Suggestion.phrase(suggesting: near))", at: pair.key.location)
+                reader.error("unknown key '\(key.clipped())' in \(what)\(Suggestion.phrase(suggesting: near))", at: pair.key.location)
                 continue
             }
             if reader.refuseNull(pair) {

@@ -22,3 +22,13 @@ extension String {
         return out + "\""
     }
 }
+
+extension StringProtocol {
+    /// The text as a message quotes it: whole up to `limit` characters, else its start, an
+    /// ellipsis and its length ("aaaa… (1048576 characters)"), so that a megabyte key in a
+    /// hostile file does not become a megabyte message.
+    public func clipped(_ limit: Int = 64) -> String {
+        guard count > limit else { return String(self) }
+        return String(prefix(limit)) + "… (\(count) characters)"
+    }
+}

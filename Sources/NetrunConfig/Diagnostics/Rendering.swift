@@ -50,7 +50,8 @@ public struct DiagnosticRenderer {
         if lines[file] == nil {
             guard let data = FileManager.default.contents(atPath: file), data.count <= YAMLLimits().maxBytes else { return nil }
             let text = String(decoding: data, as: UTF8.self)
-            lines[file] = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
+            // "\r\n" is one Character in Swift: a file with Windows line endings splits on it too.
+            lines[file] = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
         }
         guard let all = lines[file], n <= all.count else { return nil }
         return all[n - 1]

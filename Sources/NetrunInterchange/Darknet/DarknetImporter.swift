@@ -8,8 +8,8 @@ public enum DarknetImporter {
     /// numbering, from 0 after [net]), the netrun node holding its output.
     public static func importCfg(text: String, file: String) -> (result: ImportResult, layerNodes: [String]) {
         let sections: [DarknetSection]
-        do { sections = try DarknetCfg.parse(text, file: file) } catch { return (ImportResult(config: nil, diagnostics: error.diagnostics), []) }
         var t = DarknetNet(file: file)
+        do { (sections, t.d) = try DarknetCfg.parse(text, file: file) } catch { return (ImportResult(config: nil, diagnostics: error.diagnostics), []) }
         guard let imported = t.translate(sections) else { return (ImportResult(config: nil, diagnostics: t.d), []) }
         return (ImportCheck.finish(imported, diagnostics: t.d, what: "a netrun network"), t.outputs.map(\.node))
     }
@@ -66,11 +66,11 @@ struct DarknetNet {
         for (i, s) in sections.dropFirst().enumerated() {
             let kind = Self.aliases[s.name.value] ?? s.name.value
             guard let known = Self.keys[kind] else {
-                d.error("the importer cannot translate [\(s.name.value)] layers", at: s.name.location)
+                d.error("the importer cannot translate [\(s.name.value.clipped())] layers", at: s.name.location)
                 return nil
             }
             for o in s.options where !known.contains(o.key.value) {
-                d.error("the importer cannot translate '\(o.key.value)' in [\(s.name.value)]", at: o.key.location)
+                d.error("the importer cannot translate '\(o.key.value.clipped())' in [\(s.name.value.clipped())]", at: o.key.location)
             }
             let before = d.errors.count
             layer(kind, s, index: i)
@@ -133,7 +133,7 @@ struct DarknetNet {
                 ConfigEntry("beta", .number(number(s, "beta", 0.75, min: 0))), ConfigEntry("k", .number(number(s, "kappa", 2, min: 0))),
                 ConfigEntry("alpha_form", .word("paper")),
             ], shape: current.shape)
-        default: d.error("the importer cannot translate [\(s.name.value)] layers", at: s.name.location)
+        default: d.error("the importer cannot translate [\(s.name.value.clipped())] layers", at: s.name.location)
         }
     }
 
@@ -154,7 +154,7 @@ struct DarknetNet {
         case "relu", "tanh", "leaky": return a
         case "logistic": return "sigmoid"
         default:
-            d.error("the \(a) activation is not available in netrun (linear, relu, leaky, logistic, tanh)", at: s.option("activation")?.value.location ?? s.name.location)
+            d.error("the \(a.clipped()) activation is not available in netrun (linear, relu, leaky, logistic, tanh)", at: s.option("activation")?.value.location ?? s.name.location)
             return nil
         }
     }
@@ -308,7 +308,7 @@ struct DarknetNet {
     mutating func int(_ s: DarknetSection, _ key: String, default value: Int? = nil, min: Int, max: Int = Limits.size) -> Int? {
         guard let o = s.option(key) else { return value }
         guard let v = Int(o.value.value), v >= min, v <= max else {
-            d.error("'\(key)' must be a whole number from \(min) to \(max), not '\(o.value.value)'", at: o.value.location)
+            d.error("'\(key)' must be a whole number from \(min) to \(max), not '\(o.value.value.clipped())'", at: o.value.location)
             return nil
         }
         return v
@@ -317,7 +317,7 @@ struct DarknetNet {
     mutating func number(_ s: DarknetSection, _ key: String, _ value: Double, min: Double, max: Double = 1e9) -> Double {
         guard let o = s.option(key) else { return value }
         guard let v = Double(o.value.value), v.isFinite, v >= min, v <= max else {
-            d.error("'\(key)' must be a number from \(PrototxtReader.text(min)) to \(PrototxtReader.text(max)), not '\(o.value.value)'", at: o.value.location)
+            d.error("'\(key)' must be a number from \(PrototxtReader.text(min)) to \(PrototxtReader.text(max)), not '\(o.value.value.clipped())'", at: o.value.location)
             return value
         }
         return v
