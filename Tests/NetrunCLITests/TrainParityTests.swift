@@ -30,8 +30,37 @@ struct TrainParityTests {
                             settings: "{type: sgd, lr: 0.02, momentum: 0.9, weight_decay: 0.0005}", lr: 0.02, steps: 3, batch: 8)
     }
 
+    /// Configs/fashion-googlenet.yaml's network (Inception blocks, ceil-mode max and average
+    /// pooling, the auxiliary head with weight 0.3 and train_only, global average pooling)
+    /// with its optimizer, three steps. The mutation check: the same run with the learning
+    /// rate 0.5% higher is told apart by the same comparison.
+    @Test func fashionGoogLeNetTrainingMatchesPyTorchAndTellsAHalfPercentRateChange() throws {
+        try trainAndCompare(model: "train-parity-googlenet.yaml", optimizer: "sgd",
+                            settings: "{type: sgd, lr: 0.05, momentum: 0.9, weight_decay: 0.0005}", lr: 0.05, steps: 3, batch: 8,
+                            mutation: "{type: sgd, lr: 0.05025, momentum: 0.9, weight_decay: 0.0005}")
+    }
+
+    /// The parity fixture is the config's network: every node's name, op, shape and
+    /// parameters agree, dropout's rate aside.
+    @Test func theGoogLeNetParityFixtureIsTheConfigsNetwork() throws {
+        func nodes(_ path: String) throws -> [String] {
+            let r = netrun(["summary", path, "--format", "json"])
+            try #require(r.code == 0, "\(r.err)")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+            let list = try #require(json["nodes"] as? [[String: Any]])
+            return try list.map { node in
+                var n = node
+                if n["op"] as? String == "dropout" { n["settings"] = nil }
+                return String(decoding: try JSONSerialization.data(withJSONObject: n, options: [.sortedKeys]), as: UTF8.self)
+            }
+        }
+        let fixture = try nodes(try fixturePath("train-parity-googlenet.yaml")), config = try nodes(configPath("fashion-googlenet"))
+        #expect(fixture.count == config.count)
+        for (a, b) in zip(fixture, config) { #expect(a == b) }
+    }
+
     func trainAndCompare(model fixture: String = "train-parity.yaml", optimizer: String, settings: String, lr: Double? = nil,
-                         steps: Int, batch: Int, examples: Int? = nil) throws {
+                         steps: Int, batch: Int, examples: Int? = nil, mutation: String? = nil) throws {
         try #require(torchAvailable, "NETRUN_REQUIRE_TORCH is set but python3 cannot import torch and numpy")
         let model = try fixturePath(fixture)
         try withTemporaryDirectory { dir in
@@ -55,13 +84,31 @@ struct TrainParityTests {
             try config.write(toFile: "\(dir)/train.yaml", atomically: true, encoding: .utf8)
             let r = netrun(["train", "\(dir)/train.yaml", "--weights", "\(dir)/weights.safetensors", "--out", "\(dir)/run"])
             try #require(r.code == 0, "\(r.err)")
+            let theirs = try Safetensors.read(path: "\(dir)/trained.safetensors")
+            // The largest relative error over PyTorch's tensors of the run in `run`.
+            func worst(_ run: String) throws -> (error: Double, tensor: String) {
+                let ours = try Safetensors.read(path: "\(dir)/\(run)/last.safetensors")
+                return try theirs.tensors.map { t in (relativeError(try #require(ours[t.name]).values, t.values), t.name) }
+                    .max { $0.0 < $1.0 } ?? (0, "")
+            }
+            if let mutation {
+                let mutated = config.replacingOccurrences(of: "optimizer: \(settings)", with: "optimizer: \(mutation)")
+                try #require(mutated != config)
+                try mutated.write(toFile: "\(dir)/mutated.yaml", atomically: true, encoding: .utf8)
+                let m = netrun(["train", "\(dir)/mutated.yaml", "--weights", "\(dir)/weights.safetensors", "--out", "\(dir)/mutated"])
+                try #require(m.code == 0, "\(m.err)")
+                let (exact, _) = try worst("run"), (changed, tensor) = try worst("mutated")
+                // Printed for the record: the figure and the margin the mutation leaves.
+                print("\(fixture): largest relative error against PyTorch \(exact); with \(mutation) \(changed) (\(tensor))")
+                #expect(changed > 1e-5, "a changed learning rate is not told apart: \(changed)")
+                #expect(changed > 10 * exact, "the mutation's error \(changed) is not well above the run's \(exact)")
+            }
             if let examples {
                 // The run had ceil(examples / batch) steps per epoch.
                 let state = try String(contentsOfFile: "\(dir)/run/metrics.jsonl", encoding: .utf8)
                 #expect(state.contains("\"examples\":\(steps / ((examples + batch - 1) / batch) * examples)"), "\(state)")
             }
             let ours = try Safetensors.read(path: "\(dir)/run/last.safetensors")
-            let theirs = try Safetensors.read(path: "\(dir)/trained.safetensors")
             #expect(Set(ours.names) == Set(theirs.names))
             for t in theirs.tensors {
                 let mine = try #require(ours[t.name], "netrun saved no \(t.name)")
