@@ -302,7 +302,7 @@ extension ScheduleReport {
     /// The top of the rate axis: the peak, rounded up to a tick.
     var rateAxisTop: Double {
         let top = peak > 0 ? peak : schedule.baseRate
-        let step = Self.niceStep(top / 5)
+        let step = SVGText.niceStep(top / 5)
         return (top / step).rounded(.up) * step
     }
 
@@ -324,23 +324,10 @@ extension ScheduleReport {
         return steps.filter { $0 >= 0 && $0 < t }.sorted()
     }
 
-    /// A 1, 2 or 5 times a power of ten near `raw`.
-    static func niceStep(_ raw: Double) -> Double {
-        guard raw > 0, raw.isFinite else { return 1 }
-        let p = pow(10, (log10(raw)).rounded(.down))
-        let m = raw / p
-        return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p
-    }
-
     static func compact(_ n: Double) -> String {
         if n >= 1_000_000 { return format(n / 1_000_000) + "M" }
         if n >= 10_000 { return format(n / 1000) + "k" }
         return format(n)
-    }
-
-    static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 
     static func c(_ v: Double) -> String { String(format: "%.2f", v) }
@@ -353,12 +340,12 @@ extension ScheduleReport {
         <?xml version="1.0" encoding="UTF-8"?>
         <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(P.width))" height="\(Int(P.height))" viewBox="0 0 \(Int(P.width)) \(Int(P.height))" font-family="sans-serif" font-size="12">
         <rect width="100%" height="100%" fill="white"/>
-        <text x="\(Self.c(P.width / 2))" y="20" text-anchor="middle" font-size="15" font-weight="bold">\(Self.escape("\(name): learning rate"))</text>
-        <text x="\(Self.c(P.width / 2))" y="37" text-anchor="middle" font-size="11" fill="#444">\(Self.escape(schedulePhrase))</text>
+        <text x="\(Self.c(P.width / 2))" y="20" text-anchor="middle" font-size="15" font-weight="bold">\(SVGText.escaped("\(name): learning rate"))</text>
+        <text x="\(Self.c(P.width / 2))" y="37" text-anchor="middle" font-size="11" fill="#444">\(SVGText.escaped(schedulePhrase))</text>
 
         """
         // Rate axis: ticks, labels and grid lines.
-        let top = rateAxisTop, rateStep = Self.niceStep(top / 5)
+        let top = rateAxisTop, rateStep = SVGText.niceStep(top / 5)
         var k = 0
         while Double(k) * rateStep <= top * (1 + 1e-9) {
             let v = Double(k) * rateStep, yy = y(v)
@@ -368,7 +355,7 @@ extension ScheduleReport {
             k += 1
         }
         // Step axis.
-        let stepTick = Self.niceStep(Double(max(1, t - 1)) / 8)
+        let stepTick = SVGText.niceStep(Double(max(1, t - 1)) / 8)
         k = 0
         while Double(k) * stepTick <= Double(max(1, t - 1)) * (1 + 1e-9) {
             let v = Double(k) * stepTick

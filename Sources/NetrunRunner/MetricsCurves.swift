@@ -177,16 +177,16 @@ enum CurvesChart {
         var status = "step \(Int(data.lastStep))"
         if data.totalSteps > 0 { status += " of \(data.totalSteps)" }
         if data.lastEpoch > 0 { status += ", epoch \(data.lastEpoch)" }
-        out += "<title>\(xml(heading)): \(xml(status))</title>\n"
+        out += "<title>\(SVGText.escaped(heading)): \(SVGText.escaped(status))</title>\n"
         out += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-        out += "<text x=\"\(fmt(left))\" y=\"22\" font-size=\"15\" font-weight=\"bold\">\(xml(heading))</text>\n"
-        out += "<text x=\"\(fmt(width - right))\" y=\"22\" text-anchor=\"end\" fill=\"#555\">\(xml(status))</text>\n"
+        out += "<text x=\"\(fmt(left))\" y=\"22\" font-size=\"15\" font-weight=\"bold\">\(SVGText.escaped(heading))</text>\n"
+        out += "<text x=\"\(fmt(width - right))\" y=\"22\" text-anchor=\"end\" fill=\"#555\">\(SVGText.escaped(status))</text>\n"
 
         for (index, panel) in panels.enumerated() {
             let y0 = top + Double(index) * (panelHeight + gap)
             let y1 = y0 + panelHeight
-            out += "<g class=\"panel\" data-panel=\"\(xml(panel.title))\">\n"
-            out += "<text x=\"\(fmt(left))\" y=\"\(fmt(y0 - 8))\" font-weight=\"bold\">\(xml(panel.title))</text>\n"
+            out += "<g class=\"panel\" data-panel=\"\(SVGText.escaped(panel.title))\">\n"
+            out += "<text x=\"\(fmt(left))\" y=\"\(fmt(y0 - 8))\" font-weight=\"bold\">\(SVGText.escaped(panel.title))</text>\n"
             let values = panel.series.flatMap(\.points).map(\.y).filter(\.isFinite)
             // The x grid and ticks.
             for t in xTicks {
@@ -197,7 +197,7 @@ enum CurvesChart {
             }
             if values.isEmpty {
                 out += "<rect x=\"\(fmt(left))\" y=\"\(fmt(y0))\" width=\"\(fmt(plotWidth))\" height=\"\(fmt(panelHeight))\" fill=\"none\" stroke=\"#333\"/>\n"
-                out += "<text x=\"\(fmt(left + plotWidth / 2))\" y=\"\(fmt(y0 + panelHeight / 2))\" text-anchor=\"middle\" fill=\"#888\">\(xml(panel.empty))</text>\n"
+                out += "<text x=\"\(fmt(left + plotWidth / 2))\" y=\"\(fmt(y0 + panelHeight / 2))\" text-anchor=\"middle\" fill=\"#888\">\(SVGText.escaped(panel.empty))</text>\n"
                 out += "</g>\n"
                 continue
             }
@@ -229,7 +229,7 @@ enum CurvesChart {
                     if series.stepped, i > 0 { coordinates.append("\(fmt(sx(p.x))),\(fmt(sy(drawable[i - 1].y)))") }
                     coordinates.append("\(fmt(sx(p.x))),\(fmt(sy(p.y)))")
                 }
-                out += "<polyline class=\"series\" data-series=\"\(xml(panel.title))/\(xml(series.name))\" data-count=\"\(drawable.count)\" clip-path=\"url(#clip\(index))\" fill=\"none\" stroke=\"\(series.color)\" stroke-width=\"1.6\" stroke-linejoin=\"round\" points=\"\(coordinates.joined(separator: " "))\"/>\n"
+                out += "<polyline class=\"series\" data-series=\"\(SVGText.escaped(panel.title))/\(SVGText.escaped(series.name))\" data-count=\"\(drawable.count)\" clip-path=\"url(#clip\(index))\" fill=\"none\" stroke=\"\(series.color)\" stroke-width=\"1.6\" stroke-linejoin=\"round\" points=\"\(coordinates.joined(separator: " "))\"/>\n"
                 if series.markers {
                     for p in drawable {
                         out += "<circle cx=\"\(fmt(sx(p.x)))\" cy=\"\(fmt(sy(p.y)))\" r=\"2.8\" fill=\"\(series.color)\"/>\n"
@@ -243,7 +243,7 @@ enum CurvesChart {
                 lx -= 22 + 7 * Double(series.name.count)
                 let ly = y0 - 8
                 out += "<line x1=\"\(fmt(lx))\" y1=\"\(fmt(ly - 4))\" x2=\"\(fmt(lx + 16))\" y2=\"\(fmt(ly - 4))\" stroke=\"\(series.color)\" stroke-width=\"2.5\"/>\n"
-                out += "<text x=\"\(fmt(lx + 20))\" y=\"\(fmt(ly))\" fill=\"#333\">\(xml(series.name))</text>\n"
+                out += "<text x=\"\(fmt(lx + 20))\" y=\"\(fmt(ly))\" fill=\"#333\">\(SVGText.escaped(series.name))</text>\n"
                 lx -= 14
             }
             out += "</g>\n"
@@ -280,7 +280,7 @@ enum CurvesChart {
             let pad = hi == 0 ? 1 : abs(hi) * 0.1
             lo -= pad; hi += pad
         }
-        let step = niceStep((hi - lo) / 5)
+        let step = SVGText.niceStep((hi - lo) / 5)
         lo = floor(lo / step + 1e-9) * step
         hi = ceil(hi / step - 1e-9) * step
         if percent { lo = max(0, lo); hi = min(1, hi) }
@@ -292,17 +292,9 @@ enum CurvesChart {
         return YAxis(scale: .linear, lo: lo, hi: hi, ticks: ticks, label: label)
     }
 
-    /// 1, 2 or 5 times a power of ten, near `raw`.
-    static func niceStep(_ raw: Double) -> Double {
-        guard raw > 0, raw.isFinite else { return 1 }
-        let magnitude = pow(10, floor(log10(raw)))
-        let n = raw / magnitude
-        return (n < 1.5 ? 1 : n < 3 ? 2 : n < 7 ? 5 : 10) * magnitude
-    }
-
     /// Multiples of a nice step within [lo, hi].
     static func linearTicks(_ lo: Double, _ hi: Double, count: Int) -> [Double] {
-        let step = niceStep((hi - lo) / Double(max(1, count)))
+        let step = SVGText.niceStep((hi - lo) / Double(max(1, count)))
         var ticks: [Double] = []
         var t = ceil(lo / step - 1e-9) * step
         while t <= hi + step * 1e-9, ticks.count < 50 {
@@ -350,21 +342,5 @@ enum CurvesChart {
         guard v.isFinite, abs(v) < 1e9 else { return "0" }
         let r = (v * 100).rounded() / 100
         return r == r.rounded() ? String(Int(r)) : String(r)
-    }
-
-    static func xml(_ s: String) -> String {
-        var out = ""
-        for c in s {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            // XML 1.0 has no place for other control characters.
-            case _ where c.unicodeScalars.contains { $0.value < 0x20 }: out += " "
-            default: out.append(c)
-            }
-        }
-        return out
     }
 }

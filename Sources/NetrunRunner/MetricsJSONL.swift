@@ -1,4 +1,5 @@
 import Foundation
+import NetrunConfig
 import Synchronization
 
 /// The run directory's metrics.jsonl: one JSON object per line, appended as the run goes.
@@ -77,7 +78,7 @@ public enum MetricsLog {
         case .runStart, .runEnd:
             return nil
         }
-        return "{" + fields.map { "\(jsonString($0.0)):\($0.1)" }.joined(separator: ",") + "}\n"
+        return "{" + fields.map { "\($0.0.doubleQuoted):\($0.1)" }.joined(separator: ",") + "}\n"
     }
 
     /// The events of a metrics.jsonl file, in file order (a partial last line is ignored).
@@ -152,25 +153,6 @@ public enum MetricsLog {
 
     static func number(_ value: Double) -> String {
         value.isFinite ? value.description : "null"
-    }
-
-    /// A JSON string literal.
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
-                    + String(scalar.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }
 

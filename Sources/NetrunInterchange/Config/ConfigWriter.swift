@@ -114,20 +114,7 @@ struct ConfigWriter {
         let first = s.unicodeScalars.first
         let looksNumeric = Double(s) != nil || first == "-" || first == "." || first == "+" || s.lowercased().hasPrefix("0x") || s.lowercased().hasPrefix("0o")
         if plainSafe, !special.contains(s), !looksNumeric { return s }
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default:
-                if c.value < 0x20 || c.value == 0x7F {
-                    let hex = String(c.value, radix: 16, uppercase: true)
-                    out += "\\x" + (hex.count < 2 ? "0" : "") + hex
-                } else { out.unicodeScalars.append(c) }
-            }
-        }
-        return out + "\""
+        // YAML reads a JSON string as a double-quoted scalar: the one escaper.
+        return s.doubleQuoted
     }
 }
