@@ -13,7 +13,9 @@ struct Train: NetrunCommand {
         The run directory (--out, else train.checkpoint.dir, else runs/<name>) receives config.yaml \
         (the resolved config), metrics.jsonl, TensorBoard event files, curves.svg, last.safetensors, \
         best.safetensors, periodic checkpoint-<step>.safetensors and state.safetensors (everything \
-        --resume needs). Ctrl-C or SIGTERM finishes the step, saves and exits 130. Exit codes: 0 done, \
+        --resume needs); the running process holds its .lock, so a second run or resume into the \
+        directory is refused, naming that process. Ctrl-C or SIGTERM finishes the step, saves and \
+        exits 130. Exit codes: 0 done, \
         1 config errors, 2 a file or setting that cannot be used, 3 the loss became NaN or infinite \
         (the last checkpoint is kept), 4 the ranks of an MPI run lost each other, 130 interrupted.
 
@@ -85,11 +87,20 @@ struct Train: NetrunCommand {
             return dir.location.line > 0 && !dir.location.file.hasPrefix("--set")
                 ? ConfigLoader.resolvePath(dir.value, relativeTo: dir.location.file) : dir.value
         }()
+        // Rank 0, which alone writes the run directory, holds its lock for the whole run
+        // (released by the defer); the directory's other checks are made holding it, so no
+        // other run can save or finish there between the check and this run's start.
+        var lock: RunDirectoryLock?
+        defer { lock?.release() }
         do {
             if let weights { try InputFile.check(weights, what: "weights file", limit: .memory) }
+            try Self.checkIsADirectory(directory)
+            if communicator.isRoot && (resume == nil || FileManager.default.fileExists(atPath: directory)) {
+                lock = try RunDirectoryLock(directory: directory)
+            }
             try Self.checkRunDirectory(directory, resuming: resume != nil, inputs: [(options.file, "the config")] + (weights.map { [($0, "--weights")] } ?? []))
         } catch {
-            console.printError(error.description)
+            console.printError("\(error)")
             return ExitStatus.usage
         }
         let ranksHere = MemoryCheck.ranksOnThisMachine(ranks: communicator.size, environment: ProcessInfo.processInfo.environment)
@@ -153,14 +164,19 @@ struct Train: NetrunCommand {
         }
     }
 
+    /// The run directory is a directory, or does not exist yet.
+    static func checkIsADirectory(_ directory: String) throws(FileProblem) {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) && !isDirectory.boolValue {
+            throw FileProblem(path: directory, message: "the run directory is a file, not a directory")
+        }
+    }
+
     /// The run directory: a directory (or a new one) that is not one of the inputs, holding
     /// no other run unless resuming one; none of the files the run writes is an input.
     static func checkRunDirectory(_ directory: String, resuming: Bool, inputs: [(path: String, what: String)]) throws(FileProblem) {
-        var isDirectory: ObjCBool = false
-        let exists = FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory)
-        if exists && !isDirectory.boolValue {
-            throw FileProblem(path: directory, message: "the run directory is a file, not a directory")
-        }
+        try checkIsADirectory(directory)
+        let exists = FileManager.default.fileExists(atPath: directory)
         let state = "\(directory)/state.safetensors"
         if resuming && !FileManager.default.fileExists(atPath: state) {
             throw FileProblem(path: directory, message: "no run to resume here (state.safetensors is missing)")

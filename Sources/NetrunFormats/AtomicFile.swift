@@ -32,7 +32,7 @@ public enum AtomicFile {
             throw FormatError(path: path, kind: .io, message: "cannot write to an empty path")
         }
         let (directory, name) = split(path)
-        let temporary = "\(directory)/.\(name).tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))"
+        let temporary = "\(directory)/\(temporaryName(for: name))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
         guard fd >= 0 else { throw ioError(path, "cannot create a temporary file in '\(directory)'") }
 
@@ -64,6 +64,42 @@ public enum AtomicFile {
             _ = fsync(directoryFD)
             close(directoryFD)
         }
+    }
+
+    /// The name of a temporary file for `name` in the same directory:
+    /// `.<name>.tmp-<process id>-<random 32-bit number>`.
+    static func temporaryName(for name: String) -> String {
+        ".\(name).tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))"
+    }
+
+    /// Whether a directory entry's name is one of `temporaryName(for:)`'s: a file a writer
+    /// killed between creating and renaming it (`kill -9`, a power cut) left behind.
+    public static func isTemporaryName(_ name: String) -> Bool {
+        guard name.hasPrefix("."), let marker = name.range(of: ".tmp-", options: .backwards),
+              marker.lowerBound > name.index(after: name.startIndex) else { return false }
+        let numbers = name[marker.upperBound...].split(separator: "-", omittingEmptySubsequences: false)
+        return numbers.count == 2 && numbers.allSatisfy { !$0.isEmpty && $0.count <= 10 && $0.allSatisfy { ("0" ... "9").contains($0) } }
+    }
+
+    /// Removes the temporary files (`isTemporaryName`) in `directory`, not recursing, and
+    /// returns their names. Call it only when no writer can be working there (the run
+    /// directory's lock is held): a live writer's temporary file looks the same.
+    @discardableResult
+    public static func removeTemporaries(in directory: String) throws -> [String] {
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
+            throw FormatError(path: directory, kind: .io, message: "cannot list the directory to remove stale temporary files")
+        }
+        var removed: [String] = []
+        for name in names.sorted() where isTemporaryName(name) {
+            let path = "\(directory)/\(name)"
+            var status = stat()
+            // Only a regular file: never a directory or what a symbolic link points to.
+            guard lstat(path, &status) == 0, FileKind(mode: status.st_mode) == .regular else { continue }
+            guard unlink(path) == 0 || errno == ENOENT else { throw ioError(path, "cannot remove a stale temporary file") }
+            removed.append(name)
+        }
+        return removed
     }
 
     /// `(directory, last component)`; the directory is "." for a bare file name.

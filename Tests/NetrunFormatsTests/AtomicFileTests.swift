@@ -26,6 +26,27 @@ import Testing
         }
     }
 
+    /// What a killed writer leaves is recognised by name, and only that is removed: not a
+    /// user's dot-file, not a directory or a symbolic link with such a name.
+    @Test func staleTemporariesAreRecognisedByNameAndOnlyTheyAreRemoved() throws {
+        #expect(AtomicFile.isTemporaryName(AtomicFile.temporaryName(for: "state.safetensors")))
+        #expect(AtomicFile.isTemporaryName(".checkpoint-20.safetensors.tmp-5599-4294967295"))
+        for name in ["state.safetensors", ".lock", ".tmp-1-2", "..tmp-1-2x", ".a.tmp-1", ".a.tmp-1-", ".a.tmp-x-2",
+                     ".a.tmp-1-2-3", "a.tmp-1-2", ".a.tmp-1-99999999999"] {
+            #expect(!AtomicFile.isTemporaryName(name), "\(name)")
+        }
+        try withTemporaryDirectory { directory throws in
+            for name in [".state.safetensors.tmp-12-34", ".last.safetensors.tmp-5-6", "keep.txt", ".hidden"] {
+                try Data("x".utf8).write(to: URL(fileURLWithPath: "\(directory)/\(name)"))
+            }
+            try FileManager.default.createDirectory(atPath: "\(directory)/.dir.tmp-1-2", withIntermediateDirectories: false)
+            try FileManager.default.createSymbolicLink(atPath: "\(directory)/.link.tmp-3-4", withDestinationPath: "\(directory)/keep.txt")
+            let removed = try AtomicFile.removeTemporaries(in: directory)
+            #expect(removed == [".last.safetensors.tmp-5-6", ".state.safetensors.tmp-12-34"])
+            #expect(try listing(directory) == [".dir.tmp-1-2", ".hidden", ".link.tmp-3-4", "keep.txt"])
+        }
+    }
+
     @Test func aRelativeBareFileNameGoesToTheCurrentDirectory() {
         #expect(AtomicFile.split("weights.safetensors") == (".", "weights.safetensors"))
         #expect(AtomicFile.split("/w.npy") == ("/", "w.npy"))
