@@ -116,6 +116,10 @@ public final class TensorBoardSink: MetricsSink {
             if keep == 0 { try append(Self.versionEvent(clock()), to: log) }
             return log
         }
+        // A fresh run starts the metrics over, as metrics.jsonl does: event files of an
+        // earlier run here (one killed before its first checkpoint: the CLI starts a fresh
+        // run only where no run was saved) would show its steps beside this run's.
+        if resumed == nil { try Self.removeEventFiles(in: runDirectory) }
         let now = clock()
         let seconds = now.isFinite ? max(0, min(Int(now.rounded(.down)), 9_999_999_999)) : 0
         let digits = String(seconds)
@@ -149,13 +153,32 @@ public final class TensorBoardSink: MetricsSink {
         return scan.validLength
     }
 
-    /// The event file TensorBoard reads last in `directory` (names sort by creation time).
-    static func latestEventFile(in directory: String) throws(MetricsError) -> String? {
+    /// Removes the event files (regular files named `events.out.tfevents.*`) in `directory`.
+    static func removeEventFiles(in directory: String) throws(MetricsError) {
+        // A directory that is missing holds nothing to remove (creating the new file then says what is wrong).
+        guard FileManager.default.fileExists(atPath: directory) else { return }
+        for name in try eventFileNames(in: directory) {
+            let path = "\(directory)/\(name)"
+            var status = stat()
+            guard lstat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { continue }
+            guard unlink(path) == 0 || errno == ENOENT else {
+                throw MetricsError(path: path, message: "cannot remove the event file of an earlier run here: \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+
+    /// The names of the event files in `directory`, sorted (by creation time, as TensorBoard reads them).
+    static func eventFileNames(in directory: String) throws(MetricsError) -> [String] {
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
-            throw MetricsError(path: directory, message: "cannot list the run directory: \((error as NSError).localizedDescription)")
+            throw MetricsError(path: directory, message: "cannot list the run directory")
         }
-        return names.filter { $0.hasPrefix(fileNamePrefix) }.sorted().last.map { "\(directory)/\($0)" }
+        return names.filter { $0.hasPrefix(fileNamePrefix) }.sorted()
+    }
+
+    /// The event file TensorBoard reads last in `directory` (names sort by creation time).
+    static func latestEventFile(in directory: String) throws(MetricsError) -> String? {
+        try eventFileNames(in: directory).last.map { "\(directory)/\($0)" }
     }
 
     /// This machine's host name, with anything but letters, digits, `.`, `-` and `_`
