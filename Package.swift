@@ -33,7 +33,8 @@ let package = Package(
     targets: [
         // libyaml (Debian libyaml-dev), wrapped as a system library.
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
-        // zlib (Debian zlib1g-dev): `.gz` IDX files. libjpeg-turbo's TurboJPEG and libspng: folders of images.
+        // zlib (Debian zlib1g-dev): `.gz` IDX files, and the CRC-32 of each tensor in a safetensors
+        // file. libjpeg-turbo's TurboJPEG and libspng: folders of images.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "CSPNG", pkgConfig: "spng", providers: [.apt(["libspng-dev"])]),
@@ -47,7 +48,7 @@ let package = Package(
         .target(name: "NetrunConfig", dependencies: ["CYAML"]),
         .target(name: "NetrunGraph", dependencies: ["NetrunConfig"]),
         .target(name: "NetrunKernels", dependencies: ["CNetrunKernels"]),
-        .target(name: "NetrunFormats"),
+        .target(name: "NetrunFormats", dependencies: ["CZlib"]),   // zlib's crc32: the checksums of safetensors files
         .target(name: "NetrunBackend", dependencies: ["NetrunGraph", "NetrunKernels", "NetrunFormats"]),
         .target(name: "NetrunData", dependencies: ["NetrunConfig", "NetrunFormats", "NetrunKernels", "CZlib", "CTurboJPEG", "CSPNG"]),
         .target(name: "NetrunDistributed", dependencies: withMPI ? ["CMPI"] : [],

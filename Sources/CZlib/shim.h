@@ -1,4 +1,5 @@
-// zlib's public header; NetrunData uses its streaming inflater to read `.gz` files.
+// zlib's public header; NetrunData uses its streaming inflater to read `.gz` files, and
+// NetrunFormats its crc32_z for the checksum of each tensor in a safetensors file.
 #include <zlib.h>
 
 // inflateInit2 is a macro (it passes ZLIB_VERSION and the struct size to inflateInit2_),

@@ -1,4 +1,4 @@
-// NetrunFormats: strict, dependency-free readers and writers for the files netrun
+// NetrunFormats: strict readers and writers (depending only on zlib, for CRC-32) for the files netrun
 // exchanges with the outside world (safetensors weights, NumPy .npy arrays), and the
 // atomic file writing they share. Every malformed input is reported as a FormatError;
 // nothing here traps on file contents or allocates more than twice the file's own size
@@ -44,6 +44,8 @@ public struct FormatError: Error, Equatable, Sendable, CustomStringConvertible {
         case trailingBytes
         /// Two tensors with the same name.
         case duplicateName
+        /// A tensor's bytes do not match the CRC-32 the file's metadata records for it.
+        case checksumMismatch
         /// A writer was given inconsistent input (shape vs values, reserved or duplicate names).
         case invalidArgument
     }

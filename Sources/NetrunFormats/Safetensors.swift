@@ -1,3 +1,4 @@
+import CZlib
 import Foundation
 
 /// One named float32 tensor, row-major, as stored in a safetensors file.
@@ -32,6 +33,12 @@ public struct SafetensorsFile: Sendable, Equatable {
 /// tensors and converts them to float32 (a state dict saved in half precision loads as it
 /// is); the writer writes F32.
 ///
+/// Checksums: `write` stores each tensor's CRC-32 (zlib's, as Python's `zlib.crc32`) of
+/// its data bytes in `__metadata__`, under `netrun.crc32:<tensor name>`, as 8 lowercase hex
+/// digits; the reader verifies every such entry and refuses a tensor whose bytes do not
+/// match (a flipped bit in a checkpoint), and returns the metadata without them. A file
+/// without them (PyTorch's) is read as it is.
+///
 /// Layout: an 8-byte little-endian header length N, N bytes of UTF-8 JSON (maybe padded
 /// with spaces) mapping each tensor name to `{"dtype", "shape", "data_offsets"}` plus an
 /// optional `"__metadata__"` string map, then the data buffer the offsets index into.
@@ -39,6 +46,8 @@ public enum Safetensors {
     /// Headers above this size are refused before anything is allocated for them.
     public static let maximumHeaderLength = 100 << 20
     static let metadataKey = "__metadata__"
+    /// The metadata key of a tensor's checksum is this prefix and the tensor's name.
+    public static let checksumPrefix = "netrun.crc32:"
 
     /// Reads and validates the file at `path` (see `FileInput.read`; only the tensors are copied).
     public static func read(path: String) throws -> SafetensorsFile {
@@ -52,13 +61,15 @@ public enum Safetensors {
 
     /// Writes `tensors` (in this order) atomically to `path`.
     public static func write(_ tensors: [NamedTensor], metadata: [String: String] = [:], to path: String) throws {
-        try AtomicFile.write(try encodeBytes(tensors, metadata: metadata, path: path), to: path)
+        try AtomicFile.write(try encodeBytes(tensors, metadata: metadata, checksums: true, path: path), to: path)
     }
 
-    /// The bytes of a safetensors file holding `tensors`; identical to the reference
-    /// Python writer's output (compact JSON, header padded with spaces to 8 bytes).
-    public static func encode(_ tensors: [NamedTensor], metadata: [String: String] = [:]) throws -> Data {
-        Data(try encodeBytes(tensors, metadata: metadata, path: FormatError.inMemoryPath))
+    /// The bytes of a safetensors file holding `tensors`; without `checksums`, identical to
+    /// the reference Python writer's output (compact JSON, header padded with spaces to 8
+    /// bytes); with them (as `write` writes every file), each tensor's CRC-32 is in the
+    /// metadata. `netrun.crc32:` entries in `metadata` are dropped either way.
+    public static func encode(_ tensors: [NamedTensor], metadata: [String: String] = [:], checksums: Bool = false) throws -> Data {
+        Data(try encodeBytes(tensors, metadata: metadata, checksums: checksums, path: FormatError.inMemoryPath))
     }
 
     // MARK: - Reading
@@ -115,12 +126,64 @@ public enum Safetensors {
             entries.append(try parseEntry(name: name, value: value, bufferSize: buffer.count, error: error))
         }
         try checkCoverage(entries, bufferSize: buffer.count, error: error)
+        let userMetadata = try verifyChecksums(metadata ?? [:], entries: entries, buffer: buffer, error: error)
 
         let tensors = entries.map { entry in
             NamedTensor(name: entry.name, shape: entry.shape,
                         values: entry.dtype.decode(UnsafeRawBufferPointer(rebasing: buffer[entry.begin ..< entry.end])))
         }
-        return SafetensorsFile(tensors: tensors, metadata: metadata ?? [:])
+        return SafetensorsFile(tensors: tensors, metadata: userMetadata)
+    }
+
+    /// Checks each `netrun.crc32:<name>` entry against the bytes of tensor `name` (entries
+    /// of tensors the file does not have check nothing) and returns the other entries.
+    private static func verifyChecksums(
+        _ metadata: [String: String], entries: [Entry], buffer: UnsafeRawBufferPointer,
+        error: (FormatError.Kind, String) -> FormatError
+    ) throws -> [String: String] {
+        var rest: [String: String] = [:]
+        let byName = Dictionary(entries.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for (key, value) in metadata {
+            guard key.hasPrefix(checksumPrefix) else {
+                rest[key] = value
+                continue
+            }
+            let name = String(key.dropFirst(checksumPrefix.count))
+            guard value.utf8.count == 8, let stored = UInt32(value, radix: 16) else {
+                throw error(.malformedHeader, "'\(metadataKey)' entry '\(key)' must be 8 hexadecimal digits (a CRC-32), found \"\(value)\"")
+            }
+            guard let entry = byName[name] else { continue }
+            let actual = crc32(UnsafeRawBufferPointer(rebasing: buffer[entry.begin ..< entry.end]))
+            guard actual == stored else {
+                throw error(.checksumMismatch, "tensor '\(name)' is damaged: its \(entry.end - entry.begin) bytes have CRC-32 "
+                    + "\(hex(actual)), but the file recorded \(hex(stored)) when it was written (if it was edited on purpose, "
+                    + "remove its '\(key)' metadata entry)")
+            }
+        }
+        return rest
+    }
+
+    /// zlib's CRC-32 of `bytes` (Python's `zlib.crc32`).
+    static func crc32(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return 0 }
+        return UInt32(truncatingIfNeeded: crc32_z(0, base.assumingMemoryBound(to: Bytef.self), z_size_t(bytes.count)))
+    }
+
+    /// The CRC-32 of `values` written as little-endian float32, as the data buffer holds them.
+    static func crc32(littleEndian values: [Float]) -> UInt32 {
+        #if _endian(little)
+        return values.withUnsafeBytes { crc32($0) }
+        #else
+        var bytes: [UInt8] = []
+        bytes.appendLittleEndian(values)
+        return bytes.withUnsafeBytes { crc32($0) }
+        #endif
+    }
+
+    /// Eight lowercase hexadecimal digits.
+    static func hex(_ value: UInt32) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 8 - digits.count) + digits
     }
 
     private static func parseMetadata(
@@ -239,7 +302,11 @@ public enum Safetensors {
 
     // MARK: - Writing
 
-    static func encodeBytes(_ tensors: [NamedTensor], metadata: [String: String], path: String) throws -> [UInt8] {
+    static func encodeBytes(_ tensors: [NamedTensor], metadata given: [String: String], checksums: Bool, path: String) throws -> [UInt8] {
+        var metadata = given.filter { !$0.key.hasPrefix(checksumPrefix) }
+        for tensor in tensors where checksums && elementCount(tensor.shape) == tensor.values.count {
+            metadata[checksumPrefix + tensor.name] = hex(crc32(littleEndian: tensor.values))
+        }
         var header: [UInt8] = Array("{".utf8)
         var needsComma = false
         if !metadata.isEmpty {

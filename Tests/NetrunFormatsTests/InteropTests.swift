@@ -93,17 +93,21 @@ import Testing
             let path = directory + "/w.safetensors"
             try Safetensors.write(Self.smallModel, metadata: ["format": "pt"], to: path)
             let script = """
-            import sys, json, struct, numpy as np
+            import sys, json, struct, zlib, numpy as np
             raw = open(sys.argv[1], 'rb').read()
             (n,) = struct.unpack('<Q', raw[:8])
             header = json.loads(raw[8:8 + n])
-            assert header.pop('__metadata__') == {'format': 'pt'}
+            metadata = header.pop('__metadata__')
+            assert metadata.pop('format') == 'pt'
             for name, info in header.items():
                 b, e = info['data_offsets']
+                # Each tensor's checksum: zlib's CRC-32 of its bytes, 8 hex digits.
+                assert metadata.pop('netrun.crc32:' + name) == '%08x' % zlib.crc32(raw[8 + n + b:8 + n + e]), name
                 a = np.frombuffer(raw[8 + n + b:8 + n + e], dtype='<f4').reshape(info['shape'])
                 expected = ((np.arange(a.size) % 17) * 0.25 - 2).astype('<f4').reshape(a.shape)
                 assert info['dtype'] == 'F32' and np.array_equal(a, expected), name
                 print(name, info['shape'])
+            assert not metadata, metadata
             """
             let result = try runPython(script, [path])
             #expect(result.status == 0)

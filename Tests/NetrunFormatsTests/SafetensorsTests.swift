@@ -34,6 +34,44 @@ func entry(_ name: String, _ shape: [Int], _ begin: Int, _ end: Int, dtype: Stri
         #expect(file["missing"] == nil)
     }
 
+    /// Every tensor's CRC-32 (zlib's) is in the header's metadata; the reader checks it and
+    /// hands back the metadata without it.
+    @Test func eachTensorsChecksumIsWrittenAndVerifiedThenLeftOutOfTheMetadata() throws {
+        let data = try Safetensors.encode(sample, metadata: ["format": "pt", "netrun.crc32:gone": "00000000"], checksums: true)
+        let headerLength = Int(data.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })
+        let header = String(decoding: data.dropFirst(8).prefix(headerLength), as: UTF8.self)
+        // zlib.crc32 of conv1.weight's 72 bytes, and of an empty tensor (0).
+        let conv = try #require(sample.first)
+        let expected = Safetensors.hex(Safetensors.crc32(littleEndian: conv.values))
+        #expect(header.contains(#""netrun.crc32:conv1.weight":"\#(expected)""#), "\(header)")
+        #expect(header.contains(#""netrun.crc32:empty":"00000000""#), "\(header)")
+        #expect(!header.contains("netrun.crc32:gone"), "a checksum given for no tensor is dropped")
+        #expect(Safetensors.hex(Safetensors.crc32(littleEndian: [1, 2])) == "2e3fa576")   // python3 -c 'import zlib, struct; print(hex(zlib.crc32(struct.pack("<2f", 1, 2))))'
+        let file = try Safetensors.parse(data)
+        #expect(file.metadata == ["format": "pt"])
+        #expect(file.tensors == sample)
+    }
+
+    /// A flipped bit in any tensor's bytes is refused, naming the tensor; the same file with
+    /// its checksum entries removed (as a writer without them makes it) reads.
+    @Test func aFlippedBitInATensorIsRefusedNamingIt() throws {
+        let tensors = [NamedTensor(name: "a", shape: [2], values: [1, 2]), NamedTensor(name: "b.weight", shape: [3], values: [3, 4, 5])]
+        let data = try Safetensors.encode(tensors, checksums: true)
+        for index in data.count - 20 ..< data.count {
+            var damaged = data
+            damaged[index] ^= 0x10
+            let error = try #require(throws: FormatError.self) { try Safetensors.parse(damaged, path: "w.safetensors") }
+            #expect(error.kind == .checksumMismatch)
+            let name = index < data.count - 12 ? "a" : "b.weight"
+            #expect(error.description.hasPrefix("w.safetensors: error: tensor '\(name)' is damaged: its \(name == "a" ? 8 : 12) bytes have CRC-32 "), "\(error)")
+        }
+        let plain = safetensorsFile(header: "{" + entry("a", [2], 0, 8) + "}", buffer: le(Float(1).bitPattern) + le(Float(7).bitPattern))
+        #expect(try Safetensors.parse(plain).tensors == [NamedTensor(name: "a", shape: [2], values: [1, 7])])
+        let bad = safetensorsFile(header: #"{"__metadata__":{"netrun.crc32:a":"xyz"},"# + entry("a", [1], 0, 4) + "}", buffer: le(Float(1).bitPattern))
+        let error = try #require(throws: FormatError.self) { try Safetensors.parse(bad) }
+        #expect(error.kind == .malformedHeader && error.message.contains("must be 8 hexadecimal digits"), "\(error)")
+    }
+
     @Test func aFileWithNoTensorsRoundTrips() throws {
         let data = try Safetensors.encode([])
         #expect(data.count == 16)
