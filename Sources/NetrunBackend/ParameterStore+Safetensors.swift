@@ -27,6 +27,13 @@ extension ParameterStore {
     /// that are not finite (NaN or infinite). PyTorch's `<node>.num_batches_tracked` of a
     /// batch norm node is accepted and ignored (netrun's batch norm uses `momentum`).
     public mutating func load(_ file: SafetensorsFile, path: String) throws {
+        if file.metadata[Self.trainingStateKey] != nil {
+            throw WeightsMismatch(path: path, problems: [
+                "this is a training state (what `netrun train --resume` reads: weights under model/, optimizer buffers, "
+                    + "counters), not a weights file; give its run's last.safetensors or best.safetensors, "
+                    + "or continue the run with `netrun train CONFIG --resume DIR`",
+            ])
+        }
         var problems: [String] = []
         let known = Set(entries.map(\.name))
         for e in entries {
@@ -50,6 +57,10 @@ extension ParameterStore {
             values.replaceSubrange(e.offset ..< e.offset + e.count, with: t.values)
         }
     }
+
+    /// The metadata key of a training state (`state.safetensors`), whose JSON holds the run's
+    /// counters: a file with it is not a weights file.
+    public static let trainingStateKey = "netrun.state"
 
     /// PyTorch's batch norm step counter, `<node>.num_batches_tracked`, for a batch norm node of the graph.
     func isBatchCounter(_ name: String) -> Bool {

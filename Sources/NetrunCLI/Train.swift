@@ -3,6 +3,7 @@ import Foundation
 import NetrunBackend
 import NetrunConfig
 import NetrunDistributed
+import NetrunFormats
 import NetrunRunner
 
 /// `netrun train CONFIG`: the training loop, with evaluation, checkpoints and metrics.
@@ -178,8 +179,9 @@ struct Train: NetrunCommand {
         try checkIsADirectory(directory)
         let exists = FileManager.default.fileExists(atPath: directory)
         let state = "\(directory)/state.safetensors"
-        if resuming && !FileManager.default.fileExists(atPath: state) {
-            throw FileProblem(path: directory, message: "no run to resume here (state.safetensors is missing)")
+        if resuming, let problem = PathProblem(path: state) {
+            throw FileProblem(path: directory, message: problem == .missing ? "no run to resume here (state.safetensors is missing)"
+                              : "cannot resume the run here: its state.safetensors cannot be read: \(problem.phrase)")
         }
         if !resuming && FileManager.default.fileExists(atPath: state) {
             throw FileProblem(path: directory, message: "the directory already holds a run; continue it with --resume \(directory), or give another --out")

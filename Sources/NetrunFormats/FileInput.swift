@@ -90,6 +90,35 @@ public enum FileInput {
     }
 }
 
+/// Why stat(2) cannot follow a path: missing, a symbolic link to nothing (which stat calls
+/// missing too), or its reason in `systemReason`'s words (a loop of links among them).
+public enum PathProblem: Equatable, Sendable {
+    case missing
+    case danglingSymbolicLink
+    /// Another failure (ELOOP, EACCES, ...), with its errno.
+    case failed(Int32)
+
+    /// The problem with `path`, or nil when stat(2) follows it to a file.
+    public init?(path: String) {
+        var status = stat()
+        guard stat(path, &status) != 0 else { return nil }
+        let code = errno
+        switch code {
+        case ENOENT:
+            self = lstat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFLNK ? .danglingSymbolicLink : .missing
+        default: self = .failed(code)
+        }
+    }
+
+    public var phrase: String {
+        switch self {
+        case .missing: return systemReason(ENOENT)
+        case .danglingSymbolicLink: return "it is a symbolic link to a file that does not exist"
+        case .failed(let code): return systemReason(code)
+        }
+    }
+}
+
 /// What a path names, from stat(2)'s mode, and its name in messages: the one place the
 /// readers (FileInput) and the command line's file checks call a file a FIFO or a device.
 public enum FileKind: Equatable, Sendable {

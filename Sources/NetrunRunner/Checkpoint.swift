@@ -21,7 +21,7 @@ final class CheckpointFiles {
     var bestPath: String { "\(directory)/best.safetensors" }
     func periodicPath(_ step: Int) -> String { "\(directory)/checkpoint-\(step).safetensors" }
 
-    static let stateKey = "netrun.state"
+    static let stateKey = ParameterStore.trainingStateKey
 
     private func io<T>(_ path: String, _ body: () throws -> T) throws(TrainError) -> T {
         do { return try body() } catch let e as FormatError {
@@ -85,10 +85,10 @@ final class CheckpointFiles {
 
     /// The bytes of `state.safetensors` (read by rank 0, sent to the others by `load(_:)`'s callers).
     func stateBytes() throws(TrainError) -> Data {
-        guard FileManager.default.fileExists(atPath: statePath) else {
+        if PathProblem(path: statePath) == .missing {
             throw TrainError(.input, "\(statePath): error: no saved run to resume (state.safetensors is missing)")
         }
-        return try io(statePath) { try Data(contentsOf: URL(fileURLWithPath: statePath)) }
+        return try io(statePath) { try FileInput.read(path: statePath) }
     }
 
     /// The saved run in `bytes`, the contents of `state.safetensors`.

@@ -142,20 +142,23 @@ public protocol MetricsSink: AnyObject, Sendable {
 public struct MetricsError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The file the error is about.
     public var path: String
+    /// The line of the file (1-based), when the error is about one (metrics.jsonl).
+    public var line: Int?
     /// A sentence without the path prefix.
     public var message: String
 
-    public init(path: String, message: String) {
+    public init(path: String, line: Int? = nil, message: String) {
         self.path = path
+        self.line = line
         self.message = message
     }
 
-    public var description: String { "\(path): error: \(message)" }
+    public var description: String { "\(path)\(line.map { ":\($0)" } ?? ""): error: \(message)" }
 }
 
 /// Several sinks as one: each event goes to every sink, in order, even when an earlier one
 /// throws; the errors are thrown afterwards (one as itself, several as one `MetricsError`
-/// listing them all).
+/// listing them all; errors that read the same are one).
 public final class MetricsSinks: MetricsSink {
     public let sinks: [any MetricsSink]
 
@@ -172,7 +175,11 @@ public final class MetricsSinks: MetricsSink {
     private func each(_ body: (any MetricsSink) throws -> Void) throws {
         var errors: [any Error] = []
         for sink in sinks {
-            do { try body(sink) } catch { errors.append(error) }
+            do { try body(sink) } catch {
+                // Sinks that read one file (metrics.jsonl: its own sink, and curves.svg's
+                // history on a resume) fail alike on it: its problem is said once.
+                if !errors.contains(where: { "\($0)" == "\(error)" }) { errors.append(error) }
+            }
         }
         if errors.count == 1, let only = errors.first { throw only }
         if errors.count > 1 {

@@ -1,4 +1,5 @@
 import Foundation
+import NetrunFormats
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -99,13 +100,26 @@ final class AppendLog {
     }
 }
 
-/// A whole file's bytes, or nil when it does not exist; other failures name the file.
+/// A whole file's bytes, or nil when it does not exist; other failures (a directory in its
+/// place, a symbolic link loop, an unreadable file) name the file and say what is wrong.
 func readExistingFile(_ path: String) throws(MetricsError) -> [UInt8]? {
-    guard FileManager.default.fileExists(atPath: path) else { return nil }
+    func failure(_ reason: String) -> MetricsError {
+        MetricsError(path: path, message: "cannot read the file to resume it: \(reason); move it away to resume")
+    }
+    var status = stat()
+    guard stat(path, &status) == 0 else {
+        guard let problem = PathProblem(path: path), problem != .missing else { return nil }
+        throw failure(problem.phrase)
+    }
+    let kind = FileKind(mode: status.st_mode)
+    guard kind == .regular else { throw failure("it is \(kind.phrase), not a regular file") }
+    guard status.st_size > 0 else { return [] }
     do {
-        return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        return [UInt8](try FileInput.read(path: path))
+    } catch let error as FormatError {
+        throw MetricsError(path: path, message: error.message)   // "cannot read the file: <reason>"
     } catch {
-        throw MetricsError(path: path, message: "cannot read the file to resume it: \((error as NSError).localizedDescription)")
+        throw failure("\(error)")
     }
 }
 

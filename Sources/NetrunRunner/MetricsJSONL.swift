@@ -112,7 +112,7 @@ public enum MetricsLog {
             let text = bytes[start ..< newline]
             if text.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") && $0 != UInt8(ascii: "\r") }) {
                 guard let event = event(fromLine: text) else {
-                    throw MetricsError(path: path, message: "line \(number) is not a metrics record (a JSON object with \"step\", \"epoch\" and \"loss\" or \"val_loss\"); move the file away to start it over")
+                    throw MetricsError(path: path, line: number, message: "not a metrics record (a JSON object with \"step\", \"epoch\" and \"loss\" or \"val_loss\"); move the file away to start it over")
                 }
                 result.append(Line(start: start, event: event))
             }

@@ -224,6 +224,8 @@ public final class Trainer {
             try parameters.load(saved.weights, path: checkpoints.statePath)
             try optimizer.restore(saved.optimizer)
             if let s = saved.average { try averager?.restore(s) }
+        } catch let mismatch as WeightsMismatch {
+            throw TrainError(.input, mismatch.description)   // each line names the file already
         } catch {
             throw TrainError(.input, "\(checkpoints.statePath): error: \(error)")
         }

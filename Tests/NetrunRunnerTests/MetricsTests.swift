@@ -218,7 +218,7 @@ func jsonObject(_ line: String) throws -> [String: Any] {
             let sink = MetricsJSONLSink(path: path)
             let error = try #require(throws: MetricsError.self) { try sink.record(SampleRun().resumed(after: 2)) }
             #expect(error.path == path)
-            #expect(error.description.hasPrefix("\(path): error: line 2 is not a metrics record"))
+            #expect(error.description.hasPrefix("\(path):2: error: not a metrics record"))
             // The file is left as it was.
             #expect(try String(contentsOfFile: path, encoding: .utf8).contains("hello"))
         }
@@ -268,5 +268,19 @@ func jsonObject(_ line: String) throws -> [String: Any] {
                                   RecordingSink(failing: MetricsError(path: "b", message: "two"))])
         let error = try #require(throws: MetricsError.self) { try sinks.record(SampleRun().start) }
         #expect(error.message.contains("a: error: one") && error.message.contains("b: error: two"))
+    }
+
+    /// A damaged metrics.jsonl on a resume: its own sink and the curves' (which reads the
+    /// history from it) fail alike; the line is named once, as `file:line`.
+    @Test func aDamagedMetricsFileIsNamedOnceWithItsLine() throws {
+        try withTemporaryDirectory { dir in
+            let path = "\(dir)/metrics.jsonl"
+            try "{\"step\":1,\"epoch\":1,\"loss\":2}\ngarbage\n".write(toFile: path, atomically: true, encoding: .utf8)
+            let sinks = MetricsSinks([MetricsJSONLSink(runDirectory: dir), MetricsCurvesSink(runDirectory: dir)])
+            let error = try #require(throws: MetricsError.self) { try sinks.record(SampleRun().resumed(after: 1)) }
+            #expect(!error.description.contains("sinks failed"), "\(error)")
+            #expect(error.description.hasPrefix("\(path):2: error: not a metrics record"), "\(error)")
+            #expect(error.description.components(separatedBy: "not a metrics record").count == 2, "\(error)")
+        }
     }
 }
