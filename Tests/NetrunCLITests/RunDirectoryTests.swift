@@ -36,6 +36,26 @@ import _NetrunTestSupport
 
     static func temporaries(_ directory: String) -> [String] { listing(directory).filter { $0.contains(".tmp-") } }
 
+    /// A temporary directory holding the small config (`c`) and, in `run`, a run of it
+    /// stopped after step 4 (state, last and a checkpoint saved).
+    static func withStoppedRun(_ body: (_ dir: String, _ c: String, _ run: String) throws -> Void) throws {
+        try withTemporaryDirectory { dir in
+            let c = try T.write(T.config(), dir)
+            let run = "\(dir)/run"
+            let r = netrun(["train", c, "--out", run, "--steps", "4"])
+            try #require(r.code == 0, "\(r.err)")
+            try body(dir, c, run)
+        }
+    }
+
+    /// The commands that read `weights` with the config `c`: eval, predict (on an input it
+    /// writes in `dir`) and export.
+    static func weightReaders(_ c: String, _ weights: String, dir: String) throws -> [[String]] {
+        try NPY.write(NPYArray(shape: [2, 1, 8, 8], values: [Float](repeating: 0.5, count: 128)), to: "\(dir)/x.npy")
+        return [["eval", c, "--weights", weights], ["predict", c, "--weights", weights, "--input", "\(dir)/x.npy", "--output", "\(dir)/y.npy"],
+                ["export", c, "--weights", weights, "-o", "\(dir)/m.onnx"]]
+    }
+
     static func metricsReached(_ directory: String, step: Int) -> Bool {
         (try? String(contentsOfFile: "\(directory)/metrics.jsonl", encoding: .utf8))?.contains("\"step\":\(step),") ?? false
     }
@@ -75,10 +95,7 @@ import _NetrunTestSupport
     // MARK: - Defect 5: what a killed run leaves
 
     @Test func aRunRemovesStaleTemporariesAndAFreshRunTheEventFilesOfADeadOne() throws {
-        try withTemporaryDirectory { dir in
-            let c = try T.write(T.config(), dir)
-            let run = "\(dir)/run"
-            #expect(netrun(["train", c, "--out", run, "--steps", "4"]).code == 0)
+        try Self.withStoppedRun { dir, c, run in
             // As `kill -9` during saves leaves them (AtomicFile's names).
             let stale = [".state.safetensors.tmp-5599-3141592653", ".checkpoint-4.safetensors.tmp-5599-27", ".last.safetensors.tmp-1-2"]
             for name in stale { try Data(count: 100).write(to: URL(fileURLWithPath: "\(run)/\(name)")) }
@@ -110,10 +127,7 @@ import _NetrunTestSupport
     }
 
     @Test func aDamagedCheckpointIsRefusedOnResumeEvalPredictAndExportNamingFileAndTensor() throws {
-        try withTemporaryDirectory { dir in
-            let c = try T.write(T.config(), dir)
-            let run = "\(dir)/run"
-            #expect(netrun(["train", c, "--out", run, "--steps", "4"]).code == 0)
+        try Self.withStoppedRun { dir, c, run in
             try FileManager.default.copyItem(atPath: "\(run)/state.safetensors", toPath: "\(dir)/state.copy")
             try Self.damage("\(run)/state.safetensors")
             let resume = netrun(["train", c, "--resume", run])
@@ -123,10 +137,8 @@ import _NetrunTestSupport
             #expect(resume.err.contains("is damaged"), "\(resume.err)")
 
             try Self.damage("\(run)/last.safetensors")
-            try NPY.write(NPYArray(shape: [2, 1, 8, 8], values: [Float](repeating: 0.5, count: 128)), to: "\(dir)/x.npy")
             let weights = "\(run)/last.safetensors"
-            for arguments in [["eval", c, "--weights", weights], ["predict", c, "--weights", weights, "--input", "\(dir)/x.npy", "--output", "\(dir)/y.npy"],
-                              ["export", c, "--weights", weights, "-o", "\(dir)/m.onnx"], ["train", c, "--out", "\(dir)/tuned", "--weights", weights]] {
+            for arguments in try Self.weightReaders(c, weights, dir: dir) + [["train", c, "--out", "\(dir)/tuned", "--weights", weights]] {
                 let r = netrun(arguments)
                 #expect(r.code == 2, "\(arguments[0]): \(r.err)")
                 #expect(r.err.contains("\(weights): error: tensor 'fc.bias' is damaged: its 16 bytes have CRC-32 "), "\(arguments[0]): \(r.err)")
@@ -142,10 +154,7 @@ import _NetrunTestSupport
 
     /// A resume whose state holds a bad weight: the file is named once.
     @Test func aBadWeightInTheStateNamesTheFileOnce() throws {
-        try withTemporaryDirectory { dir in
-            let c = try T.write(T.config(), dir)
-            let run = "\(dir)/run"
-            #expect(netrun(["train", c, "--out", run, "--steps", "4"]).code == 0)
+        try Self.withStoppedRun { dir, c, run in
             let path = "\(run)/state.safetensors"
             var state = try Safetensors.read(path: path)
             let index = try #require(state.tensors.firstIndex { $0.name == "model/c1.weight" })
@@ -161,10 +170,7 @@ import _NetrunTestSupport
     /// Files of the run directory replaced by what cannot be read, on a resume: each message
     /// names the file and says what is wrong, in words.
     @Test func damagedRunFilesAreNamedAndSaidInWordsOnAResume() throws {
-        try withTemporaryDirectory { dir in
-            let c = try T.write(T.config(), dir)
-            let run = "\(dir)/run"
-            #expect(netrun(["train", c, "--out", run, "--steps", "4"]).code == 0)
+        try Self.withStoppedRun { dir, c, run in
 
             // A line of metrics.jsonl that is not a record: said once, as file:line.
             let metrics = "\(run)/metrics.jsonl"
@@ -198,14 +204,9 @@ import _NetrunTestSupport
 
     /// A training state given where weights are expected: said so, with what to give instead.
     @Test func aTrainingStateGivenAsWeightsIsNamedAsSuch() throws {
-        try withTemporaryDirectory { dir in
-            let c = try T.write(T.config(), dir)
-            let run = "\(dir)/run"
-            #expect(netrun(["train", c, "--out", run, "--steps", "4"]).code == 0)
+        try Self.withStoppedRun { dir, c, run in
             let state = "\(run)/state.safetensors"
-            try NPY.write(NPYArray(shape: [2, 1, 8, 8], values: [Float](repeating: 0.5, count: 128)), to: "\(dir)/x.npy")
-            for arguments in [["eval", c, "--weights", state], ["predict", c, "--weights", state, "--input", "\(dir)/x.npy", "--output", "\(dir)/y.npy"],
-                              ["export", c, "--weights", state, "-o", "\(dir)/m.onnx"]] {
+            for arguments in try Self.weightReaders(c, state, dir: dir) {
                 let r = netrun(arguments)
                 #expect(r.code == 2, "\(arguments[0]): \(r.err)")
                 #expect(r.err.hasPrefix("\(state): error: this is a training state"), "\(arguments[0]): \(r.err)")
