@@ -214,7 +214,7 @@ struct ScheduleReport {
             }
         case (_, .plateau(let p)):
             let every = eval?.every ?? DurationConfig(1, .epochs)
-            let period = every.unit == .steps ? every.count : every.count * stepsPerEpoch
+            let period = (try? every.steps(perEpoch: stepsPerEpoch)) ?? 0
             let evaluations = period > 0 ? t / period : 0
             if p.monitor != .trainLoss, eval == nil {
                 warnings.append("the plateau schedule watches \(p.monitor.rawValue) but there is no 'eval' section: it can never lower the rate")

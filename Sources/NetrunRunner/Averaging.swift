@@ -58,16 +58,7 @@ public struct WeightAverager: Sendable {
         case .polyak(let start):
             var first = 0
             if let start {
-                switch start.unit {
-                case .steps: first = start.count
-                case .epochs:
-                    guard stepsPerEpoch >= 1 || start.count == 0 else {
-                        throw AveragingError("the average starts after \(start), but an epoch has no steps (fewer examples than a batch)")
-                    }
-                    let (n, overflow) = start.count.multipliedReportingOverflow(by: stepsPerEpoch)
-                    guard !overflow else { throw AveragingError("the average's start, \(start), is too many steps") }
-                    first = n
-                }
+                do { first = try start.steps(perEpoch: stepsPerEpoch) } catch { throw AveragingError("the average's start \(error.reason)") }
             }
             try self.init(kind: .polyak(start: first), tensors: tensors)
         }

@@ -105,16 +105,7 @@ public struct LearningRateSchedule: Sendable, Equatable {
     /// epoch (`floor(examples / batch)`).
     public init(_ config: ScheduleConfig, baseRate: Double, length: DurationConfig, stepsPerEpoch: Int) throws(ScheduleError) {
         func steps(_ d: DurationConfig, _ what: String) throws(ScheduleError) -> Int {
-            switch d.unit {
-            case .steps: return d.count
-            case .epochs:
-                guard stepsPerEpoch >= 1 else {
-                    throw ScheduleError("\(what) is given in epochs, but an epoch has no steps (fewer examples than a batch)")
-                }
-                let (n, overflow) = d.count.multipliedReportingOverflow(by: stepsPerEpoch)
-                guard !overflow else { throw ScheduleError("\(what) of \(d) is too many steps") }
-                return n
-            }
+            do { return try d.steps(perEpoch: stepsPerEpoch) } catch { throw ScheduleError("\(what) \(error.reason)") }
         }
         let policy: Policy
         switch config.policy {

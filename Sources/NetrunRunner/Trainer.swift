@@ -95,6 +95,9 @@ public final class Trainer {
     let evaluator: Evaluator?
     public let stepsPerEpoch: Int
     public let totalSteps: Int
+    /// Steps between checkpoints and between evaluations (0: no evaluation).
+    let saveEvery: Int
+    let evalEvery: Int
     let schedule: LearningRateSchedule
     var optimizer: Optimizer
     var averager: WeightAverager?
@@ -164,10 +167,15 @@ public final class Trainer {
         guard stepsPerEpoch >= 1 else {
             throw TrainError(.input, "\(dataset.origin): error: \(dataset.count) examples, fewer than one batch of \(train.batch.value)")
         }
-        switch train.length.value.unit {
-        case .epochs: totalSteps = train.length.value.count * stepsPerEpoch
-        case .steps: totalSteps = train.length.value.count
+        // Every duration to steps here, once; a too-long one is an error at its position.
+        func steps(_ d: DurationConfig, _ what: String, at location: SourceLocation) throws(TrainError) -> Int {
+            do { return max(1, try d.steps(perEpoch: stepsPerEpoch)) } catch {
+                throw TrainError(.input, "\(location): error: \(what) \(error.reason)")
+            }
         }
+        totalSteps = try steps(train.length.value, "the run", at: train.length.location)
+        saveEvery = try steps(train.checkpoint.every, "train.checkpoint.every", at: train.location)
+        evalEvery = try config.eval.map { e throws(TrainError) in try steps(e.every, "eval.every", at: e.location) } ?? 0
         if let eval = config.eval {
             let evalSet = try input { try Dataset.open(eval.data, classes: graph.classes, input: shape, seed: seed) }
             let evalPre = try input { try Preprocessing(source: eval.data, input: shape, views: eval.views, meanImage: meanImage) }
@@ -255,8 +263,6 @@ public final class Trainer {
         if communicator.isRoot { try checkpoints.prepare(config: config, resumed: options.resume) }
         try emit(.runStart(.init(configName: config.name, totalSteps: totalSteps, stepsPerEpoch: stepsPerEpoch,
                                  resumedFromStep: options.resume ? state.step : nil)))
-        let evalEvery = config.eval.map { steps($0.every) } ?? 0
-        let saveEvery = steps(train.checkpoint.every)
         let heads = graph.losses.map { graph[$0].name }
         let weights = graph.losses.map { id -> Double in if case .loss(let w, _) = graph[id].op { return w } else { return 1 } }
         // img/s counts training only: evaluations and saves inside a window are taken out.
@@ -404,11 +410,6 @@ public final class Trainer {
         let batch = train.batch.value
         let perEpoch = min(stepsPerEpoch * batch, dataset.count)
         return steps / stepsPerEpoch * perEpoch + min(steps % stepsPerEpoch * batch, perEpoch)
-    }
-
-    /// A duration in steps (at least 1).
-    func steps(_ d: DurationConfig) -> Int {
-        max(1, d.unit == .steps ? d.count : d.count * stepsPerEpoch)
     }
 
     func emit(_ event: MetricsEvent) throws(TrainError) {

@@ -39,6 +39,25 @@ public struct DurationConfig: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(count) \(count == 1 ? String(unit.rawValue.dropLast()) : unit.rawValue)" }
+
+    /// Why a duration has no length in steps: its `reason` follows what it is, "the warmup
+    /// is given in epochs, but an epoch has no steps (...)".
+    public struct StepsError: Error, Sendable, Equatable {
+        public var reason: String
+    }
+
+    /// The duration in steps, an epoch being `perEpoch` steps: the one conversion for the
+    /// run's length, the schedule's periods, evaluation and checkpoint intervals.
+    public func steps(perEpoch: Int) throws(StepsError) -> Int {
+        switch unit {
+        case .steps: return count
+        case .epochs:
+            guard perEpoch >= 1 || count == 0 else { throw StepsError(reason: "is given in epochs, but an epoch has no steps (fewer examples than a batch)") }
+            let (n, overflow) = count.multipliedReportingOverflow(by: perEpoch)
+            guard !overflow else { throw StepsError(reason: "of \(self) is too many steps") }
+            return n
+        }
+    }
 }
 
 /// A quantity watched by plateau schedules and best-checkpoint policies.
