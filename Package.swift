@@ -20,10 +20,13 @@ let package = Package(
     name: "netrun",
     products: [
         .executable(name: "netrun", targets: ["netrun"]),
-        // For packages that build on the front-end or the formats (Tests/Fuzz).
+        // For packages that build on the front-end, the formats and the readers (Tests/NetrunFuzz).
         .library(name: "NetrunConfig", targets: ["NetrunConfig"]),
         .library(name: "NetrunGraph", targets: ["NetrunGraph"]),
         .library(name: "NetrunFormats", targets: ["NetrunFormats"]),
+        .library(name: "NetrunData", targets: ["NetrunData"]),
+        .library(name: "NetrunRunner", targets: ["NetrunRunner"]),
+        .library(name: "NetrunInterchange", targets: ["NetrunInterchange"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

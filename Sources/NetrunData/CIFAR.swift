@@ -3,7 +3,7 @@ import NetrunConfig
 /// CIFAR-10 and CIFAR-100 binary batches: records of label byte(s) then 3072 pixel bytes, a
 /// 32 x 32 red plane, then green, then blue (already C x H x W). CIFAR-10 has one label byte;
 /// CIFAR-100 a coarse and a fine one, of which netrun uses the fine (the 100 classes).
-enum CIFAR {
+public enum CIFAR {
     static let shape = [3, 32, 32]
     static let pixelBytes = 3 * 32 * 32
 
@@ -21,13 +21,15 @@ enum CIFAR {
         return names.map { root.hasSuffix("/") ? root + $0 : root + "/" + $0 }
     }
 
-    static func load(files: [String], variant: DataSource.CIFARVariant, classes: Int) throws(DataError) -> Dataset {
+    /// The records of `files`, each read by `read` (the fuzz target passes its input's bytes).
+    public static func load(files: [String], variant: DataSource.CIFARVariant, classes: Int,
+                            read: (String) throws(DataError) -> [UInt8] = FileBytes.read) throws(DataError) -> Dataset {
         let labelSize = labelBytes(variant)
         let record = labelSize + pixelBytes
         var pixels: [UInt8] = []
         var labels: [Int32] = []
         for path in files {
-            let bytes = try FileBytes.read(path)
+            let bytes = try read(path)
             guard !bytes.isEmpty, bytes.count % record == 0 else {
                 let other = variant == .cifar10 ? "100" : "10"
                 let hint = bytes.count % (3 - labelSize + pixelBytes) == 0 && !bytes.isEmpty ? "; it would be whole records of CIFAR-\(other) (variant: \(other))" : ""

@@ -5,15 +5,19 @@ import NetrunFormats
 /// Whole-file reading for the data sources: plain bytes, or the inflated contents of a gzip
 /// file (detected by its magic bytes, whatever the name). zlib's `inflate` is the one
 /// decompressor; every C call of zlib is in this file.
-enum FileBytes {
+public enum FileBytes {
     /// A decompressed file larger than this is refused (a gzip bomb, or not a data set this
     /// loader can hold): half the physical memory, at most 64 GiB.
     static let maximumInflatedSize = min(1 << 36, Int(clamping: ProcessInfo.processInfo.physicalMemory / 2))
 
     /// The contents of `path`, inflated when it is gzip.
-    static func read(_ path: String) throws(DataError) -> [UInt8] {
-        let raw = try readRaw(path)
-        return isGzip(raw) ? try inflate(raw, path: path) : raw
+    public static func read(_ path: String) throws(DataError) -> [UInt8] {
+        try contents(readRaw(path), path: path)
+    }
+
+    /// A file's bytes as the data sources see them: `raw`, inflated when it is gzip.
+    public static func contents(_ raw: [UInt8], path: String) throws(DataError) -> [UInt8] {
+        isGzip(raw) ? try inflate(raw, path: path) : raw
     }
 
     static func isGzip(_ bytes: [UInt8]) -> Bool { bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B }
@@ -21,7 +25,7 @@ enum FileBytes {
     /// A regular file's bytes, read by NetrunFormats' `FileInput` (the one reader of files
     /// named by the user): a FIFO, device, socket or directory is refused before anything
     /// could block on it, and the system's reason is given when the file cannot be read.
-    static func readRaw(_ path: String) throws(DataError) -> [UInt8] {
+    public static func readRaw(_ path: String) throws(DataError) -> [UInt8] {
         do {
             return [UInt8](try FileInput.read(path: path, limit: maximumInflatedSize))
         } catch let e as FormatError {

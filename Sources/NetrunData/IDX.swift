@@ -1,7 +1,7 @@
 /// MNIST-style IDX files: two zero bytes, an element type (0x08: unsigned byte, the only one
 /// netrun reads), the number of dimensions, each dimension as a big-endian UInt32, then the
 /// elements in C order. Images are N x H x W (one channel) or N x C x H x W; labels are N.
-enum IDX {
+public enum IDX {
     struct Array {
         var dims: [Int]
         var bytes: ArraySlice<UInt8>
@@ -46,9 +46,11 @@ enum IDX {
         return Array(dims: dims, bytes: bytes[headerSize...])
     }
 
-    /// Images and labels from two IDX files.
-    static func load(images imagesPath: String, labels labelsPath: String, classes: Int) throws(DataError) -> Dataset {
-        let images = try parse(try FileBytes.read(imagesPath), path: imagesPath)
+    /// Images and labels from two IDX files, each read by `read` (the files' contents,
+    /// inflated when gzip; the fuzz target passes its input's bytes instead).
+    public static func load(images imagesPath: String, labels labelsPath: String, classes: Int,
+                            read: (String) throws(DataError) -> [UInt8] = FileBytes.read) throws(DataError) -> Dataset {
+        let images = try parse(try read(imagesPath), path: imagesPath)
         let shape: [Int]
         switch images.dims.count {
         case 3: shape = [1, images.dims[1], images.dims[2]]
@@ -57,7 +59,7 @@ enum IDX {
             throw DataError(path: imagesPath, kind: .format,
                             message: "IDX images must have 3 dimensions (N x H x W) or 4 (N x C x H x W), found \(images.dims.count): \(shapeText(images.dims))")
         }
-        let labels = try parse(try FileBytes.read(labelsPath), path: labelsPath)
+        let labels = try parse(try read(labelsPath), path: labelsPath)
         guard labels.dims.count == 1 else {
             throw DataError(path: labelsPath, kind: .format, message: "IDX labels must have 1 dimension (N), found \(labels.dims.count): \(shapeText(labels.dims))")
         }

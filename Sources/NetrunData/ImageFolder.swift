@@ -4,12 +4,17 @@ import NetrunFormats
 /// A directory with one folder of JPEG/PNG images per class: classes are the folder names
 /// sorted, label `i` the `i`-th; within a class, files are read sorted by name. Hidden
 /// entries and files without a `.jpg`, `.jpeg` or `.png` extension are skipped.
-enum ImageFolder {
+public enum ImageFolder {
     /// Each image: shorter side resized to `resize` (when given), then the central
     /// `crop x crop` (when given); with neither, every image must have the first one's size.
-    struct Geometry: Equatable {
-        var resize: Int?
-        var crop: Int?
+    public struct Geometry: Equatable, Sendable {
+        public var resize: Int?
+        public var crop: Int?
+
+        public init(resize: Int?, crop: Int?) {
+            self.resize = resize
+            self.crop = crop
+        }
     }
 
     static let extensions: Set<String> = ["jpg", "jpeg", "png"]
@@ -50,9 +55,11 @@ enum ImageFolder {
         return try Dataset(origin: root, shape: shape, pixels: .bytes(pixels), labels: files.map(\.label), classes: classes)
     }
 
-    /// One image decoded, resized, cropped and converted to `channels` planes (`C x H x W`).
-    static func prepared(_ path: String, channels: Int, geometry: Geometry) throws(DataError) -> (height: Int, width: Int, planes: [UInt8]) {
-        var image = try ImageDecoding.decode(try FileBytes.readRaw(path), path: path)
+    /// One image decoded, resized, cropped and converted to `channels` planes (`C x H x W`);
+    /// its bytes are read by `read` (the fuzz target passes its input's bytes).
+    public static func prepared(_ path: String, channels: Int, geometry: Geometry,
+                                read: (String) throws(DataError) -> [UInt8] = FileBytes.readRaw) throws(DataError) -> (height: Int, width: Int, planes: [UInt8]) {
+        var image = try ImageDecoding.decode(try read(path), path: path)
         if let side = geometry.resize {
             let size = Resize.shorterSide(to: side, height: image.height, width: image.width)
             guard size.height <= ImageDecoding.maximumSide, size.width <= ImageDecoding.maximumSide, size.height * size.width <= ImageDecoding.maximumPixels else {

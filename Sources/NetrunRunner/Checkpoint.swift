@@ -7,11 +7,11 @@ import NetrunBackend
 import NetrunConfig
 import NetrunFormats
 
-final class CheckpointFiles {
+public final class CheckpointFiles {
     let directory: String
     let keep: Int
 
-    init(directory: String, keep: Int) {
+    public init(directory: String, keep: Int) {
         self.directory = directory
         self.keep = keep
     }
@@ -76,11 +76,11 @@ final class CheckpointFiles {
         var optimizer: Counters
     }
 
-    struct Loaded {
-        var state: RunState
-        var weights: SafetensorsFile
-        var optimizer: OptimizerState
-        var average: AveragingState?
+    public struct Loaded {
+        public var state: RunState
+        public var weights: SafetensorsFile
+        public var optimizer: OptimizerState
+        public var average: AveragingState?
     }
 
     /// The bytes of `state.safetensors` (read by rank 0, sent to the others by `load(_:)`'s callers).
@@ -92,7 +92,7 @@ final class CheckpointFiles {
     }
 
     /// The saved run in `bytes`, the contents of `state.safetensors`.
-    func load(_ bytes: Data) throws(TrainError) -> Loaded {
+    public func load(_ bytes: Data) throws(TrainError) -> Loaded {
         let file = try io(statePath) { try Safetensors.parse(bytes, path: statePath) }
         guard let json = file.metadata[Self.stateKey], let snapshot = try? JSONDecoder().decode(Snapshot.self, from: Data(json.utf8)) else {
             throw TrainError(.input, "\(statePath): error: not a netrun training state (its '\(Self.stateKey)' metadata is missing or unreadable)")

@@ -86,12 +86,17 @@ public enum MetricsLog {
         guard let bytes = try readExistingFile(path) else {
             throw MetricsError(path: path, message: "no such file")
         }
-        return try lines(of: bytes, path: path).map(\.event)
+        return try read(bytes: bytes, path: path)
+    }
+
+    /// The events of the metrics.jsonl contents `bytes`, read from `path`.
+    public static func read(bytes: [UInt8], path: String) throws(MetricsError) -> [MetricsEvent] {
+        try lines(of: bytes, path: path).map(\.event)
     }
 
     /// How many leading bytes to keep when resuming after `step`: the whole lines before the
     /// first line with a later step, without a partial last line.
-    static func resumeLength(of bytes: [UInt8], resumingAfter step: Int, path: String) throws(MetricsError) -> Int {
+    public static func resumeLength(of bytes: [UInt8], resumingAfter step: Int, path: String) throws(MetricsError) -> Int {
         for line in try lines(of: bytes, path: path) where line.event.step > step {
             return line.start
         }

@@ -138,7 +138,7 @@ public final class TensorBoardSink: MetricsSink {
 
     /// The bytes of whole records to keep when resuming after `step`: those before the first
     /// event (after the file-version one) with a later step. A damaged file is an error.
-    static func resumeLength(of bytes: [UInt8], resumingAfter step: Int, path: String) throws(MetricsError) -> Int {
+    public static func resumeLength(of bytes: [UInt8], resumingAfter step: Int, path: String) throws(MetricsError) -> Int {
         let scan = TFRecord.scan(bytes)
         if case .corrupt(let offset, let reason) = scan.stop {
             throw MetricsError(path: path, message: "the event file is damaged at byte \(offset) (\(reason)); move it away to resume")
