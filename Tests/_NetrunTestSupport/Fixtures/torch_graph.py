@@ -21,7 +21,9 @@ trains instead: writes weights.safetensors (the start), data.npy and labels.npy 
 default STEPS batches), and trained.safetensors: the weights and batch-norm statistics after
 STEPS steps of torch.optim.SGD(lr 0.1, momentum 0.9, weight_decay 5e-4) or AdamW(lr 0.01,
 weight_decay 0.01) on the summed weighted losses, one batch after another in order, epoch
-after epoch, each epoch's last batch the remainder when N does not divide E.
+after epoch, each epoch's last batch the remainder when N does not divide E. With --float64,
+the same run in float64 arithmetic too (trained-float64.safetensors, rounded to float32 at the
+end): the answer float32 kernels approximate, whatever their order of summation.
 """
 import argparse, json, struct
 import numpy as np
@@ -147,12 +149,20 @@ def run(graph, params, x, labels, training):
 def train(graph, params, a, gen):
     shape = graph["nodes"][0]["output_shape"]
     n = a.examples or a.train * a.batch
-    steps_per_epoch = -(-n // a.batch)  # the last batch may be smaller (DataLoader's drop_last=False)
     x = torch.randn([n] + shape, generator=gen)
     labels = torch.randint(0, graph["classes"], (n,), generator=gen)
     save_safetensors(f"{a.out}/weights.safetensors", params)
     np.save(f"{a.out}/data.npy", x.numpy())
     np.save(f"{a.out}/labels.npy", labels.numpy())
+    if a.float64:
+        wide = {k: v.detach().double().requires_grad_(v.requires_grad) for k, v in params.items()}
+        save_safetensors(f"{a.out}/trained-float64.safetensors", train_steps(graph, wide, x.double(), labels, a))
+    save_safetensors(f"{a.out}/trained.safetensors", train_steps(graph, params, x, labels, a))
+
+
+def train_steps(graph, params, x, labels, a):
+    """`a.train` steps on (x, labels) from `params` (updated in place, and returned)."""
+    steps_per_epoch = -(-len(x) // a.batch)  # the last batch may be smaller (DataLoader's drop_last=False)
     learnable = [v for k, v in params.items() if ".running_" not in k]
     if a.optimizer == "sgd":
         opt = torch.optim.SGD(learnable, lr=a.lr or 0.1, momentum=0.9, weight_decay=5e-4)
@@ -164,7 +174,7 @@ def train(graph, params, a, gen):
         _, objective = run(graph, params, x[first:first + a.batch], labels[first:first + a.batch], training=True)
         objective.backward()
         opt.step()
-    save_safetensors(f"{a.out}/trained.safetensors", params)
+    return params
 
 
 def main():
@@ -177,6 +187,7 @@ def main():
     ap.add_argument("--examples", type=int, default=0, help="--train: the data set's size (default STEPS x N), read in order epoch after epoch")
     ap.add_argument("--optimizer", choices=["sgd", "adamw"], default="sgd")
     ap.add_argument("--lr", type=float, default=0.0, help="--train: the learning rate (default 0.1 for sgd, 0.01 for adamw)")
+    ap.add_argument("--float64", action="store_true", help="--train: also train in float64 from the same start (trained-float64.safetensors, rounded to float32)")
     a = ap.parse_args()
     graph = json.load(open(a.graph))
     torch.manual_seed(a.seed)
