@@ -69,6 +69,11 @@ enum Features {
             let name = a.validation?.partialModel?.layers.first { $0.location == location }?.name.value
             return "**\(name ?? site.op)** · `\(site.op)`\n\nno shapes: the model has errors"
         }
+        let caveat = a.validation?.config == nil ? "\n\n_the config has errors: shapes as far as they can be computed without them_" : ""
+        return layerHoverBody(graph, a, site, keyAt: location) + caveat
+    }
+
+    private static func layerHoverBody(_ graph: Graph, _ a: Analysis, _ site: LayerSite, keyAt location: SourceLocation) -> String {
         func line(_ n: Node) -> String {
             "output \(n.shape) · \(n.parameterCount.groupedDigits) parameters · \(n.macs.groupedDigits) multiply-adds"
         }
