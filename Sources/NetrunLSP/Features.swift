@@ -201,7 +201,7 @@ enum Features {
                 guard t.isKey, t.path.count == prefix.count + 2, t.path.starts(with: prefix), case .index = t.path[prefix.count],
                       case .key(let op) = t.path[prefix.count + 1] else { return nil }
                 let name = a.tokens.first { !$0.isKey && $0.path == t.path + [.key("name")] }?.text
-                    ?? a.validation?.partialModel?.layers.first { $0.location == t.node.location }?.name.value
+                    ?? (prefix.count == 2 ? a.validation?.partialModel?.layers.first { $0.location == t.node.location }?.name.value : nil)
                     ?? op
                 let isBlock = OpKind(rawValue: op) == nil
                 var detail = op
