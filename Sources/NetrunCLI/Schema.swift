@@ -35,7 +35,8 @@ enum ConfigSchema {
                 ("name", described(.object([("type", .string("string"))]), "The model's name (default: the file's name).")),
                 ("description", described(.object([("type", .string("string"))]), "Free text.")),
                 ("extends", described(.object([("type", .string("string"))]), "A base config, relative to this file; mappings merge key by key, lists replace.")),
-                ("model", ref("model")),
+                ("model", described(ref("model"), "The network: its input [channels, height, width], its classes, default fillers (init), "
+                    + "reusable blocks, and its layers in order (`- op: {settings}`); `netrun lsp` shows each layer's output shape, parameters and multiply-adds.")),
                 ("train", described(.object([]), SectionSpec.train.doc)),
                 ("eval", described(.object([]), SectionSpec.eval.doc)),
             ])),
