@@ -85,7 +85,7 @@ let package = Package(
 
         .testTarget(name: "NetrunConfigTests", dependencies: ["NetrunConfig"]),
         .testTarget(name: "NetrunGraphTests", dependencies: ["NetrunGraph"]),
-        .testTarget(name: "NetrunLSPTests", dependencies: ["NetrunLSP", "NetrunConfig", "NetrunGraph"]),
+        .testTarget(name: "NetrunLSPTests", dependencies: ["NetrunLSP", "NetrunConfig", "NetrunGraph", "NetrunKernels"]),
         .testTarget(name: "NetrunKernelsTests", dependencies: ["NetrunKernels"]),
         .testTarget(name: "NetrunFormatsTests", dependencies: ["NetrunFormats"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NetrunCLITests", dependencies: ["NetrunCLI", "NetrunDistributed", "NetrunBackend", "NetrunFormats", "NetrunGraph", "_NetrunTestSupport"]),

@@ -12,9 +12,8 @@ struct Lsp: ParsableCommand {
     )
 
     func run() throws {
-        let code = StdioTransport.run(version: Netrun.configuration.version) { message in
-            Console(.standard).printError(message)
-        }
+        let console = Console(.standard)
+        let code = StdioTransport.run(version: Netrun.configuration.version, write: console.writeOutput) { console.printError($0) }
         if code != 0 { throw ExitCode(code) }
     }
 }

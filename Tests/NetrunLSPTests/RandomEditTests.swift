@@ -1,18 +1,7 @@
 import Foundation
+import NetrunKernels
 import Testing
 @testable import NetrunLSP
-
-/// SplitMix64: a seeded generator, so a failure replays.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite struct RandomEditTests {
     /// Random insertions and deletions of bytes taken from the Configs/ files, as incremental
@@ -22,7 +11,7 @@ struct SeededGenerator: RandomNumberGenerator {
         let files = try FileManager.default.contentsOfDirectory(atPath: configs).filter { $0.hasSuffix(".yaml") }.sorted()
         let sources = try files.map { try String(contentsOfFile: "\(configs)/\($0)", encoding: .utf8) }
         let pool = Array(sources.joined().unicodeScalars)
-        var rng = SeededGenerator(state: 26)
+        var rng = SplitMix64(seed: 26)
         var published = 0
         for (f, text) in sources.enumerated() {
             let c = Client()

@@ -52,7 +52,8 @@ model:
         let bytes = messages.flatMap { MessageFramer.frame(Array($0.utf8)) }
         #expect(write(input[1], bytes, bytes.count) == bytes.count)
         close(input[1])
-        let code = StdioTransport.run(input: input[0], output: output[1], version: "test") { _ in }
+        let out = output[1]
+        let code = StdioTransport.run(input: input[0], version: "test", write: { bytes in write(out, bytes, bytes.count) == bytes.count }) { _ in }
         close(output[1])
         var reply = [UInt8](repeating: 0, count: 1 << 16)
         let n = read(output[0], &reply, reply.count)
