@@ -45,6 +45,8 @@ enum Features {
                 text = opKeyLocation(a, site).flatMap { layerHover(a, site, keyAt: $0) }
             } else if rest.count == 1, token.isKey, case .key(let key)? = rest.first {
                 text = settingHover(a, site, key)
+            } else if !token.isKey, token.text.hasPrefix("$"), let block = site.block {
+                text = parameterHover(a, block: block, String(token.text.dropFirst()))
             } else {
                 text = nil
             }
@@ -108,6 +110,27 @@ enum Features {
         // A block use: one of its parameters.
         guard blockParams(a, site.op).contains(key) else { return nil }
         return "**\(key)** · parameter of block `\(site.op)`"
+    }
+
+    /// `$p` in a template: its value in each use of the block in the model's layers (the
+    /// argument, or the parameter's default); `$classes`: the model's class count.
+    static func parameterHover(_ a: Analysis, block: String, _ name: String) -> String? {
+        guard let model = a.tree?["model"] else { return nil }
+        if name == "classes" { return model["classes"]?.text.map { "**$classes** · the model's class count: \($0)" } }
+        let params = model["blocks"]?[block]?["params"]
+        guard blockParams(a, block).contains(name) else { return nil }
+        let fallback = params?[name].flatMap { $0.isNull ? nil : $0.text }
+        let uses = (model["layers"]?.items ?? []).compactMap { item -> String? in
+            guard let pair = item.pairs?.first, item.pairs?.count == 1, pair.key.text == block else { return nil }
+            let instance = pair.value["name"]?.text
+                ?? a.validation?.partialModel?.layers.lazy.compactMap { $0.instances.first }.first { $0.location == pair.key.location }?.name
+                ?? block
+            let value = pair.value[name].map { $0.text ?? $0.kindDescription } ?? fallback.map { "\($0) (the default)" } ?? "not given"
+            return "- \(instance): \(value)"
+        }
+        let head = "**$\(name)** · parameter of block `\(block)`" + (fallback.map { ", default \($0)" } ?? "")
+        guard !uses.isEmpty else { return head + "\n\nthe block is not used in the model's layers" }
+        return head + "\n\n" + uses.prefix(20).joined(separator: "\n") + (uses.count > 20 ? "\n- … \(uses.count - 20) more" : "")
     }
 
     static func settingText(_ s: SettingSpec, owner: String) -> String {

@@ -98,6 +98,9 @@ public final class LanguageServer {
         case "textDocument/didOpen":
             guard initialized, let p = try? decoder.decode(Params<DidOpenParams>.self, from: data).params else { return }
             let item = p.textDocument
+            // YAML only: a file of another language is not tracked, whatever its text.
+            let lowered = item.uri.lowercased()
+            guard item.languageId.map({ $0 == "yaml" }) ?? true || lowered.hasSuffix(".yaml") || lowered.hasSuffix(".yml") else { return }
             documents[item.uri] = TextDocument(uri: item.uri, version: item.version, text: item.text)
             due(item.uri)
         case "textDocument/didChange":

@@ -51,6 +51,14 @@ func hoverText(_ result: Any?) -> String? {
         #expect(h.contains("output: 256x28x28"), "\(h)")
     }
 
+    @Test func aParameterShowsItsValueInEachInstance() throws {
+        let (c, uri, text) = try openConfig("googlenet")
+        let p = try #require(position(of: "$c3r", in: text))
+        let h = try #require(hoverText(c.at("textDocument/hover", uri, p.line, p.character + 2)))
+        #expect(h.contains("- inception_3a: 96") && h.contains("- inception_5b: 192"), "\(h)")
+        #expect(h.components(separatedBy: "\n- ").count == 10)   // the header and nine uses
+    }
+
     @Test func extendsShowsTheParentsPath() throws {
         let dir = try temporaryDirectory()
         let text = "extends: ../base.yaml\n"

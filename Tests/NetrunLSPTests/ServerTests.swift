@@ -91,6 +91,13 @@ model:
         #expect(c.diagnostics().isEmpty)
     }
 
+    @Test func aFileOfAnotherLanguageIsNotTracked() {
+        let c = Client()
+        c.notify("textDocument/didOpen", ["textDocument": ["uri": "file:///tmp/notes.md", "languageId": "markdown", "version": 1, "text": broken]])
+        #expect(c.diagnostics().isEmpty)
+        #expect(c.at("textDocument/hover", "file:///tmp/notes.md", 5, 8) is NSNull)
+    }
+
     @Test func onlyTheLatestVersionIsChecked() throws {
         let c = Client()
         let uri = "file:///tmp/netrun-lsp-stale.yaml"
