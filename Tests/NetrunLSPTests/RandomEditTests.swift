@@ -39,3 +39,32 @@ import Testing
         #expect(published > 100)
     }
 }
+
+@Suite struct HostileInputTests {
+    /// Texts at and past the reader's limits: too large, nested too deep, an alias bomb, NUL
+    /// bytes, invalid positions in edits; each gets diagnostics (or none), quickly.
+    @Test(.timeLimit(.minutes(1))) func limitsAndGarbageGetDiagnosticsNotCrashes() throws {
+        let bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + (1...9).map { "\(Character(UnicodeScalar(97 + $0)!)): &\(Character(UnicodeScalar(97 + $0)!)) [" + Array(repeating: "*\(Character(UnicodeScalar(96 + $0)!))", count: 10).joined(separator: ", ") + "]" }.joined(separator: "\n")
+        let texts = [
+            "model:\n" + String(repeating: "# padding\n", count: 120_000),
+            "model: " + String(repeating: "[", count: 5000),
+            "model: 1\n" + bomb + "\n",
+            "model:\n  layers: [\u{0}\u{0}]\n",
+            "model:\n\tlayers: []\n",
+            "extends: \(configs)/googlenet.yaml\nextends: x\n",
+            "model: {input: [1, 1, 1], classes: 1, layers: [{conv: {out: 1, kernel: 99999999999999999999}}]}\n",
+        ]
+        for (i, text) in texts.enumerated() {
+            let c = Client()
+            let uri = "file:///tmp/netrun-lsp-hostile-\(i).yaml"
+            c.open(uri, text)
+            let ds = c.diagnostics().first?["diagnostics"] as? [[String: Any]]
+            #expect(ds?.isEmpty == false, "text \(i): \(ds ?? [])")
+            c.change(uri, version: 2, [["range": range(Int.max / 2, -5, -7, Int.max / 2), "text": "x"]])
+            #expect(c.diagnostics().count == 1)
+            for method in ["textDocument/hover", "textDocument/completion", "textDocument/definition"] {
+                _ = c.at(method, uri, 0, 3)
+            }
+        }
+    }
+}
