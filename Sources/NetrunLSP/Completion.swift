@@ -37,11 +37,11 @@ extension Features {
                 + items(unique(blocks).filter { !ops.contains($0) }, .module, detail: { _ in "block" })
         }
         // Inside a layer: its op from `op: {` on this line, or from the parent line in block style.
+        // `key: {` open before the cursor: on a layer item the op, elsewhere a section's child.
         let flow = context.flowOp(head: head)
-        let layerOp: String? = flow?.op ?? {
-            guard keys.count >= 2, keys[1] == "layers" else { return nil }
-            return keys[0]
-        }()
+        let isLayerItem = keys.first == "layers"
+        let layerOp: String? = isLayerItem ? flow?.op : (keys.count >= 2 && keys[1] == "layers" ? keys[0] : nil)
+        let sectionKeys = (isLayerItem ? [] : flow.map { [$0.op] } ?? []) + keys
         let inBlock = keys.firstIndex(of: "blocks").map { $0 >= 2 } ?? false
         let blockName: String? = inBlock ? keys.firstIndex(of: "blocks").flatMap { $0 >= 1 ? keys[$0 - 1] : nil } : nil
 
@@ -57,7 +57,7 @@ extension Features {
             if let op = layerOp.flatMap(OpKind.init(rawValue:)), let spec = op.settings.first(where: { $0.key == key }) {
                 return items(values(spec), .enumMember)
             }
-            if let section = context.section(keys: layerOp == nil ? keys : []) {
+            if layerOp == nil, let section = context.section(keys: sectionKeys) {
                 if let v = section.variants, v.key == key { return items(v.cases.map(\.name), .enumMember) }
                 if let spec = section.setting(key, variant: nil) ?? section.variants?.cases.lazy.compactMap({ c in c.settings.first { $0.key == key } }).first {
                     return items(values(spec), .enumMember)
@@ -66,16 +66,18 @@ extension Features {
             return []
         }
         // A key: the layer's settings not yet given, or a section's keys.
-        if let flow, head.hasSuffix("{") || head.trimmingTrailingSpaces.hasSuffix(",") || head.trimmingTrailingSpaces.hasSuffix("{") {
+        let afterFlowOpen = head.trimmingTrailingSpaces.hasSuffix(",") || head.trimmingTrailingSpaces.hasSuffix("{")
+        if let flow, isLayerItem, afterFlowOpen {
             return settingItems(flow.op, given: flow.given, a: a, items: items)
         }
-        if head.allSatisfy({ $0 == " " }) {
-            if let layerOp {
+        let inFlowSection = flow != nil && !isLayerItem && afterFlowOpen
+        if head.allSatisfy({ $0 == " " }) || inFlowSection {
+            if let layerOp, !inFlowSection {
                 return settingItems(layerOp, given: context.siblingKeys(), a: a, items: items)
             }
-            if let section = context.section(keys: keys) {
-                let given = context.siblingKeys()
-                let variant = section.variants.flatMap { context.siblingValue($0.key) }
+            if let section = context.section(keys: sectionKeys) {
+                let given = inFlowSection ? flow?.given ?? [] : context.siblingKeys()
+                let variant = section.variants.flatMap { v in inFlowSection ? context.flowValue(v.key) : context.siblingValue(v.key) }
                 let all = section.keys(variant: variant).filter { !given.contains($0) }
                 return items(all, .property, detail: { section.setting($0, variant: variant)?.typeDescription },
                              doc: { k in section.setting(k, variant: variant)?.doc ?? section.children.first { $0.key == k }?.doc })
@@ -213,6 +215,13 @@ struct Context {
             }
         }
         return (op, given)
+    }
+
+    /// The value of `key: value` in the cursor line's braces.
+    func flowValue(_ key: String) -> String? {
+        guard let r = lineText.range(of: key + ":") else { return nil }
+        let value = lineText[r.upperBound...].drop { $0 == " " }.prefix { $0 != "," && $0 != "}" && $0 != " " }
+        return value.isEmpty ? nil : String(value)
     }
 
     /// The keys given beside the cursor in block style: lines at the cursor's indent under the same parent.

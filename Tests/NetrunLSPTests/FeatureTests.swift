@@ -132,6 +132,31 @@ func hoverText(_ result: Any?) -> String? {
         #expect(names == ["input", "c1", "c2"], "\(names)")
     }
 
+    @Test func trainSectionsInFlowAndBlockStyle() {
+        let text = """
+        model: {input: [1, 8, 8], classes: 2, layers: [flatten, {dense: {out: 2}}, loss]}
+        train:
+          batch: 8
+          optimizer: {type: sgd, lr: 0.1, }
+          schedule:
+            policy: step
+            
+        """
+        let c = Client()
+        let uri = "file:///tmp/netrun-lsp-train.yaml"
+        c.open(uri, text)
+        let flow = position(of: "0.1, }", in: text)!
+        let keys = labels(c.at("textDocument/completion", uri, flow.line, flow.character + 5))
+        #expect(keys.contains("momentum") && keys.contains("nesterov") && !keys.contains("lr") && !keys.contains("type"), "\(keys)")
+        let type = position(of: "type: sgd", in: text)!
+        let types = labels(c.at("textDocument/completion", uri, type.line, type.character + 6))
+        #expect(types.contains("sgd") && types.contains("adam"), "\(types)")
+        let block = labels(c.at("textDocument/completion", uri, 6, 4))
+        #expect(block.contains("factor") && block.contains("every") && !block.contains("policy"), "\(block)")
+        let hover = hoverText(c.at("textDocument/hover", uri, 2, 3))
+        #expect(hover?.contains("examples per step") == true)
+    }
+
     @Test func blockParamsAndLocalNames() {
         let text = """
         model:
