@@ -2,6 +2,8 @@
 against `netrun validate --format json`, hover, completion (flow and block style),
 definition, symbols, code actions, and the latency of diagnostics after a change."""
 import json
+import os
+import shutil
 import statistics
 import subprocess
 import time
@@ -187,3 +189,19 @@ def test_exit_codes():
     clean = init + frame({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}) + frame({"jsonrpc": "2.0", "method": "exit"})
     assert subprocess.run([NETRUN, "lsp"], input=clean, capture_output=True, timeout=60).returncode == 0
     assert subprocess.run([NETRUN, "lsp"], input=init, capture_output=True, timeout=60).returncode == 1
+
+
+def test_neovim_headless():
+    """A real editor: Neovim's built-in client (Debian's 0.7) misspells a setting in the buffer
+    and gets the diagnostic, a hover and a completion (Tests/LSP/nvim-check.lua)."""
+    nvim = shutil.which("nvim")
+    if nvim is None:
+        if os.environ.get("NETRUN_REQUIRE_TORCH") == "1":
+            pytest.fail("nvim is not installed (.ci/install --torch installs Debian's neovim)")
+        pytest.skip("nvim is not installed")
+    r = subprocess.run([nvim, "--headless", "-u", str(ROOT / "Tests" / "LSP" / "nvim-check.lua"), str(ROOT / "Configs" / "alexnet.yaml")],
+                       capture_output=True, text=True, timeout=120, cwd=ROOT, env={**os.environ, "NETRUN": NETRUN})
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "diagnostic 22:51 unknown key 'strid' in conv layer 'conv1'; did you mean 'stride'?" in r.stdout
+    assert "hover: **conv1**" in r.stdout and "parameters: 34,944" in r.stdout
+    assert "completion: stride pad dilation groups bias init from" in r.stdout
