@@ -88,6 +88,25 @@ async def test_broken_configs_get_validates_errors_at_its_line_and_column(client
         assert [r.message for r in d.related_information or []] == [n["message"] for n in e["notes"]]
 
 
+async def test_an_incremental_change_gets_its_diagnostics(client: LanguageClient):
+    """Misspell conv1's stride with a ranged (incremental) change, then fix it the same way."""
+    uri, text, diagnostics = await open_file(client, ROOT / "Configs" / "alexnet.yaml")
+    assert list(diagnostics) == []
+    line, ch = find(text, "stride", "layers:")
+    edit = types.Range(start=types.Position(line=line, character=ch), end=types.Position(line=line, character=ch + 6))
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+        content_changes=[types.TextDocumentContentChangePartial(range=edit, text="strid")]))
+    params = await wait_for_version(client, uri, 2)
+    assert [(d.range.start.line, d.range.start.character, d.message) for d in params.diagnostics] == \
+        [(line, ch, "unknown key 'strid' in conv layer 'conv1'; did you mean 'stride'?")]
+    fixed = types.Range(start=types.Position(line=line, character=ch), end=types.Position(line=line, character=ch + 5))
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=3),
+        content_changes=[types.TextDocumentContentChangePartial(range=fixed, text="stride")]))
+    assert list((await wait_for_version(client, uri, 3)).diagnostics) == []
+
+
 async def test_other_yaml_is_left_alone(client: LanguageClient):
     path = FIXTURES / "not-a-config.yaml"
     client.text_document_did_open(types.DidOpenTextDocumentParams(
