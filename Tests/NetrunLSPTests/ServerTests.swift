@@ -114,21 +114,8 @@ model:
     }
 
     @Test func aBlockInstanceErrorHasTheUseAsRelatedInformation() throws {
-        let text = """
-        model:
-          input: [3, 32, 32]
-          classes: 10
-          blocks:
-            pair:
-              params: [n]
-              layers:
-                - conv: {name: a, out: $n, kernel: 3, groups: 2}
-          layers:
-            - pair: {name: p1, n: 8}
-            - dense: {out: 10}
-            - loss
-
-        """
+        // The end-to-end tests' fixture (Tests/LSP/fixtures), also checked there against validate.
+        let text = try String(contentsOfFile: "\(configs)/../Tests/LSP/fixtures/block-groups.yaml", encoding: .utf8)
         let c = Client()
         c.open("file:///tmp/netrun-lsp-block.yaml", text)
         let d = try #require((c.diagnostics().first?["diagnostics"] as? [[String: Any]])?.first)
