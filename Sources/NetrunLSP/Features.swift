@@ -45,6 +45,11 @@ enum Features {
                 text = opKeyLocation(a, site).flatMap { layerHover(a, site, keyAt: $0) }
             } else if rest.count == 1, token.isKey, case .key(let key)? = rest.first {
                 text = settingHover(a, site, key)
+            } else if !token.isKey, rest.first == .key("from") {
+                // A reference: the node it names.
+                text = reference(token.text, site, a).flatMap { loc in
+                    a.tokens.first { $0.isKey && $0.node.location == loc }.flatMap { layerSite($0.path) }.map { layerHover(a, $0.0, keyAt: loc) }
+                }
             } else if !token.isKey, token.text.hasPrefix("$"), let block = site.block {
                 text = parameterHover(a, block: block, String(token.text.dropFirst()))
             } else {

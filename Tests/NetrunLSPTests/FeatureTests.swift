@@ -195,6 +195,15 @@ func hoverText(_ result: Any?) -> String? {
         #expect(start(def)!.0 == target.line)
     }
 
+    @Test func fromInATemplateGoesToTheTemplatesLayerAndHoverShowsIt() throws {
+        let (c, uri, text) = try openConfig("googlenet")
+        let ref = try #require(position(of: "3x3, 5x5, pool_proj]", in: text))
+        let def = try #require(c.at("textDocument/definition", uri, ref.line, ref.character + 1) as? [String: Any])
+        #expect(start(def)!.0 == position(of: "{name: 3x3,", in: text)!.line)
+        let h = try #require(hoverText(c.at("textDocument/hover", uri, ref.line, ref.character + 1)))
+        #expect(h.contains("in 9 instances") && h.contains("**inception_3a/3x3**: output 128x28x28"), "\(h)")
+    }
+
     @Test func aBlockUseGoesToItsTemplate() throws {
         let (c, uri, text) = try openConfig("googlenet")
         let use = try #require(position(of: "- inception:", in: text))
