@@ -36,8 +36,8 @@ extension Features {
             return items(ops, .function, detail: { _ in "op" }, doc: { OpKind(rawValue: $0)?.summary })
                 + items(unique(blocks).filter { !ops.contains($0) }, .module, detail: { _ in "block" })
         }
-        // Inside a layer: its op from `op: {` on this line, or from the parent line in block style.
-        // `key: {` open before the cursor: on a layer item the op, elsewhere a section's child.
+        // Inside a layer: its op from `op: {` on this line, or from the parent line in block
+        // style; a `key: {` open before the cursor elsewhere is a section's child.
         let flow = context.flowOp(head: head)
         let isLayerItem = keys.first == "layers"
         let layerOp: String? = isLayerItem ? flow?.op : (keys.count >= 2 && keys[1] == "layers" ? keys[0] : nil)
@@ -45,9 +45,12 @@ extension Features {
         let inBlock = keys.firstIndex(of: "blocks").map { $0 >= 2 } ?? false
         let blockName: String? = inBlock ? keys.firstIndex(of: "blocks").flatMap { $0 >= 1 ? keys[$0 - 1] : nil } : nil
 
-        // `$param` in a block.
+        // `$param` in a block: where `$` is typed, and at a layer's value without enum values.
+        func parameters(_ block: String) -> [CompletionItem] {
+            items(unique(blockParams(a, block)).map { "$" + $0 }, .variable, detail: { _ in "parameter of block \(block)" })
+        }
         if let blockName, let first = scalars[wordStart..<cursor].first, first == "$" {
-            return items(unique(blockParams(a, blockName)).map { "$" + $0 }, .variable, detail: { _ in "parameter of block \(blockName)" })
+            return parameters(blockName)
         }
         // A value: `key: |` or `key: [a, |`.
         if let key = valueKey(head) {
@@ -55,7 +58,8 @@ extension Features {
                 return items(context.earlierNames(a, inBlock: inBlock), .reference, detail: { _ in "node" })
             }
             if let op = layerOp.flatMap(OpKind.init(rawValue:)), let spec = op.settings.first(where: { $0.key == key }) {
-                return items(values(spec), .enumMember)
+                let choices = values(spec)
+                return choices.isEmpty ? blockName.map(parameters) ?? [] : items(choices, .enumMember)
             }
             if layerOp == nil, let section = context.section(keys: sectionKeys) {
                 if let v = section.variants, v.key == key { return items(v.cases.map(\.name), .enumMember) }
@@ -112,9 +116,7 @@ extension Features {
         var s = Substring(head.trimmingTrailingSpaces)
         if s.hasSuffix("[") || s.hasSuffix(",") {
             // Inside a flow list: back to its `[`, if it is not closed.
-            guard let open = s.lastIndex(of: "["), !s[open...].contains("]"), !s[open...].contains("{") else {
-                return s.hasSuffix(",") ? nil : nil
-            }
+            guard let open = s.lastIndex(of: "["), !s[open...].contains("]"), !s[open...].contains("{") else { return nil }
             s = Substring(String(s[..<open]).trimmingTrailingSpaces)
         }
         guard s.hasSuffix(":") else { return nil }

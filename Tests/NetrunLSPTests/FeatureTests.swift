@@ -177,6 +177,7 @@ func hoverText(_ result: Any?) -> String? {
         let uri = "file:///tmp/netrun-lsp-blocks.yaml"
         c.open(uri, text)
         #expect(labels(c.at("textDocument/completion", uri, 7, 32)) == ["$n", "$m"])
+        #expect(labels(c.at("textDocument/completion", uri, 7, 31)) == ["$n", "$m"])   // after `out: `, before the `$`
         #expect(labels(c.at("textDocument/completion", uri, 8, 51)) == ["input", "a"])
         let use = position(of: "m: 2, }", in: text)!
         #expect(labels(c.at("textDocument/completion", uri, use.line, use.character + 6)) == ["name", "from"])
