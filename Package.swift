@@ -5,6 +5,7 @@
 //         -> NetrunData (sources, augmentation, loader) -> NetrunDistributed (one process, or MPI's ranks)
 //         -> NetrunRunner (optimizers, schedules, loop, metrics)
 //         -> NetrunInterchange (Caffe and Darknet import, ONNX export)
+//         -> NetrunLSP (the language server, on NetrunConfig and NetrunGraph only)
 //         -> NetrunCLI -> netrun
 import Foundation
 import PackageDescription
@@ -65,8 +66,11 @@ let package = Package(
             "NetrunConfig", "NetrunGraph", "NetrunBackend", "NetrunFormats",
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ], exclude: ["Generated/onnx.proto"]),
+        // `netrun lsp`: a language server (JSON-RPC over stdio, LSP 3.17) over the config and graph.
+        .target(name: "NetrunLSP", dependencies: ["NetrunConfig", "NetrunGraph"]),
         .target(name: "NetrunCLI", dependencies: [
             "NetrunConfig",
+            "NetrunLSP",
             "NetrunGraph",
             "NetrunKernels",
             "NetrunFormats",
@@ -81,6 +85,7 @@ let package = Package(
 
         .testTarget(name: "NetrunConfigTests", dependencies: ["NetrunConfig"]),
         .testTarget(name: "NetrunGraphTests", dependencies: ["NetrunGraph"]),
+        .testTarget(name: "NetrunLSPTests", dependencies: ["NetrunLSP", "NetrunConfig", "NetrunGraph", "NetrunKernels"]),
         .testTarget(name: "NetrunKernelsTests", dependencies: ["NetrunKernels"]),
         .testTarget(name: "NetrunFormatsTests", dependencies: ["NetrunFormats"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NetrunCLITests", dependencies: ["NetrunCLI", "NetrunDistributed", "NetrunBackend", "NetrunFormats", "NetrunGraph", "_NetrunTestSupport"]),

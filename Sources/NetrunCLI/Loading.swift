@@ -33,17 +33,8 @@ struct Loaded {
             self.init(config: nil, graph: nil, diagnostics: Diagnostics(), fileProblem: error)
             return
         }
-        let result = ConfigLoader.load(file: file, overrides: overrides)
-        var diagnostics = result.diagnostics
-        var graph: Graph?
-        // The graph is checked even when other parts of the file have errors, so that one
-        // run reports everything; layers with errors are skipped, and what reads them too.
-        if let model = result.partialModel {
-            let built = GraphBuilder.build(model)
-            diagnostics.append(contentsOf: built.diagnostics)
-            if result.config != nil { graph = built.graph }
-        }
-        self.init(config: result.config, graph: graph, diagnostics: diagnostics, fileProblem: nil)
+        let v = Validation.check(file: file, overrides: overrides)
+        self.init(config: v.config, graph: v.graph, diagnostics: v.diagnostics, fileProblem: nil)
     }
 
     private init(config: Config?, graph: Graph?, diagnostics: Diagnostics, fileProblem: FileProblem?) {

@@ -61,19 +61,36 @@ public final class Console: Sendable {
         }
     }
 
-    /// write(2) until every byte is out (a pipe may take part of it; a signal may interrupt).
+    /// Bytes to standard output as they are (a protocol stream: `netrun lsp`'s messages);
+    /// false when the stream is closed or broken.
+    public func writeOutput(_ bytes: [UInt8]) -> Bool {
+        switch sink {
+        case .buffer:
+            buffers.withLock { $0.out += String(decoding: bytes, as: UTF8.self) }
+            return true
+        case .descriptors(let out, _):
+            return Self.write(bytes, to: out)
+        }
+    }
+
     private static func write(_ text: String, to fd: Int32) {
-        let bytes = Array(text.utf8)
+        _ = write(Array(text.utf8), to: fd)   // a closed or broken stream: nothing more can be shown
+    }
+
+    /// write(2) until every byte is out (a pipe may take part of it; a signal may interrupt);
+    /// false when the stream is closed or broken.
+    private static func write(_ bytes: [UInt8], to fd: Int32) -> Bool {
         bytes.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count, let base = buffer.baseAddress {
                 let n = systemWrite(fd, base + offset, buffer.count - offset)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    return   // a closed or broken stream: nothing more can be shown
+                    return false
                 }
                 offset += n
             }
+            return true
         }
     }
 }
@@ -122,7 +139,7 @@ public struct Netrun: ParsableCommand {
         """,
         version: "0.1.0",
         subcommands: [Validate.self, Summary.self, GraphCommand.self, ConfigCommand.self, SchemaCommand.self, Train.self, Eval.self,
-                      ScheduleCommand.self, Predict.self, Check.self, Bench.self, Import.self, Export.self]
+                      ScheduleCommand.self, Predict.self, Check.self, Bench.self, Import.self, Export.self, Lsp.self]
     )
 
     public init() {}

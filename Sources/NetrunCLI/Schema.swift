@@ -35,7 +35,8 @@ enum ConfigSchema {
                 ("name", described(.object([("type", .string("string"))]), "The model's name (default: the file's name).")),
                 ("description", described(.object([("type", .string("string"))]), "Free text.")),
                 ("extends", described(.object([("type", .string("string"))]), "A base config, relative to this file; mappings merge key by key, lists replace.")),
-                ("model", ref("model")),
+                ("model", described(ref("model"), "The network: its input [channels, height, width], its classes, default fillers (init), "
+                    + "reusable blocks, and its layers in order (`- op: {settings}`); `netrun lsp` shows each layer's output shape, parameters and multiply-adds.")),
                 ("train", described(.object([]), SectionSpec.train.doc)),
                 ("eval", described(.object([]), SectionSpec.eval.doc)),
             ])),
@@ -178,14 +179,16 @@ enum ConfigSchema {
     }
 
     /// `- op: {settings}`, or just `- op` for an op whose settings are all optional.
+    /// One mapping with every op as a property and exactly one of them present, rather than a
+    /// branch per op: the same configs pass, and an editor completing a new item offers the
+    /// ops by name instead of one unlabelled "object" per branch.
     static var layer: JSON {
-        var forms: [JSON] = OpKind.allCases.map { kind in
-            .object([("type", .string("object")), ("additionalProperties", .bool(false)),
-                     ("properties", .object([(kind.keyword, ref("op.\(kind.keyword)"))])),
-                     ("required", .array([.string(kind.keyword)]))])
-        }
+        let keyed = JSON.object([
+            ("type", .string("object")), ("minProperties", .int(1)), ("maxProperties", .int(1)), ("additionalProperties", .bool(false)),
+            ("properties", .object(OpKind.allCases.map { ($0.keyword, ref("op.\($0.keyword)")) })),
+        ])
         let bare = OpKind.allCases.filter { k in !k.settings.contains(where: \.required) && k.arity == .one }
-        forms.insert(.object([("enum", .array(bare.map { .string($0.keyword) }))]), at: 0)
+        let forms: [JSON] = [.object([("enum", .array(bare.map { .string($0.keyword) }))]), keyed]
         return described(.object([("oneOf", .array(forms))]), "A layer: `- op: {settings}` (or `- op` alone).")
     }
 

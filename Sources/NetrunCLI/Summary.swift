@@ -93,13 +93,5 @@ struct Summary: NetrunCommand {
         return out
     }
 
-    static func grouped(_ n: Int) -> String {
-        let digits = Array(String(n))
-        var out = ""
-        for (i, c) in digits.enumerated() {
-            if i > 0, (digits.count - i) % 3 == 0 { out += "," }
-            out.append(c)
-        }
-        return out
-    }
+    static func grouped(_ n: Int) -> String { n.groupedDigits }
 }

@@ -50,3 +50,17 @@ public struct Graph: Hashable, Sendable {
                      inputShape: inputShape, classes: classes)
     }
 }
+
+extension Int {
+    /// The number with its digits in groups of three, as `netrun summary` and the language
+    /// server's hover print counts: 60965224 -> "60,965,224".
+    public var groupedDigits: String {
+        let digits = Array(String(self.magnitude))
+        var out = self < 0 ? "-" : ""
+        for (i, c) in digits.enumerated() {
+            if i > 0, (digits.count - i) % 3 == 0 { out += "," }
+            out.append(c)
+        }
+        return out
+    }
+}

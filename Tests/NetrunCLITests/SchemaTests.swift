@@ -54,6 +54,9 @@ let jsonSchemaAvailable: Bool = runProcess("/usr/bin/env", ["python3", "-c", "im
             'batch 0': mutated(['train', 'batch'], 0),
             'wrong type': mutated(['model', 'classes'], 'ten'),
             'unknown optimizer key': mutated(['train', 'optimizer', 'momentun'], 0.9),
+            'two ops in one layer': mutated(['model', 'layers', 1], {'relu': None, 'flatten': None}),
+            'an empty layer': mutated(['model', 'layers', 1], {}),
+            'a bare op with required settings': mutated(['model', 'layers', 1], 'conv'),
         }
         cases['train without its required keys'] = mutated(['train'], {'batch': 64})
         for name, d in cases.items():

@@ -1,3 +1,5 @@
+import Foundation
+
 /// "Did you mean ...?" for misspelled keys, ops, block names, references and parameter
 /// names: the candidate nearest by edit distance, when it is near enough to be a likely typo.
 /// The project's one edit distance and threshold: hints use these rather than their own.
@@ -28,8 +30,19 @@ public enum Suggestion {
 
     /// The hint for a suggestion already found by `nearest`, or the empty string for nil.
     public static func phrase(suggesting candidate: String?) -> String {
-        candidate.map { "; did you mean '\($0)'?" } ?? ""
+        candidate.map { phraseStart + $0 + phraseEnd } ?? ""
     }
+
+    /// The candidate a message ending in `phrase`'s hint suggests, or nil: what an editor's
+    /// quick fix puts in place of the misspelled word.
+    public static func suggested(in message: String) -> String? {
+        guard message.hasSuffix(phraseEnd), let start = message.range(of: phraseStart, options: .backwards) else { return nil }
+        let candidate = message[start.upperBound..<message.index(message.endIndex, offsetBy: -phraseEnd.count)]
+        return candidate.isEmpty ? nil : String(candidate)
+    }
+
+    private static let phraseStart = "; did you mean '"
+    private static let phraseEnd = "'?"
 
     /// Optimal-string-alignment distance (Levenshtein plus adjacent transposition), stopping
     /// early once every cell of a row exceeds `limit`.
