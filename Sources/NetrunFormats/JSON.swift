@@ -1,10 +1,11 @@
-/// A strict RFC 8259 JSON parser for safetensors headers.
+/// A strict RFC 8259 JSON parser: netrun's one JSON reader (safetensors headers, and the
+/// lines of metrics.jsonl through NetrunRunner's `FlatJSONObject`).
 ///
 /// Unlike JSONSerialization it keeps object members in file order and keeps
 /// duplicate keys (so the caller can refuse them), keeps numbers as their exact
 /// text, validates UTF-8 and escapes, and bounds nesting depth so hostile input
 /// cannot exhaust the stack.
-enum JSON: Equatable, Sendable {
+public enum JSON: Equatable, Sendable {
     case object([(key: String, value: JSON)])
     case array([JSON])
     case string(String)
@@ -13,7 +14,7 @@ enum JSON: Equatable, Sendable {
     case bool(Bool)
     case null
 
-    static func == (lhs: JSON, rhs: JSON) -> Bool {
+    public static func == (lhs: JSON, rhs: JSON) -> Bool {
         switch (lhs, rhs) {
         case let (.object(a), .object(b)):
             return a.count == b.count && zip(a, b).allSatisfy { $0.key == $1.key && $0.value == $1.value }
@@ -38,15 +39,15 @@ enum JSON: Equatable, Sendable {
         }
     }
 
-    struct SyntaxError: Error, Equatable {
-        var offset: Int
-        var message: String
+    public struct SyntaxError: Error, Equatable {
+        public var offset: Int
+        public var message: String
     }
 
     static let maximumDepth = 64
 
     /// Parses exactly one JSON value; only JSON whitespace may surround it.
-    static func parse(_ bytes: UnsafeRawBufferPointer) throws(SyntaxError) -> JSON {
+    public static func parse(_ bytes: UnsafeRawBufferPointer) throws(SyntaxError) -> JSON {
         var parser = Parser(bytes: bytes)
         parser.skipWhitespace()
         let value = try parser.value(depth: 0)

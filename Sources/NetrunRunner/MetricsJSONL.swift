@@ -1,5 +1,6 @@
 import Foundation
 import NetrunConfig
+import NetrunFormats
 import Synchronization
 
 /// The run directory's metrics.jsonl: one JSON object per line, appended as the run goes.
@@ -164,89 +165,24 @@ public enum MetricsLog {
 /// A JSON object whose values are numbers or null, as metrics.jsonl lines are, with its keys
 /// in file order and its numbers kept as text: Swift's `Float(_:)` and `Double(_:)` then
 /// read them correctly rounded (Foundation's JSONSerialization on Linux does not always).
+/// Read with NetrunFormats' `JSON`, the project's one JSON parser; nil for anything else
+/// (another type of value, a key given twice, text that is not one JSON object).
 struct FlatJSONObject {
     private(set) var keys: [String] = []
     private var values: [String: String?] = [:]
 
     init?(_ bytes: ArraySlice<UInt8>) {
-        var i = bytes.startIndex
-        func skipSpace() { while i < bytes.endIndex, [0x20, 0x09, 0x0D, 0x0A].contains(bytes[i]) { i += 1 } }
-        func take(_ c: UInt8) -> Bool {
-            skipSpace()
-            guard i < bytes.endIndex, bytes[i] == c else { return false }
-            i += 1
-            return true
-        }
-        guard take(UInt8(ascii: "{")) else { return nil }
-        if take(UInt8(ascii: "}")) { skipSpace(); if i != bytes.endIndex { return nil }; return }
-        repeat {
-            guard take(UInt8(ascii: "\"")), let key = Self.string(bytes, &i), take(UInt8(ascii: ":")) else { return nil }
-            skipSpace()
-            let start = i
-            while i < bytes.endIndex, Self.numberBytes.contains(bytes[i]) || (bytes[i] >= 0x61 && bytes[i] <= 0x7A) { i += 1 }
-            let token = String(decoding: bytes[start ..< i], as: UTF8.self)
-            let value: String?
-            if token == "null" {
-                value = nil
-            } else {
-                guard !token.isEmpty, token.utf8.allSatisfy({ Self.numberBytes.contains($0) }), Double(token) != nil else { return nil }
-                value = token
+        guard case .object(let members)? = try? bytes.withUnsafeBytes({ (raw) throws(JSON.SyntaxError) in try JSON.parse(raw) })
+        else { return nil }
+        for member in members {
+            guard values[member.key] == nil else { return nil }   // a duplicate key
+            switch member.value {
+            case .number(let text): values[member.key] = .some(text)
+            case .null: values[member.key] = .some(nil)
+            default: return nil
             }
-            guard values[key] == nil else { return nil }   // a duplicate key
-            keys.append(key)
-            values[key] = .some(value)
-        } while take(UInt8(ascii: ","))
-        guard take(UInt8(ascii: "}")) else { return nil }
-        skipSpace()
-        guard i == bytes.endIndex else { return nil }
-    }
-
-    private static let numberBytes = Set("0123456789+-.eE".utf8)
-
-    /// A JSON string's contents after its opening quote, through its closing quote.
-    private static func string(_ bytes: ArraySlice<UInt8>, _ i: inout ArraySlice<UInt8>.Index) -> String? {
-        var scalars = String.UnicodeScalarView()
-        var raw: [UInt8] = []
-        func flush() -> Bool {
-            guard !raw.isEmpty else { return true }
-            guard let text = String(validating: raw, as: UTF8.self) else { return false }
-            scalars.append(contentsOf: text.unicodeScalars)
-            raw = []
-            return true
+            keys.append(member.key)
         }
-        while i < bytes.endIndex {
-            let c = bytes[i]
-            i += 1
-            switch c {
-            case UInt8(ascii: "\""):
-                return flush() ? String(scalars) : nil
-            case UInt8(ascii: "\\"):
-                guard flush(), i < bytes.endIndex else { return nil }
-                let e = bytes[i]
-                i += 1
-                switch e {
-                case UInt8(ascii: "\""): scalars.append("\"")
-                case UInt8(ascii: "\\"): scalars.append("\\")
-                case UInt8(ascii: "/"): scalars.append("/")
-                case UInt8(ascii: "b"): scalars.append("\u{8}")
-                case UInt8(ascii: "f"): scalars.append("\u{C}")
-                case UInt8(ascii: "n"): scalars.append("\n")
-                case UInt8(ascii: "r"): scalars.append("\r")
-                case UInt8(ascii: "t"): scalars.append("\t")
-                case UInt8(ascii: "u"):
-                    guard bytes.endIndex - i >= 4, let code = UInt32(String(decoding: bytes[i ..< i + 4], as: UTF8.self), radix: 16),
-                          let scalar = Unicode.Scalar(code) else { return nil }   // (surrogate pairs: not written by netrun)
-                    scalars.append(scalar)
-                    i += 4
-                default: return nil
-                }
-            case 0 ..< 0x20:
-                return nil
-            default:
-                raw.append(c)
-            }
-        }
-        return nil
     }
 
     func has(_ key: String) -> Bool { values[key] != nil }

@@ -191,7 +191,11 @@ struct DarknetNet {
         if bn { settings.append(ConfigEntry("bias", .bool(false))) }
         let fused = !bn && act != nil && act != "leaky"
         if fused, let act { settings.append(ConfigEntry("act", .word(act))) }
-        let oh = (current.shape[1] + 2 * padding - size) / stride + 1, ow = (current.shape[2] + 2 * padding - size) / stride + 1
+        // A window larger than the padded input has no size: count one position, so that the
+        // layers after it and the class count stay defined, and the graph's check of the
+        // imported config reports the window at this layer.
+        let (oh, ow) = (Window.outputSize(input: current.shape[1], kernel: size, stride: stride, pad: padding) ?? 1,
+                        Window.outputSize(input: current.shape[2], kernel: size, stride: stride, pad: padding) ?? 1)
         add(s, "conv", name, settings, shape: [filters, oh, ow])
         if bn { add(s, "batchnorm", "\(name)_bn", [], shape: current.shape) }
         if !fused { activationLayer(s, act, base: name) }
