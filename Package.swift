@@ -5,7 +5,7 @@
 //         -> NetrunData (sources, augmentation, loader) -> NetrunDistributed (one process, or MPI's ranks)
 //         -> NetrunRunner (optimizers, schedules, loop, metrics)
 //         -> NetrunInterchange (Caffe and Darknet import, ONNX export)
-//         -> NetrunLSP (the language server, on NetrunConfig and NetrunGraph only)
+//         -> NetrunLSP (the language server, on NetrunConfig and NetrunGraph; NetrunFormats for its reads)
 //         -> NetrunCLI -> netrun
 import Foundation
 import PackageDescription
@@ -67,7 +67,7 @@ let package = Package(
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ], exclude: ["Generated/onnx.proto"]),
         // `netrun lsp`: a language server (JSON-RPC over stdio, LSP 3.17) over the config and graph.
-        .target(name: "NetrunLSP", dependencies: ["NetrunConfig", "NetrunGraph"]),
+        .target(name: "NetrunLSP", dependencies: ["NetrunConfig", "NetrunGraph", "NetrunFormats"]),
         .target(name: "NetrunCLI", dependencies: [
             "NetrunConfig",
             "NetrunLSP",

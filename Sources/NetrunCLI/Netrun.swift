@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NetrunFormats
 import NetrunKernels
 import Synchronization
 #if canImport(Glibc)
@@ -9,17 +10,6 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-
-/// POSIX write(2), named apart from `Console.write`.
-private func systemWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
-    #if canImport(Glibc)
-    Glibc.write(fd, bytes, count)
-    #elseif canImport(Musl)
-    Musl.write(fd, bytes, count)
-    #else
-    Darwin.write(fd, bytes, count)
-    #endif
-}
 
 /// Where a command's output goes. `.standard` writes each print at once to the process's
 /// standard output or error (unbuffered: a `\r`-redrawn progress line shows as it is
@@ -77,21 +67,9 @@ public final class Console: Sendable {
         _ = write(Array(text.utf8), to: fd)   // a closed or broken stream: nothing more can be shown
     }
 
-    /// write(2) until every byte is out (a pipe may take part of it; a signal may interrupt);
-    /// false when the stream is closed or broken.
+    /// Every byte out (Syscalls.writeAll); false when the stream is closed or broken.
     private static func write(_ bytes: [UInt8], to fd: Int32) -> Bool {
-        bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count, let base = buffer.baseAddress {
-                let n = systemWrite(fd, base + offset, buffer.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return false
-                }
-                offset += n
-            }
-            return true
-        }
+        Syscalls.writeAll(fd, bytes).error == nil
     }
 }
 

@@ -38,15 +38,9 @@ public enum AtomicFile {
 
         var descriptor: Int32? = fd
         do {
-            var offset = 0
-            while offset < bytes.count {
-                let base = bytes.baseAddress.map { $0 + offset }
-                let written = Glibc_write(fd, base, bytes.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw ioError(path, "cannot write")
-                }
-                offset += written
+            if let failure = Syscalls.writeAll(fd, bytes).error {
+                throw FormatError(path: path, kind: .io, message: "cannot write: "
+                                  + (failure == 0 ? "the system wrote nothing" : Syscalls.describe(failure)))
             }
             guard fsync(fd) == 0 else { throw ioError(path, "cannot sync") }
             descriptor = nil
@@ -114,17 +108,6 @@ public enum AtomicFile {
         let reason = String(cString: strerror(errno))
         return FormatError(path: path, kind: .io, message: "\(what): \(reason)")
     }
-}
-
-/// POSIX write(2), named apart from AtomicFile.write.
-private func Glibc_write(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int {
-    #if canImport(Darwin)
-    return Darwin.write(fd, buffer, count)
-    #elseif canImport(Musl)
-    return Musl.write(fd, buffer, count)
-    #else
-    return Glibc.write(fd, buffer, count)
-    #endif
 }
 
 extension Array where Element == Float {

@@ -69,11 +69,8 @@ public enum FileInput {
         var offset = 0
         try data.withUnsafeMutableBytes { buffer in
             while offset < size {
-                let got = Glibc_read(fd, buffer.baseAddress.map { $0 + offset }, size - offset)
-                if got < 0 {
-                    if errno == EINTR { continue }
-                    throw unreadable()
-                }
+                let got = Syscalls.read(fd, buffer.baseAddress.map { $0 + offset }, size - offset)
+                if got < 0 { throw unreadable() }
                 guard got > 0 else { throw failure(.io, "cannot read the file: it shrank from \(size) to \(offset) bytes while being read") }
                 offset += got
             }
@@ -155,15 +152,4 @@ public enum FileKind: Equatable, Sendable {
 public func systemReason(_ code: Int32) -> String {
     if code == ELOOP { return "its path is a loop of symbolic links (or a chain of more than 40)" }
     return String(cString: strerror(code))
-}
-
-/// POSIX read(2), named apart from FileInput.read.
-private func Glibc_read(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
-    #if canImport(Darwin)
-    return Darwin.read(fd, buffer, count)
-    #elseif canImport(Musl)
-    return Musl.read(fd, buffer, count)
-    #else
-    return Glibc.read(fd, buffer, count)
-    #endif
 }

@@ -1,3 +1,4 @@
+import NetrunFormats
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -34,11 +35,8 @@ public enum StdioTransport {
                 server.publishPending()
                 if outputBroken { return server.shutdownRequested ? 0 : 1 }
             }
-            let n = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return server.shutdownRequested ? 0 : 1
-            }
+            let n = buffer.withUnsafeMutableBytes { Syscalls.read(input, $0.baseAddress, $0.count) }
+            if n < 0 { return server.shutdownRequested ? 0 : 1 }
             if n == 0 { return server.shutdownRequested ? 0 : 1 }
             framer.append(buffer[0..<n])
         }

@@ -51,24 +51,10 @@ final class AppendLog {
     func append(_ record: [UInt8]) throws(MetricsError) {
         guard descriptor >= 0 else { throw MetricsError(path: path, message: "the file is already closed") }
         let start = length
-        var written = 0
-        var failure: MetricsError?
-        record.withUnsafeBytes { buffer in
-            while written < buffer.count, let base = buffer.baseAddress {
-                let n = systemWrite(descriptor, base + written, buffer.count - written)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = Self.error(path, "cannot write a record")
-                    return
-                }
-                if n == 0 {
-                    failure = MetricsError(path: path, message: "cannot write a record: the system wrote nothing")
-                    return
-                }
-                written += n
-            }
-        }
-        if let failure {
+        let (written, code) = Syscalls.writeAll(descriptor, record)
+        if let code {
+            let failure = MetricsError(path: path, message: "cannot write a record: "
+                                       + (code == 0 ? "the system wrote nothing" : Syscalls.describe(code)))
             // Leave no partial record behind (best effort: a device cannot be cut).
             if written > 0 { _ = ftruncate(descriptor, off_t(start)) }
             throw failure
@@ -123,16 +109,6 @@ func readExistingFile(_ path: String) throws(MetricsError) -> [UInt8]? {
     }
 }
 
-/// POSIX write(2), named apart from methods called `write`.
-func systemWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
-    #if canImport(Glibc)
-    Glibc.write(fd, bytes, count)
-    #elseif canImport(Musl)
-    Musl.write(fd, bytes, count)
-    #else
-    Darwin.write(fd, bytes, count)
-    #endif
-}
 
 /// POSIX close(2), named apart from methods called `close`.
 func systemClose(_ fd: Int32) -> Int32 {

@@ -42,8 +42,7 @@ public final class RunDirectoryLock {
         }
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard fd >= 0 else { throw failure(path, "cannot open the run directory's lock file: \(String(cString: strerror(errno)))") }
-        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            if errno == EINTR { continue }
+        if Syscalls.restarting({ flock(fd, LOCK_EX | LOCK_NB) }) != 0 {
             let busy = errno == EWOULDBLOCK
             let reason = String(cString: strerror(errno))
             let holder = busy ? Self.holder(fd) : nil
