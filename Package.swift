@@ -1,12 +1,18 @@
 // swift-tools-version:6.0
 // netrun: a declarative network-config interpreter.
-// Stages, each depending only on those before it:
-//   CYAML -> NetrunConfig -> NetrunGraph -> (NetrunKernels, NetrunFormats) -> NetrunBackend
-//         -> NetrunData (sources, augmentation, loader) -> NetrunDistributed (one process, or MPI's ranks)
-//         -> NetrunRunner (optimizers, schedules, loop, metrics)
-//         -> NetrunInterchange (Caffe and Darknet import, ONNX export)
-//         -> NetrunLSP (the language server, on NetrunConfig and NetrunGraph; NetrunFormats for its reads)
-//         -> NetrunCLI -> netrun
+// Stages, each depending only on those before it (the arrows are the targets' dependencies):
+//   CYAML -> NetrunConfig -> NetrunGraph
+//   NetrunKernels (CNetrunKernels: the SIMD loops, the BLAS) and NetrunFormats (CZlib:
+//     safetensors, npy, JSON, file reads and writes, system calls) depend on no stage
+//   NetrunGraph, NetrunKernels, NetrunFormats -> NetrunBackend (plans, forward, backward)
+//   NetrunConfig, NetrunKernels, NetrunFormats -> NetrunData (sources, augmentation, loader)
+//   NetrunDistributed (one process, or MPI's ranks) depends on no stage
+//   NetrunBackend, NetrunData, NetrunFormats, NetrunDistributed -> NetrunRunner (optimizers,
+//     schedules, loop, metrics)
+//   NetrunConfig, NetrunGraph, NetrunFormats -> NetrunInterchange (Caffe and Darknet import,
+//     ONNX export of a graph and its weights' tensors)
+//   NetrunConfig, NetrunGraph, NetrunFormats -> NetrunLSP (the language server)
+//   all of them -> NetrunCLI -> netrun
 import Foundation
 import PackageDescription
 
@@ -63,7 +69,7 @@ let package = Package(
         ], exclude: ["Generated/tensorboard_event.proto"]),
         // Caffe and Darknet configs in, ONNX out (Sources/NetrunInterchange/Generated, from onnx.proto).
         .target(name: "NetrunInterchange", dependencies: [
-            "NetrunConfig", "NetrunGraph", "NetrunBackend", "NetrunFormats",
+            "NetrunConfig", "NetrunGraph", "NetrunFormats",
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ], exclude: ["Generated/onnx.proto"]),
         // `netrun lsp`: a language server (JSON-RPC over stdio, LSP 3.17) over the config and graph.

@@ -42,7 +42,7 @@ struct Export: NetrunCommand {
             return ExitStatus.usage
         }
         do {
-            let bytes = try ONNXExport.model(graph: checked.graph, parameters: parameters, name: checked.config.name)
+            let bytes = try ONNXExport.model(graph: checked.graph, weights: parameters.namedTensors, name: checked.config.name)
             try AtomicFile.write(bytes, to: output)
             console.print("\(output): ONNX opset \(ONNXExport.opset), \(bytes.count) bytes, output '\(checked.graph[checked.graph.output].name)'")
         } catch {

@@ -2,6 +2,7 @@ import Foundation
 import NetrunBackend
 import NetrunFormats
 import NetrunGraph
+import NetrunInterchange
 import Testing
 import _NetrunTestSupport
 
@@ -99,5 +100,24 @@ struct ONNXExportTests {
     @Test func onnxruntimeAgreesWithPredictOnGoogLeNet() throws {
         let o = try parity(config: configPath("googlenet"), batch: 2)
         #expect(o.relative < 1e-4, "googlenet: relative error \(o.relative)")
+    }
+}
+
+/// The exporter takes its weights as a safetensors file's tensors; one the graph needs and
+/// the weights lack is an error naming it, not a crash. (No onnx needed.)
+struct ONNXExportWeightsTests {
+    @Test func weightsWithoutATensorTheGraphNeedsAreAnErrorNamingIt() throws {
+        let graph = try loadGraph(configPath("fashion-alexnet"))
+        var parameters = ParameterStore(graph: graph)
+        parameters.initialize(seed: 1)
+        let all = parameters.namedTensors
+        #expect(try !ONNXExport.model(graph: graph, weights: all, name: "x").isEmpty)
+        let lacking = all.filter { $0.name != "conv2.weight" }
+        #expect(throws: ONNXExportError.self) { try ONNXExport.model(graph: graph, weights: lacking, name: "x") }
+        do {
+            _ = try ONNXExport.model(graph: graph, weights: lacking, name: "x")
+        } catch let error as ONNXExportError {
+            #expect(error.description == "the weights have no tensor 'conv2.weight'")
+        }
     }
 }

@@ -2,23 +2,32 @@
 // graph (training-only heads and losses left out, dropout the identity), every tensor and
 // node named as netrun names it, so Netron shows what `netrun graph` shows.
 import Foundation
-import NetrunBackend
 import NetrunConfig
+import NetrunFormats
 import NetrunGraph
 import SwiftProtobuf
+
+/// Why a model cannot be exported (its weights lack a tensor the graph needs).
+public struct ONNXExportError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+}
 
 public enum ONNXExport {
     public static let opset: Int64 = 17
     public static let irVersion: Int64 = 8
 
-    /// The serialized ModelProto of `graph`'s inference graph with `parameters`' values.
-    /// The input is `input`, float32 `[N, C, H, W]` with N free; the output is the node
-    /// `predict` returns, under its netrun name.
-    public static func model(graph whole: Graph, parameters: ParameterStore, name: String) throws -> [UInt8] {
+    /// The serialized ModelProto of `graph`'s inference graph with the values of `weights`
+    /// (under netrun's names, as a safetensors file holds them). The input is `input`, float32
+    /// `[N, C, H, W]` with N free; the output is the node `predict` returns, under its netrun name.
+    public static func model(graph whole: Graph, weights: [NamedTensor], name: String) throws -> [UInt8] {
         let graph = whole.inference()
-        var b = Builder(graph: graph, parameters: parameters)
+        var b = Builder(graph: graph, weights: Dictionary(weights.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }))
         let needed = b.ancestors(of: graph.output)
         for node in graph.nodes where needed.contains(node.id) { b.node(node) }
+        if let name = b.missing.first {
+            throw ONNXExportError(description: "the weights have no tensor '\(name)'"
+                                  + (b.missing.count > 1 ? " (nor \(b.missing.count - 1) more)" : ""))
+        }
         var g = Onnx_GraphProto()
         g.name = name
         g.node = b.nodes
@@ -62,16 +71,19 @@ public enum ONNXExport {
 
     struct Builder {
         let graph: Graph
-        let parameters: ParameterStore
+        let weights: [String: NamedTensor]
         var nodes: [Onnx_NodeProto] = []
         var initializers: [Onnx_TensorProto] = []
         var valueInfos: [Onnx_ValueInfoProto] = []
         /// Node -> the ONNX tensor holding its output (its name).
         var tensor: [Node.ID: String] = [:]
 
-        init(graph: Graph, parameters: ParameterStore) {
+        /// Parameters the graph needs and `weights` lacks, in the order asked for.
+        var missing: [String] = []
+
+        init(graph: Graph, weights: [String: NamedTensor]) {
             self.graph = graph
-            self.parameters = parameters
+            self.weights = weights
             tensor[0] = "input"
         }
 
@@ -97,9 +109,11 @@ public enum ONNXExport {
         /// A parameter tensor as an initializer under its netrun name, optionally reshaped
         /// (scale's `[C]` as `[C, 1, 1]` to broadcast over an image).
         mutating func initializer(_ name: String, dims: [Int]? = nil) -> String {
-            guard let e = parameters.entry(named: name), let values = parameters.tensor(name) else {
-                preconditionFailure("the parameter store was built from this graph, so it holds \(name)")
+            guard let tensor = weights[name] else {
+                missing.append(name)
+                return name
             }
+            let (e, values) = (tensor, tensor.values)
             var t = Onnx_TensorProto()
             t.name = name
             t.dims = (dims ?? e.shape).map { Int64($0) }
