@@ -1,5 +1,5 @@
-// Private to CNetrunKernels: what the Winograd transforms F(2x2, 3x3) (winograd.c) and
-// F(2x2, 5x5) (winograd5.c) share. Both have 2x2 output tiles, so tile tx starts at input
+// Private to CNetrunKernels: what the Winograd transforms F(2x2, 3x3) (winograd_f2x2_3x3.c) and
+// F(2x2, 5x5) (winograd_f2x2_5x5.c) share. Both have 2x2 output tiles, so tile tx starts at input
 // column 2*tx in both: the band's padded plane, its rows split into even and odd half-rows
 // for the AVX2 loads, the interleaved stores of output pairs, and the way a band's plane of
 // input gradients goes back into dx's rows.

@@ -18,7 +18,7 @@ public struct ConvGeometry: Sendable, Equatable, Hashable {
     /// Runs as Winograd F(4x4, 3x3), F(2x2, 3x3) or F(2x2, 5x5) (ConvWinograd.swift) rather than im2col + GEMM. Set by
     /// `init` to `winogradSuits`; a caller may turn it off (it must stay off where that is false).
     public var winograd: Bool
-    /// With `winograd`, runs F(4x4, 3x3) (8 images to a vector, winograd4.c) rather than
+    /// With `winograd`, runs F(4x4, 3x3) (8 images to a vector, winograd_f4x4_3x3.c) rather than
     /// F(2x2, 3x3). Set by `init` to `winogradF4Suits`; a caller may turn it off.
     public var winogradF4: Bool
 

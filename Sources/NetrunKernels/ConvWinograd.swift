@@ -1,7 +1,7 @@
 // 3x3 and 5x5 stride-1 convolutions as Winograd F(4x4, 3x3), F(2x2, 3x3) and F(2x2, 5x5)
 // (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks", 2016): a 4x4 output tile
 // costs 36 multiplications per input-output channel pair instead of 144, a 2x2 tile 16 instead
-// of 36, or 36 instead of 100. The transforms are in winograd4.c, winograd.c and winograd5.c;
+// of 36, or 36 instead of 100. The transforms are in winograd_f4x4_3x3.c, winograd_f2x2_3x3.c and winograd_f2x2_5x5.c;
 // between them, for each of the 36 (16) tile positions and each group, one OpenBLAS product over
 // channels with the tiles of a block of images as its columns (one image's tiles alone make too
 // thin a product on small images). The batch is split into parts as by im2col (Parallel.swift),
@@ -68,7 +68,7 @@ struct WinogradLayout {
         filterStride = round16(g.outC * cg) + 16
         inputStride = round16(g.c * columns) + 16
         productStride = round16(g.outC * columns) + 16
-        // winograd.c's and winograd5.c's padded band (even/odd halves), or winograd4.c's scratch
+        // winograd_f2x2_3x3.c's and winograd_f2x2_5x5.c's padded band (even/odd halves), or winograd_f4x4_3x3.c's scratch
         planeCount = tile == 4 ? round16(netrun_wino4_scratch(tilesH, tilesW, g.w, g.outW))
             : round16((2 * bandRows + kernel - 1) * 2 * (tilesW + (kernel == 5 ? 12 : 10)))
         filterCount = positions * filterStride
@@ -96,7 +96,7 @@ struct WinogradLayout {
     }
 }
 
-/// The transforms of the layout's filter size (winograd.c, winograd5.c), in the layout's strides.
+/// The transforms of the layout's filter size (winograd_f2x2_3x3.c, winograd_f2x2_5x5.c), in the layout's strides.
 extension WinogradLayout {
     func input(_ x: UnsafePointer<Float>, _ images: Int, _ g: ConvGeometry, _ ty0: Int, _ rows: Int,
                _ v: UnsafeMutablePointer<Float>, _ cols: Int, _ plane: UnsafeMutablePointer<Float>) {

@@ -367,8 +367,8 @@ enum ConvRounding {
     static let unit = Double(Float.ulpOfOne) / 2
     static let lambda = 8.0
 
-    /// Winograd F(m, r) in 1-D: A^T (m x a), G (a x r), B^T (a x a), as winograd.c,
-    /// winograd5.c and winograd4.c (winograd6.h) write them.
+    /// Winograd F(m, r) in 1-D: A^T (m x a), G (a x r), B^T (a x a), as winograd_f2x2_3x3.c,
+    /// winograd_f2x2_5x5.c and winograd_f4x4_3x3.c (winograd_6point.h) write them.
     struct Transforms {
         var at: [[Double]], g: [[Double]], bt: [[Double]]
     }

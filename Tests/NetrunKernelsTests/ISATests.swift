@@ -15,7 +15,8 @@ struct ISATests {
     static func values(_ n: Int, seed: UInt64) -> [Float] {
         var rng = SeededRNG(seed: seed)
         var x = rng.floats(n, in: -4 ... 4)
-        let specials: [Float] = [.nan, -.nan, .infinity, -.infinity, 0, -0.0, 1e-40, -1e-40]
+        let subnormal = Float(bitPattern: 0x0001_16C2)   // 1e-40 rounded to float32, below the smallest normal
+        let specials: [Float] = [.nan, -.nan, .infinity, -.infinity, 0, -0.0, subnormal, -subnormal]
         for (k, s) in specials.enumerated() where (k * 7 + 3) < n { x[k * 7 + 3] = s }
         return x
     }

@@ -132,7 +132,7 @@ void netrun_col2im(const float *col, long c, long h, long w, long kh, long kw,
                    long sh, long sw, long ph, long pw, long dh, long dw,
                    long oh, long ow, float *im);
 
-// ---- Winograd F(2x2, 3x3) transforms (winograd.c) ---------------------------
+// ---- Winograd F(2x2, 3x3) transforms (winograd_f2x2_3x3.c) ---------------------------
 // Transformed arrays are [16][rows][cols] at q * stride + row * cols + col. A call handles tile
 // rows ty0 ..< ty0 + rows (tiles of 2x2 outputs, tw per row) of `images` images; tile (b, ty, tx)
 // is column col0 + (b * rows + ty - ty0) * tw + tx. `plane`: scratch of (2*rows+2) * 2*(tw+10)
@@ -160,7 +160,7 @@ void netrun_wino_filter(const float *w, long oc, long cg, float *u, long stride)
 /// The adjoint: dw = G^T dU G (overwritten, or added to when `accumulate`).
 void netrun_wino_filter_backward(const float *du, long stride, long oc, long cg, float *dw, int accumulate);
 
-// ---- Winograd F(2x2, 5x5) transforms (winograd5.c) ---------------------------
+// ---- Winograd F(2x2, 5x5) transforms (winograd_f2x2_5x5.c) ---------------------------
 // The same conventions and meanings as the F(2x2, 3x3) functions above, for 5x5 filters: 36
 // position planes ([36][rows][cols]), 6x6 input tiles, `plane` of (2*rows+4) * 2*(tw+12) floats;
 // a band with ty0 > 0 adds to the four input rows it shares with the band before.
@@ -178,7 +178,7 @@ void netrun_wino5_output_backward(const float *dy, long images, long oc, long oh
 void netrun_wino5_filter(const float *w, long oc, long cg, float *u, long stride);
 void netrun_wino5_filter_backward(const float *du, long stride, long oc, long cg, float *dw, int accumulate);
 
-// ---- Winograd F(4x4, 3x3) transforms (winograd4.c), 8 images in the AVX2 lanes ------------
+// ---- Winograd F(4x4, 3x3) transforms (winograd_f4x4_3x3.c), 8 images in the AVX2 lanes ------------
 // The same meanings as the F(2x2, 3x3) functions, for whole images (no bands): 36 position
 // planes; tiles of 4x4 outputs, th x tw per image; image b of the call's `images` and tile
 // k = ty * tw + tx is column ((b / 8) * th * tw + k) * 8 + b % 8 of each [cols] row, so a call's

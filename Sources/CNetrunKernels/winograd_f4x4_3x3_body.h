@@ -1,7 +1,7 @@
-// Private to winograd4.c, which includes it twice: the F(4x4, 3x3) transforms written once over
+// Private to winograd_f4x4_3x3.c, which includes it twice: the F(4x4, 3x3) transforms written once over
 // a vector of 8 lanes (8 images), expanded for AVX2 (__m256) and for the scalar fallback (nr_f8,
 // a loop over the lanes). Expects VT, VLOAD, VSTORE, VSET1, VRELU, the ops ADD .. X8 as
-// V_ADD .. V_X8 in winograd6.h, INTERLEAVE, DEINTERLEAVE, FN(name) and ATTR. `room` arguments:
+// V_ADD .. V_X8 in winograd_6point.h, INTERLEAVE, DEINTERLEAVE, FN(name) and ATTR. `room` arguments:
 // floats from a row's start to the end of the call's region of that image (input, or this
 // convolution's output channels), which a row's last chunk may read or rewrite unchanged.
 

@@ -5,7 +5,7 @@
 //   G   = [1/4 0 0 0 0; -1/6 (1 1 1 1 1); -1/6 (1 -1 1 -1 1); 1/24 (1 2 4 8 16);
 //          1/24 (1 -2 4 -8 16); 0 0 0 0 1]
 //   A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 1]
-// 36 products per tile and channel pair instead of 100. The calling conventions are winograd.c's
+// 36 products per tile and channel pair instead of 100. The calling conventions are winograd_f2x2_3x3.c's
 // (see CNetrunKernels.h) with 36 position planes, q = 6 * row + column, and a padded plane of
 // (2*rows+4) * 2*(tw+12) floats: tile (ty, tx) reads padded rows 2ty .. 2ty+5, columns 2tx .. 2tx+5.
 // Each 1-D transform is written once, as a macro over its operations, and expanded for floats
@@ -13,7 +13,7 @@
 // product in them is by 2 or 4 (5x is 4x + x), so exact: fusing one into an add changes nothing,
 // and the two agree bitwise.
 #include "winograd_tiles.h"
-#include "winograd6.h"
+#include "winograd_6point.h"
 
 // A^T m: six to two.
 #define W5_AT(ADD, SUB, X2, m, o0, o1) do {                                                             \
@@ -53,7 +53,7 @@ static void netrun_wino5_input_scalar(const float *x, long images, long c, long 
         }
 }
 
-// AVX2: 8 tiles of a tile row at a time from the split plane (winograd_tiles.h), as winograd.c.
+// AVX2: 8 tiles of a tile row at a time from the split plane (winograd_tiles.h), as winograd_f2x2_3x3.c.
 static NR_AVX2 void netrun_wino5_input_avx2(const float *x, long images, long c, long h, long w, long ph, long pw,
                                             long ty0, long rows, long tw, float *v, long stride, long cols, long col0,
                                             float *plane) {
@@ -69,7 +69,7 @@ static NR_AVX2 void netrun_wino5_input_avx2(const float *x, long images, long c,
                     const float *p0 = plane + 2 * ty * 2 * HE + t0;
                     __m256i mk = nr_wino_lanes(tw - t0);
                     float *o = dst + ty * tw + t0;
-                    // Unmasked unless the store would pass the block's last tile (winograd.c).
+                    // Unmasked unless the store would pass the block's last tile (winograd_f2x2_3x3.c).
                     int whole = tw - t0 >= 8 || b * T + ty * tw + t0 + 8 <= images * T;
                     __m256 t[6][6];
                     for (long q = 0; q < 6; q++) {

@@ -1,6 +1,6 @@
 // Winograd F(4x4, 3x3) for 3x3 stride-1 convolutions on small images. A 6x6 input tile gives a
 // 4x4 output tile: 36 products per tile and channel pair, 2.25 per output against F(2x2, 3x3)'s
-// 4. Its points are F(2x2, 5x5)'s (winograd6.h: B^T), with
+// 4. Its points are F(2x2, 5x5)'s (winograd_6point.h: B^T), with
 //   G   = [1/4 0 0; -1/6 (1 1 1); -1/6 (1 -1 1); 1/24 (1 2 4); 1/24 (1 -2 4); 0 0 1]
 //   A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]
 // Tiles 4 outputs apart would make loads over a row's tiles strided, and small images have few
@@ -10,10 +10,10 @@
 // transformed values for the 8 images are 8 consecutive columns: image b (of the call's) and
 // tile k = ty * tw + tx are column ((b / 8) * T + k) * 8 + b % 8, T = th * tw. Lanes past the
 // last image read zeros, so their columns of V and M are zero and add nothing to the products.
-// The transforms are written once (winograd4_body.h) and expanded for AVX2 and for a scalar
+// The transforms are written once (winograd_f4x4_3x3_body.h) and expanded for AVX2 and for a scalar
 // loop over the lanes: the same operations in the same order, so the two agree bitwise.
 #include "interleave8.h"
-#include "winograd6.h"
+#include "winograd_6point.h"
 
 // A^T m: six to four (o's may not alias m).
 #define W4_AT(ADD, SUB, X2, X4, X8, m, o0, o1, o2, o3) do {                                              \
@@ -92,7 +92,7 @@ NR_VEC void nr_w4_deinterleave_row(const float *src, long n, float *const *dst, 
 #define DEINTERLEAVE(src, n, dst, np, room, add) nr_w4_deinterleave_row(src, n, dst, np, room, add)
 #define FN(name) name##_avx2
 #define ATTR NR_AVX2
-#include "winograd4_body.h"
+#include "winograd_f4x4_3x3_body.h"
 #undef VT
 #undef VLOAD
 #undef VSTORE
@@ -142,7 +142,7 @@ static void nr_deinterleave8_scalar(const float *src, long n, float *const *dst,
 #define DEINTERLEAVE(src, n, dst, np, room, add) nr_deinterleave8_scalar(src, n, dst, np, add)
 #define FN(name) name##_scalar
 #define ATTR
-#include "winograd4_body.h"
+#include "winograd_f4x4_3x3_body.h"
 
 NR_DISPATCH(netrun_wino4_input,
             (const float *x, long images, long c, long h, long w, long ph, long pw, long th, long tw, float *v,

@@ -1,5 +1,5 @@
-// Private to CNetrunKernels: the 6-point transforms of Winograd F(2x2, 5x5) (winograd5.c) and
-// F(4x4, 3x3) (winograd4.c), which share their points 0, 1, -1, 2, -2 and infinity, so their
+// Private to CNetrunKernels: the 6-point transforms of Winograd F(2x2, 5x5) (winograd_f2x2_5x5.c) and
+// F(4x4, 3x3) (winograd_f4x4_3x3.c), which share their points 0, 1, -1, 2, -2 and infinity, so their
 // B^T (Lavin & Gray's for F(4x4, 3x3)):
 //   B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]
 // Each 1-D transform is written once, as a macro over its operations (S_ for floats, V_ for AVX2
