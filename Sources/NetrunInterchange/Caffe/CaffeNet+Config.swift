@@ -99,12 +99,13 @@ extension CaffeNet {
         while let i = index(of: n), seen < layers.count {
             seen += 1
             let l = layers[i]
-            switch l.op {
-            case "conv", "dense": return i
-            case "relu", "sigmoid", "tanh", "leaky_relu", "dropout", "flatten", "softmax", "batchnorm", "scale", "lrn", "maxpool", "avgpool":
+            guard case .op(let kind) = l.op else { return nil }   // a block: not followed
+            switch kind {
+            case .conv, .dense: return i
+            case .relu, .sigmoid, .tanh, .leakyReLU, .dropout, .flatten, .softmax, .batchnorm, .scale, .lrn, .maxpool, .avgpool:
                 guard let x = l.inputs.first else { return nil }
                 n = x
-            default: return nil
+            case .concat, .add, .shortcut, .loss: return nil
             }
         }
         return nil
@@ -148,13 +149,13 @@ extension CaffeNet {
     mutating func hoistFillers() -> [ConfigEntry] {
         var counts: [ConfigValue: Int] = [:]
         var order: [ConfigValue] = []
-        for l in layers where l.op == "conv" || l.op == "dense" {
+        for l in layers where l.op.isConvOrDense {
             guard let v = l.settings["init"] else { continue }
             if counts[v] == nil { order.append(v) }
             counts[v, default: 0] += 1
         }
         guard let common = order.max(by: { counts[$0, default: 0] < counts[$1, default: 0] }), case .map(let defaults) = common else { return [] }
-        for i in layers.indices where layers[i].op == "conv" || layers[i].op == "dense" {
+        for i in layers.indices where layers[i].op.isConvOrDense {
             guard case .map(var own)? = layers[i].settings["init"] else { continue }
             own.removeAll { defaults[$0.key] == $0.value }
             layers[i].settings["init"] = own.isEmpty ? nil : .map(own)

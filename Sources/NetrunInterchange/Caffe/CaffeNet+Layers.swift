@@ -25,7 +25,7 @@ extension CaffeNet {
         let bias = r.single(p, "bias_term", { $0.bool($1) }) ?? true
         if !bias { s.append(ConfigEntry("bias", .bool(false))) }
         s.append(ConfigEntry("init", fillers(p, l, bias: bias)))
-        emit(l, op: "conv", inputs: [x], settings: s)
+        emit(l, op: .conv, inputs: [x], settings: s)
     }
 
     mutating func innerProduct(_ l: CaffeLayer) {
@@ -41,7 +41,7 @@ extension CaffeNet {
         let bias = r.single(p, "bias_term", { $0.bool($1) }) ?? true
         if !bias { s.append(ConfigEntry("bias", .bool(false))) }
         s.append(ConfigEntry("init", fillers(p, l, bias: bias)))
-        emit(l, op: "dense", inputs: [x], settings: s)
+        emit(l, op: .dense, inputs: [x], settings: s)
     }
 
     mutating func relu(_ l: CaffeLayer) {
@@ -49,23 +49,23 @@ extension CaffeNet {
         let slope = r.single(l.params, "negative_slope", { $0.double($1) }) ?? 0
         if slope != 0 {
             guard let x = oneInput(l) else { return }
-            emit(l, op: "leaky_relu", inputs: [x], settings: [ConfigEntry("slope", .number(slope))])
+            emit(l, op: .leakyReLU, inputs: [x], settings: [ConfigEntry("slope", .number(slope))])
             return
         }
-        activation(l, "relu")
+        activation(l, .relu)
     }
 
     /// ReLU, Sigmoid, TanH: folded into `act:` of the conv or dense before it when in place
     /// and nothing read that layer's output before the activation; else a layer of its own.
-    mutating func activation(_ l: CaffeLayer, _ op: String) {
+    mutating func activation(_ l: CaffeLayer, _ act: Activation) {
         if l.bottoms.count == 1, l.tops == l.bottoms, let node = blobs[l.bottoms[0]], readers[node, default: 0] == 0,
-           let i = index(of: node), ["conv", "dense"].contains(layers[i].op), layers[i].settings["act"] == nil {
+           let i = index(of: node), layers[i].op.isConvOrDense, layers[i].settings["act"] == nil {
             let at = layers[i].settings.firstIndex { $0.key == "init" } ?? layers[i].settings.count
-            layers[i].settings.insert(ConfigEntry("act", .word(op)), at: at)
+            layers[i].settings.insert(ConfigEntry("act", .word(act.rawValue)), at: at)
             return
         }
         guard let x = oneInput(l) else { return }
-        emit(l, op: op, inputs: [x])
+        emit(l, op: act.kind, inputs: [x])
     }
 
     mutating func lrn(_ l: CaffeLayer) {
@@ -79,7 +79,7 @@ extension CaffeNet {
         let alpha = r.single(p, "alpha", { $0.double($1, min: 0) }) ?? 1
         let beta = r.single(p, "beta", { $0.double($1, min: 0) }) ?? 0.75
         let k = r.single(p, "k", { $0.double($1) }) ?? 1
-        emit(l, op: "lrn", inputs: [x], settings: [
+        emit(l, op: .lrn, inputs: [x], settings: [
             ConfigEntry("size", .int(size)), ConfigEntry("alpha", .number(alpha)), ConfigEntry("beta", .number(beta)),
             ConfigEntry("k", .number(k)), ConfigEntry("alpha_form", .word("caffe")),
         ])
@@ -93,11 +93,11 @@ extension CaffeNet {
         r.refuseUnknown(p, known: ["pool", "kernel_size", "kernel_h", "kernel_w", "stride", "stride_h", "stride_w", "pad", "pad_h", "pad_w",
                                    "global_pooling", "engine", "round_mode"], in: "the pooling_param of '\(l.name)'")
         guard let x = oneInput(l) else { return }
-        var op = "maxpool"
+        var op = OpKind.maxpool
         if let f = p.first("pool"), let v = r.identifier(f) {
             switch v {
-            case "MAX": op = "maxpool"
-            case "AVE": op = "avgpool"
+            case "MAX": op = .maxpool
+            case "AVE": op = .avgpool
             default: r.error("\(v) pooling is not available: netrun pools by MAX or AVE", at: f.value.location)
             }
         }
@@ -131,7 +131,7 @@ extension CaffeNet {
             r.error("dropout scaled at test time (scale_train: false) is not available: netrun's dropout is inverted", at: f.value.location)
         }
         let rate = r.single(l.params, "dropout_ratio", { $0.double($1, min: 0) }) ?? 0.5
-        emit(l, op: "dropout", inputs: [x], settings: [ConfigEntry("rate", .number(rate))])
+        emit(l, op: .dropout, inputs: [x], settings: [ConfigEntry("rate", .number(rate))])
     }
 
     mutating func concat(_ l: CaffeLayer) {
@@ -141,7 +141,7 @@ extension CaffeNet {
                 r.error("concatenation along axis \(a) is not available: netrun's concat joins channels (axis 1)", at: f.value.location)
             }
         }
-        many(l, op: "concat")
+        many(l, op: .concat)
     }
 
     mutating func eltwise(_ l: CaffeLayer) {
@@ -152,13 +152,13 @@ extension CaffeNet {
         for f in l.params.all("coeff") where r.double(f) != 1 {
             r.error("Eltwise SUM with a coefficient other than 1 is not available: netrun's add sums its inputs", at: f.value.location)
         }
-        many(l, op: "add")
+        many(l, op: .add)
     }
 
     /// Concat and add: two or more inputs.
-    mutating func many(_ l: CaffeLayer, op: String) {
+    mutating func many(_ l: CaffeLayer, op: OpKind) {
         guard l.bottoms.count >= 2 else {
-            r.error("'\(l.name)' has \(l.bottoms.count) bottom\(l.bottoms.count == 1 ? "" : "s"); \(op) takes two or more", at: l.location)
+            r.error("'\(l.name)' has \(l.bottoms.count) bottom\(l.bottoms.count == 1 ? "" : "s"); \(op.keyword) takes two or more", at: l.location)
             return
         }
         let inputs = l.bottoms.compactMap { source($0, of: l) }
@@ -170,7 +170,7 @@ extension CaffeNet {
         r.refuseUnknown(l.params, known: ["axis", "engine"], in: "the softmax_param of '\(l.name)'")
         requireAxis1(l.params, l)
         guard let x = oneInput(l) else { return }
-        emit(l, op: "softmax", inputs: [x])
+        emit(l, op: .softmax, inputs: [x])
     }
 
     mutating func flatten(_ l: CaffeLayer) {
@@ -180,7 +180,7 @@ extension CaffeNet {
             r.error("flattening up to axis \(a) is not available: netrun's flatten makes one vector per image", at: f.value.location)
         }
         guard let x = oneInput(l) else { return }
-        emit(l, op: "flatten", inputs: [x])
+        emit(l, op: .flatten, inputs: [x])
     }
 
     /// SoftmaxWithLoss: logits and labels in; its settings are completed by `finishLosses`.
@@ -201,7 +201,7 @@ extension CaffeNet {
         let weights = l.message.all("loss_weight")
         let weight = weights.first.flatMap { r.double($0, min: 0) } ?? 1
         losses.append((layers.count, x, weight, l.phase, l.location))
-        layers.append(ImportedLayer(op: "loss", name: l.name, inputs: [x], settings: [], origin: l.location))
+        layers.append(ImportedLayer(op: .op(.loss), name: l.name, inputs: [x], settings: [], origin: l.location))
     }
 
     /// Accuracy layers become the top-k values of the loss reading the same scores.
@@ -227,7 +227,7 @@ extension CaffeNet {
         if fraction > 1 { r.error("moving_average_fraction must be at most 1", at: l.params.location) }
         // Caffe: running = fraction * running + new; PyTorch's momentum is the new value's weight.
         s.append(ConfigEntry("momentum", .number(((1 - min(fraction, 1)) * 1e9).rounded() / 1e9)))
-        emit(l, op: "batchnorm", inputs: [x], settings: s)
+        emit(l, op: .batchnorm, inputs: [x], settings: s)
         batchNormsWithoutScale[l.name] = l.location
     }
 
@@ -240,7 +240,7 @@ extension CaffeNet {
         }
         let bias = r.single(p, "bias_term", { $0.bool($1) }) ?? false
         if bias, l.bottoms.count == 1, l.tops == l.bottoms, let node = blobs[l.bottoms[0]], readers[node, default: 0] == 0,
-           let i = index(of: node), layers[i].op == "batchnorm" {
+           let i = index(of: node), layers[i].op == .op(.batchnorm) {
             batchNormsWithoutScale[node] = nil
             for key in ["filler", "bias_filler"] {
                 if let f = p.first(key) { r.warning("\(key) is dropped: netrun's batchnorm starts at weight 1, bias 0", at: f.name.location) }
@@ -254,7 +254,7 @@ extension CaffeNet {
         if let f = p.first("filler") { initializer["weight"] = filler(f, l) }
         if bias, let f = p.first("bias_filler") { initializer["bias"] = filler(f, l) }
         if !initializer.isEmpty { s.append(ConfigEntry("init", .map(initializer))) }
-        emit(l, op: "scale", inputs: [x], settings: s)
+        emit(l, op: .scale, inputs: [x], settings: s)
     }
 
     mutating func split(_ l: CaffeLayer) {

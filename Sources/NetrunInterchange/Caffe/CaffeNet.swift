@@ -121,8 +121,8 @@ struct CaffeNet {
         case .convolution: convolution(l)
         case .innerProduct: innerProduct(l)
         case .relu: relu(l)
-        case .sigmoid: activation(l, "sigmoid")
-        case .tanh: activation(l, "tanh")
+        case .sigmoid: activation(l, .sigmoid)
+        case .tanh: activation(l, .tanh)
         case .lrn: lrn(l)
         case .pooling: pooling(l)
         case .dropout: dropout(l)
@@ -181,8 +181,8 @@ struct CaffeNet {
     }
 
     /// Appends a netrun layer named after the Caffe layer, its top bound to it.
-    mutating func emit(_ l: CaffeLayer, op: String, inputs: [String], settings: [ConfigEntry] = []) {
-        layers.append(ImportedLayer(op: op, name: l.name, inputs: inputs, settings: settings, origin: l.location))
+    mutating func emit(_ l: CaffeLayer, op: OpKind, inputs: [String], settings: [ConfigEntry] = []) {
+        layers.append(ImportedLayer(op: .op(op), name: l.name, inputs: inputs, settings: settings, origin: l.location))
         if l.tops.count != 1 { r.error("'\(l.name)' has \(l.tops.count) tops; a \(l.type.rawValue) layer writes one", at: l.location) }
         for t in l.tops { blobs[t] = l.name }
     }

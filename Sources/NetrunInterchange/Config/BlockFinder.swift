@@ -49,7 +49,7 @@ enum BlockFinder {
                 continue
             }
             let c = inst.candidate
-            out.append(ImportedLayer(op: inst.block, name: c.prefix, inputs: [c.external], settings: inst.args, origin: layers[i].origin))
+            out.append(ImportedLayer(op: .block(inst.block), name: c.prefix, inputs: [c.external], settings: inst.args, origin: layers[i].origin))
             renamed[layers[c.range.upperBound - 1].name] = c.prefix
             i = c.range.upperBound
         }

@@ -70,7 +70,7 @@ struct ConfigWriter {
 
     /// Layers with `from:` left out where the layer reads the previous one.
     private mutating func layerList(_ layers: [ImportedLayer], indent: String) {
-        let width = layers.map(\.op.count).max() ?? 0
+        let width = layers.map(\.op.keyword.count).max() ?? 0
         var previous = "input"
         for l in layers {
             var entries = [ConfigEntry("name", .word(l.name))]
@@ -78,9 +78,9 @@ struct ConfigWriter {
                 entries.append(ConfigEntry("from", l.inputs.count == 1 ? .word(l.inputs[0]) : .list(l.inputs.map { .word($0) })))
             }
             entries += l.settings
-            let pad = String(repeating: " ", count: width - l.op.count)
+            let pad = String(repeating: " ", count: width - l.op.keyword.count)
             if let comment = l.comment { emit("\(indent)# \(comment)") }
-            emit("\(indent)- \(Self.key(l.op)):\(pad) \(Self.render(.map(entries)))", origin: l.origin)
+            emit("\(indent)- \(Self.key(l.op.keyword)):\(pad) \(Self.render(.map(entries)))", origin: l.origin)
             previous = l.name
         }
     }

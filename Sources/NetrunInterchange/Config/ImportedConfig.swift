@@ -41,9 +41,26 @@ extension Array where Element == ConfigEntry {
     }
 }
 
+/// What a layer entry names: an op of the op table, or a block of the imported config.
+enum ImportedOp: Hashable, Sendable {
+    case op(OpKind)
+    case block(String)
+
+    /// The entry's key as written.
+    var keyword: String {
+        switch self {
+        case .op(let kind): kind.keyword
+        case .block(let name): name
+        }
+    }
+
+    /// Whether it is a conv or dense layer (what `act:`, `init:` and a classifier are on).
+    var isConvOrDense: Bool { self == .op(.conv) || self == .op(.dense) }
+}
+
 /// One `- op: {settings}` entry: an op of the op table or a block's name.
 struct ImportedLayer: Hashable, Sendable {
-    var op: String
+    var op: ImportedOp
     var name: String
     /// Full node names read; `input` is the network's (in a block: the instance's) input.
     var inputs: [String]

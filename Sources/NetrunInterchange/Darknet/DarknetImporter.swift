@@ -85,7 +85,7 @@ struct DarknetNet {
         var classesShape = current.shape
         if let softmax {
             classesShape = outputs.first { $0.node == softmax.scores }?.shape ?? classesShape
-            layers.append(ImportedLayer(op: "loss", name: "loss", inputs: [softmax.scores], settings: [], origin: layers.last?.origin ?? start,
+            layers.append(ImportedLayer(op: .op(.loss), name: "loss", inputs: [softmax.scores], settings: [], origin: layers.last?.origin ?? start,
                                         comment: "darknet's softmax layer trains with cross-entropy: a netrun loss on its input"))
             output = softmax.node
         }
@@ -106,16 +106,16 @@ struct DarknetNet {
         switch kind {
         case "convolutional": convolutional(s, i)
         case "maxpool": maxpool(s, i)
-        case "avgpool": add(s, "avgpool", "avgpool\(i)", [ConfigEntry("global", .bool(true))], shape: [channels, 1, 1])
+        case "avgpool": add(s, .avgpool, "avgpool\(i)", [ConfigEntry("global", .bool(true))], shape: [channels, 1, 1])
         case "connected": connected(s, i)
         case "dropout":
             let p = number(s, "probability", 0.5, min: 0, max: 0.999)
-            add(s, "dropout", "dropout\(i)", [ConfigEntry("rate", .number(p))], shape: current.shape)
+            add(s, .dropout, "dropout\(i)", [ConfigEntry("rate", .number(p))], shape: current.shape)
         case "softmax":
             if int(s, "groups", default: 1, min: 1) != 1 { d.error("a grouped softmax is not available in netrun", at: s.option("groups")?.value.location ?? s.name.location) }
             if number(s, "temperature", 1, min: 0) != 1 { d.error("a softmax temperature is not available in netrun", at: s.option("temperature")?.value.location ?? s.name.location) }
             let scores = current.node
-            add(s, "softmax", "softmax\(i)", [], shape: [current.shape.reduce(1, *)])
+            add(s, .softmax, "softmax\(i)", [], shape: [current.shape.reduce(1, *)])
             softmax = (current.node, scores)
         case "cost":
             if softmax?.node == current.node {
@@ -125,10 +125,10 @@ struct DarknetNet {
             }
         case "route": route(s, i)
         case "shortcut": shortcut(s, i)
-        case "batchnorm": add(s, "batchnorm", "batchnorm\(i)", [], shape: current.shape)
+        case "batchnorm": add(s, .batchnorm, "batchnorm\(i)", [], shape: current.shape)
         case "normalization":
             // Darknet's LRN: x / (kappa + alpha * sum of squares)^beta, the paper's form.
-            add(s, "lrn", "lrn\(i)", [
+            add(s, .lrn, "lrn\(i)", [
                 ConfigEntry("size", .int(int(s, "size", default: 5, min: 1) ?? 5)), ConfigEntry("alpha", .number(number(s, "alpha", 0.0001, min: 0))),
                 ConfigEntry("beta", .number(number(s, "beta", 0.75, min: 0))), ConfigEntry("k", .number(number(s, "kappa", 2, min: 0))),
                 ConfigEntry("alpha_form", .word("paper")),
@@ -140,19 +140,27 @@ struct DarknetNet {
     var channels: Int { current.shape.first ?? 0 }
 
     /// Appends a layer reading the current output; it becomes the current output.
-    mutating func add(_ s: DarknetSection, _ op: String, _ name: String, _ settings: [ConfigEntry], shape: [Int], inputs: [String]? = nil) {
-        layers.append(ImportedLayer(op: op, name: name, inputs: inputs ?? [current.node], settings: settings, origin: s.name.location))
+    mutating func add(_ s: DarknetSection, _ op: OpKind, _ name: String, _ settings: [ConfigEntry], shape: [Int], inputs: [String]? = nil) {
+        layers.append(ImportedLayer(op: .op(op), name: name, inputs: inputs ?? [current.node], settings: settings, origin: s.name.location))
         current = (name, shape)
+    }
+
+    /// A darknet activation netrun has: one of conv's and dense's own, or `leaky`.
+    enum DarknetActivation: Equatable {
+        case fused(Activation)
+        case leaky
     }
 
     /// Darknet's activations: `linear` none, `relu`, `logistic` (sigmoid), `tanh` as netrun
     /// activations, `leaky` as leaky_relu with darknet's slope 0.1.
-    mutating func activation(_ s: DarknetSection, default value: String) -> String? {
+    mutating func activation(_ s: DarknetSection, default value: String) -> DarknetActivation? {
         let a = s.option("activation")?.value.value ?? value
         switch a {
         case "linear": return nil
-        case "relu", "tanh", "leaky": return a
-        case "logistic": return "sigmoid"
+        case "relu": return .fused(.relu)
+        case "tanh": return .fused(.tanh)
+        case "leaky": return .leaky
+        case "logistic": return .fused(.sigmoid)
         default:
             d.error("the \(a.clipped()) activation is not available in netrun (linear, relu, leaky, logistic, tanh)", at: s.option("activation")?.value.location ?? s.name.location)
             return nil
@@ -160,11 +168,11 @@ struct DarknetNet {
     }
 
     /// An activation as a layer of its own after `base`.
-    mutating func activationLayer(_ s: DarknetSection, _ act: String?, base: String) {
+    mutating func activationLayer(_ s: DarknetSection, _ act: DarknetActivation?, base: String) {
         switch act {
         case nil: return
-        case "leaky"?: add(s, "leaky_relu", "\(base)_leaky", [ConfigEntry("slope", .number(0.1))], shape: current.shape)
-        case let a?: add(s, a, "\(base)_\(a)", [], shape: current.shape)
+        case .leaky?: add(s, .leakyReLU, "\(base)_leaky", [ConfigEntry("slope", .number(0.1))], shape: current.shape)
+        case .fused(let a)?: add(s, a.kind, "\(base)_\(a.rawValue)", [], shape: current.shape)
         }
     }
 
@@ -189,16 +197,16 @@ struct DarknetNet {
         if padding != 0 { settings.append(ConfigEntry("pad", .int(padding))) }
         if groups != 1 { settings.append(ConfigEntry("groups", .int(groups))) }
         if bn { settings.append(ConfigEntry("bias", .bool(false))) }
-        let fused = !bn && act != nil && act != "leaky"
-        if fused, let act { settings.append(ConfigEntry("act", .word(act))) }
+        let fused: Activation? = if !bn, case .fused(let a)? = act { a } else { nil }
+        if let fused { settings.append(ConfigEntry("act", .word(fused.rawValue))) }
         // A window larger than the padded input has no size: count one position, so that the
         // layers after it and the class count stay defined, and the graph's check of the
         // imported config reports the window at this layer.
         let (oh, ow) = (Window.outputSize(input: current.shape[1], kernel: size, stride: stride, pad: padding) ?? 1,
                         Window.outputSize(input: current.shape[2], kernel: size, stride: stride, pad: padding) ?? 1)
-        add(s, "conv", name, settings, shape: [filters, oh, ow])
-        if bn { add(s, "batchnorm", "\(name)_bn", [], shape: current.shape) }
-        if !fused { activationLayer(s, act, base: name) }
+        add(s, .conv, name, settings, shape: [filters, oh, ow])
+        if bn { add(s, .batchnorm, "\(name)_bn", [], shape: current.shape) }
+        if fused == nil { activationLayer(s, act, base: name) }
     }
 
     mutating func connected(_ s: DarknetSection, _ i: Int) {
@@ -208,11 +216,11 @@ struct DarknetNet {
         let name = "dense\(i)"
         var settings = [ConfigEntry("out", .int(out))]
         if bn { settings.append(ConfigEntry("bias", .bool(false))) }
-        let fused = !bn && act != nil && act != "leaky"
-        if fused, let act { settings.append(ConfigEntry("act", .word(act))) }
-        add(s, "dense", name, settings, shape: [out])
-        if bn { add(s, "batchnorm", "\(name)_bn", [], shape: current.shape) }
-        if !fused { activationLayer(s, act, base: name) }
+        let fused: Activation? = if !bn, case .fused(let a)? = act { a } else { nil }
+        if let fused { settings.append(ConfigEntry("act", .word(fused.rawValue))) }
+        add(s, .dense, name, settings, shape: [out])
+        if bn { add(s, .batchnorm, "\(name)_bn", [], shape: current.shape) }
+        if fused == nil { activationLayer(s, act, base: name) }
     }
 
     /// Darknet's max pooling pads `padding` in total (default size - 1), `padding / 2` before,
@@ -246,7 +254,7 @@ struct DarknetNet {
         if stride != 1 { settings.append(ConfigEntry("stride", .int(stride))) }
         if pad != 0 { settings.append(ConfigEntry("pad", .int(pad))) }
         if rounding == .ceil { settings.append(ConfigEntry("round", .word("ceil"))) }
-        add(s, "maxpool", "maxpool\(i)", settings, shape: [channels, want.0, want.1])
+        add(s, .maxpool, "maxpool\(i)", settings, shape: [channels, want.0, want.1])
     }
 
     /// One layer: its output again; several: their concatenation on channels.
@@ -272,7 +280,7 @@ struct DarknetNet {
             return
         }
         let c = sources.reduce(0) { $0 + $1.shape[0] }
-        add(s, "concat", "route\(i)", [], shape: [c] + Array(sources[0].shape[1...]), inputs: sources.map(\.node))
+        add(s, .concat, "route\(i)", [], shape: [c] + Array(sources[0].shape[1...]), inputs: sources.map(\.node))
     }
 
     /// The previous output plus layer `from`'s, then the activation: an `add` when the shapes
@@ -289,12 +297,12 @@ struct DarknetNet {
         }
         let j = v < 0 ? i + v : v
         let from = outputs[j]
-        let op: String
+        let op: OpKind
         if from.shape == current.shape {
-            op = "add"
+            op = .add
         } else if from.shape.count == 3, current.shape.count == 3, ShortcutAxis(main: current.shape[1], added: from.shape[1]) != nil,
                   ShortcutAxis(main: current.shape[2], added: from.shape[2]) != nil {
-            op = "shortcut"
+            op = .shortcut
         } else {
             d.error("shortcut adds \(Self.text(from.shape)) (layer \(j)) to \(Self.text(current.shape)): netrun's shortcut needs images "
                     + "whose heights and widths are whole multiples of each other", at: o.value.location)
