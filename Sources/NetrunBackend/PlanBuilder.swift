@@ -60,7 +60,7 @@ struct PlanAnalysis {
         graph = g
         let n = g.nodes.count, consumers = g.consumers, training = mode == .training
         var root = Array(0 ..< n)
-        for node in g.nodes where Self.aliasesInput(node.op) { if let src = node.inputs.first { root[node.id] = root[src] } }
+        for node in g.nodes where node.op.traits.aliasesInput { if let src = node.inputs.first { root[node.id] = root[src] } }
         placedIn = Array(repeating: nil, count: n)
         for c in g.nodes {
             guard case .concat = c.op else { continue }
@@ -93,41 +93,13 @@ struct PlanAnalysis {
         accumulate = g.nodes.map { [Bool](repeating: false, count: $0.inputs.count) }
         writesInputGradient = accumulate
         for k in stride(from: n - 1, through: 0, by: -1) where run[k] {
-            if Self.aliasesInput(g[k].op) { continue }
+            if g[k].op.traits.aliasesInput { continue }
             for (s, j) in g[k].inputs.enumerated() where run[j] {
                 if case .concat = g[k].op, placed[j] != nil { continue }
                 writesInputGradient[k][s] = true
                 accumulate[k][s] = written[group[j]]
                 written[group[j]] = true
             }
-        }
-    }
-
-    /// Backward reads the node's own output (activations, LRN, softmax).
-    static func backwardReadsOutput(_ op: Op) -> Bool {
-        switch op {
-        case .activation, .lrn, .softmax: return true
-        case .conv(let c): return c.activation != nil
-        case .dense(let d): return d.activation != nil
-        case .input, .leakyReLU, .pool, .dropout, .flatten, .concat, .add, .shortcut, .batchNorm, .scale, .loss: return false
-        }
-    }
-
-    /// Backward reads the node's inputs (weight gradients, LRN, batch norm, scale, leaky ReLU's sign).
-    static func backwardReadsInputs(_ op: Op) -> Bool {
-        switch op {
-        case .conv, .dense, .lrn, .batchNorm, .scale, .leakyReLU: return true
-        case .input, .activation, .pool, .dropout, .flatten, .concat, .add, .shortcut, .softmax, .loss: return false
-        }
-    }
-
-    /// The node's output is its input's memory, viewed with another shape (flatten).
-    static func aliasesInput(_ op: Op) -> Bool {
-        switch op {
-        case .flatten: return true
-        case .input, .conv, .dense, .activation, .leakyReLU, .lrn, .pool, .dropout, .concat, .add, .shortcut, .softmax, .batchNorm, .scale,
-             .loss:
-            return false
         }
     }
 
@@ -148,10 +120,10 @@ struct PlanAnalysis {
             let i = node.id, r = group[i]
             touch(r, forwardStep(i))
             if keep.contains(i) || i == g.output { touch(r, lastStep) }
-            if run[i] && Self.backwardReadsOutput(node.op) { touch(r, backwardStep(i)) }
+            if run[i] && node.op.traits.backwardReadsOutput { touch(r, backwardStep(i)) }
             for j in node.inputs {
                 touch(group[j], forwardStep(i))
-                if run[i] && Self.backwardReadsInputs(node.op) { touch(group[j], backwardStep(i)) }
+                if run[i] && node.op.traits.backwardReadsInputs { touch(group[j], backwardStep(i)) }
             }
         }
         return life

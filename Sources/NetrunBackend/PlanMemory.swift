@@ -49,23 +49,24 @@ struct PlanLayout {
         for node in g.nodes {
             let i = node.id, end = a.run[i] ? a.backwardStep(i) : i
             let outCount = product(batch, node.shape.count)
-            switch node.op {
-            case .pool(let p):
-                if p.kind == .max { extraInt[i] = intsPlan.add(size: outCount, start: i, end: end) }
-            case .lrn: extraFloat[i] = floatsPlan.add(size: outCount, start: i, end: end)
-            case .dropout:
+            let traits = node.op.traits
+            switch traits.keeps {
+            case .nothing: break
+            case .indexPerOutput: extraInt[i] = intsPlan.add(size: outCount, start: i, end: end)
+            case .floatPerOutput: extraFloat[i] = floatsPlan.add(size: outCount, start: i, end: end)
+            case .maskPerOutputInTraining:
                 if mode == .training { extraByte[i] = bytesPlan.add(size: outCount, start: i, end: end) }
-            case .loss:
+            case .probabilitiesOfInput:
                 if mode.computesLosses {
                     extraFloat[i] = floatsPlan.add(size: product(batch, g[node.inputs[0]].shape.count), start: i, end: end)
                 }
-            case .batchNorm: extraFloat[i] = floatsPlan.add(size: product(2, node.shape.channels), start: i, end: end)
-            case .conv:
+            case .statisticsPerChannel: extraFloat[i] = floatsPlan.add(size: product(2, node.shape.channels), start: i, end: end)
+            }
+            if traits.usesConvolutionWorkspace {
                 // Per-part workspaces: one image per thread (im2col) or a block of about 128 Winograd tiles (F(4x4, 3x3): 8 images at least), so they do not grow with the batch.
                 let cg = Executor.convGeometry(g, node, batch: batch)
                 workspaceNeed = max(workspaceNeed, Conv.forwardWorkspaceCount(cg, threads: Parallel.processorCount))
                 if a.run[i] { workspaceNeed = max(workspaceNeed, Conv.backwardWorkspaceCount(cg, threads: Parallel.processorCount)) }
-            case .input, .dense, .activation, .leakyReLU, .flatten, .concat, .add, .shortcut, .softmax, .scale: break
             }
             if a.run[i] {
                 scratchNeed = max(scratchNeed, outCount, node.inputs.map { product(batch, g[$0].shape.count) }.max() ?? 0)
