@@ -251,7 +251,7 @@ struct BenchReport {
         return out
     }
 
-    var json: JSON {
+    var json: JSONValue {
         .object([
             ("model", .string(model)), ("batch", .int(batch)), ("steps", .int(steps)),
             ("train_img_s", .double(Self.rounded(trainRate))), ("infer_img_s", .double(Self.rounded(inferenceRate))),
@@ -267,7 +267,7 @@ struct BenchReport {
                               ("forced", gemm.forced.isEmpty ? .null : .string(gemm.forced)),
                               ("wanted", gemm.wanted.isEmpty ? .null : .string(gemm.wanted))])),
             ("nodes", .array(rows.map { r in
-                .object([("name", .string(r.name)), ("op", .string(r.op)), ("algorithm", r.algorithm.map(JSON.string) ?? .null),
+                .object([("name", .string(r.name)), ("op", .string(r.op)), ("algorithm", r.algorithm.map(JSONValue.string) ?? .null),
                          ("output", .string(r.output)),
                          ("forward_ms", .double(Self.rounded(r.forward * 1e3, 4))), ("backward_ms", .double(Self.rounded(r.backward * 1e3, 4))),
                          ("share", .double(Self.rounded((r.forward + r.backward) / step, 4))),

@@ -91,16 +91,16 @@ struct Eval: NetrunCommand {
         return ExitStatus.ok
     }
 
-    static func json(_ r: EvaluationResult) -> JSON {
-        var fields: [(String, JSON)] = [("examples", .int(r.examples)), ("loss", .double(r.loss))]
-        fields += r.topK.sorted { $0.key < $1.key }.map { ("top\($0.key)", JSON.double($0.value)) }
-        let perClass: [JSON] = r.perClass.map { $0.map { JSON.double($0) } ?? JSON.null }
-        let confusion: [JSON] = r.confusion.map { row in JSON.array(row.map { JSON.int($0) }) }
-        let firstNonFinite: JSON = r.firstNonFinite.map { JSON.string($0) } ?? JSON.null
+    static func json(_ r: EvaluationResult) -> JSONValue {
+        var fields: [(String, JSONValue)] = [("examples", .int(r.examples)), ("loss", .double(r.loss))]
+        fields += r.topK.sorted { $0.key < $1.key }.map { ("top\($0.key)", JSONValue.double($0.value)) }
+        let perClass: [JSONValue] = r.perClass.map { $0.map { JSONValue.double($0) } ?? JSONValue.null }
+        let confusion: [JSONValue] = r.confusion.map { row in JSONValue.array(row.map { JSONValue.int($0) }) }
+        let firstNonFinite: JSONValue = r.firstNonFinite.map { JSONValue.string($0) } ?? JSONValue.null
         fields += [
             ("per_class", .array(perClass)),
             ("confusion", .array(confusion)),
-            ("non_finite", .array(r.nonFinite.map { JSON.int($0) })),
+            ("non_finite", .array(r.nonFinite.map { JSONValue.int($0) })),
             ("first_non_finite", firstNonFinite),
         ]
         return .object(fields)

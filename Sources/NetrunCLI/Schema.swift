@@ -24,7 +24,7 @@ struct SchemaCommand: NetrunCommand {
 
 /// The schema as a JSON value.
 enum ConfigSchema {
-    static var document: JSON {
+    static var document: JSONValue {
         .object([
             ("$schema", .string("https://json-schema.org/draft/2020-12/schema")),
             ("title", .string("netrun config")),
@@ -65,9 +65,9 @@ enum ConfigSchema {
         ])
     }
 
-    static func ref(_ name: String) -> JSON { .object([("$ref", .string("#/$defs/\(name)"))]) }
+    static func ref(_ name: String) -> JSONValue { .object([("$ref", .string("#/$defs/\(name)"))]) }
 
-    static func described(_ schema: JSON, _ text: String) -> JSON {
+    static func described(_ schema: JSONValue, _ text: String) -> JSONValue {
         guard case .object(var pairs) = schema else { return schema }
         pairs.insert(("description", .string(text)), at: 0)
         return .object(pairs)
@@ -76,8 +76,8 @@ enum ConfigSchema {
     /// `$p` (a block parameter) or `$classes`: allowed wherever the model takes a value.
     static let parameterPattern = "^\\$[A-Za-z_][A-Za-z0-9_]*$"
 
-    static var definitions: [(String, JSON)] {
-        var defs: [(String, JSON)] = [
+    static var definitions: [(String, JSONValue)] {
+        var defs: [(String, JSONValue)] = [
             ("parameter", .object([("type", .string("string")), ("pattern", .string(parameterPattern)),
                                    ("description", .string("A block parameter ($name) or $classes."))])),
             ("names", .object([("anyOf", .array([.object([("type", .string("string"))]),
@@ -97,12 +97,12 @@ enum ConfigSchema {
     }
 
     /// One setting's schema: its type and range, its default, its meaning; `$p` allowed.
-    static func setting(_ s: SettingSpec) -> JSON {
-        var pairs: [(String, JSON)] = [("description", .string(s.doc))]
-        func int(_ lo: Int, _ hi: Int) -> JSON {
+    static func setting(_ s: SettingSpec) -> JSONValue {
+        var pairs: [(String, JSONValue)] = [("description", .string(s.doc))]
+        func int(_ lo: Int, _ hi: Int) -> JSONValue {
             .object([("type", .string("integer")), ("minimum", .int(lo)), ("maximum", .int(hi))])
         }
-        var types: [JSON]
+        var types: [JSONValue]
         switch s.type {
         case .int(let lo, let hi): types = [int(lo, hi)]
         case .oddInt(let lo, let hi):
@@ -112,7 +112,7 @@ enum ConfigSchema {
             types = [int(lo, hi), .object([("type", .string("array")), ("items", .object([("anyOf", .array([int(lo, hi), ref("parameter")]))])),
                                            ("minItems", .int(2)), ("maxItems", .int(2))])]
         case .number(let lo, let hi, let exclusive):
-            var n: [(String, JSON)] = [("type", .string("number"))]
+            var n: [(String, JSONValue)] = [("type", .string("number"))]
             if let lo { n.append((exclusive ? "exclusiveMinimum" : "minimum", .double(lo))) }
             if let hi { n.append(("maximum", .double(hi))) }
             types = [.object(n)]
@@ -127,16 +127,16 @@ enum ConfigSchema {
                                                       ("pattern", .string("^[0-9]+ (epochs?|steps?|iters?|iterations)$"))])]
         case .path: types = [.object([("type", .string("string")), ("minLength", .int(1))])]
         case .paths:
-            let path = JSON.object([("type", .string("string")), ("minLength", .int(1))])
+            let path = JSONValue.object([("type", .string("string")), ("minLength", .int(1))])
             types = [path, .object([("type", .string("array")), ("items", path), ("minItems", .int(1))])]
         case .numbers(let lo):
-            var n: [(String, JSON)] = [("type", .string("number"))]
+            var n: [(String, JSONValue)] = [("type", .string("number"))]
             if let lo { n.append(("exclusiveMinimum", .double(lo))) }
             types = [.object(n), .object([("type", .string("array")), ("items", .object(n)), ("minItems", .int(1))])]
         case .durations:
             types = [.object([("type", .string("array")), ("minItems", .int(1))])]
         case .mean:
-            let n = JSON.object([("type", .string("number"))])
+            let n = JSONValue.object([("type", .string("number"))])
             types = [n, .object([("type", .string("array")), ("items", n), ("minItems", .int(1))]), .object([("const", .string("per_pixel"))])]
         }
         types.append(ref("parameter"))
@@ -145,7 +145,7 @@ enum ConfigSchema {
         return .object(pairs)
     }
 
-    static func json(_ d: SettingSpec.DefaultValue) -> JSON {
+    static func json(_ d: SettingSpec.DefaultValue) -> JSONValue {
         switch d {
         case .int(let v): return .int(v)
         case .number(let v): return .double(v)
@@ -156,17 +156,17 @@ enum ConfigSchema {
     }
 
     /// An op's settings mapping (or null, for `- flatten:`).
-    static func settingsSchema(_ kind: OpKind) -> JSON {
-        var properties: [(String, JSON)] = [
+    static func settingsSchema(_ kind: OpKind) -> JSONValue {
+        var properties: [(String, JSONValue)] = [
             ("name", described(.object([("type", .string("string"))]), "The node's name (default: op_N); parameters are <name>.weight, <name>.bias.")),
             ("from", described(ref("names"), fromDoc(kind.arity))),
         ]
         properties += kind.settings.map { ($0.key, setting($0)) }
-        var required = kind.settings.filter(\.required).map { JSON.string($0.key) }
+        var required = kind.settings.filter(\.required).map { JSONValue.string($0.key) }
         if kind.arity != .one { required.append(.string("from")) }
-        var object: [(String, JSON)] = [("type", .string("object")), ("additionalProperties", .bool(false)), ("properties", .object(properties))]
+        var object: [(String, JSONValue)] = [("type", .string("object")), ("additionalProperties", .bool(false)), ("properties", .object(properties))]
         if !required.isEmpty { object.append(("required", .array(required))) }
-        let mapping = JSON.object(object)
+        let mapping = JSONValue.object(object)
         return described(required.isEmpty ? .object([("anyOf", .array([mapping, .object([("type", .string("null"))])]))]) : mapping, kind.summary)
     }
 
@@ -182,18 +182,18 @@ enum ConfigSchema {
     /// One mapping with every op as a property and exactly one of them present, rather than a
     /// branch per op: the same configs pass, and an editor completing a new item offers the
     /// ops by name instead of one unlabelled "object" per branch.
-    static var layer: JSON {
-        let keyed = JSON.object([
+    static var layer: JSONValue {
+        let keyed = JSONValue.object([
             ("type", .string("object")), ("minProperties", .int(1)), ("maxProperties", .int(1)), ("additionalProperties", .bool(false)),
             ("properties", .object(OpKind.allCases.map { ($0.keyword, ref("op.\($0.keyword)")) })),
         ])
         let bare = OpKind.allCases.filter { k in !k.settings.contains(where: \.required) && k.arity == .one }
-        let forms: [JSON] = [.object([("enum", .array(bare.map { .string($0.keyword) }))]), keyed]
+        let forms: [JSONValue] = [.object([("enum", .array(bare.map { .string($0.keyword) }))]), keyed]
         return described(.object([("oneOf", .array(forms))]), "A layer: `- op: {settings}` (or `- op` alone).")
     }
 
     /// `- block: {name, from, arguments}`: a use of a block defined under `model.blocks`.
-    static var instance: JSON {
+    static var instance: JSONValue {
         described(.object([
             ("type", .string("object")), ("minProperties", .int(1)), ("maxProperties", .int(1)),
             ("propertyNames", .object([("not", .object([("enum", .array(OpKind.allCases.map { .string($0.keyword) }))]))])),
@@ -201,10 +201,10 @@ enum ConfigSchema {
         ]), "A use of a block: `- block: {name: ..., from: ..., parameter: value}`.")
     }
 
-    static var model: JSON {
-        let layers = { (item: JSON) -> JSON in .object([("type", .string("array")), ("items", item)]) }
-        let layerOrInstance = JSON.object([("anyOf", .array([ref("layer"), ref("instance")]))])
-        let block = JSON.object([
+    static var model: JSONValue {
+        let layers = { (item: JSONValue) -> JSONValue in .object([("type", .string("array")), ("items", item)]) }
+        let layerOrInstance = JSONValue.object([("anyOf", .array([ref("layer"), ref("instance")]))])
+        let block = JSONValue.object([
             ("type", .string("object")), ("additionalProperties", .bool(false)), ("required", .array([.string("layers")])),
             ("properties", .object([
                 ("params", described(.object([("type", .array([.string("array"), .string("object")]))]),
@@ -212,7 +212,7 @@ enum ConfigSchema {
                 ("layers", layers(layerOrInstance)),
             ])),
         ])
-        let properties: [(String, JSON)] = [
+        let properties: [(String, JSONValue)] = [
             ("input", described(.object([("type", .string("array")), ("items", .object([("type", .string("integer")), ("minimum", .int(1))])),
                                          ("minItems", .int(3)), ("maxItems", .int(3))]), "Channels, height and width of one input image.")),
             ("classes", described(.object([("type", .string("integer")), ("minimum", .int(1)), ("maximum", .int(Limits.size))]),
@@ -225,12 +225,12 @@ enum ConfigSchema {
         return .object([("type", .string("object")), ("additionalProperties", .bool(false)), ("properties", .object(properties))])
     }
 
-    static var filler: JSON {
-        let number = JSON.object([("type", .string("number"))])
-        let fanDist = JSON.object([("type", .string("object")), ("additionalProperties", .bool(false)),
+    static var filler: JSONValue {
+        let number = JSONValue.object([("type", .string("number"))])
+        let fanDist = JSONValue.object([("type", .string("object")), ("additionalProperties", .bool(false)),
                                    ("properties", .object([("fan", .object([("enum", .array(["in", "out", "avg"].map { .string($0) }))])),
                                                            ("distribution", .object([("enum", .array(["uniform", "normal"].map { .string($0) }))]))]))])
-        func one(_ key: String, _ value: JSON) -> JSON {
+        func one(_ key: String, _ value: JSONValue) -> JSONValue {
             .object([("type", .string("object")), ("additionalProperties", .bool(false)), ("required", .array([.string(key)])),
                      ("properties", .object([(key, value)]))])
         }
@@ -250,14 +250,14 @@ enum ConfigSchema {
     /// A section (train, eval, ...): its own settings, and one variant per value of its
     /// discriminating key (`type`, `policy`, `format`).
     /// `partial`: for a config that extends another, no key is required.
-    static func section(_ s: SectionSpec, partial: Bool) -> JSON {
+    static func section(_ s: SectionSpec, partial: Bool) -> JSONValue {
         if let v = s.variants, v.key == "-" { return keyedList(s, v, partial: partial) }
-        func required(_ keys: [String]) -> [(String, JSON)] {
+        func required(_ keys: [String]) -> [(String, JSONValue)] {
             partial || keys.isEmpty ? [] : [("required", .array(keys.map { .string($0) }))]
         }
-        var properties: [(String, JSON)] = s.settings.map { ($0.key, setting($0)) }
+        var properties: [(String, JSONValue)] = s.settings.map { ($0.key, setting($0)) }
         properties += s.children.map { ($0.key, described(ref(partial ? "\($0.section).partial" : $0.section), $0.doc)) }
-        var object: [(String, JSON)] = [("type", .string("object"))]
+        var object: [(String, JSONValue)] = [("type", .string("object"))]
         object += required(s.settings.filter(\.required).map(\.key) + s.children.filter(\.required).map(\.key) + (s.variants.map { [$0.key] } ?? []))
         if let v = s.variants {
             let allKeys = Set(properties.map(\.0) + [v.key] + v.cases.flatMap { $0.settings.map(\.key) })
@@ -267,7 +267,7 @@ enum ConfigSchema {
             // Each variant allows only its own keys (when the discriminating key is given).
             object.append(("allOf", .array(v.cases.map { c in
                 let own = Set(s.settings.map(\.key) + s.children.map(\.key) + [v.key] + c.settings.map(\.key))
-                let then: [(String, JSON)] = [("propertyNames", .object([("enum", .array(own.sorted().map { .string($0) }))]))]
+                let then: [(String, JSONValue)] = [("propertyNames", .object([("enum", .array(own.sorted().map { .string($0) }))]))]
                     + required(c.settings.filter(\.required).map(\.key))
                 return .object([("if", .object([("required", .array([.string(v.key)])),
                                                 ("properties", .object([(v.key, .object([("const", .string(c.name))]))]))])),
@@ -283,14 +283,14 @@ enum ConfigSchema {
 
 extension ConfigSchema {
     /// A list of `- name: {settings}` (or `- name`) items, one form per variant.
-    static func keyedList(_ s: SectionSpec, _ v: SectionSpec.Variants, partial: Bool) -> JSON {
-        var forms: [JSON] = [.object([("enum", .array(v.cases.filter { !$0.settings.contains(where: \.required) }.map { .string($0.name) }))])]
+    static func keyedList(_ s: SectionSpec, _ v: SectionSpec.Variants, partial: Bool) -> JSONValue {
+        var forms: [JSONValue] = [.object([("enum", .array(v.cases.filter { !$0.settings.contains(where: \.required) }.map { .string($0.name) }))])]
         for c in v.cases {
-            let req = partial ? [] : c.settings.filter(\.required).map { JSON.string($0.key) }
-            var settings: [(String, JSON)] = [("type", .string("object")), ("additionalProperties", .bool(false)),
+            let req = partial ? [] : c.settings.filter(\.required).map { JSONValue.string($0.key) }
+            var settings: [(String, JSONValue)] = [("type", .string("object")), ("additionalProperties", .bool(false)),
                                               ("properties", .object(c.settings.map { ($0.key, setting($0)) }))]
             if !req.isEmpty { settings.append(("required", .array(req))) }
-            let value: JSON = req.isEmpty ? .object([("anyOf", .array([.object(settings), .object([("type", .string("null"))])]))]) : .object(settings)
+            let value: JSONValue = req.isEmpty ? .object([("anyOf", .array([.object(settings), .object([("type", .string("null"))])]))]) : .object(settings)
             forms.append(.object([("type", .string("object")), ("additionalProperties", .bool(false)),
                                   ("properties", .object([(c.name, value)])), ("required", .array([.string(c.name)]))]))
         }
@@ -298,9 +298,9 @@ extension ConfigSchema {
     }
 }
 
-extension Array where Element == (String, JSON) {
+extension Array where Element == (String, JSONValue) {
     /// The first pair of each key.
-    func uniqued() -> [(String, JSON)] {
+    func uniqued() -> [(String, JSONValue)] {
         var seen = Set<String>()
         return filter { seen.insert($0.0).inserted }
     }

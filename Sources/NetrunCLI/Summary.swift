@@ -26,7 +26,7 @@ struct Summary: NetrunCommand {
         return ExitStatus.ok
     }
 
-    static func json(_ g: Graph) -> JSON {
+    static func json(_ g: Graph) -> JSONValue {
         .object([
             ("params", .int(g.parameterCount)),
             ("params_inference", .int(g.inference().parameterCount)),
@@ -53,9 +53,9 @@ struct Summary: NetrunCommand {
 
     /// Every setting of an op, resolved (a global pool's window filled in), for tools that
     /// rebuild the network elsewhere (the PyTorch reference of the tests, exporters).
-    static func settings(_ op: Op) -> JSON {
-        func size(_ s: Size2) -> JSON { .array([.int(s.h), .int(s.w)]) }
-        func act(_ a: Activation?) -> (String, JSON) { ("act", a.map { .string($0.rawValue) } ?? .null) }
+    static func settings(_ op: Op) -> JSONValue {
+        func size(_ s: Size2) -> JSONValue { .array([.int(s.h), .int(s.w)]) }
+        func act(_ a: Activation?) -> (String, JSONValue) { ("act", a.map { .string($0.rawValue) } ?? .null) }
         switch op {
         case .input, .activation, .flatten, .concat, .add, .shortcut, .softmax: return .object([])
         case .conv(let c):

@@ -23,7 +23,7 @@ struct Validate: NetrunCommand {
     func execute(_ console: Console) -> Int32 {
         var renderer = DiagnosticRenderer()
         var worst = ExitStatus.ok
-        var reports: [JSON] = []
+        var reports: [JSONValue] = []
         var errors = 0, warnings = 0
         for file in files {
             let loaded = Loaded(file: file, overrides: overrides)
@@ -51,12 +51,12 @@ struct Validate: NetrunCommand {
                 console.printError("\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s") in \(files.count) file\(files.count == 1 ? "" : "s")")
             }
         case .json:
-            console.print(JSON.object([("files", .array(reports)), ("errors", .int(errors)), ("warnings", .int(warnings))]).text(pretty: true))
+            console.print(JSONValue.object([("files", .array(reports)), ("errors", .int(errors)), ("warnings", .int(warnings))]).text(pretty: true))
         }
         return worst
     }
 
-    static func json(_ d: Diagnostic) -> JSON {
+    static func json(_ d: Diagnostic) -> JSONValue {
         .object([
             ("severity", .string(d.severity.rawValue)),
             ("file", .string(d.location.file)),

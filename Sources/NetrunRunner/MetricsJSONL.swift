@@ -64,22 +64,22 @@ public final class MetricsJSONLSink: MetricsSink {
 public enum MetricsLog {
     /// The line (with its newline) for a training step or an evaluation; nil for other events.
     public static func line(for event: MetricsEvent) -> String? {
-        var fields: [(String, String)] = []
+        var fields: [(String, JSONValue)] = []
         switch event {
         case .trainStep(let s):
-            fields = [("step", String(s.step)), ("epoch", String(s.epoch)),
-                      ("epoch_progress", number(s.epochProgress)), ("examples", String(s.examplesSeen)),
-                      ("loss", number(s.totalLoss))]
-            fields += s.losses.map { ("loss/\($0.name)", number($0.value)) }
-            fields += [("lr", number(s.learningRate)), ("img_s", number(Float(s.imagesPerSecond)))]
+            fields = [("step", .int(s.step)), ("epoch", .int(s.epoch)),
+                      ("epoch_progress", .double(s.epochProgress)), ("examples", .int(s.examplesSeen)),
+                      ("loss", .float(s.totalLoss))]
+            fields += s.losses.map { ("loss/\($0.name)", .float($0.value)) }
+            fields += [("lr", .float(s.learningRate)), ("img_s", .float(Float(s.imagesPerSecond)))]
         case .evaluation(let e):
-            fields = [("step", String(e.step)), ("epoch", String(e.epoch)), ("val_loss", number(e.loss))]
-            fields += e.topK.keys.sorted().map { ("val_top\($0)", number(e.topK[$0] ?? .nan)) }
-            fields += [("val_examples", String(e.examples))]
+            fields = [("step", .int(e.step)), ("epoch", .int(e.epoch)), ("val_loss", .float(e.loss))]
+            fields += e.topK.keys.sorted().map { ("val_top\($0)", .float(e.topK[$0] ?? .nan)) }
+            fields += [("val_examples", .int(e.examples))]
         case .runStart, .runEnd:
             return nil
         }
-        return "{" + fields.map { "\($0.0.doubleQuoted):\($0.1)" }.joined(separator: ",") + "}\n"
+        return JSONValue.object(fields).text(compact: true) + "\n"
     }
 
     /// The events of a metrics.jsonl file, in file order (a partial last line is ignored).
@@ -150,15 +150,6 @@ public enum MetricsLog {
             losses: heads, totalLoss: loss, learningRate: object.float("lr") ?? .nan,
             imagesPerSecond: object.double("img_s").map { Double(Float($0)) } ?? .nan,
             examplesSeen: object.integer("examples") ?? 0))
-    }
-
-    /// The shortest text that reads back as the same float32; `null` when not finite.
-    static func number(_ value: Float) -> String {
-        value.isFinite ? value.description : "null"
-    }
-
-    static func number(_ value: Double) -> String {
-        value.isFinite ? value.description : "null"
     }
 }
 
