@@ -115,9 +115,13 @@ public final class Trainer {
     public private(set) var stepsRun = 0
     /// Seconds spent all-reducing and averaging the gradients over the ranks, once all of
     /// them had finished backward (0 for one process).
-    public private(set) var exchangeSeconds = 0.0
+    public internal(set) var exchangeSeconds = 0.0
     /// Seconds this rank waited, after its backward, for the slowest rank's.
-    public private(set) var rankWaitSeconds = 0.0
+    public internal(set) var rankWaitSeconds = 0.0
+    /// The plan of an epoch's last, smaller step, and the zero gradients of a rank with no
+    /// part in it (Trainer+Step.swift).
+    var partialExecutor: Executor?
+    var noGradients: TensorStorage<Float>?
 
     public init(config: Config, graph: Graph, options: TrainOptions, sinks: [any MetricsSink],
                 communicator: any Communicator = SingleProcess()) throws(TrainError) {
@@ -263,15 +267,8 @@ public final class Trainer {
         if communicator.isRoot { try checkpoints.prepare(config: config, resumed: options.resume) }
         try emit(.runStart(.init(configName: config.name, totalSteps: totalSteps, stepsPerEpoch: stepsPerEpoch,
                                  resumedFromStep: options.resume ? state.step : nil)))
-        let heads = graph.losses.map { graph[$0].name }
-        let weights = graph.losses.map { id -> Double in if case .loss(let w, _) = graph[id].op { return w } else { return 1 } }
-        // img/s counts training only: evaluations and saves inside a window are taken out.
-        var windowStart = Date(), windowImages = 0, windowPaused = 0.0
+        var window = ThroughputWindow()
         var outcome = TrainOutcome.finished(step: end)
-        // The plan of an epoch's last, smaller step (`drop_last: false`), made at its first use;
-        // a rank whose part of that step is empty sends zeros.
-        var partial: Executor?
-        var noGradients: TensorStorage<Float>?
         // One process stops at a signal that came during the set-up (before any step) and
         // finishes an evaluation a signal stopped before the last save; ranks of an MPI
         // run agree on stopping at a step's end only.
@@ -300,94 +297,28 @@ public final class Trainer {
             let stepExamples = min(batch, dataset.count - b.position.step * batch)
             let firstExample = stepExamples * communicator.rank / communicator.size
             let lr = schedule.rate(at: step, plateau: plateau)
-            var loss: Float = 0
-            var lossValues: [Float]
-            let g: TensorStorage<Float>
-            if b.count > 0 {
-                var e = executor
-                if b.count != localBatch {
-                    if partial?.batch != b.count {
-                        partial = Executor(graph: graph, batch: b.count, mode: .training, parameters: parameters,
-                                           options: PlanOptions(dropoutSeed: UInt64(seed), firstExample: firstExample))
-                    }
-                    if let partial { e = partial }
-                }
-                e.setInput(b.images)
-                e.setLabels(b.labels)
-                loss = e.forward(&parameters, step: UInt64(step))
-                e.backward(parameters)
-                g = e.parameterGradients
-                lossValues = e.lossValues
-            } else {
-                if noGradients == nil { noGradients = TensorStorage(count: parameters.count, zero: 0) }
-                g = noGradients ?? executor.parameterGradients
-                lossValues = [Float](repeating: 0, count: graph.losses.count)
-            }
-            var interrupted = Interrupt.pending != nil
-            if communicator.size > 1 {
-                // First the step's losses (for the log) and whether any rank was asked to stop
-                // (every rank then stops after the same step): a few numbers, so their sum is
-                // the wait for the slowest rank, and the gradients' all-reduce after it is the
-                // exchange alone.
-                // A smaller last step may be split unevenly: each rank's mean then weighs by
-                // its share of the step's examples.
-                let even = stepExamples == batch
-                let share = even ? 1 / Double(communicator.size) : Double(b.count) / Double(stepExamples)
-                let started = Date()
-                let shared = try Self.collective {
-                    try communicator.sum([Double(loss) * share] + lossValues.map { Double($0) * share } + [interrupted ? 1 : 0])
-                }
-                let gathered = Date()
-                if even {
-                    try Self.collective { try communicator.average(g.base, count: g.count) }
-                } else {
-                    let w = Float(share)
-                    for i in 0 ..< g.count { g.base[i] *= w }
-                    try Self.collective { try communicator.sum(g.base, count: g.count) }
-                }
-                rankWaitSeconds += gathered.timeIntervalSince(started)
-                exchangeSeconds += Date().timeIntervalSince(gathered)
-                loss = Float(shared[0])
-                lossValues = shared[1 ..< 1 + lossValues.count].map { Float($0) }
-                interrupted = shared[shared.count - 1] > 0
-            }
-            if !loss.isFinite || !Elementwise.sum(g.base, count: g.count).isFinite {
-                let culprit = b.count == 0 ? "" : diagnose(images: b.images, labels: b.labels, step: step, firstExample: firstExample)
-                try emit(.runEnd(.init(step: step, reason: .nonFiniteLoss)))
-                try? sinks.close()
-                let value = loss.isNaN ? "NaN" : loss.isInfinite ? "\(loss > 0 ? "+" : "-")infinity" : "\(loss), but a gradient is not finite"
-                let kept = state.kept.last.map { "the last checkpoint (step \($0)) is kept" } ?? "no checkpoint had been saved yet"
-                throw TrainError(.nonFinite, "step \(step + 1): the loss is \(value)\(culprit); \(kept)")
-            }
-            optimizer.step(weights: &parameters, gradients: UnsafePointer(g.base), lr: lr)
+            var result = compute(b, on: executor, step: step, firstExample: firstExample)
+            if communicator.size > 1 { try exchange(&result, part: b.count, stepExamples: stepExamples) }
+            try checkFinite(result, batch: b, step: step, firstExample: firstExample)
+            optimizer.step(weights: &parameters, gradients: UnsafePointer(result.gradients.base), lr: lr)
             // In place: a copy would duplicate the averaged weights every step.
             _ = averager?.update(weights: parameters, step: step + 1)
             state.step = step + 1
             state.optimizerSteps = optimizer.steps
             stepsRun += 1
-            windowImages += stepExamples
+            window.add(stepExamples)
             let done = state.step
             if done % options.logEvery == 0 || done % stepsPerEpoch == 0 || done == end {
-                let seconds = Date().timeIntervalSince(windowStart) - windowPaused
-                let values = lossValues
-                try emit(.trainStep(.init(step: done, epoch: (done - 1) / stepsPerEpoch + 1,
-                                          epochProgress: Double(done) / Double(stepsPerEpoch),
-                                          losses: zip(heads, zip(values, weights)).map { .init(name: $0, value: $1.0 / Float($1.1 == 0 ? 1 : $1.1)) },
-                                          totalLoss: loss, learningRate: Float(lr),
-                                          imagesPerSecond: seconds > 0 ? Double(windowImages) / seconds : 0,
-                                          examplesSeen: examplesSeen(after: done))))
-                windowStart = Date()
-                windowImages = 0
-                windowPaused = 0
+                try log(result, step: done, lr: lr, imagesPerSecond: window.take())
             }
             let pauseStart = Date()
-            if evalEvery > 0 && (done % evalEvery == 0 || done == totalSteps) { try evaluate(trainLoss: Double(loss)) }
+            if evalEvery > 0 && (done % evalEvery == 0 || done == totalSteps) { try evaluate(trainLoss: Double(result.loss)) }
             // A signal during the step or its evaluation (one process: the evaluation stops
             // within a batch and is redone on resume) stops the run after this step.
-            if alone && Interrupt.pending != nil { interrupted = true }
+            if alone && Interrupt.pending != nil { result.interrupted = true }
             if done % saveEvery == 0 || done == end { try save() }
-            windowPaused += Date().timeIntervalSince(pauseStart)
-            if interrupted {
+            window.pause(Date().timeIntervalSince(pauseStart))
+            if result.interrupted {
                 if done % saveEvery != 0 && done != end { try save() }
                 outcome = .interrupted(step: done)
                 break
