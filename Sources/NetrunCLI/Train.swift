@@ -125,23 +125,7 @@ struct Train: NetrunCommand {
             console.printError(error.description)
             return ExitStatus.usage
         }
-        defer {
-            if trainer.loopSeconds > 0 {
-                let training = trainer.loopSeconds - trainer.evaluationSeconds - trainer.saveSeconds
-                let perEpoch = trainer.stepsRun > 0 ? training * Double(trainer.stepsPerEpoch) / Double(trainer.stepsRun) : 0
-                console.printError(String(format: "time: %.1f s training (%.1f s per epoch of %d steps), %.1f s evaluating, %.1f s saving checkpoints",
-                                          training, perEpoch, trainer.stepsPerEpoch, trainer.evaluationSeconds, trainer.saveSeconds))
-                console.printError(String(format: "data loading: the loop waited %.2f s for batches in %.1f s (%.2f%%)",
-                                          trainer.dataWaitSeconds, trainer.loopSeconds, 100 * trainer.dataWaitSeconds / trainer.loopSeconds))
-                if communicator.size > 1 && trainer.stepsRun > 0 {
-                    let steps = Double(trainer.stepsRun)
-                    console.printError(String(format: "gradient exchange: %.1f s over %d steps (%.1f ms per step) between %d ranks of %d examples each; "
-                                              + "rank 0 also waited %.1f ms per step for the slowest rank's backward",
-                                              trainer.exchangeSeconds, trainer.stepsRun, 1000 * trainer.exchangeSeconds / steps,
-                                              communicator.size, trainer.localBatch, 1000 * trainer.rankWaitSeconds / steps))
-                }
-            }
-        }
+        defer { for line in trainer.timeReport { console.printError(line) } }
         do {
             switch try trainer.run() {
             case .finished(let step):

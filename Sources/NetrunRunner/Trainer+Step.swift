@@ -35,6 +35,28 @@ struct ThroughputWindow {
 }
 
 extension Trainer {
+    /// Where the run's time went, as lines for the terminal (none before the loop ran): the
+    /// training, evaluation and saving, the loop's wait for data, and under MPI the exchange.
+    public var timeReport: [String] {
+        guard loopSeconds > 0 else { return [] }
+        let training = loopSeconds - evaluationSeconds - saveSeconds
+        let perEpoch = stepsRun > 0 ? training * Double(stepsPerEpoch) / Double(stepsRun) : 0
+        var lines = [
+            String(format: "time: %.1f s training (%.1f s per epoch of %d steps), %.1f s evaluating, %.1f s saving checkpoints",
+                   training, perEpoch, stepsPerEpoch, evaluationSeconds, saveSeconds),
+            String(format: "data loading: the loop waited %.2f s for batches in %.1f s (%.2f%%)",
+                   dataWaitSeconds, loopSeconds, 100 * dataWaitSeconds / loopSeconds),
+        ]
+        if communicator.size > 1 && stepsRun > 0 {
+            let steps = Double(stepsRun)
+            lines.append(String(format: "gradient exchange: %.1f s over %d steps (%.1f ms per step) between %d ranks of %d examples each; "
+                                + "rank 0 also waited %.1f ms per step for the slowest rank's backward",
+                                exchangeSeconds, stepsRun, 1000 * exchangeSeconds / steps,
+                                communicator.size, localBatch, 1000 * rankWaitSeconds / steps))
+        }
+        return lines
+    }
+
     /// Forward and backward of this rank's part of the step. An epoch's last, smaller step
     /// (`drop_last: false`) runs a plan of its size, made at its first use; a rank whose part
     /// of that step is empty sends zeros.
