@@ -98,12 +98,14 @@ extension Executor {
                            weightGradient: dw + d.weight, biasGradient: d.bias.map { dw + $0 },
                            rows: n, inputs: d.inputs, outputs: d.outputs, accumulate: false)
             finishInputGradient(s, 0)
-        case .activation(let f):
-            intoInputGradient(s, 0) { dx in Self.activationBackward(f, output: y.base, dy.base, dx, dy.total) }
-        case .leakyReLU(let slope):
+        case .activation(.leakyReLU(let slope)):
+            // From the forward input (OpTraits: its backward reads its input, not its output).
             intoInputGradient(s, 0) { dx in
-                LeakyReLU.backward(input: s.inputs[0].base, outputGradient: dy.base, inputGradient: dx, count: dy.total, slope: slope)
+                LeakyReLU.backward(input: s.inputs[0].base, outputGradient: dy.base, inputGradient: dx, count: dy.total, slope: Float(slope))
             }
+        case .activation(.relu): intoInputGradient(s, 0) { dx in Self.activationBackward(.relu, output: y.base, dy.base, dx, dy.total) }
+        case .activation(.sigmoid): intoInputGradient(s, 0) { dx in Self.activationBackward(.sigmoid, output: y.base, dy.base, dx, dy.total) }
+        case .activation(.tanh): intoInputGradient(s, 0) { dx in Self.activationBackward(.tanh, output: y.base, dy.base, dx, dy.total) }
         case .lrn(let size, let scale, let beta, _, let norms, let c, let spatial):
             intoInputGradient(s, 0) { dx in
                 LRN.backward(input: s.inputs[0].base, output: y.base, norms: norms, outputGradient: dy.base, inputGradient: dx,

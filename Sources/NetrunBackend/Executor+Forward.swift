@@ -97,10 +97,10 @@ extension Executor {
             Dense.forward(s.inputs[0].base, weight: w + d.weight, bias: d.bias.map { UnsafePointer(w + $0) }, y.base,
                           rows: n, inputs: d.inputs, outputs: d.outputs)
             if let f = d.activation { Self.activate(f, y.base, y.base, y.total) }
+        case .activation(.leakyReLU(let slope)):
+            LeakyReLU.forward(s.inputs[0].base, y.base, count: y.total, slope: Float(slope))
         case .activation(let f):
             Self.activate(f, s.inputs[0].base, y.base, y.total)
-        case .leakyReLU(let slope):
-            LeakyReLU.forward(s.inputs[0].base, y.base, count: y.total, slope: slope)
         case .lrn(let size, let scale, let beta, let k, let norms, let c, let spatial):
             LRN.forward(s.inputs[0].base, y.base, norms: norms, n: n, c: c, spatial: spatial, size: size, scale: scale, beta: beta, k: k)
         case .maxPool(let g, let argmax):
@@ -155,13 +155,21 @@ extension Executor {
 
     static func activate(_ f: Activation, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int,
                          threads: Int = Parallel.processorCount) {
+        activate(Op.Nonlinearity(f), x, y, count, threads: threads)
+    }
+
+    /// `f` from `x` into `y`, elementwise.
+    static func activate(_ f: Op.Nonlinearity, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int,
+                         threads: Int = Parallel.processorCount) {
         switch f {
         case .relu: ReLU.forward(x, y, count: count, threads: threads)
         case .sigmoid: Sigmoid.forward(x, y, count: count, threads: threads)
         case .tanh: Tanh.forward(x, y, count: count, threads: threads)
+        case .leakyReLU(let slope): LeakyReLU.forward(x, y, count: count, slope: Float(slope), threads: threads)
         }
     }
 
+    /// The gradient of a fused activation (ReLU, sigmoid, tanh), from the forward output `y`.
     static func activationBackward(_ f: Activation, output y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
                                    _ dx: UnsafeMutablePointer<Float>, _ count: Int, threads: Int = Parallel.processorCount) {
         switch f {

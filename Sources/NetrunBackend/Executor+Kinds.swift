@@ -26,8 +26,6 @@ extension Executor {
                                     bias: d.bias ? required("bias") : nil, activation: d.activation))
         case .activation(let f):
             return .activation(f)
-        case .leakyReLU(let slope):
-            return .leakyReLU(slope: Float(slope))
         case .lrn(let l):
             guard let floats else { preconditionFailure("Executor: LRN norms not planned") }
             return .lrn(size: l.size, scale: Float(l.scale), beta: Float(l.beta), k: Float(l.k), norms: floats,

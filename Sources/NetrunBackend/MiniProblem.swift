@@ -70,7 +70,7 @@ public enum MiniProblem {
         case .dense(var d):
             d.out = min(d.out, 5)
             return .dense(d)
-        case .input, .activation, .leakyReLU, .lrn, .pool, .dropout, .flatten, .concat, .add, .shortcut, .softmax, .batchNorm, .scale,
+        case .input, .activation, .lrn, .pool, .dropout, .flatten, .concat, .add, .shortcut, .softmax, .batchNorm, .scale,
              .loss:
             return op
         }
@@ -119,7 +119,7 @@ public enum MiniProblem {
             return TensorShape([min(x.channels, 2), side(x.height, 2), side(x.width, 2)])
         case .concat:
             return TensorShape([min(x.channels, 3), side(x.height, 4), side(x.width, 4)])
-        case .input, .activation, .leakyReLU, .dropout, .flatten, .add, .shortcut, .softmax, .batchNorm, .scale, .loss:
+        case .input, .activation, .dropout, .flatten, .add, .shortcut, .softmax, .batchNorm, .scale, .loss:
             return TensorShape([min(x.channels, 3), side(x.height, 3), side(x.width, 3)])
         }
     }

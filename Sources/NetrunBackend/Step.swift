@@ -22,8 +22,7 @@ enum StepKind {
     case none
     case conv(ConvStep)
     case dense(DenseStep)
-    case activation(Activation)
-    case leakyReLU(slope: Float)
+    case activation(Op.Nonlinearity)
     case lrn(size: Int, scale: Float, beta: Float, k: Float, norms: UnsafeMutablePointer<Float>, c: Int, spatial: Int)
     case maxPool(PoolGeometry, argmax: UnsafeMutablePointer<Int32>)
     case avgPool(PoolGeometry, includePad: Bool)

@@ -57,12 +57,12 @@ struct Summary: NetrunCommand {
         func size(_ s: Size2) -> JSONValue { .array([.int(s.h), .int(s.w)]) }
         func act(_ a: Activation?) -> (String, JSONValue) { ("act", a.map { .string($0.rawValue) } ?? .null) }
         switch op {
-        case .input, .activation, .flatten, .concat, .add, .shortcut, .softmax: return .object([])
+        case .input, .flatten, .concat, .add, .shortcut, .softmax: return .object([])
+        case .activation(let a): return .object(a.slope.map { [("slope", .double($0))] } ?? [])
         case .conv(let c):
             return .object([("out", .int(c.out)), ("kernel", size(c.kernel)), ("stride", size(c.stride)), ("pad", size(c.pad)),
                             ("dilation", size(c.dilation)), ("groups", .int(c.groups)), ("bias", .bool(c.bias)), act(c.activation)])
         case .dense(let d): return .object([("out", .int(d.out)), ("bias", .bool(d.bias)), act(d.activation)])
-        case .leakyReLU(let slope): return .object([("slope", .double(slope))])
         case .lrn(let l):
             return .object([("size", .int(l.size)), ("alpha", .double(l.alpha)), ("beta", .double(l.beta)), ("k", .double(l.k)),
                             ("alpha_form", .string(l.form.rawValue)), ("scale", .double(l.scale))])

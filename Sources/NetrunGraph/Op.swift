@@ -7,9 +7,8 @@ public enum Op: Hashable, Sendable {
     case input
     case conv(Conv)
     case dense(Dense)
-    case activation(Activation)
-    /// `x` for `x > 0`, `slope * x` otherwise.
-    case leakyReLU(slope: Double)
+    /// An elementwise nonlinearity: ReLU, sigmoid, tanh, or leaky ReLU with its slope.
+    case activation(Nonlinearity)
     case lrn(LRN)
     case pool(Pool)
     /// Inverted dropout: at training, zero with probability `rate` and scale the rest by `1/(1-rate)`.
@@ -29,6 +28,34 @@ public enum Op: Hashable, Sendable {
     case scale(bias: Bool)
     /// Softmax cross-entropy against the labels, times `weight`; top-k accuracies reported.
     case loss(weight: Double, topK: [Int])
+
+    /// What an activation node computes: one of the activations conv and dense fuse, or
+    /// `x` for `x > 0` and `slope * x` otherwise (leaky ReLU, an op of its own).
+    public enum Nonlinearity: Hashable, Sendable {
+        case relu, sigmoid, tanh
+        case leakyReLU(slope: Double)
+
+        public init(_ a: Activation) {
+            switch a {
+            case .relu: self = .relu
+            case .sigmoid: self = .sigmoid
+            case .tanh: self = .tanh
+            }
+        }
+
+        /// Its row of the op table.
+        public var kind: OpKind {
+            switch self {
+            case .relu: .relu
+            case .sigmoid: .sigmoid
+            case .tanh: .tanh
+            case .leakyReLU: .leakyReLU
+            }
+        }
+
+        /// Leaky ReLU's slope; nil for the others.
+        public var slope: Double? { if case .leakyReLU(let s) = self { s } else { nil } }
+    }
 
     /// Weights `[out, in/groups, kh, kw]`, bias `[out]`.
     public struct Conv: Hashable, Sendable {
@@ -82,7 +109,6 @@ public enum Op: Hashable, Sendable {
         case .conv: return .conv
         case .dense: return .dense
         case .activation(let a): return a.kind
-        case .leakyReLU: return .leakyReLU
         case .lrn: return .lrn
         case .pool(let p): return p.kind == .max ? .maxpool : .avgpool
         case .dropout: return .dropout
@@ -103,8 +129,8 @@ public enum Op: Hashable, Sendable {
     /// A short description of the settings: `11x11/4 pad 0, 96`, for summaries and graphs.
     public var detail: String {
         switch self {
-        case .input, .flatten, .concat, .add, .shortcut, .softmax, .activation: return ""
-        case .leakyReLU(let slope): return "slope \(slope)"
+        case .input, .flatten, .concat, .add, .shortcut, .softmax: return ""
+        case .activation(let a): return a.slope.map { "slope \($0)" } ?? ""
         case .scale(let bias): return bias ? "" : "no bias"
         case .conv(let c):
             var s = "\(c.kernel)/\(c.stride)"

@@ -115,7 +115,7 @@ extension Op {
             if d.bias { params.append(ParameterShape(suffix: "bias", shape: [d.out])) }
             return .success(OpShape(op: self, shape: TensorShape([d.out]), parameters: params,
                                     macs: TensorShape.checkedProduct([d.out, x.count]) ?? .max))
-        case .activation, .leakyReLU, .dropout, .softmax: return same(x)
+        case .activation, .dropout, .softmax: return same(x)
         case .lrn:
             guard needsImage() else { break }
             return same(x)

@@ -47,8 +47,9 @@ extension Op {
         case .input, .concat, .add, .shortcut: OpTraits()
         case .conv(let c): OpTraits(backwardReadsOutput: c.activation != nil, backwardReadsInputs: true, usesConvolutionWorkspace: true)
         case .dense(let d): OpTraits(backwardReadsOutput: d.activation != nil, backwardReadsInputs: true)
-        case .activation, .softmax: OpTraits(backwardReadsOutput: true)
-        case .leakyReLU: OpTraits(backwardReadsInputs: true)
+        // Leaky ReLU's backward reads the sign of its input; the others read their output.
+        case .activation(let a): a.slope == nil ? OpTraits(backwardReadsOutput: true) : OpTraits(backwardReadsInputs: true)
+        case .softmax: OpTraits(backwardReadsOutput: true)
         case .lrn: OpTraits(backwardReadsOutput: true, backwardReadsInputs: true, keeps: .floatPerOutput)
         case .pool(let p): OpTraits(keeps: p.kind == .max ? .indexPerOutput : .nothing)
         case .dropout: OpTraits(keeps: .maskPerOutputInTraining)

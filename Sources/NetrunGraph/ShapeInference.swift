@@ -58,8 +58,8 @@ struct ShapeInference {
             return .conv(.init(out: c.out.value, kernel: c.kernel.value, stride: c.stride.value, pad: c.pad.value,
                                dilation: c.dilation.value, groups: c.groups.value, bias: c.bias, activation: c.activation))
         case .dense(let d): return .dense(.init(out: d.out.value, bias: d.bias, activation: d.activation))
-        case .activation(let a): return .activation(a)
-        case .leakyReLU(let slope): return .leakyReLU(slope: slope.value)
+        case .activation(let a): return .activation(.init(a))
+        case .leakyReLU(let slope): return .activation(.leakyReLU(slope: slope.value))
         case .lrn(let l):
             return .lrn(.init(size: l.size.value, scale: l.scale, beta: l.beta.value, k: l.k.value, form: l.form, alpha: l.alpha.value))
         case .pool(let p):

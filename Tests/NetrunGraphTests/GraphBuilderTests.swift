@@ -294,8 +294,8 @@ func model(_ layers: String, input: String = "[3, 16, 16]") -> String {
         #expect(g.node(named: "s")?.parameters.map(\.shape) == [[4], [4]])
         #expect(g.node(named: "s")?.parameters.map(\.filler) == [.constant(1), .constant(0)])
         #expect(g.node(named: "t")?.parameters.map(\.name) == ["t.weight"])
-        #expect(g.node(named: "l")?.op == .leakyReLU(slope: 0.01))
-        #expect(g.node(named: "m")?.op == .leakyReLU(slope: -0.5))
+        #expect(g.node(named: "l")?.op == .activation(.leakyReLU(slope: 0.01)))
+        #expect(g.node(named: "m")?.op == .activation(.leakyReLU(slope: -0.5)))
         let (_, bad) = build(model("""
             - leaky_relu: {slope: 1e7}
             - dense: {out: 10}

@@ -167,10 +167,11 @@ public enum ONNXExport {
                 let pre = d.activation == nil ? out : "\(out)/gemm"
                 add("Gemm", name: n.name, inputs: ins, output: pre, [int("transB", 1)])
                 if let a = d.activation { activation(a, name: "\(n.name)/\(a.rawValue)", input: pre, output: out) }
-            case .activation(let a):
-                activation(a, name: n.name, input: input, output: out)
-            case .leakyReLU(let slope):
+            case .activation(.leakyReLU(let slope)):
                 add("LeakyRelu", name: n.name, inputs: [input], output: out, [float("alpha", slope)])
+            case .activation(.relu): activation(.relu, name: n.name, input: input, output: out)
+            case .activation(.sigmoid): activation(.sigmoid, name: n.name, input: input, output: out)
+            case .activation(.tanh): activation(.tanh, name: n.name, input: input, output: out)
             case .lrn(let l):
                 // ONNX divides alpha by the size, as Caffe does: alpha = scale * size in either form.
                 add("LRN", name: n.name, inputs: [input], output: out,
