@@ -1,4 +1,4 @@
-// The forward pass: one kernel call per step.
+// The forward pass: each step's op in order (Ops/), and what the caller reads before and after.
 import NetrunConfig
 import NetrunGraph
 import NetrunKernels
@@ -57,126 +57,25 @@ extension Executor {
     public func forward(_ parameters: inout ParameterStore, step: UInt64 = 0) -> Float {
         precondition(parameters.count == parameterCount, "Executor.forward: parameters of another graph")
         return parameters.values.withUnsafeMutableBufferPointer { buffer in
-            let w = buffer.baseAddress ?? scratch
+            let r = run(parameters: buffer.baseAddress ?? scratch, step: step)
             var total: Float = 0
             if recordsTimes {
                 for (k, s) in steps.enumerated() {
                     let start = ContinuousClock.now
-                    total += run(s, parameters: w, step: step)
+                    total += s.op.forward(s, r)
                     forwardSeconds[k] = Self.seconds(since: start)
                 }
             } else {
-                for s in steps { total += run(s, parameters: w, step: step) }
+                for s in steps { total += s.op.forward(s, r) }
             }
             return total
         }
-    }
-
-    private func run(_ s: Step, parameters w: UnsafeMutablePointer<Float>, step: UInt64) -> Float {
-        let y = s.output, n = batch
-        switch s.kind {
-        case .none:
-            break
-        case .conv(let c):
-            let bias = c.bias.map { UnsafePointer(w + $0) }
-            // A branch of a concat writes its channel slice of each image (`y.stride` apart).
-            // ReLU is applied by the convolution, image by image as it is written.
-            let relu = c.activation == .relu
-            Conv.forward(c.geometry, input: s.inputs[0].base, weight: w + c.weight, bias: bias, output: y.base,
-                         outputImageStride: y.stride, relu: relu, workspace: workspace, workspaceCount: workspaceCount)
-            if let f = c.activation, !relu {
-                if !c.placed {
-                    Self.activate(f, y.base, y.base, y.total)
-                } else {
-                    Parallel.forEachPart(count: n, threads: Parallel.processorCount) { _, images in
-                        for i in images { Self.activate(f, y.image(i), y.image(i), y.count, threads: 1) }
-                    }
-                }
-            }
-        case .dense(let d):
-            Dense.forward(s.inputs[0].base, weight: w + d.weight, bias: d.bias.map { UnsafePointer(w + $0) }, y.base,
-                          rows: n, inputs: d.inputs, outputs: d.outputs)
-            if let f = d.activation { Self.activate(f, y.base, y.base, y.total) }
-        case .activation(.leakyReLU(let slope)):
-            LeakyReLU.forward(s.inputs[0].base, y.base, count: y.total, slope: Float(slope))
-        case .activation(let f):
-            Self.activate(f, s.inputs[0].base, y.base, y.total)
-        case .lrn(let size, let scale, let beta, let k, let norms, let c, let spatial):
-            LRN.forward(s.inputs[0].base, y.base, norms: norms, n: n, c: c, spatial: spatial, size: size, scale: scale, beta: beta, k: k)
-        case .maxPool(let g, let argmax):
-            MaxPool.forward(g, s.inputs[0].base, y.base, argmax: argmax, argmaxNeeded: mode == .training)
-        case .avgPool(let g, let includePad):
-            AvgPool.forward(g, s.inputs[0].base, y.base, countIncludePad: includePad)
-        case .dropout(let p, let seed, let mask):
-            Dropout.forward(s.inputs[0].base, y.base, mask: mask, count: y.total, p: p, seed: seed, step: step,
-                            first: firstExample * (y.total / max(n, 1)))
-        case .concat(let channels, let offsets, let placed, let total, let hw):
-            for (k, x) in s.inputs.enumerated() where !placed[k] {
-                Concat.forward(x.base, into: y.base, n: n, channels: channels[k], totalChannels: total, offset: offsets[k], hw: hw)
-            }
-        case .add:
-            Add.forward(s.inputs.map { UnsafePointer($0.base) }, into: y.base, count: y.total)
-        case .shortcut(let g):
-            Shortcut.forward(g, main: s.inputs[0].base, added: s.inputs[1].base, output: y.base)
-        case .softmax(let classes):
-            Softmax.forward(s.inputs[0].base, y.base, rows: n, classes: classes)
-        case .scale(let c):
-            Scale.forward(s.inputs[0].base, y.base, n: n, c: c.c, spatial: c.spatial, gamma: w + c.weight,
-                          beta: c.bias.map { UnsafePointer(w + $0) })
-        case .batchNorm(let b):
-            let x = s.inputs[0].base
-            if mode == .training {
-                BatchNorm.forwardTraining(x, y.base, n: n, c: b.c, spatial: b.spatial, gamma: w + b.gamma, beta: w + b.beta,
-                                          runningMean: w + b.runningMean, runningVariance: w + b.runningVariance,
-                                          momentum: b.momentum, epsilon: b.epsilon, savedMean: b.saved, savedInvStd: b.saved + b.c)
-            } else {
-                BatchNorm.forwardInference(x, y.base, n: n, c: b.c, spatial: b.spatial, gamma: w + b.gamma, beta: w + b.beta,
-                                           runningMean: w + b.runningMean, runningVariance: w + b.runningVariance, epsilon: b.epsilon)
-            }
-        case .loss(let index, let weight, let classes, let probabilities, let topK, let correct):
-            guard let probabilities else { break }
-            let logits = s.inputs[0].base
-            let l = SoftmaxCrossEntropy.forward(logits: logits, labels: labelStorage.base, probabilities: probabilities,
-                                                rows: n, classes: classes, weight: weight)
-            lossStorage.base[index] = l
-            for (j, k) in topK.enumerated() {
-                correctStorage.base[correct + j] = TopK.correctCount(logits: logits, labels: labelStorage.base, rows: n, classes: classes, k: k)
-            }
-            return l
-        }
-        return 0
     }
 
     /// Seconds from `start` to now.
     static func seconds(since start: ContinuousClock.Instant) -> Double {
         let d = ContinuousClock.now - start
         return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-    }
-
-    static func activate(_ f: Activation, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int,
-                         threads: Int = Parallel.processorCount) {
-        activate(Op.Nonlinearity(f), x, y, count, threads: threads)
-    }
-
-    /// `f` from `x` into `y`, elementwise.
-    static func activate(_ f: Op.Nonlinearity, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int,
-                         threads: Int = Parallel.processorCount) {
-        switch f {
-        case .relu: ReLU.forward(x, y, count: count, threads: threads)
-        case .sigmoid: Sigmoid.forward(x, y, count: count, threads: threads)
-        case .tanh: Tanh.forward(x, y, count: count, threads: threads)
-        case .leakyReLU(let slope): LeakyReLU.forward(x, y, count: count, slope: Float(slope), threads: threads)
-        }
-    }
-
-    /// The gradient of a fused activation (ReLU, sigmoid, tanh), from the forward output `y`.
-    static func activationBackward(_ f: Activation, output y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
-                                   _ dx: UnsafeMutablePointer<Float>, _ count: Int, threads: Int = Parallel.processorCount) {
-        switch f {
-        case .relu: ReLU.backward(output: y, outputGradient: dy, inputGradient: dx, count: count, threads: threads)
-        case .sigmoid: Sigmoid.backward(output: y, outputGradient: dy, inputGradient: dx, count: count, threads: threads)
-        case .tanh: Tanh.backward(output: y, outputGradient: dy, inputGradient: dx, count: count, threads: threads)
-        }
     }
 }
 

@@ -118,11 +118,12 @@ public final class Executor {
             let ptrInt = extraInt[i].map { ints.base + intOffsets[$0] }
             let ptrFloat = extraFloat[i].map { base + floatOffsets[$0] }
             let ptrByte = extraByte[i].map { bytes.base + byteOffsets[$0] }
-            let kind = Self.kind(of: node, in: g, batch: batch, placed: a.placedIn[i] != nil, offsets: offsets,
-                                 lossIndex: g.losses.firstIndex(of: i) ?? 0, correctIndex: correctCount, dropoutSeed: options.dropoutSeed,
-                                 ints: ptrInt, floats: ptrFloat, bytes: ptrByte, placedInputs: node.inputs.map { a.placedIn[$0] != nil })
+            let setup = StepSetup(node: node, graph: g, batch: batch, placed: a.placedIn[i] != nil,
+                                  placedInputs: node.inputs.map { a.placedIn[$0] != nil }, offsets: offsets,
+                                  lossIndex: g.losses.firstIndex(of: i) ?? 0, correctIndex: correctCount,
+                                  dropoutSeed: options.dropoutSeed, ints: ptrInt, floats: ptrFloat, bytes: ptrByte)
             if case .loss(_, let topK) = node.op { correctCount += topK.count }
-            steps.append(Step(node: i, kind: kind, output: resolved[i], inputs: node.inputs.map { resolved[$0] },
+            steps.append(Step(node: i, op: Self.stepOp(setup), output: resolved[i], inputs: node.inputs.map { resolved[$0] },
                               outputGradient: a.run[i] ? gradients[i] : nil,
                               inputGradients: node.inputs.enumerated().map { s, j in a.writesInputGradient[i][s] ? gradients[j] : nil },
                               accumulate: a.accumulate[i]))
@@ -145,6 +146,13 @@ public final class Executor {
         labelStorage = TensorStorage(count: batch, zero: 0)
         lossStorage = TensorStorage(count: g.losses.count, zero: 0)
         correctStorage = TensorStorage(count: correctCount, zero: 0)
+    }
+
+    /// What the steps read while they run, for one pass with the parameters at `w`.
+    func run(parameters w: UnsafeMutablePointer<Float>, step: UInt64) -> StepRun {
+        StepRun(batch: batch, mode: mode, parameters: w, parameterGradients: parameterGradients.base, workspace: workspace,
+                workspaceCount: workspaceCount, scratch: scratch, labels: labelStorage.base, losses: lossStorage.base,
+                correct: correctStorage.base, step: step, firstExample: firstExample)
     }
 
     public static func convGeometry(_ g: Graph, _ node: Node, batch: Int) -> ConvGeometry {

@@ -1,0 +1,42 @@
+// Softmax cross-entropy against the labels, times the node's weight, and its top-k counts.
+import NetrunGraph
+import NetrunKernels
+
+struct LossStep: StepOp {
+    /// The node's place in `graph.losses` (its slot of the losses).
+    var index: Int
+    var weight: Float
+    var classes: Int
+    /// Nil in inference plans, which skip losses (no labels).
+    var probabilities: UnsafeMutablePointer<Float>?
+    /// `topK[j]` is counted into the top-k slot `correct + j`.
+    var topK: [Int]
+    var correct: Int
+
+    init(weight: Double, topK: [Int], _ setup: StepSetup) {
+        index = setup.lossIndex
+        self.weight = Float(weight)
+        classes = setup.input.count
+        probabilities = setup.floats
+        self.topK = topK
+        correct = setup.correctIndex
+    }
+
+    func forward(_ s: Step, _ r: StepRun) -> Float {
+        guard let probabilities else { return 0 }
+        let logits = s.inputs[0].base, n = r.batch
+        let l = SoftmaxCrossEntropy.forward(logits: logits, labels: r.labels, probabilities: probabilities,
+                                            rows: n, classes: classes, weight: weight)
+        r.losses[index] = l
+        for (j, k) in topK.enumerated() {
+            r.correct[correct + j] = TopK.correctCount(logits: logits, labels: r.labels, rows: n, classes: classes, k: k)
+        }
+        return l
+    }
+
+    func backward(_ s: Step, _ dy: BatchTensor, _ r: StepRun) {
+        guard let probabilities, let dz = s.inputGradients[0] else { return }
+        SoftmaxCrossEntropy.backward(probabilities: probabilities, labels: r.labels, logitsGradient: dz.base,
+                                     rows: r.batch, classes: classes, weight: weight, accumulate: s.accumulate[0])
+    }
+}
