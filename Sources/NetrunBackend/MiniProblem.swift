@@ -21,7 +21,7 @@ public enum MiniProblem {
         guard id != 0, let first = node.inputs.first else { return nil }
         if case .shortcut = node.op { return shortcut(node, in: graph) }
         var inputNode = graph[0]
-        let x = reduced(graph[first].shape, for: node.op)
+        let x = node.op.reducedInput(graph[first].shape)
         inputNode.shape = x
         inputNode.inputs = []
         var nodes = [inputNode]
@@ -31,7 +31,7 @@ public enum MiniProblem {
         var ins: [Node.ID] = []
         for j in node.inputs {
             if case .concat = node.op, case .conv = graph[j].op,
-               let branch = rebuilt(graph[j], op: smaller(graph[j].op, input: x, channelsOut: 2), inputs: [0], id: nodes.count,
+               let branch = rebuilt(graph[j], op: graph[j].op.smaller(channelsOut: 2), inputs: [0], id: nodes.count,
                                     shapes: [x], classes: classes) {
                 nodes.append(branch)
                 ins.append(branch.id)
@@ -39,7 +39,7 @@ public enum MiniProblem {
                 ins.append(0)
             }
         }
-        var op = smaller(node.op, input: x, channelsOut: nil)
+        var op = node.op.smaller(channelsOut: nil)
         if case .loss(let weight, let topK) = op {
             classes = x.count
             op = .loss(weight: weight, topK: topK.map { min($0, classes) })
@@ -60,22 +60,6 @@ public enum MiniProblem {
         return mini
     }
 
-    /// The op with fewer output channels or units (groups kept), for a reduced problem.
-    static func smaller(_ op: Op, input x: TensorShape, channelsOut: Int?) -> Op {
-        switch op {
-        case .conv(var c):
-            let g = c.groups
-            c.out = channelsOut.map { max($0, g) / g * g } ?? g * min(c.out / g, 2)
-            return .conv(c)
-        case .dense(var d):
-            d.out = min(d.out, 5)
-            return .dense(d)
-        case .input, .activation, .lrn, .pool, .dropout, .flatten, .concat, .add, .shortcut, .softmax, .batchNorm, .scale,
-             .loss:
-            return op
-        }
-    }
-
     /// `node` with `op` on inputs of `shapes`, its shape and parameters from the op's rule
     /// (parameters keep their names and fillers); nil when the op cannot run on them.
     static func rebuilt(_ node: Node, op: Op, inputs: [Node.ID], id: Node.ID, shapes: [TensorShape], classes: Int) -> Node? {
@@ -93,35 +77,6 @@ public enum MiniProblem {
                              filler: original?.filler ?? p.filler ?? .constant(0))
         }
         return m
-    }
-
-    /// The reduced input of a node: few channels and a small image that still fits the window.
-    static func reduced(_ x: TensorShape, for op: Op) -> TensorShape {
-        guard x.isImage else {
-            if case .loss = op { return TensorShape([min(x.count, 5)]) }
-            return TensorShape([min(x.count, 8)])
-        }
-        func side(_ n: Int, _ need: Int) -> Int { min(n, max(need, 1)) }
-        switch op {
-        case .conv(let c):
-            let g = c.groups, perGroup = min(x.channels / g, 2)
-            let h = side(x.height, max(1, c.dilation.h * (c.kernel.h - 1) + 1 - 2 * c.pad.h) + 2 * c.stride.h)
-            let w = side(x.width, max(1, c.dilation.w * (c.kernel.w - 1) + 1 - 2 * c.pad.w) + 2 * c.stride.w)
-            return TensorShape([g * perGroup, h, w])
-        case .pool(let p):
-            if p.global { return TensorShape([min(x.channels, 2), side(x.height, 3), side(x.width, 3)]) }
-            let h = side(x.height, max(1, p.kernel.h - 2 * p.pad.h) + 2 * p.stride.h + 1)
-            let w = side(x.width, max(1, p.kernel.w - 2 * p.pad.w) + 2 * p.stride.w + 1)
-            return TensorShape([min(x.channels, 2), h, w])
-        case .lrn(let l):
-            return TensorShape([min(x.channels, l.size + 2), side(x.height, 2), side(x.width, 2)])
-        case .dense:
-            return TensorShape([min(x.channels, 2), side(x.height, 2), side(x.width, 2)])
-        case .concat:
-            return TensorShape([min(x.channels, 3), side(x.height, 4), side(x.width, 4)])
-        case .input, .activation, .dropout, .flatten, .add, .shortcut, .softmax, .batchNorm, .scale, .loss:
-            return TensorShape([min(x.channels, 3), side(x.height, 3), side(x.width, 3)])
-        }
     }
 
     /// A shortcut's problem: its two inputs keep their ratios (which is larger along each

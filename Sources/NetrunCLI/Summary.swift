@@ -42,38 +42,13 @@ struct Summary: NetrunCommand {
                     ("params", .int(n.parameterCount)),
                     ("macs", .int(n.macs)),
                     ("train_only", .bool(n.trainOnly)),
-                    ("settings", settings(n.op)),
+                    ("settings", n.op.settings),
                     ("parameters", .array(n.parameters.map { p in
                         .object([("name", .string(p.name)), ("shape", .array(p.shape.map { .int($0) }))])
                     })),
                 ])
             })),
         ])
-    }
-
-    /// Every setting of an op, resolved (a global pool's window filled in), for tools that
-    /// rebuild the network elsewhere (the PyTorch reference of the tests, exporters).
-    static func settings(_ op: Op) -> JSONValue {
-        func size(_ s: Size2) -> JSONValue { .array([.int(s.h), .int(s.w)]) }
-        func act(_ a: Activation?) -> (String, JSONValue) { ("act", a.map { .string($0.rawValue) } ?? .null) }
-        switch op {
-        case .input, .flatten, .concat, .add, .shortcut, .softmax: return .object([])
-        case .activation(let a): return .object(a.slope.map { [("slope", .double($0))] } ?? [])
-        case .conv(let c):
-            return .object([("out", .int(c.out)), ("kernel", size(c.kernel)), ("stride", size(c.stride)), ("pad", size(c.pad)),
-                            ("dilation", size(c.dilation)), ("groups", .int(c.groups)), ("bias", .bool(c.bias)), act(c.activation)])
-        case .dense(let d): return .object([("out", .int(d.out)), ("bias", .bool(d.bias)), act(d.activation)])
-        case .lrn(let l):
-            return .object([("size", .int(l.size)), ("alpha", .double(l.alpha)), ("beta", .double(l.beta)), ("k", .double(l.k)),
-                            ("alpha_form", .string(l.form.rawValue)), ("scale", .double(l.scale))])
-        case .pool(let p):
-            return .object([("kernel", size(p.kernel)), ("stride", size(p.stride)), ("pad", size(p.pad)), ("round", .string(p.rounding.rawValue)),
-                            ("divisor", .string(p.divisor.rawValue)), ("global", .bool(p.global))])
-        case .dropout(let rate): return .object([("rate", .double(rate))])
-        case .batchNorm(let eps, let momentum): return .object([("eps", .double(eps)), ("momentum", .double(momentum))])
-        case .scale(let bias): return .object([("bias", .bool(bias))])
-        case .loss(let weight, let topK): return .object([("weight", .double(weight)), ("top_k", .array(topK.map { .int($0) }))])
-        }
     }
 
     /// A fixed-width table; training-only nodes marked with `*`.

@@ -1,3 +1,5 @@
+// The graph's ops: the enum, and the one switch (`rules`) from each case to the type that
+// answers for it, in Ops/<Op>.swift (its settings, shape rule, planner facts, description).
 import NetrunConfig
 
 /// What a node computes, every setting resolved to a plain value. A small, closed set, so
@@ -29,127 +31,130 @@ public enum Op: Hashable, Sendable {
     /// Softmax cross-entropy against the labels, times `weight`; top-k accuracies reported.
     case loss(weight: Double, topK: [Int])
 
-    /// What an activation node computes: one of the activations conv and dense fuse, or
-    /// `x` for `x > 0` and `slope * x` otherwise (leaky ReLU, an op of its own).
-    public enum Nonlinearity: Hashable, Sendable {
-        case relu, sigmoid, tanh
-        case leakyReLU(slope: Double)
-
-        public init(_ a: Activation) {
-            switch a {
-            case .relu: self = .relu
-            case .sigmoid: self = .sigmoid
-            case .tanh: self = .tanh
-            }
-        }
-
-        /// Its row of the op table.
-        public var kind: OpKind {
-            switch self {
-            case .relu: .relu
-            case .sigmoid: .sigmoid
-            case .tanh: .tanh
-            case .leakyReLU: .leakyReLU
-            }
-        }
-
-        /// Leaky ReLU's slope; nil for the others.
-        public var slope: Double? { if case .leakyReLU(let s) = self { s } else { nil } }
-    }
-
-    /// Weights `[out, in/groups, kh, kw]`, bias `[out]`.
-    public struct Conv: Hashable, Sendable {
-        public var out: Int
-        public var kernel: Size2
-        public var stride: Size2
-        public var pad: Size2
-        public var dilation: Size2
-        public var groups: Int
-        public var bias: Bool
-        public var activation: Activation?
-
-        public init(out: Int, kernel: Size2, stride: Size2, pad: Size2, dilation: Size2, groups: Int, bias: Bool, activation: Activation?) {
-            (self.out, self.kernel, self.stride, self.pad, self.dilation) = (out, kernel, stride, pad, dilation)
-            (self.groups, self.bias, self.activation) = (groups, bias, activation)
+    /// The op's rules. An op added to `Op` and not here is a compile error; the facts each
+    /// rule must give are `OpRules`' requirements.
+    var rules: any OpRules {
+        switch self {
+        case .input: InputRules()
+        case .conv(let c): c
+        case .dense(let d): d
+        case .activation(let f): f
+        case .lrn(let l): l
+        case .pool(let p): p
+        case .dropout(let rate): DropoutRules(rate: rate)
+        case .flatten: FlattenRules()
+        case .concat: ConcatRules()
+        case .add: AddRules()
+        case .shortcut: ShortcutRules()
+        case .softmax: SoftmaxRules()
+        case .batchNorm(let eps, let momentum): BatchNormRules(eps: eps, momentum: momentum)
+        case .scale(let bias): ScaleRules(bias: bias)
+        case .loss(let weight, let topK): LossRules(weight: weight, topK: topK)
         }
     }
 
-    /// Weights `[out, in]`, bias `[out]`; the input is read flattened (C-H-W order).
-    public struct Dense: Hashable, Sendable {
-        public var out: Int
-        public var bias: Bool
-        public var activation: Activation?
-    }
-
-    /// `b = a / (k + scale * sum_{size channels centred on c} a^2)^beta`.
-    public struct LRN: Hashable, Sendable {
-        public var size: Int
-        public var scale: Double
-        public var beta: Double
-        public var k: Double
-        /// How the config wrote alpha (for display): `alpha = scale` (paper) or `scale * size` (caffe).
-        public var form: LayerOp.LRN.AlphaForm
-        public var alpha: Double
-    }
-
-    public struct Pool: Hashable, Sendable {
-        public var kind: LayerOp.Pool.Kind
-        public var kernel: Size2
-        public var stride: Size2
-        public var pad: Size2
-        public var rounding: LayerOp.Pool.Rounding
-        public var divisor: LayerOp.Pool.Divisor
-        public var global: Bool
+    /// The graph's op for a layer's settings (before its input shapes resolve a global window).
+    public init(_ layer: LayerOp) {
+        switch layer {
+        case .conv(let c): self = .conv(Conv(c))
+        case .dense(let d): self = .dense(Dense(d))
+        case .activation(let a): self = .activation(Nonlinearity(a))
+        case .leakyReLU(let slope): self = .activation(.leakyReLU(slope: slope.value))
+        case .lrn(let l): self = .lrn(LRN(l))
+        case .pool(let p): self = .pool(Pool(p))
+        case .dropout(let rate): self = .dropout(rate: rate.value)
+        case .flatten: self = .flatten
+        case .concat: self = .concat
+        case .add: self = .add
+        case .shortcut: self = .shortcut
+        case .softmax: self = .softmax
+        case .batchNorm(let b): self = .batchNorm(eps: b.eps.value, momentum: b.momentum.value)
+        case .scale(let bias): self = .scale(bias: bias)
+        case .loss(let l): self = .loss(weight: l.weight.value, topK: l.topK.map(\.value))
+        }
     }
 
     /// The op's row of the op table; nil for the input.
-    public var kind: OpKind? {
-        switch self {
-        case .input: return nil
-        case .conv: return .conv
-        case .dense: return .dense
-        case .activation(let a): return a.kind
-        case .lrn: return .lrn
-        case .pool(let p): return p.kind == .max ? .maxpool : .avgpool
-        case .dropout: return .dropout
-        case .flatten: return .flatten
-        case .concat: return .concat
-        case .add: return .add
-        case .shortcut: return .shortcut
-        case .softmax: return .softmax
-        case .batchNorm: return .batchnorm
-        case .scale: return .scale
-        case .loss: return .loss
-        }
-    }
+    public var kind: OpKind? { rules.opKind }
 
     /// The keyword of the op, as in configs (`conv`, `maxpool`, ...).
     public var keyword: String { kind?.keyword ?? "input" }
 
     /// A short description of the settings: `11x11/4 pad 0, 96`, for summaries and graphs.
-    public var detail: String {
-        switch self {
-        case .input, .flatten, .concat, .add, .shortcut, .softmax: return ""
-        case .activation(let a): return a.slope.map { "slope \($0)" } ?? ""
-        case .scale(let bias): return bias ? "" : "no bias"
-        case .conv(let c):
-            var s = "\(c.kernel)/\(c.stride)"
-            if c.pad.h != 0 || c.pad.w != 0 { s += " pad \(c.pad)" }
-            if c.dilation.h != 1 || c.dilation.w != 1 { s += " dil \(c.dilation)" }
-            if c.groups != 1 { s += " g\(c.groups)" }
-            if let a = c.activation { s += " +\(a.rawValue)" }
-            return s
-        case .dense(let d): return d.activation.map { "+\($0.rawValue)" } ?? ""
-        case .lrn(let l): return "size \(l.size) \(l.form.rawValue)"
-        case .pool(let p):
-            if p.global { return "global" }
-            var s = "\(p.kernel)/\(p.stride)"
-            if p.pad.h != 0 || p.pad.w != 0 { s += " pad \(p.pad)" }
-            if p.rounding == .ceil { s += " ceil" }
-            return s
-        case .dropout(let r): return "\(r)"
-        case .batchNorm: return ""
-        case .loss(let w, _): return w == 1 ? "" : "x\(w)"
+    public var detail: String { rules.detail }
+
+    /// The op's facts for the planner.
+    public var traits: OpTraits { rules.traits }
+
+    /// Every setting, resolved (a global pool's window filled in), for tools that rebuild the
+    /// network elsewhere (`netrun summary --format json`: the tests' PyTorch reference, exporters).
+    public var settings: JSONValue { rules.settings }
+
+    /// The rule of every op: output shape, parameters, multiply-adds; or every problem found.
+    public func infer(_ ins: [TensorShape], classes: Int) -> Result<OpShape, ShapeProblems> {
+        switch kind?.arity {
+        case .one?, nil: if ins.count != 1 { return .failure(ShapeProblems([.arity(given: ins.count)])) }
+        case .two?: if ins.count != 2 { return .failure(ShapeProblems([.arity(given: ins.count)])) }
+        case .many?: if ins.isEmpty { return .failure(ShapeProblems([.arity(given: 0)])) }
         }
+        return rules.infer(ins, classes: classes)
+    }
+
+    /// For gradient checks at reduced sizes: the node's input made small (few channels, an
+    /// image that still fits the window), and the op with fewer output channels or units.
+    public func reducedInput(_ x: TensorShape) -> TensorShape { rules.reducedInput(x) }
+    public func smaller(channelsOut: Int?) -> Op { rules.smaller(channelsOut: channelsOut) }
+}
+
+/// What the graph knows of one op, given once per op in Ops/<Op>.swift.
+protocol OpRules {
+    /// The op's case of `Op`.
+    var op: Op { get }
+    /// Its row of the op table; nil for the input.
+    var opKind: OpKind? { get }
+    /// A short description of the settings for summaries and graphs (`11x11/4 pad 2`).
+    var detail: String { get }
+    /// What the planner needs to know (OpTraits.swift).
+    var traits: OpTraits { get }
+    /// Every setting, resolved, as summary's JSON gives it.
+    var settings: JSONValue { get }
+    /// Output shape, parameters and multiply-adds from the input shapes (their count
+    /// already checked against the op's arity), or every problem found.
+    func infer(_ ins: [TensorShape], classes: Int) -> Result<OpShape, ShapeProblems>
+    /// The input of a reduced problem (MiniProblem); the default suits ops with no window.
+    func reducedInput(_ x: TensorShape) -> TensorShape
+    /// The op at a reduced size: fewer output channels or units; the default is the op itself.
+    func smaller(channelsOut: Int?) -> Op
+}
+
+extension OpRules {
+    func reducedInput(_ x: TensorShape) -> TensorShape {
+        guard x.isImage else { return TensorShape([min(x.count, 8)]) }
+        return TensorShape([min(x.channels, 3), x.reducedSide(\.height, 3), x.reducedSide(\.width, 3)])
+    }
+
+    func smaller(channelsOut: Int?) -> Op { op }
+
+    /// The op's output is its input's shape, with no parameters.
+    func same(_ shape: TensorShape, macs: Int = 0) -> Result<OpShape, ShapeProblems> {
+        .success(OpShape(op: op, shape: shape, parameters: [], macs: macs))
+    }
+
+    /// Input `i` must be an image.
+    func image(_ ins: [TensorShape], _ i: Int = 0) -> ShapeProblems? {
+        ins[i].isImage ? nil : ShapeProblems([.notImage(input: i)])
     }
 }
+
+extension TensorShape {
+    /// A reduced image side: at most the side, at least `need` (and 1).
+    func reducedSide(_ side: KeyPath<TensorShape, Int>, _ need: Int) -> Int { min(self[keyPath: side], max(need, 1)) }
+}
+
+extension JSONValue {
+    /// `[h, w]`.
+    static func size(_ s: Size2) -> JSONValue { .array([.int(s.h), .int(s.w)]) }
+}
+
+/// `act`: the fused activation's name, or null.
+func activationSetting(_ a: Activation?) -> (String, JSONValue) { ("act", a.map { .string($0.rawValue) } ?? .null) }

@@ -1,7 +1,7 @@
-// What the planner needs to know of an op, answered once per op in one exhaustive switch
-// beside `Op`: what its backward reads, whether its output is its input's memory, what it
-// keeps from forward to backward, and whether it needs the convolution workspace. An op
-// added to `Op` and not here is a compile error; the backend's planner reads only this.
+// What the planner needs to know of an op: what its backward reads, whether its output is
+// its input's memory, what it keeps from forward to backward, and whether it needs the
+// convolution workspace. Each op answers in Ops/<Op>.swift (`OpRules.traits`, a requirement:
+// an op without it is a compile error); the backend's planner reads only this.
 
 /// An op's facts for the execution planner.
 public struct OpTraits: Hashable, Sendable {
@@ -37,26 +37,5 @@ public struct OpTraits: Hashable, Sendable {
                 keeps: Kept = .nothing, usesConvolutionWorkspace: Bool = false) {
         (self.backwardReadsOutput, self.backwardReadsInputs, self.aliasesInput) = (backwardReadsOutput, backwardReadsInputs, aliasesInput)
         (self.keeps, self.usesConvolutionWorkspace) = (keeps, usesConvolutionWorkspace)
-    }
-}
-
-extension Op {
-    /// The op's facts for the planner.
-    public var traits: OpTraits {
-        switch self {
-        case .input, .concat, .add, .shortcut: OpTraits()
-        case .conv(let c): OpTraits(backwardReadsOutput: c.activation != nil, backwardReadsInputs: true, usesConvolutionWorkspace: true)
-        case .dense(let d): OpTraits(backwardReadsOutput: d.activation != nil, backwardReadsInputs: true)
-        // Leaky ReLU's backward reads the sign of its input; the others read their output.
-        case .activation(let a): a.slope == nil ? OpTraits(backwardReadsOutput: true) : OpTraits(backwardReadsInputs: true)
-        case .softmax: OpTraits(backwardReadsOutput: true)
-        case .lrn: OpTraits(backwardReadsOutput: true, backwardReadsInputs: true, keeps: .floatPerOutput)
-        case .pool(let p): OpTraits(keeps: p.kind == .max ? .indexPerOutput : .nothing)
-        case .dropout: OpTraits(keeps: .maskPerOutputInTraining)
-        case .flatten: OpTraits(aliasesInput: true)
-        case .batchNorm: OpTraits(backwardReadsInputs: true, keeps: .statisticsPerChannel)
-        case .scale: OpTraits(backwardReadsInputs: true)
-        case .loss: OpTraits(keeps: .probabilitiesOfInput)
-        }
     }
 }

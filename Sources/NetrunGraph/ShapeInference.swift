@@ -51,35 +51,8 @@ struct ShapeInference {
         return r
     }
 
-    /// The graph's op for the layer's settings (before its input shapes resolve a global window).
-    static func op(_ layerOp: LayerOp) -> Op {
-        switch layerOp {
-        case .conv(let c):
-            return .conv(.init(out: c.out.value, kernel: c.kernel.value, stride: c.stride.value, pad: c.pad.value,
-                               dilation: c.dilation.value, groups: c.groups.value, bias: c.bias, activation: c.activation))
-        case .dense(let d): return .dense(.init(out: d.out.value, bias: d.bias, activation: d.activation))
-        case .activation(let a): return .activation(.init(a))
-        case .leakyReLU(let slope): return .activation(.leakyReLU(slope: slope.value))
-        case .lrn(let l):
-            return .lrn(.init(size: l.size.value, scale: l.scale, beta: l.beta.value, k: l.k.value, form: l.form, alpha: l.alpha.value))
-        case .pool(let p):
-            let global = p.kernel == nil
-            return .pool(.init(kind: p.kind, kernel: p.kernel?.value ?? Size2(square: 1), stride: p.stride.value, pad: p.pad.value,
-                               rounding: p.rounding, divisor: p.divisor, global: global))
-        case .dropout(let rate): return .dropout(rate: rate.value)
-        case .flatten: return .flatten
-        case .concat: return .concat
-        case .add: return .add
-        case .shortcut: return .shortcut
-        case .softmax: return .softmax
-        case .batchNorm(let b): return .batchNorm(eps: b.eps.value, momentum: b.momentum.value)
-        case .scale(let bias): return .scale(bias: bias)
-        case .loss(let l): return .loss(weight: l.weight.value, topK: l.topK.map(\.value))
-        }
-    }
-
     private mutating func inferShape(_ ins: [TensorShape]) -> Output? {
-        switch Self.op(layer.op).infer(ins, classes: classes) {
+        switch Op(layer.op).infer(ins, classes: classes) {
         case .success(let r):
             let params = r.parameters.map { p in
                 Parameter(name: "\(name).\(p.suffix)", shape: p.shape, filler: p.filler ?? filler(p.suffix))

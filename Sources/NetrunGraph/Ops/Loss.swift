@@ -1,0 +1,25 @@
+// The loss in the graph: softmax cross-entropy on model.classes scores, with top-k counts.
+import NetrunConfig
+
+struct LossRules: OpRules {
+    var weight: Double
+    var topK: [Int]
+
+    var op: Op { .loss(weight: weight, topK: topK) }
+    var opKind: OpKind? { .loss }
+    var detail: String { weight == 1 ? "" : "x\(weight)" }
+    var traits: OpTraits { OpTraits(keeps: .probabilitiesOfInput) }
+    var settings: JSONValue { .object([("weight", .double(weight)), ("top_k", .array(topK.map { .int($0) }))]) }
+
+    func infer(_ ins: [TensorShape], classes: Int) -> Result<OpShape, ShapeProblems> {
+        let x = ins[0]
+        if x.count != classes { return .failure(ShapeProblems([.lossClasses(given: x)])) }
+        if let i = topK.firstIndex(where: { $0 > classes }) { return .failure(ShapeProblems([.topKAboveClasses(index: i)])) }
+        return same(TensorShape([1]))
+    }
+
+    func reducedInput(_ x: TensorShape) -> TensorShape {
+        guard x.isImage else { return TensorShape([min(x.count, 5)]) }
+        return TensorShape([min(x.channels, 3), x.reducedSide(\.height, 3), x.reducedSide(\.width, 3)])
+    }
+}
