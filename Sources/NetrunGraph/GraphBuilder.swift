@@ -17,32 +17,89 @@ public enum GraphBuilder {
     public static func build(_ model: ModelConfig) -> Result {
         var d = Diagnostics()
         let layers = model.layers
-        // Node i + 1 is layer i; node 0 is the input.
-        var index: [String: Int] = ["input": 0]
-        for (i, layer) in layers.enumerated() {
-            if let first = index[layer.name.value] {
-                d.error("duplicate node name '\(layer.name.value)'", at: layer.name.location,
-                        notes: layer.instanceNotes + [.init("first used here", at: first == 0 ? model.location : layers[first - 1].name.location)])
-            } else {
-                index[layer.name.value] = i + 1
-            }
+        var names = NameTable(model, &d)
+        let resolved = resolveInputs(layers, &names, &d)
+        let inputs = resolved.inputs
+        var broken = resolved.broken
+        guard let order = topologicalOrder(inputs: inputs, layers: layers, diagnostics: &d) else {
+            return Result(graph: nil, diagnostics: d)
         }
-        // Block instance names refer to the block's last layer.
-        var aliases: [String: Int] = [:]
-        for (instance, output) in model.instanceOutputs where index[instance] == nil {
-            if let target = index[output] { aliases[instance] = target }
+        let inputShape = TensorShape(model.input.value)
+        if (TensorShape.checkedProduct(inputShape.dims) ?? .max) > TensorShape.maxCount {
+            d.error("an input of \(inputShape) is too large (more than 2^36 values)", at: model.input.location)
+            return Result(graph: nil, diagnostics: d)
         }
-        let allNames = Array(index.keys) + Array(aliases.keys)
-        // Suggestions scan every name: offered for the first few dangling references only,
-        // so that a file full of them is still checked in linear time.
-        var suggestionsLeft = 50
-        func suggestion(_ name: String) -> String {
-            guard suggestionsLeft > 0 else { return "" }
-            suggestionsLeft -= 1
-            return Suggestion.phrase(for: name, in: allNames)
+        let inferred = inferShapes(model, inputShape: inputShape, order: order, inputs: inputs, broken: &broken, &d)
+        let heads = outputAndLosses(model, &names, inputs: inputs, &d)
+
+        // Training-only: needed by a training-only loss and by no inference root.
+        let forInference = ancestors(of: heads.inferenceRoots, inputs: inputs)
+        let forTraining = ancestors(of: heads.trainRoots, inputs: inputs)
+        // Only a correct graph says truly what is unused: with errors, whatever feeds a broken
+        // node would look unused.
+        let trustworthy = !d.hasErrors && !layers.contains(where: \.isBroken)
+        for (i, layer) in layers.enumerated() where trustworthy && !forInference[i + 1] && !forTraining[i + 1] {
+            d.warning("'\(layer.name.value)' is not used: no loss and no output depends on it", at: layer.name.location, notes: layer.instanceNotes)
         }
 
-        // Inputs: named, or the previous layer.
+        guard !d.hasErrors, let output = heads.output else { return Result(graph: nil, diagnostics: d) }
+        // Renumber in topological order.
+        var newID = [Int](repeating: 0, count: layers.count + 1)
+        for (k, id) in order.enumerated() { newID[id] = k }
+        var nodes: [Node] = []
+        for id in order {
+            guard let r = inferred[id] else { return Result(graph: nil, diagnostics: d) }
+            let layer = id == 0 ? nil : layers[id - 1]
+            nodes.append(Node(id: newID[id], name: layer?.name.value ?? "input", op: r.op, inputs: inputs[id].map { newID[$0] },
+                              shape: r.shape, parameters: r.parameters, macs: r.macs,
+                              trainOnly: id != 0 && !forInference[id], location: layer?.location ?? model.input.location,
+                              instances: layer?.instances ?? []))
+        }
+        let graph = Graph(nodes: nodes, output: newID[output], losses: heads.losses.map { newID[$0] }.sorted(),
+                          inputShape: inputShape, classes: model.classes.value)
+        return Result(graph: graph, diagnostics: d)
+    }
+
+    /// The nodes' names (node i + 1 is layer i; node 0 is the input), block instances' names
+    /// (each refers to its block's last layer), and the did-you-mean suggestions for names
+    /// that are not there.
+    struct NameTable {
+        var index: [String: Int] = ["input": 0]
+        var aliases: [String: Int] = [:]
+        let all: [String]
+        /// Suggestions scan every name: offered for the first few dangling references only,
+        /// so that a file full of them is still checked in linear time.
+        var suggestionsLeft = 50
+
+        init(_ model: ModelConfig, _ d: inout Diagnostics) {
+            let layers = model.layers
+            for (i, layer) in layers.enumerated() {
+                if let first = index[layer.name.value] {
+                    d.error("duplicate node name '\(layer.name.value)'", at: layer.name.location,
+                            notes: layer.instanceNotes + [.init("first used here", at: first == 0 ? model.location : layers[first - 1].name.location)])
+                } else {
+                    index[layer.name.value] = i + 1
+                }
+            }
+            for (instance, output) in model.instanceOutputs where index[instance] == nil {
+                if let target = index[output] { aliases[instance] = target }
+            }
+            all = Array(index.keys) + Array(aliases.keys)
+        }
+
+        /// The node a reference names, if any.
+        subscript(_ name: String) -> Int? { index[name] ?? aliases[name] }
+
+        mutating func suggestion(_ name: String) -> String {
+            guard suggestionsLeft > 0 else { return "" }
+            suggestionsLeft -= 1
+            return Suggestion.phrase(for: name, in: all)
+        }
+    }
+
+    /// Each node's inputs (named, or the previous layer), and which nodes are broken (their
+    /// settings had errors, or a name they read is not there).
+    static func resolveInputs(_ layers: [LayerConfig], _ names: inout NameTable, _ d: inout Diagnostics) -> (inputs: [[Int]], broken: [Bool]) {
         var inputs = [[Int]](repeating: [], count: layers.count + 1)
         var broken = [Bool](repeating: false, count: layers.count + 1)
         for (i, layer) in layers.enumerated() {
@@ -52,35 +109,29 @@ public enum GraphBuilder {
                 continue
             }
             for ref in layer.inputs {
-                if let target = index[ref.value] ?? aliases[ref.value] {
+                if let target = names[ref.value] {
                     inputs[i + 1].append(target)
                 } else {
-                    d.error("no node named '\(ref.value)'\(suggestion(ref.value))", at: ref.location, notes: layer.instanceNotes)
+                    d.error("no node named '\(ref.value)'\(names.suggestion(ref.value))", at: ref.location, notes: layer.instanceNotes)
                     broken[i + 1] = true
                 }
             }
         }
+        return (inputs, broken)
+    }
 
-        guard let order = topologicalOrder(inputs: inputs, layers: layers, diagnostics: &d) else {
-            return Result(graph: nil, diagnostics: d)
-        }
-
-        // Shapes, in topological order.
-        let inputShape = TensorShape(model.input.value)
-        if (TensorShape.checkedProduct(inputShape.dims) ?? .max) > TensorShape.maxCount {
-            d.error("an input of \(inputShape) is too large (more than 2^36 values)", at: model.input.location)
-            return Result(graph: nil, diagnostics: d)
-        }
-        var shapes = [TensorShape?](repeating: nil, count: layers.count + 1)
-        var ops = [Op?](repeating: nil, count: layers.count + 1)
-        var params = [[Parameter]](repeating: [], count: layers.count + 1)
-        var macs = [Int](repeating: 0, count: layers.count + 1)
-        shapes[0] = inputShape
-        ops[0] = .input
+    /// Each node's shape, op, parameters and multiply-adds, in topological order; nil for a
+    /// node that failed or reads one that did (so one mistake gives one error).
+    // swiftlint:disable:next function_parameter_count
+    static func inferShapes(_ model: ModelConfig, inputShape: TensorShape, order: [Int], inputs: [[Int]], broken: inout [Bool],
+                            _ d: inout Diagnostics) -> [ShapeInference.Output?] {
+        let layers = model.layers
+        var inferred = [ShapeInference.Output?](repeating: nil, count: layers.count + 1)
+        inferred[0] = ShapeInference.Output(shape: inputShape, op: .input, parameters: [], macs: 0)
         for id in order where id != 0 {
             let layer = layers[id - 1]
             guard !broken[id] else { continue }
-            let ins = inputs[id].compactMap { shapes[$0] }
+            let ins = inputs[id].compactMap { inferred[$0]?.shape }
             guard ins.count == inputs[id].count else { continue }  // an input already failed
             for src in inputs[id] where src > 0 {
                 if case .loss = layers[src - 1].op {
@@ -91,16 +142,17 @@ public enum GraphBuilder {
             if broken[id] { continue }
             var inference = ShapeInference(layer: layer, inputNames: inputs[id].map { $0 == 0 ? "input" : layers[$0 - 1].name.value },
                                            classes: model.classes.value)
-            if let r = inference.infer(ins) {
-                shapes[id] = r.shape
-                ops[id] = r.op
-                params[id] = r.parameters
-                macs[id] = r.macs
-            }
+            inferred[id] = inference.infer(ins)
             d.append(contentsOf: inference.diagnostics)
         }
+        return inferred
+    }
 
-        // Outputs and losses.
+    /// The loss nodes, the inference output (named, or what the first inference loss reads,
+    /// or the last layer), and the roots of the inference and training-only parts.
+    static func outputAndLosses(_ model: ModelConfig, _ names: inout NameTable, inputs: [[Int]], _ d: inout Diagnostics)
+        -> (losses: [Int], output: Int?, inferenceRoots: [Int], trainRoots: [Int]) {
+        let layers = model.layers
         var lossIDs: [Int] = []
         var inferenceRoots: [Int] = []
         var trainRoots: [Int] = []
@@ -112,11 +164,11 @@ public enum GraphBuilder {
         }
         var output: Int?
         if let o = model.output {
-            if let target = index[o.value] ?? aliases[o.value] {
+            if let target = names[o.value] {
                 if lossIDs.contains(target) { d.error("the output must be a node with values, not the loss '\(o.value)'", at: o.location) }
                 output = target
             } else {
-                d.error("no node named '\(o.value)'\(suggestion(o.value))", at: o.location)
+                d.error("no node named '\(o.value)'\(names.suggestion(o.value))", at: o.location)
             }
         } else if let firstLoss = inferenceRoots.first {
             output = inputs[firstLoss].first
@@ -129,33 +181,7 @@ public enum GraphBuilder {
             d.warning("the network has no loss layer: it can be run but not trained", at: model.location)
         }
         if let output { inferenceRoots.append(output) }
-
-        // Training-only: needed by a training-only loss and by no inference root.
-        let forInference = ancestors(of: inferenceRoots, inputs: inputs)
-        let forTraining = ancestors(of: trainRoots, inputs: inputs)
-        // Only a correct graph says truly what is unused: with errors, whatever feeds a broken
-        // node would look unused.
-        let trustworthy = !d.hasErrors && !layers.contains(where: \.isBroken)
-        for (i, layer) in layers.enumerated() where trustworthy && !forInference[i + 1] && !forTraining[i + 1] {
-            d.warning("'\(layer.name.value)' is not used: no loss and no output depends on it", at: layer.name.location, notes: layer.instanceNotes)
-        }
-
-        guard !d.hasErrors, let output else { return Result(graph: nil, diagnostics: d) }
-        // Renumber in topological order.
-        var newID = [Int](repeating: 0, count: layers.count + 1)
-        for (k, id) in order.enumerated() { newID[id] = k }
-        var nodes: [Node] = []
-        for id in order {
-            guard let shape = shapes[id], let op = ops[id] else { return Result(graph: nil, diagnostics: d) }
-            let layer = id == 0 ? nil : layers[id - 1]
-            nodes.append(Node(id: newID[id], name: layer?.name.value ?? "input", op: op, inputs: inputs[id].map { newID[$0] },
-                              shape: shape, parameters: params[id], macs: macs[id],
-                              trainOnly: id != 0 && !forInference[id], location: layer?.location ?? model.input.location,
-                              instances: layer?.instances ?? []))
-        }
-        let graph = Graph(nodes: nodes, output: newID[output], losses: lossIDs.map { newID[$0] }.sorted(),
-                          inputShape: inputShape, classes: model.classes.value)
-        return Result(graph: graph, diagnostics: d)
+        return (lossIDs, output, inferenceRoots, trainRoots)
     }
 
     /// Kahn's algorithm, taking the earliest-written ready node first, so the order follows
