@@ -9,7 +9,7 @@
 //   NetrunConfig, NetrunFormats -> NetrunData (sources, augmentation, loader)
 //   NetrunDistributed (one process, or MPI's ranks) depends on no stage
 //   NetrunBackend, NetrunData, NetrunFormats, NetrunDistributed -> NetrunRunner (optimizers,
-//     schedules, loop, metrics)
+//     schedules, loop, metrics, the SVG chart)
 //   NetrunConfig, NetrunGraph, NetrunFormats -> NetrunInterchange (Caffe and Darknet import,
 //     ONNX export of a graph and its weights' tensors)
 //   NetrunConfig, NetrunGraph, NetrunFormats -> NetrunLSP (the language server)
