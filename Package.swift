@@ -3,12 +3,13 @@
 // Stages, each depending only on those before it (the arrows are the targets' dependencies):
 //   CYAML -> NetrunConfig -> NetrunGraph
 //   NetrunKernels (CNetrunKernels: the SIMD loops, the BLAS) and NetrunFormats (CZlib:
-//     safetensors, npy, JSON, file reads and writes, system calls) depend on no stage
+//     safetensors, npy, JSON, file reads and writes, system calls, the seeded generator
+//     SplitMix64) depend on no stage
 //   NetrunGraph, NetrunKernels, NetrunFormats -> NetrunBackend (plans, forward, backward)
-//   NetrunConfig, NetrunKernels, NetrunFormats -> NetrunData (sources, augmentation, loader)
+//   NetrunConfig, NetrunFormats -> NetrunData (sources, augmentation, loader)
 //   NetrunDistributed (one process, or MPI's ranks) depends on no stage
 //   NetrunBackend, NetrunData, NetrunFormats, NetrunDistributed -> NetrunRunner (optimizers,
-//     schedules, loop, metrics)
+//     schedules, loop, metrics, the SVG chart)
 //   NetrunConfig, NetrunGraph, NetrunFormats -> NetrunInterchange (Caffe and Darknet import,
 //     ONNX export of a graph and its weights' tensors)
 //   NetrunConfig, NetrunGraph, NetrunFormats -> NetrunLSP (the language server)
@@ -60,7 +61,7 @@ let package = Package(
         .target(name: "NetrunKernels", dependencies: ["CNetrunKernels"]),
         .target(name: "NetrunFormats", dependencies: ["CZlib"]),   // zlib's crc32: the checksums of safetensors files
         .target(name: "NetrunBackend", dependencies: ["NetrunGraph", "NetrunKernels", "NetrunFormats"]),
-        .target(name: "NetrunData", dependencies: ["NetrunConfig", "NetrunFormats", "NetrunKernels", "CZlib", "CTurboJPEG", "CSPNG"]),
+        .target(name: "NetrunData", dependencies: ["NetrunConfig", "NetrunFormats", "CZlib", "CTurboJPEG", "CSPNG"]),
         .target(name: "NetrunDistributed", dependencies: withMPI ? ["CMPI"] : [],
                 swiftSettings: withMPI ? [.define("NETRUN_MPI")] : []),
         .target(name: "NetrunRunner", dependencies: [
@@ -91,12 +92,12 @@ let package = Package(
 
         .testTarget(name: "NetrunConfigTests", dependencies: ["NetrunConfig"]),
         .testTarget(name: "NetrunGraphTests", dependencies: ["NetrunGraph"]),
-        .testTarget(name: "NetrunLSPTests", dependencies: ["NetrunLSP", "NetrunConfig", "NetrunGraph", "NetrunKernels"]),
-        .testTarget(name: "NetrunKernelsTests", dependencies: ["NetrunKernels"]),
+        .testTarget(name: "NetrunLSPTests", dependencies: ["NetrunLSP", "NetrunConfig", "NetrunGraph", "NetrunFormats"]),
+        .testTarget(name: "NetrunKernelsTests", dependencies: ["NetrunKernels", "NetrunFormats"]),
         .testTarget(name: "NetrunFormatsTests", dependencies: ["NetrunFormats"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NetrunCLITests", dependencies: ["NetrunCLI", "NetrunDistributed", "NetrunBackend", "NetrunFormats", "NetrunGraph", "_NetrunTestSupport"]),
         .testTarget(name: "NetrunDataTests", dependencies: ["NetrunData", "NetrunConfig", "NetrunFormats", "CTurboJPEG", "_NetrunTestSupport"]),
-        .testTarget(name: "NetrunRunnerTests", dependencies: ["NetrunRunner", "_NetrunTestSupport"]),
+        .testTarget(name: "NetrunRunnerTests", dependencies: ["NetrunRunner", "NetrunFormats", "_NetrunTestSupport"]),
         .testTarget(name: "NetrunDistributedTests", dependencies: ["NetrunDistributed"]),
         .testTarget(name: "NetrunInterchangeTests", dependencies: [
             "NetrunInterchange", "NetrunCLI", "NetrunBackend", "NetrunFormats", "NetrunGraph", "NetrunConfig", "_NetrunTestSupport",

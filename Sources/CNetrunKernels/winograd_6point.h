@@ -2,21 +2,21 @@
 // F(4x4, 3x3) (winograd_f4x4_3x3.c), which share their points 0, 1, -1, 2, -2 and infinity, so their
 // B^T (Lavin & Gray's for F(4x4, 3x3)):
 //   B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]
-// Each 1-D transform is written once, as a macro over its operations (S_ for floats, V_ for AVX2
-// vectors), so every version does the same operations in the same order. Every product is by
-// 2, 4 or 8 (5x is 4x + x), so exact: fusing one into an add changes nothing.
+// Each 1-D transform is written once, as a macro over the lanes' operations (ADD, SUB, NEG, X2,
+// X4: winograd_lanes.h), expanded in the bodies for each ISA. Every product is by 2 or 4 (5x is
+// 4x + x), so exact: fusing one into an add changes nothing.
 #pragma once
 #include "simd_math.h"
 
 // B^T d: six inputs to six outputs (o must not be d).
-#define W6_BT(ADD, SUB, X2, X4, d, o) do {                                                              \
+#define W6_BT(d, o) do {                                                                                \
         __typeof__((d)[0]) s_ = SUB((d)[4], (d)[2]), p_ = SUB((d)[4], X4((d)[2]));                      \
         __typeof__((d)[0]) q_ = SUB((d)[3], X4((d)[1])), r_ = X2(SUB((d)[3], (d)[1]));                  \
         (o)[0] = ADD(X4(SUB((d)[0], (d)[2])), s_); (o)[1] = ADD(p_, q_); (o)[2] = SUB(p_, q_);         \
         (o)[3] = ADD(s_, r_); (o)[4] = SUB(s_, r_); (o)[5] = ADD(X4(SUB((d)[1], (d)[3])), SUB((d)[5], (d)[3])); \
     } while (0)
 // B v, its adjoint (o must not be v).
-#define W6_B(ADD, SUB, NEG, X2, X4, v, o) do {                                                          \
+#define W6_B(v, o) do {                                                                                 \
         (o)[0] = X4((v)[0]);                                                                            \
         (o)[1] = ADD(X4(ADD(SUB((v)[2], (v)[1]), (v)[5])), X2(SUB((v)[4], (v)[3])));                    \
         (o)[2] = NEG(ADD(ADD(X4(ADD(ADD((v)[0], (v)[1]), (v)[2])), (v)[0]), ADD((v)[3], (v)[4])));      \
@@ -24,20 +24,6 @@
         (o)[4] = ADD(ADD(ADD((v)[0], (v)[1]), ADD((v)[2], (v)[3])), (v)[4]);                            \
         (o)[5] = (v)[5];                                                                                \
     } while (0)
-#define S_ADD(a, b) ((a) + (b))
-#define S_SUB(a, b) ((a) - (b))
-#define S_NEG(a) (-(a))
-#define S_X2(a) ((a) + (a))
-#define S_X4(a) (4.0f * (a))
-#define V_ADD(a, b) _mm256_add_ps(a, b)
-#define V_SUB(a, b) _mm256_sub_ps(a, b)
-#define V_NEG(a) _mm256_xor_ps(a, _mm256_set1_ps(-0.0f))
-#define V_X2(a) _mm256_add_ps(a, a)
-#define V_X4(a) _mm256_mul_ps(a, _mm256_set1_ps(4.0f))
-
-#define V_X8(a) _mm256_mul_ps(a, _mm256_set1_ps(8.0f))
-#define S_X8(a) (8.0f * (a))
-
 // The filter transforms, U = G g G^T and its adjoint dw = G^T dU G, for G (6 x r, r <= 5, row
 // major): in double, once per step, so G's 1/6 and 1/24 round once. U at q * stride + o * cg + c
 // for weights [oc, cg, r, r]; dw overwritten, or added to with `accumulate`.

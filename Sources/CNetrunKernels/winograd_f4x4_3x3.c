@@ -11,19 +11,20 @@
 // tile k = ty * tw + tx are column ((b / 8) * T + k) * 8 + b % 8, T = th * tw. Lanes past the
 // last image read zeros, so their columns of V and M are zero and add nothing to the products.
 // The transforms are written once (winograd_f4x4_3x3_body.h) and expanded for AVX2 and for a scalar
-// loop over the lanes: the same operations in the same order, so the two agree bitwise.
+// loop over the lanes: the same operations in the same order, so the two agree bitwise. AVX-512
+// runs the AVX2 version.
 #include "interleave8.h"
 #include "winograd_6point.h"
 
 // A^T m: six to four (o's may not alias m).
-#define W4_AT(ADD, SUB, X2, X4, X8, m, o0, o1, o2, o3) do {                                              \
+#define W4_AT(m, o0, o1, o2, o3) do {                                                                   \
         __typeof__((m)[0]) s12_ = ADD((m)[1], (m)[2]), d12_ = SUB((m)[1], (m)[2]);                      \
         __typeof__((m)[0]) s34_ = ADD((m)[3], (m)[4]), d34_ = SUB((m)[3], (m)[4]);                      \
         (o0) = ADD(ADD((m)[0], s12_), s34_); (o1) = ADD(d12_, X2(d34_));                                \
         (o2) = ADD(s12_, X4(s34_)); (o3) = ADD(ADD(d12_, X8(d34_)), (m)[5]);                            \
     } while (0)
 // A z, its adjoint: four to six.
-#define W4_A(ADD, SUB, X2, X4, X8, z, o) do {                                                           \
+#define W4_A(z, o) do {                                                                                 \
         __typeof__((z)[0]) s02_ = ADD((z)[0], (z)[2]), s13_ = ADD((z)[1], (z)[3]);                      \
         __typeof__((z)[0]) a_ = ADD((z)[0], X4((z)[2])), b_ = ADD(X2((z)[1]), X8((z)[3]));              \
         (o)[0] = (z)[0]; (o)[1] = ADD(s02_, s13_); (o)[2] = SUB(s02_, s13_);                            \
@@ -40,7 +41,7 @@ long netrun_wino4_scratch(long th, long tw, long w, long ow) {
 // One row of 8 planes (src[k], n floats) into n vectors at dst, by 8x8 transposes. The last chunk
 // of fewer than 8 positions is transposed too when `room` (floats readable from every src[k]) has
 // 8 past it, and only its real positions are stored; else it goes one by one.
-NR_VEC void nr_w4_interleave_row(const float *const *src, long n, long room, float *dst) {
+NR_VEC void nr_w4_interleave_row_avx2(const float *const *src, long n, long room, float *dst) {
     long q = 0;
     for (; q + 8 <= n || (q < n && q + 8 <= room); q += 8) {
         __m256 r[8];
@@ -57,7 +58,7 @@ NR_VEC void nr_w4_interleave_row(const float *const *src, long n, long room, flo
 // `add`). With all 8 planes the last short chunk is transposed too when `room` (floats from every
 // dst[k] inside the call's own region) has 8 past it: read, changed in the row's lanes, written
 // back (masked stores are slow on AMD's Zen; on 14- and 7-wide rows every row ends in a tail).
-NR_VEC void nr_w4_deinterleave_row(const float *src, long n, float *const *dst, long np, long room, int add) {
+NR_VEC void nr_w4_deinterleave_row_avx2(const float *src, long n, float *const *dst, long np, long room, int add) {
     long q = 0;
     if (np == 8)
         for (; q + 8 <= n || (q < n && q + 8 <= room); q += 8) {
@@ -76,72 +77,21 @@ NR_VEC void nr_w4_deinterleave_row(const float *src, long n, float *const *dst, 
         for (long k = 0; k < np; k++) dst[k][q] = add ? dst[k][q] + src[q * 8 + k] : src[q * 8 + k];
 }
 
-// AVX2.
-#define VT __m256
-#define VLOAD(p) _mm256_loadu_ps(p)
-#define VSTORE(p, v) _mm256_storeu_ps(p, v)
-#define VSET1(x) _mm256_set1_ps(x)
-#define VRELU(v) _mm256_max_ps(_mm256_setzero_ps(), v)   // max(0, v): NaN and -0 stay, as netrun_relu_forward
-#define ADD V_ADD
-#define SUB V_SUB
-#define NEG V_NEG
-#define X2 V_X2
-#define X4 V_X4
-#define X8 V_X8
-#define INTERLEAVE(src, n, room, dst) nr_w4_interleave_row(src, n, room, dst)
-#define DEINTERLEAVE(src, n, dst, np, room, add) nr_w4_deinterleave_row(src, n, dst, np, room, add)
-#define FN(name) name##_avx2
-#define ATTR NR_AVX2
-#include "winograd_f4x4_3x3_body.h"
-#undef VT
-#undef VLOAD
-#undef VSTORE
-#undef VSET1
-#undef VRELU
-#undef ADD
-#undef SUB
-#undef NEG
-#undef X2
-#undef X4
-#undef X8
-#undef INTERLEAVE
-#undef DEINTERLEAVE
-#undef FN
-#undef ATTR
-
-// Scalar: 8 lanes in a struct, each operation a loop over them.
-typedef struct { float l[8]; } nr_f8;
-static inline nr_f8 nr_f8_load(const float *p) { nr_f8 r; memcpy(r.l, p, sizeof r.l); return r; }
-static inline void nr_f8_store(float *p, nr_f8 a) { memcpy(p, a.l, sizeof a.l); }
-static inline nr_f8 nr_f8_set1(float x) { nr_f8 r; for (int i = 0; i < 8; i++) r.l[i] = x; return r; }
-static inline nr_f8 nr_f8_add(nr_f8 a, nr_f8 b) { for (int i = 0; i < 8; i++) a.l[i] = a.l[i] + b.l[i]; return a; }
-static inline nr_f8 nr_f8_sub(nr_f8 a, nr_f8 b) { for (int i = 0; i < 8; i++) a.l[i] = a.l[i] - b.l[i]; return a; }
-static inline nr_f8 nr_f8_neg(nr_f8 a) { for (int i = 0; i < 8; i++) a.l[i] = -a.l[i]; return a; }
-static inline nr_f8 nr_f8_mul(nr_f8 a, float s) { for (int i = 0; i < 8; i++) a.l[i] = s * a.l[i]; return a; }
-static inline nr_f8 nr_f8_relu(nr_f8 a) { for (int i = 0; i < 8; i++) a.l[i] = a.l[i] < 0.0f ? 0.0f : a.l[i]; return a; }
-static void nr_interleave8_scalar(const float *const *src, long n, float *dst) {
+// The same for the scalar lanes (`room` unused: they go one by one).
+static void nr_w4_interleave_row_scalar(const float *const *src, long n, long room, float *dst) {
+    (void)room;
     for (long q = 0; q < n; q++)
         for (long k = 0; k < 8; k++) dst[q * 8 + k] = src[k][q];
 }
-static void nr_deinterleave8_scalar(const float *src, long n, float *const *dst, long np, int add) {
+static void nr_w4_deinterleave_row_scalar(const float *src, long n, float *const *dst, long np, long room, int add) {
+    (void)room;
     for (long q = 0; q < n; q++)
         for (long k = 0; k < np; k++) dst[k][q] = add ? dst[k][q] + src[q * 8 + k] : src[q * 8 + k];
 }
-#define VT nr_f8
-#define VLOAD(p) nr_f8_load(p)
-#define VSTORE(p, v) nr_f8_store(p, v)
-#define VSET1(x) nr_f8_set1(x)
-#define VRELU(v) nr_f8_relu(v)
-#define ADD(a, b) nr_f8_add(a, b)
-#define SUB(a, b) nr_f8_sub(a, b)
-#define NEG(a) nr_f8_neg(a)
-#define X2(a) nr_f8_add(a, a)
-#define X4(a) nr_f8_mul(a, 4.0f)
-#define X8(a) nr_f8_mul(a, 8.0f)
-#define INTERLEAVE(src, n, room, dst) nr_interleave8_scalar(src, n, dst)
-#define DEINTERLEAVE(src, n, dst, np, room, add) nr_deinterleave8_scalar(src, n, dst, np, add)
-#define FN(name) name##_scalar
-#define ATTR
+
+#define NR_W_AVX2
+#include "winograd_f4x4_3x3_body.h"
+#undef NR_W_AVX2
 #include "winograd_f4x4_3x3_body.h"
 
 NR_DISPATCH(netrun_wino4_input,

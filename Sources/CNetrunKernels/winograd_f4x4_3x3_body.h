@@ -1,9 +1,8 @@
-// Private to winograd_f4x4_3x3.c, which includes it twice: the F(4x4, 3x3) transforms written once over
-// a vector of 8 lanes (8 images), expanded for AVX2 (__m256) and for the scalar fallback (nr_f8,
-// a loop over the lanes). Expects VT, VLOAD, VSTORE, VSET1, VRELU, the ops ADD .. X8 as
-// V_ADD .. V_X8 in winograd_6point.h, INTERLEAVE, DEINTERLEAVE, FN(name) and ATTR. `room` arguments:
-// floats from a row's start to the end of the call's region of that image (input, or this
-// convolution's output channels), which a row's last chunk may read or rewrite unchanged.
+// Private to winograd_f4x4_3x3.c, which includes it once per ISA: the F(4x4, 3x3) transforms
+// written once over 8 lanes, 8 images (winograd_lanes.h: the operations, FN, ATTR). `room`
+// arguments: floats from a row's start to the end of the call's region of that image (input, or
+// this convolution's output channels), which a row's last chunk may read or rewrite unchanged.
+#include "winograd_lanes.h"
 
 static ATTR void FN(netrun_wino4_input)(const float *x, long images, long c, long h, long w, long ph, long pw,
                                         long th, long tw, float *v, long stride, long cols, float *scratch) {
@@ -17,7 +16,7 @@ static ATTR void FN(netrun_wino4_input)(const float *x, long images, long c, lon
             const float *src[8];
             for (long r = 0; r < h; r++) {
                 for (long k = 0; k < 8; k++) src[k] = k < np ? x + ((8 * g + k) * c + ch) * h * w + r * w : zeros;
-                INTERLEAVE(src, w, (c - ch) * h * w - r * w, pad + ((r + ph) * PW + pw) * 8);
+                FN(nr_w4_interleave_row)(src, w, (c - ch) * h * w - r * w, pad + ((r + ph) * PW + pw) * 8);
             }
             float *dst = v + ch * cols + g * T * 8;
             for (long ty = 0; ty < th; ty++)
@@ -27,13 +26,13 @@ static ATTR void FN(netrun_wino4_input)(const float *x, long images, long c, lon
                     for (long j = 0; j < 6; j++) {
                         VT d[6], o[6];
                         for (long i = 0; i < 6; i++) d[i] = VLOAD(p + (i * PW + j) * 8);
-                        W6_BT(ADD, SUB, X2, X4, d, o);
+                        W6_BT(d, o);
                         for (long i = 0; i < 6; i++) t[i][j] = o[i];
                     }
                     float *o8 = dst + (ty * tw + tx) * 8;
                     for (long i = 0; i < 6; i++) {  // then (B^T d) B, row by row
                         VT o[6];
-                        W6_BT(ADD, SUB, X2, X4, t[i], o);
+                        W6_BT(t[i], o);
                         for (long k = 0; k < 6; k++) VSTORE(o8 + (6 * i + k) * stride, o[k]);
                     }
                 }
@@ -57,11 +56,11 @@ static ATTR void FN(netrun_wino4_output)(const float *m, long stride, long cols,
                     for (long j = 0; j < 6; j++) {
                         VT mm[6];
                         for (long i = 0; i < 6; i++) mm[i] = VLOAD(s + (6 * i + j) * stride);
-                        W4_AT(ADD, SUB, X2, X4, X8, mm, t[0][j], t[1][j], t[2][j], t[3][j]);
+                        W4_AT(mm, t[0][j], t[1][j], t[2][j], t[3][j]);
                     }
                     for (long r = 0; r < 4; r++) {  // then (A^T M) A, bias, ReLU: the tile's row r
                         VT e[4];
-                        W4_AT(ADD, SUB, X2, X4, X8, t[r], e[0], e[1], e[2], e[3]);
+                        W4_AT(t[r], e[0], e[1], e[2], e[3]);
                         for (long cc = 0; cc < 4; cc++) {
                             VT val = ADD(bo, e[cc]);
                             if (relu) val = VRELU(val);
@@ -72,7 +71,7 @@ static ATTR void FN(netrun_wino4_output)(const float *m, long stride, long cols,
             float *dst[8];
             for (long r = 0; r < oh; r++) {
                 for (long k = 0; k < np; k++) dst[k] = y + (8 * g + k) * ystride + o * oh * ow + r * ow;
-                DEINTERLEAVE(out + r * OW * 8, ow, dst, np, (oc - o) * oh * ow - r * ow, 0);
+                FN(nr_w4_deinterleave_row)(out + r * OW * 8, ow, dst, np, (oc - o) * oh * ow - r * ow, 0);
             }
         }
     }
@@ -90,7 +89,7 @@ static ATTR void FN(netrun_wino4_output_backward)(const float *dy, long images, 
             const float *src[8];
             for (long r = 0; r < oh; r++) {
                 for (long k = 0; k < 8; k++) src[k] = k < np ? dy + ((8 * g + k) * oc + o) * oh * ow + r * ow : zeros;
-                INTERLEAVE(src, ow, (oc - o) * oh * ow - r * ow, z + r * OW * 8);
+                FN(nr_w4_interleave_row)(src, ow, (oc - o) * oh * ow - r * ow, z + r * OW * 8);
             }
             float *dst = m + o * cols + g * T * 8;
             for (long ty = 0; ty < th; ty++)
@@ -100,13 +99,13 @@ static ATTR void FN(netrun_wino4_output_backward)(const float *dy, long images, 
                     for (long cc = 0; cc < 4; cc++) {
                         VT zz[4], col[6];
                         for (long r = 0; r < 4; r++) zz[r] = VLOAD(p + (r * OW + cc) * 8);
-                        W4_A(ADD, SUB, X2, X4, X8, zz, col);
+                        W4_A(zz, col);
                         for (long i = 0; i < 6; i++) c6[i][cc] = col[i];
                     }
                     float *o8 = dst + (ty * tw + tx) * 8;
                     for (long i = 0; i < 6; i++) {
                         VT r6[6];
-                        W4_A(ADD, SUB, X2, X4, X8, c6[i], r6);
+                        W4_A(c6[i], r6);
                         for (long j = 0; j < 6; j++) VSTORE(o8 + (6 * i + j) * stride, r6[j]);
                     }
                 }
@@ -130,13 +129,13 @@ static ATTR void FN(netrun_wino4_input_backward)(const float *dv, long images, l
                     for (long i = 0; i < 6; i++) {
                         VT vv[6];
                         for (long j = 0; j < 6; j++) vv[j] = VLOAD(s + (6 * i + j) * stride);
-                        W6_B(ADD, SUB, NEG, X2, X4, vv, t[i]);
+                        W6_B(vv, t[i]);
                     }
                     float *p = acc + (4 * ty * PW + 4 * tx) * 8;
                     for (long j = 0; j < 6; j++) {  // then B t, added into the tile's window, tiles in order
                         VT col[6], o[6];
                         for (long i = 0; i < 6; i++) col[i] = t[i][j];
-                        W6_B(ADD, SUB, NEG, X2, X4, col, o);
+                        W6_B(col, o);
                         for (long a = 0; a < 6; a++) {
                             float *q = p + (a * PW + j) * 8;
                             VSTORE(q, ADD(VLOAD(q), o[a]));
@@ -146,7 +145,7 @@ static ATTR void FN(netrun_wino4_input_backward)(const float *dv, long images, l
             float *dst[8];
             for (long r = 0; r < h; r++) {
                 for (long k = 0; k < np; k++) dst[k] = dx + ((8 * g + k) * c + ch) * h * w + r * w;
-                DEINTERLEAVE(acc + ((r + ph) * PW + pw) * 8, w, dst, np, (c - ch) * h * w - r * w, accumulate);
+                FN(nr_w4_deinterleave_row)(acc + ((r + ph) * PW + pw) * 8, w, dst, np, (c - ch) * h * w - r * w, accumulate);
             }
         }
 }

@@ -1,6 +1,7 @@
 // The config's fillers, drawn from a small seeded generator.
 import Foundation
 import NetrunConfig
+import NetrunFormats
 import NetrunKernels
 
 

@@ -1,4 +1,5 @@
 // Numeric gradient checks: backward against central finite differences.
+import NetrunFormats
 import NetrunKernels
 import NetrunGraph
 

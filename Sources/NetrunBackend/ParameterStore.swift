@@ -2,6 +2,7 @@
 // contiguous float array, in graph order.
 import NetrunKernels
 import NetrunConfig
+import NetrunFormats
 import NetrunGraph
 
 /// Every tensor a graph's nodes own, in node order: `conv1.weight`, `conv1.bias`, ...

@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
-import NetrunFormats
 import NetrunKernels
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -11,93 +9,8 @@ import Musl
 import Darwin
 #endif
 
-/// Where a command's output goes. `.standard` writes each print at once to the process's
-/// standard output or error (unbuffered: a `\r`-redrawn progress line shows as it is
-/// drawn); `.buffer` keeps it for tests to read from `out` and `err`.
-public final class Console: Sendable {
-    public enum Sink: Sendable, Equatable {
-        /// Written at once with write(2) to these file descriptors.
-        case descriptors(out: Int32, err: Int32)
-        case buffer
-
-        public static let standard = Sink.descriptors(out: STDOUT_FILENO, err: STDERR_FILENO)
-    }
-
-    public let sink: Sink
-    private let buffers = Mutex((out: "", err: ""))
-
-    public init(_ sink: Sink = .buffer) { self.sink = sink }
-
-    public func print(_ s: String = "", terminator: String = "\n") { emit(s + terminator, error: false) }
-    public func printError(_ s: String, terminator: String = "\n") { emit(s + terminator, error: true) }
-
-    /// What was printed to standard output (`.buffer` only).
-    public var out: String { buffers.withLock { $0.out } }
-    /// What was printed to standard error (`.buffer` only).
-    public var err: String { buffers.withLock { $0.err } }
-
-    /// Whether the error stream is a terminal, where a progress line may redraw itself with `\r`.
-    public var errorIsTerminal: Bool {
-        guard case .descriptors(_, let err) = sink else { return false }
-        return isatty(err) == 1
-    }
-
-    private func emit(_ text: String, error: Bool) {
-        switch sink {
-        case .buffer:
-            buffers.withLock { if error { $0.err += text } else { $0.out += text } }
-        case .descriptors(let out, let err):
-            Self.write(text, to: error ? err : out)
-        }
-    }
-
-    /// Bytes to standard output as they are (a protocol stream: `netrun lsp`'s messages);
-    /// false when the stream is closed or broken.
-    public func writeOutput(_ bytes: [UInt8]) -> Bool {
-        switch sink {
-        case .buffer:
-            buffers.withLock { $0.out += String(decoding: bytes, as: UTF8.self) }
-            return true
-        case .descriptors(let out, _):
-            return Self.write(bytes, to: out)
-        }
-    }
-
-    private static func write(_ text: String, to fd: Int32) {
-        _ = write(Array(text.utf8), to: fd)   // a closed or broken stream: nothing more can be shown
-    }
-
-    /// Every byte out (Syscalls.writeAll); false when the stream is closed or broken.
-    private static func write(_ bytes: [UInt8], to fd: Int32) -> Bool {
-        Syscalls.writeAll(fd, bytes).error == nil
-    }
-}
-
-/// Exit codes: 0 clean, 1 the config has errors, 2 usage or I/O errors.
-public enum ExitStatus {
-    public static let ok: Int32 = 0
-    public static let configErrors: Int32 = 1
-    public static let usage: Int32 = 2
-    /// Training stopped: the loss or a gradient became NaN or infinite.
-    public static let diverged: Int32 = 3
-    /// The ranks of a data-parallel (MPI) run could not exchange: one stopped, or the network failed.
-    public static let distributed: Int32 = 4
-    /// Stopped by SIGINT or SIGTERM (after saving), as shells report 128 + SIGINT.
-    public static let interrupted: Int32 = 130
-}
-
-/// A subcommand that writes to a `Console` and returns an exit code.
-protocol NetrunCommand: ParsableCommand {
-    func execute(_ console: Console) -> Int32
-}
-
-extension NetrunCommand {
-    mutating func run() throws {
-        let code = execute(Console(.standard))
-        if code != 0 { throw ExitCode(code) }
-    }
-}
-
+/// The root command: its subcommands and help, parsing and running one (for the process or
+/// for tests), and the checks before computing.
 public struct Netrun: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "netrun",

@@ -103,8 +103,6 @@ struct ScheduleReport {
     let optimizer: String
     private(set) var rows: [Row] = []
     private(set) var warnings: [String] = []
-    /// The largest rate seen while scanning (the curve's top).
-    private(set) var peak: Double = 0
 
     /// Runs up to this many steps are scanned step by step; longer ones on a grid of
     /// `scanGrid` steps plus every breakpoint (a drift row may then be late by one grid cell).
@@ -164,12 +162,10 @@ struct ScheduleReport {
         let jumps = Set(decays.filter { $0 > w && s.rate(at: $0) != s.rate(at: $0 - 1) })
         let showJumps = jumps.count <= Self.jumpRows
         var last = s.rate(at: first), previous = last
-        peak = last
         rows = [Row(step: 0, rate: last, note: w > 0 ? "start of warmup (×\(Self.format(s.startFactor)))" : "start")]
         var zeroWarned = false
         for t in steps.dropFirst() {
             let r = s.rate(at: t)
-            peak = max(peak, r)
             var note: String?
             if t == w {
                 note = "warmup ends"
@@ -292,27 +288,8 @@ struct ScheduleReport {
 // MARK: - The SVG curve
 
 extension ScheduleReport {
-    struct Plot {
-        static let width = 800.0, height = 420.0
-        static let left = 80.0, right = 24.0, top = 48.0, bottom = 56.0
-        static var plotWidth: Double { width - left - right }
-        static var plotHeight: Double { height - top - bottom }
-    }
-
-    /// The top of the rate axis: the peak, rounded up to a tick.
-    var rateAxisTop: Double {
-        let top = peak > 0 ? peak : schedule.baseRate
-        let step = SVGText.niceStep(top / 5)
-        return (top / step).rounded(.up) * step
-    }
-
-    func x(_ step: Int) -> Double {
-        Plot.left + Plot.plotWidth * Double(step) / Double(max(1, schedule.totalSteps - 1))
-    }
-
-    func y(_ rate: Double) -> Double {
-        Plot.top + Plot.plotHeight * (1 - rate / rateAxisTop)
-    }
+    /// The chart's size: one panel of 696 × 316 pixels, 80 from the left and 48 from the top.
+    static let chartLayout = SVGLineChart.Layout(width: 800, panelHeight: 316, left: 80, right: 24, top: 48, gap: 0, bottom: 56)
 
     /// The steps the curve passes through: an even sample, every row, and the step before
     /// each row (so that jumps are drawn upright).
@@ -324,61 +301,19 @@ extension ScheduleReport {
         return steps.filter { $0 >= 0 && $0 < t }.sorted()
     }
 
-    static func compact(_ n: Double) -> String {
-        if n >= 1_000_000 { return format(n / 1_000_000) + "M" }
-        if n >= 10_000 { return format(n / 1000) + "k" }
-        return format(n)
-    }
-
-    static func c(_ v: Double) -> String { String(format: "%.2f", v) }
-
-    /// The curve: rate against step, with axes, ticks, grid lines, labels and warmup's end marked.
-    func svg() -> String {
-        typealias P = Plot
+    /// The curve: rate against step, from 0 up to the peak (a row's rate: warmup's end, or the
+    /// start), with warmup's end marked.
+    func chart() -> SVGLineChart {
         let t = schedule.totalSteps
-        var s = """
-        <?xml version="1.0" encoding="UTF-8"?>
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(P.width))" height="\(Int(P.height))" viewBox="0 0 \(Int(P.width)) \(Int(P.height))" font-family="sans-serif" font-size="12">
-        <rect width="100%" height="100%" fill="white"/>
-        <text x="\(Self.c(P.width / 2))" y="20" text-anchor="middle" font-size="15" font-weight="bold">\(SVGText.escaped("\(name): learning rate"))</text>
-        <text x="\(Self.c(P.width / 2))" y="37" text-anchor="middle" font-size="11" fill="#444">\(SVGText.escaped(schedulePhrase))</text>
-
-        """
-        // Rate axis: ticks, labels and grid lines.
-        let top = rateAxisTop, rateStep = SVGText.niceStep(top / 5)
-        var k = 0
-        while Double(k) * rateStep <= top * (1 + 1e-9) {
-            let v = Double(k) * rateStep, yy = y(v)
-            s += "<line x1=\"\(Self.c(P.left))\" y1=\"\(Self.c(yy))\" x2=\"\(Self.c(P.width - P.right))\" y2=\"\(Self.c(yy))\" stroke=\"#e4e4e4\"/>\n"
-            s += "<line x1=\"\(Self.c(P.left - 5))\" y1=\"\(Self.c(yy))\" x2=\"\(Self.c(P.left))\" y2=\"\(Self.c(yy))\" stroke=\"black\"/>\n"
-            s += "<text x=\"\(Self.c(P.left - 8))\" y=\"\(Self.c(yy + 4))\" text-anchor=\"end\">\(Self.format(v))</text>\n"
-            k += 1
-        }
-        // Step axis.
-        let stepTick = SVGText.niceStep(Double(max(1, t - 1)) / 8)
-        k = 0
-        while Double(k) * stepTick <= Double(max(1, t - 1)) * (1 + 1e-9) {
-            let v = Double(k) * stepTick
-            let xx = P.left + P.plotWidth * v / Double(max(1, t - 1))
-            s += "<line x1=\"\(Self.c(xx))\" y1=\"\(Self.c(P.top))\" x2=\"\(Self.c(xx))\" y2=\"\(Self.c(P.height - P.bottom))\" stroke=\"#e4e4e4\"/>\n"
-            s += "<line x1=\"\(Self.c(xx))\" y1=\"\(Self.c(P.height - P.bottom))\" x2=\"\(Self.c(xx))\" y2=\"\(Self.c(P.height - P.bottom + 5))\" stroke=\"black\"/>\n"
-            s += "<text x=\"\(Self.c(xx))\" y=\"\(Self.c(P.height - P.bottom + 18))\" text-anchor=\"middle\">\(Self.compact(v))</text>\n"
-            k += 1
-        }
-        // Axes and their labels.
-        s += "<line x1=\"\(Self.c(P.left))\" y1=\"\(Self.c(P.top))\" x2=\"\(Self.c(P.left))\" y2=\"\(Self.c(P.height - P.bottom))\" stroke=\"black\"/>\n"
-        s += "<line x1=\"\(Self.c(P.left))\" y1=\"\(Self.c(P.height - P.bottom))\" x2=\"\(Self.c(P.width - P.right))\" y2=\"\(Self.c(P.height - P.bottom))\" stroke=\"black\"/>\n"
-        s += "<text x=\"\(Self.c(P.left + P.plotWidth / 2))\" y=\"\(Self.c(P.height - 14))\" text-anchor=\"middle\">step (\(stepsPerEpoch) per epoch, \(t) in all)</text>\n"
-        s += "<text x=\"18\" y=\"\(Self.c(P.top + P.plotHeight / 2))\" text-anchor=\"middle\" transform=\"rotate(-90 18 \(Self.c(P.top + P.plotHeight / 2)))\">learning rate</text>\n"
-        // Warmup's end.
-        if schedule.warmupSteps > 0, schedule.warmupSteps < t {
-            let xx = x(schedule.warmupSteps)
-            s += "<line x1=\"\(Self.c(xx))\" y1=\"\(Self.c(P.top))\" x2=\"\(Self.c(xx))\" y2=\"\(Self.c(P.height - P.bottom))\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>\n"
-            s += "<text x=\"\(Self.c(xx + 4))\" y=\"\(Self.c(P.top + 12))\" font-size=\"11\" fill=\"#666\">warmup ends</text>\n"
-        }
-        let points = curveSteps.map { "\(Self.c(x($0))),\(Self.c(y(schedule.rate(at: $0))))" }.joined(separator: " ")
-        s += "<polyline id=\"rate\" fill=\"none\" stroke=\"#1f5fbf\" stroke-width=\"1.8\" stroke-linejoin=\"round\" points=\"\(points)\"/>\n"
-        s += "</svg>\n"
-        return s
+        let curve = SVGLineChart.Series(name: "rate", color: "#1f5fbf",
+                                        points: curveSteps.map { SVGLineChart.Point(Double($0), schedule.rate(at: $0)) }, id: "rate")
+        let panel = SVGLineChart.Panel(title: "learning rate", series: [curve], axis: .init(fromZero: true, significant: true),
+                                       heading: false, axisLabel: "learning rate")
+        let w = schedule.warmupSteps
+        return SVGLineChart(layout: Self.chartLayout, title: "\(name): learning rate", subtitle: schedulePhrase, panels: [panel],
+                            xMax: Double(max(1, t - 1)), xLabel: "step (\(stepsPerEpoch) per epoch, \(t) in all)",
+                            markers: w > 0 && w < t ? [SVGLineChart.Marker(x: Double(w), label: "warmup ends")] : [])
     }
+
+    func svg() -> String { chart().svg() }
 }

@@ -1,4 +1,4 @@
-import NetrunKernels
+import NetrunFormats
 
 /// Counter-based randomness: every draw is a function of the seed and of counters (the
 /// epoch, the example's position in it), never of a generator's history, so batches do not

@@ -1,5 +1,5 @@
 import NetrunConfig
-import NetrunKernels
+import NetrunFormats
 
 /// Examples held in memory: images of one stored shape `C x H x W` and their labels.
 ///

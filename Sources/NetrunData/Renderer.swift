@@ -1,4 +1,4 @@
-import NetrunKernels
+import NetrunFormats
 
 /// A view of a stored image: the window at (`top`, `left`) of the image padded by `pad`
 /// black pixels on every side, `H x W` as the model's input, optionally mirrored, plus a

@@ -1,3 +1,4 @@
+import NetrunFormats
 import NetrunKernels
 import Testing
 import _NetrunTestSupport

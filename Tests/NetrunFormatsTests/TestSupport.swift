@@ -32,20 +32,9 @@ func listing(_ directory: String) throws -> [String] {
     try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
 }
 
-/// A deterministic byte source for "random bytes" inputs.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
+/// Deterministic "random bytes" inputs (NetrunFormats' SplitMix64).
 func randomBytes(_ count: Int, seed: UInt64) -> Data {
-    var generator = SplitMix64(state: seed)
+    var generator = SplitMix64(seed: seed)
     return Data((0 ..< count).map { _ in UInt8.random(in: 0 ... 255, using: &generator) })
 }
 

@@ -1,9 +1,10 @@
 // Shared by the kernel tests: a seeded generator, random buffers, error measures
 // and a central finite-difference gradient checker.
+import NetrunFormats
 import NetrunKernels
 import Testing
 
-/// The kernels' seeded generator.
+/// The kernels' seeded generator (NetrunFormats' SplitMix64).
 typealias SeededRNG = SplitMix64
 
 extension SeededRNG {

@@ -1,5 +1,5 @@
 import Foundation
-import NetrunKernels
+import NetrunFormats
 import Testing
 @testable import NetrunLSP
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import NetrunConfig
+import NetrunFormats
 @testable import NetrunRunner
 
 /// Weight averaging against a naive loop over the same weight sequence.
@@ -15,7 +16,7 @@ import NetrunConfig
 
     /// The weights after step k: a different pseudo-random vector each step.
     static func weights(step k: Int) -> [Float] {
-        var rng = SplitMix(seed: UInt64(k) &* 0x9E37_79B9 &+ 1)
+        var rng = SplitMix64(seed: UInt64(k) &* 0x9E37_79B9 &+ 1)
         return (0 ..< count).map { _ in Float(rng.next() % 20001) / 10000 - 1 }
     }
 
@@ -80,18 +81,5 @@ import NetrunConfig
         #expect(a.kind == .polyak(start: 15))
         #expect(throws: AveragingError.self) { try WeightAverager(.polyak(start: DurationConfig(1, .epochs)), tensors: Self.slices, stepsPerEpoch: 0) }
         #expect(throws: AveragingError.self) { try WeightAverager(kind: .ema(decay: 1.5), tensors: Self.slices) }
-    }
-}
-
-/// SplitMix64, for reproducible weight sequences.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

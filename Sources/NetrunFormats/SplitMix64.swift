@@ -1,4 +1,5 @@
-// The one seeded generator of netrun: parameter fillers, test data.
+// The one seeded generator of netrun: parameter fillers, the data's order, augmentation and
+// synthetic examples, test data. Here, below the backend and the data, which both use it.
 import Foundation
 
 /// splitmix64 (Steele, Lea, Flood 2014): 64-bit state, passes BigCrush; deterministic
