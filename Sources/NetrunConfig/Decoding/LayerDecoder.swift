@@ -57,67 +57,7 @@ extension Reader {
             if let own = self.initializer(node) { initializer = own.over(base) } else { initOK = false }
         }
 
-        let op: LayerOp?
-        switch kind {
-        case .conv:
-            let out = int(s, "out"), kernel = size2(s, "kernel"), stride = size2(s, "stride"), pad = size2(s, "pad")
-            let dilation = size2(s, "dilation"), groups = int(s, "groups"), bias = bool(s, "bias"), act = activation(s)
-            guard let out, let kernel, let stride, let pad, let dilation, let groups, let bias, !act.isInvalid else { return nil }
-            op = .conv(.init(out: out, kernel: kernel, stride: stride, pad: pad, dilation: dilation, groups: groups,
-                             bias: bias.value, activation: act.value?.value))
-        case .dense:
-            let out = int(s, "out"), bias = bool(s, "bias"), act = activation(s)
-            guard let out, let bias, !act.isInvalid else { return nil }
-            op = .dense(.init(out: out, bias: bias.value, activation: act.value?.value))
-        case .relu: op = .activation(.relu)
-        case .sigmoid: op = .activation(.sigmoid)
-        case .tanh: op = .activation(.tanh)
-        case .leakyReLU:
-            guard let slope = number(s, "slope") else { return nil }
-            op = .leakyReLU(slope: slope)
-        case .lrn:
-            let size = int(s, "size"), alpha = number(s, "alpha"), beta = number(s, "beta"), k = number(s, "k")
-            let form = choice(s, "alpha_form", LayerOp.LRN.AlphaForm.self)
-            guard let size, let alpha, let beta, let k, let form else { return nil }
-            op = .lrn(.init(size: size, alpha: alpha, beta: beta, k: k, form: form.value))
-        case .maxpool, .avgpool:
-            let isGlobal = bool(s, "global")
-            var kernel: Located<Size2>?
-            if let node = f["kernel"] {
-                kernel = size2(node, s.spec("kernel"))
-                if isGlobal?.value == true { error("a global pool takes its window from the input; drop 'kernel' or 'global'", at: node.location) }
-                if kernel == nil { return nil }
-            } else if isGlobal?.value == false {
-                error("\(s.what) needs 'kernel' (or 'global: true')", at: e.op.location)
-                return nil
-            }
-            let stride = size2(s, "stride"), pad = size2(s, "pad")
-            let rounding = choice(s, "round", LayerOp.Pool.Rounding.self)
-            let divisor = kind == .avgpool ? choice(s, "divisor", LayerOp.Pool.Divisor.self)?.value : .window
-            guard isGlobal != nil, let stride, let pad, let rounding, let divisor else { return nil }
-            op = .pool(.init(kind: kind == .maxpool ? .max : .avg, kernel: kernel, stride: stride, pad: pad,
-                             rounding: rounding.value, divisor: divisor))
-        case .dropout:
-            guard let rate = number(s, "rate") else { return nil }
-            op = .dropout(rate: rate)
-        case .flatten: op = .flatten
-        case .concat: op = .concat
-        case .add: op = .add
-        case .shortcut: op = .shortcut
-        case .softmax: op = .softmax
-        case .batchnorm:
-            let eps = number(s, "eps"), momentum = number(s, "momentum")
-            guard let eps, let momentum else { return nil }
-            op = .batchNorm(.init(eps: eps, momentum: momentum))
-        case .scale:
-            guard let bias = bool(s, "bias") else { return nil }
-            op = .scale(bias: bias.value)
-        case .loss:
-            let weight = number(s, "weight"), trainOnly = bool(s, "train_only"), topK = topK(s)
-            guard let weight, let trainOnly, let topK else { return nil }
-            op = .loss(.init(weight: weight, trainOnly: trainOnly.value, topK: topK))
-        }
-        guard let op, initOK else { return nil }
+        guard let op = kind.spec.decode(&self, s), initOK else { return nil }
         return LayerConfig(name: e.name, op: op, inputs: e.inputs, location: e.op.location, instances: e.instances, initializer: initializer)
     }
 
