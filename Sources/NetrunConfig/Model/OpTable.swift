@@ -53,12 +53,6 @@ public enum OpKind: String, CaseIterable, Sendable {
 
     /// The settings the op takes besides `name` and `from`.
     public var settings: [SettingSpec] { spec.settings }
-
-    /// The spec of one of this op's settings; a key outside the table is a programming error.
-    func setting(_ key: String) -> SettingSpec {
-        guard let s = settings.first(where: { $0.key == key }) else { preconditionFailure("op table: \(self) has no setting '\(key)'") }
-        return s
-    }
 }
 
 /// One row of the op table, given by the op's file under Ops/: how many inputs the op reads,
