@@ -120,7 +120,7 @@ struct Predict: NetrunCommand {
     }
 
     static func describe(_ error: any Error) -> String {
-        if let e = error as? FormatError { return e.description }
+        if let e = error as? FileError { return e.description }
         if let e = error as? WeightsMismatch { return e.description }
         return "error: \(error)"
     }

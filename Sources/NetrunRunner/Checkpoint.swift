@@ -24,7 +24,7 @@ public final class CheckpointFiles {
     static let stateKey = ParameterStore.trainingStateKey
 
     private func io<T>(_ path: String, _ body: () throws -> T) throws(TrainError) -> T {
-        do { return try body() } catch let e as FormatError {
+        do { return try body() } catch let e as FileError {
             throw TrainError(.input, e.description)
         } catch {
             throw TrainError(.input, "\(path): error: \(error)")
