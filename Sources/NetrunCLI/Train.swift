@@ -139,13 +139,8 @@ struct Train: NetrunCommand {
                 return ExitStatus.interrupted
             }
         } catch {
-            // An input error names its own file ("img.idx: error: ..."); the others are the run's.
-            console.printError(error.kind == .input ? error.description : "\(directory): error: \(error.description)")
-            switch error.kind {
-            case .input: return ExitStatus.usage
-            case .nonFinite: return ExitStatus.diverged
-            case .distributed: return ExitStatus.distributed
-            }
+            console.printError(error.diagnostic(runDirectory: directory))
+            return error.exitStatus
         }
     }
 
@@ -173,6 +168,25 @@ struct Train: NetrunCommand {
         guard exists else { return }
         for name in ["config.yaml", "last.safetensors", "best.safetensors", "metrics.jsonl", "curves.svg", "state.safetensors"] {
             try OutputPath.check("\(directory)/\(name)", what: "run's \(name)", inputs: inputs)
+        }
+    }
+}
+
+extension TrainError {
+    /// The line(s) `train` prints: a file's error is its own diagnostic (`img.idx: error: ...`),
+    /// as is a setting's (it names its config position); the others are the run directory's.
+    func diagnostic(runDirectory: String) -> String {
+        if let file { return file.description }
+        return kind == .input ? description : "\(runDirectory): error: \(description)"
+    }
+
+    /// `train`'s exit code: 2 for a file (whatever its `FileError.Kind`) or setting that
+    /// cannot be used, 3 for a non-finite loss, 4 when the ranks lost each other.
+    var exitStatus: Int32 {
+        switch kind {
+        case .input: ExitStatus.usage
+        case .nonFinite: ExitStatus.diverged
+        case .distributed: ExitStatus.distributed
         }
     }
 }

@@ -79,7 +79,7 @@ public enum AtomicFile {
     /// returns their names. Call it only when no writer can be working there (the run
     /// directory's lock is held): a live writer's temporary file looks the same.
     @discardableResult
-    public static func removeTemporaries(in directory: String) throws -> [String] {
+    public static func removeTemporaries(in directory: String) throws(FileError) -> [String] {
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
             throw FileError(path: directory, kind: .io, message: "cannot list the directory to remove stale temporary files")
