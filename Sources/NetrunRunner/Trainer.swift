@@ -265,9 +265,7 @@ public final class Trainer {
         } catch {
             throw differs("\(error)")
         }
-        if let p = saved.state.plateau, let data = p.data(using: .utf8), let decoded = try? JSONDecoder().decode(PlateauState.self, from: data) {
-            plateau = decoded
-        }
+        if let p = saved.state.plateau { plateau = p }
         state = saved.state
     }
 
@@ -415,7 +413,7 @@ public final class Trainer {
         }
         if case .plateau(let p) = schedule.policy {
             schedule.observe(metric(p.monitor), state: &plateau)
-            state.plateau = (try? JSONEncoder().encode(plateau)).flatMap { String(data: $0, encoding: .utf8) }
+            state.plateau = plateau
         }
         if let m = train.checkpoint.best {
             let v = metric(m)
