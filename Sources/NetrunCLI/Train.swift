@@ -82,12 +82,7 @@ struct Train: NetrunCommand {
             console.printError("\(options.file): error: the config has no 'train' section")
             return ExitStatus.configErrors
         }
-        let directory = resume ?? out ?? {
-            let dir = train.checkpoint.directory
-            // A directory the config names is relative to its file; the default to the working directory.
-            return dir.location.line > 0 && !dir.location.file.hasPrefix("--set")
-                ? ConfigLoader.resolvePath(dir.value, relativeTo: dir.location.file) : dir.value
-        }()
+        let directory = resume ?? out ?? Trainer.defaultRunDirectory(train)
         // Rank 0, which alone writes the run directory, holds its lock for the whole run
         // (released by the defer); the directory's other checks are made holding it, so no
         // other run can save or finish there between the check and this run's start.
@@ -115,30 +110,25 @@ struct Train: NetrunCommand {
             TensorBoardSink(runDirectory: directory),
             MetricsCurvesSink(runDirectory: directory),
         ]
-        let trainer: Trainer
-        do {
-            trainer = try Trainer(config: config, graph: checked.graph,
-                                  options: TrainOptions(runDirectory: directory, resume: resume != nil, weights: weights,
-                                                        stopAfter: steps, seed: seed),
-                                  sinks: sinks, communicator: communicator)
-        } catch {
+        let report = Trainer.train(config: config, graph: checked.graph,
+                                   options: TrainOptions(runDirectory: directory, resume: resume != nil, weights: weights,
+                                                         stopAfter: steps, seed: seed),
+                                   sinks: sinks, communicator: communicator)
+        defer { for line in report.timeReport { console.printError(line) } }
+        switch report.ending {
+        case .outcome(.finished(let step)):
+            console.print("\(directory): trained \(step) steps")
+            return ExitStatus.ok
+        case .outcome(.stopped(let step)):
+            console.print("\(directory): stopped after step \(step) of \(report.totalSteps ?? step) (--steps); continue with --resume \(directory)")
+            return ExitStatus.ok
+        case .outcome(.interrupted(let step)):
+            console.print("\(directory): interrupted after step \(step); saved, continue with --resume \(directory)")
+            return ExitStatus.interrupted
+        case .setupFailed(let error):
             console.printError(error.description)
             return ExitStatus.usage
-        }
-        defer { for line in trainer.timeReport { console.printError(line) } }
-        do {
-            switch try trainer.run() {
-            case .finished(let step):
-                console.print("\(directory): trained \(step) steps")
-                return ExitStatus.ok
-            case .stopped(let step):
-                console.print("\(directory): stopped after step \(step) of \(trainer.totalSteps) (--steps); continue with --resume \(directory)")
-                return ExitStatus.ok
-            case .interrupted(let step):
-                console.print("\(directory): interrupted after step \(step); saved, continue with --resume \(directory)")
-                return ExitStatus.interrupted
-            }
-        } catch {
+        case .failed(let error):
             console.printError(error.diagnostic(runDirectory: directory))
             return error.exitStatus
         }

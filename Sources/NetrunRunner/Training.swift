@@ -1,0 +1,50 @@
+// The runner's one entry point for `netrun train`: the loaded config and the options in, the
+// run's ending and its time report out. The CLI loads and checks the config and the files,
+// calls `Trainer.train`, and prints what it returns.
+import NetrunConfig
+import NetrunDistributed
+import NetrunGraph
+
+/// What a `Trainer.train` call did: how the run ended, and the trainer's report.
+public struct TrainReport: Sendable {
+    public enum Ending: Sendable {
+        /// The run was set up and ran to this outcome.
+        case outcome(TrainOutcome)
+        /// The run could not be set up (data, weights, schedule, optimizer, resume): no step ran.
+        case setupFailed(TrainError)
+        /// The run stopped with an error after it was set up.
+        case failed(TrainError)
+    }
+
+    public var ending: Ending
+    /// The run's configured length in steps (nil when it could not be set up).
+    public var totalSteps: Int?
+    /// `Trainer.timeReport`'s lines (none when no step loop ran).
+    public var timeReport: [String]
+}
+
+extension Trainer {
+    /// Sets up the run `config` and `graph` describe (its data, schedule, optimizer and, with
+    /// `options.resume`, the saved state), runs it, and reports how it ended.
+    public static func train(config: Config, graph: Graph, options: TrainOptions, sinks: [any MetricsSink],
+                             communicator: any Communicator = SingleProcess()) -> TrainReport {
+        let trainer: Trainer
+        do {
+            trainer = try Trainer(config: config, graph: graph, options: options, sinks: sinks, communicator: communicator)
+        } catch {
+            return TrainReport(ending: .setupFailed(error), totalSteps: nil, timeReport: [])
+        }
+        let ending: TrainReport.Ending
+        do { ending = .outcome(try trainer.run()) } catch { ending = .failed(error) }
+        return TrainReport(ending: ending, totalSteps: trainer.totalSteps, timeReport: trainer.timeReport)
+    }
+
+    /// The run directory when neither `--out` nor `--resume` names one: `train.checkpoint.dir`,
+    /// relative to the config file that sets it (the default, and a `--set`, to the working
+    /// directory).
+    public static func defaultRunDirectory(_ train: TrainConfig) -> String {
+        let dir = train.checkpoint.directory
+        return dir.location.line > 0 && !dir.location.file.hasPrefix("--set")
+            ? ConfigLoader.resolvePath(dir.value, relativeTo: dir.location.file) : dir.value
+    }
+}
