@@ -116,13 +116,13 @@ struct Train: NetrunCommand {
                                    sinks: sinks, communicator: communicator)
         defer { for line in report.timeReport { console.printError(line) } }
         switch report.ending {
-        case .outcome(.finished(let step)):
+        case .outcome(.finished(let step), _):
             console.print("\(directory): trained \(step) steps")
             return ExitStatus.ok
-        case .outcome(.stopped(let step)):
-            console.print("\(directory): stopped after step \(step) of \(report.totalSteps ?? step) (--steps); continue with --resume \(directory)")
+        case .outcome(.stopped(let step), let totalSteps):
+            console.print("\(directory): stopped after step \(step) of \(totalSteps) (--steps); continue with --resume \(directory)")
             return ExitStatus.ok
-        case .outcome(.interrupted(let step)):
+        case .outcome(.interrupted(let step), _):
             console.print("\(directory): interrupted after step \(step); saved, continue with --resume \(directory)")
             return ExitStatus.interrupted
         case .setupFailed(let error):

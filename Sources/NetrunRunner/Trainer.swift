@@ -260,10 +260,8 @@ public final class Trainer {
             if let s = saved.average { try averager?.restore(s) }
         } catch let mismatch as WeightsMismatch {
             throw TrainError(.input, mismatch.description)   // each line names the file already
-        } catch let e as FileError {
-            throw TrainError(e)
         } catch {
-            throw differs("\(error)")
+            throw differs("\(error)")   // the optimizer's or the average's state does not fit the model
         }
         if let p = saved.state.plateau { plateau = p }
         state = saved.state

@@ -8,8 +8,8 @@ import NetrunGraph
 /// What a `Trainer.train` call did: how the run ended, and the trainer's report.
 public struct TrainReport: Sendable {
     public enum Ending: Sendable {
-        /// The run was set up and ran to this outcome.
-        case outcome(TrainOutcome)
+        /// The run was set up and ran to this outcome; its configured length in steps.
+        case outcome(TrainOutcome, totalSteps: Int)
         /// The run could not be set up (data, weights, schedule, optimizer, resume): no step ran.
         case setupFailed(TrainError)
         /// The run stopped with an error after it was set up.
@@ -17,8 +17,6 @@ public struct TrainReport: Sendable {
     }
 
     public var ending: Ending
-    /// The run's configured length in steps (nil when it could not be set up).
-    public var totalSteps: Int?
     /// `Trainer.timeReport`'s lines (none when no step loop ran).
     public var timeReport: [String]
 }
@@ -32,11 +30,11 @@ extension Trainer {
         do {
             trainer = try Trainer(config: config, graph: graph, options: options, sinks: sinks, communicator: communicator)
         } catch {
-            return TrainReport(ending: .setupFailed(error), totalSteps: nil, timeReport: [])
+            return TrainReport(ending: .setupFailed(error), timeReport: [])
         }
         let ending: TrainReport.Ending
-        do { ending = .outcome(try trainer.run()) } catch { ending = .failed(error) }
-        return TrainReport(ending: ending, totalSteps: trainer.totalSteps, timeReport: trainer.timeReport)
+        do { ending = .outcome(try trainer.run(), totalSteps: trainer.totalSteps) } catch { ending = .failed(error) }
+        return TrainReport(ending: ending, timeReport: trainer.timeReport)
     }
 
     /// The run directory when neither `--out` nor `--resume` names one: `train.checkpoint.dir`,
