@@ -1,6 +1,7 @@
 // The runner's one entry point for `netrun train`: the loaded config and the options in, the
 // run's ending and its time report out. The CLI loads and checks the config and the files,
 // calls `Trainer.train`, and prints what it returns.
+import NetrunBackend
 import NetrunConfig
 import NetrunDistributed
 import NetrunGraph
@@ -35,6 +36,19 @@ extension Trainer {
         let ending: TrainReport.Ending
         do { ending = .outcome(try trainer.run(), totalSteps: trainer.totalSteps) } catch { ending = .failed(error) }
         return TrainReport(ending: ending, timeReport: trainer.timeReport)
+    }
+
+    /// The memory training at the global `batch` needs on this machine, and what needs it
+    /// (for the refusal): each of the `ranks` processes plans its own share of the batch
+    /// (`localBatch`), and the `ranksHere` of them on this machine share its memory. `bytes`
+    /// is nil when the size overflows. Nil when the batch does not split evenly over the
+    /// ranks: `init` refuses that with its own message.
+    public static func memoryNeed(graph: Graph, batch: Int, ranks: Int, ranksHere: Int) -> (bytes: Int?, what: String)? {
+        guard let local = localBatch(batch, ranks: ranks) else { return nil }
+        let rank = Executor.requiredBytes(graph: graph, batch: local, mode: .training)
+        if ranks == 1 { return (rank, "training at batch \(batch)") }
+        return (ByteCount.product(rank, ranksHere),
+                "training at batch \(batch) over \(ranks) ranks (\(local) examples each, \(ranksHere) of the ranks on this machine)")
     }
 
     /// The run directory when neither `--out` nor `--resume` names one: `train.checkpoint.dir`,
