@@ -113,7 +113,7 @@ struct ScheduleReport {
     /// A row when the rate has moved by more than this share of itself (or of half the base rate).
     static let drift = 0.10
 
-    init(config: Config, train: TrainConfig, examples: Int) throws(ScheduleError) {
+    init(config: Config, train: TrainConfig, examples: Int) throws(SettingError) {
         name = config.name
         self.examples = examples
         batch = train.batch.value
