@@ -14,7 +14,7 @@ public struct WeightsMismatch: Error, Sendable, Equatable, CustomStringConvertib
 }
 
 extension ParameterStore {
-    /// Replaces every tensor with the file's. Throws `FormatError` when the file is not
+    /// Replaces every tensor with the file's. Throws `FileError` when the file is not
     /// readable safetensors (missing, empty, truncated, not safetensors, not F32), and
     /// `WeightsMismatch` listing every missing, unexpected and mis-shaped tensor.
     public mutating func load(path: String) throws {

@@ -3,6 +3,7 @@ import Foundation
 import NetrunBackend
 import NetrunConfig
 import NetrunData
+import NetrunFormats
 import NetrunRunner
 
 /// `netrun eval CONFIG --weights W`: loss, top-k, per-class accuracy and the confusion matrix on eval.data.
@@ -44,7 +45,7 @@ struct Eval: NetrunCommand {
         do {
             try InputFile.check(weights, what: "weights file", limit: .memory)
             try parameters.load(path: weights)
-        } catch let problem as FileProblem {
+        } catch let problem as FileError {
             console.printError(problem.description)
             return ExitStatus.usage
         } catch {

@@ -27,7 +27,7 @@ struct Export: NetrunCommand {
     func execute(_ console: Console) -> Int32 {
         var code = ExitStatus.ok
         guard let checked = Checked(options, console: console, exitCode: &code) else { return code }
-        var problems: [FileProblem] = []
+        var problems: [FileError] = []
         do { try InputFile.check(weights, what: "weights file", limit: .memory) } catch { problems.append(error) }
         do { try OutputPath.check(output, what: "output", inputs: [(options.file, "the config"), (weights, "--weights")]) } catch { problems.append(error) }
         guard problems.isEmpty else {

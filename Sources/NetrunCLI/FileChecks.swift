@@ -11,14 +11,6 @@ import Musl
 import Darwin
 #endif
 
-/// A file argument that cannot be used (exit 2): `path: error: message`.
-struct FileProblem: Error, Equatable, Sendable, CustomStringConvertible {
-    var path: String
-    var message: String
-
-    var description: String { "\(path): error: \(message)" }
-}
-
 /// A file's identity: device and inode, so that two spellings of one file (`./x`, a
 /// symbolic link, a hard link) compare equal.
 struct FileIdentity: Hashable, Sendable {
@@ -73,23 +65,23 @@ enum InputFile {
 
     /// Checks that `path` is a non-empty regular file within `limit` that opens for
     /// reading. `what` names it in messages: "config", "weights file", "input file".
-    static func check(_ path: String, what: String, limit: Limit) throws(FileProblem) {
+    static func check(_ path: String, what: String, limit: Limit) throws(FileError) {
         guard let s = FileStatus(path) else {
-            throw FileProblem(path: path, message: "cannot read the \(what): \(systemReason())")
+            throw FileError(path: path, kind: .io, message: "cannot read the \(what): \(systemReason())")
         }
         guard s.kind == .regular else {
-            throw FileProblem(path: path, message: "the \(what) is \(s.kindPhrase), not a regular file")
+            throw FileError(path: path, kind: .notARegularFile, message: "the \(what) is \(s.kindPhrase), not a regular file")
         }
-        guard s.size > 0 else { throw FileProblem(path: path, message: "the \(what) is empty (0 bytes)") }
+        guard s.size > 0 else { throw FileError(path: path, kind: .format, message: "the \(what) is empty (0 bytes)") }
         switch limit {
         case .bytes(let maxBytes) where s.size > maxBytes:
-            throw FileProblem(path: path, message: "the \(what) is \(s.size) bytes, larger than the \(maxBytes) bytes netrun reads")
+            throw FileError(path: path, kind: .fileTooLarge, message: "the \(what) is \(s.size) bytes, larger than the \(maxBytes) bytes netrun reads")
         case .memory where s.size > MemoryCheck.physicalBytes:
-            throw FileProblem(path: path, message: "the \(what) is \(MemoryCheck.gigabytes(s.size)), more than this machine's \(MemoryCheck.gigabytes(MemoryCheck.physicalBytes)) of physical memory")
+            throw FileError(path: path, kind: .fileTooLarge, message: "the \(what) is \(MemoryCheck.gigabytes(s.size)), more than this machine's \(MemoryCheck.gigabytes(MemoryCheck.physicalBytes)) of physical memory")
         default: break
         }
         let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { throw FileProblem(path: path, message: "cannot read the \(what): \(systemReason())") }
+        guard fd >= 0 else { throw FileError(path: path, kind: .io, message: "cannot read the \(what): \(systemReason())") }
         close(fd)
     }
 }
@@ -102,29 +94,29 @@ enum OutputPath {
     /// same kind, replaced) in an existing directory, and that it is none of `inputs`
     /// (path and what it is, e.g. `("w.safetensors", "--weights")`), compared by device and
     /// inode, so another spelling or a link of an input is refused too.
-    static func check(_ path: String, what: String, kind: Kind = .file, inputs: [(path: String, what: String)]) throws(FileProblem) {
-        guard !path.isEmpty else { throw FileProblem(path: path, message: "the \(what) path is empty") }
+    static func check(_ path: String, what: String, kind: Kind = .file, inputs: [(path: String, what: String)]) throws(FileError) {
+        guard !path.isEmpty else { throw FileError(path: path, kind: .invalidArgument, message: "the \(what) path is empty") }
         if let s = FileStatus(path) {
             if let input = inputs.first(where: { FileIdentity(path: $0.path) == s.identity }) {
-                throw FileProblem(path: path, message: "the \(what) is the same file as \(input.what) '\(input.path)'; netrun does not overwrite its inputs")
+                throw FileError(path: path, kind: .invalidArgument, message: "the \(what) is the same file as \(input.what) '\(input.path)'; netrun does not overwrite its inputs")
             }
             switch (kind, s.kind) {
             case (.file, .regular), (.directory, .directory): return
-            case (.file, _): throw FileProblem(path: path, message: "the \(what) is \(s.kindPhrase); netrun writes a regular file there, and will not replace it")
-            case (.directory, _): throw FileProblem(path: path, message: "the \(what) is \(s.kindPhrase), not a directory")
+            case (.file, _): throw FileError(path: path, kind: .notARegularFile, message: "the \(what) is \(s.kindPhrase); netrun writes a regular file there, and will not replace it")
+            case (.directory, _): throw FileError(path: path, kind: .notARegularFile, message: "the \(what) is \(s.kindPhrase), not a directory")
             }
         }
-        guard errno == ENOENT else { throw FileProblem(path: path, message: "cannot write the \(what): \(systemReason())") }
+        guard errno == ENOENT else { throw FileError(path: path, kind: .io, message: "cannot write the \(what): \(systemReason())") }
         let parent = (path as NSString).deletingLastPathComponent
         let directory = parent.isEmpty ? "." : parent
         guard let d = FileStatus(directory) else {
-            throw FileProblem(path: path, message: "cannot write the \(what): directory '\(directory)': \(systemReason())")
+            throw FileError(path: path, kind: .io, message: "cannot write the \(what): directory '\(directory)': \(systemReason())")
         }
         guard d.kind == .directory else {
-            throw FileProblem(path: path, message: "cannot write the \(what): '\(directory)' is \(d.kindPhrase), not a directory")
+            throw FileError(path: path, kind: .notARegularFile, message: "cannot write the \(what): '\(directory)' is \(d.kindPhrase), not a directory")
         }
         guard access(directory, W_OK) == 0 else {
-            throw FileProblem(path: path, message: "cannot write the \(what) in '\(directory)': \(systemReason())")
+            throw FileError(path: path, kind: .io, message: "cannot write the \(what) in '\(directory)': \(systemReason())")
         }
     }
 }

@@ -27,12 +27,12 @@ struct ImportOutput: ParsableArguments {
 }
 
 /// Reads `path` as UTF-8 text after the usual file checks.
-func readText(_ path: String, what: String) throws(FileProblem) -> String {
+func readText(_ path: String, what: String) throws(FileError) -> String {
     try InputFile.check(path, what: what, limit: .bytes(importLimit))
     guard let data = FileManager.default.contents(atPath: path) else {
-        throw FileProblem(path: path, message: "cannot read the \(what)")
+        throw FileError(path: path, kind: .io, message: "cannot read the \(what)")
     }
-    guard let text = String(data: data, encoding: .utf8) else { throw FileProblem(path: path, message: "the \(what) is not UTF-8 text") }
+    guard let text = String(data: data, encoding: .utf8) else { throw FileError(path: path, kind: .format, message: "the \(what) is not UTF-8 text") }
     return text
 }
 
@@ -52,7 +52,7 @@ func finishImport(_ result: ImportResult, output: String?, inputs: [(path: Strin
     do {
         try OutputPath.check(output, what: "output", inputs: inputs)
         try AtomicFile.write(Array(text.utf8), to: output)
-    } catch let problem as FileProblem {
+    } catch let problem as FileError {
         console.printError(problem.description)
         return ExitStatus.usage
     } catch {
@@ -86,10 +86,10 @@ struct ImportCaffe: NetrunCommand {
     func execute(_ console: Console) -> Int32 {
         var inputs = [(path: net, what: "the net")]
         if let solver { inputs.append((solver, "--solver")) }
-        do throws(FileProblem) {
+        do throws(FileError) {
             if let output = out.output { try OutputPath.check(output, what: "output", inputs: inputs) }
             let text = try readText(net, what: "net")
-            let solverText = try solver.map { path throws(FileProblem) in (text: try readText(path, what: "solver"), file: path) }
+            let solverText = try solver.map { path throws(FileError) in (text: try readText(path, what: "solver"), file: path) }
             let result = CaffeImporter.importNet(text: text, file: net, solver: solverText)
             return finishImport(result, output: out.output, inputs: inputs, console: console)
         } catch {
@@ -119,7 +119,7 @@ struct ImportDarknet: NetrunCommand {
 
     func execute(_ console: Console) -> Int32 {
         let inputs = [(path: cfg, what: "the cfg")]
-        do throws(FileProblem) {
+        do throws(FileError) {
             if let output = out.output { try OutputPath.check(output, what: "output", inputs: inputs) }
             let text = try readText(cfg, what: "cfg")
             return finishImport(DarknetImporter.importCfg(text: text, file: cfg).result, output: out.output, inputs: inputs, console: console)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NetrunConfig
+import NetrunFormats
 import NetrunGraph
 
 /// Options shared by the commands that read one config.
@@ -24,42 +25,42 @@ struct Loaded {
     var graph: Graph?
     var diagnostics: Diagnostics
     /// Why the file cannot be used at all (exit 2), as opposed to holding errors (exit 1).
-    var fileProblem: FileProblem?
+    var fileError: FileError?
 
     init(file: String, overrides: [String]) {
-        do throws(FileProblem) {
+        do throws(FileError) {
             try InputFile.check(file, what: "config", limit: .bytes(YAMLLimits().maxBytes))
         } catch {
-            self.init(config: nil, graph: nil, diagnostics: Diagnostics(), fileProblem: error)
+            self.init(config: nil, graph: nil, diagnostics: Diagnostics(), fileError: error)
             return
         }
         let v = Validation.check(file: file, overrides: overrides)
-        self.init(config: v.config, graph: v.graph, diagnostics: v.diagnostics, fileProblem: nil)
+        self.init(config: v.config, graph: v.graph, diagnostics: v.diagnostics, fileError: nil)
     }
 
-    private init(config: Config?, graph: Graph?, diagnostics: Diagnostics, fileProblem: FileProblem?) {
+    private init(config: Config?, graph: Graph?, diagnostics: Diagnostics, fileError: FileError?) {
         self.config = config
         self.graph = graph
         self.diagnostics = diagnostics
-        self.fileProblem = fileProblem
+        self.fileError = fileError
     }
 
     var exitCode: Int32 {
-        fileProblem != nil ? ExitStatus.usage : diagnostics.hasErrors ? ExitStatus.configErrors : ExitStatus.ok
+        fileError != nil ? ExitStatus.usage : diagnostics.hasErrors ? ExitStatus.configErrors : ExitStatus.ok
     }
 
-    var isClean: Bool { fileProblem == nil && !diagnostics.hasErrors }
+    var isClean: Bool { fileError == nil && !diagnostics.hasErrors }
 
     /// Every diagnostic, compiler style, to the console's error stream (or why the file cannot be read).
     func report(_ console: Console, renderer: inout DiagnosticRenderer) {
-        if let fileProblem { console.printError(fileProblem.description) }
+        if let fileError { console.printError(fileError.description) }
         for d in diagnostics.sorted { console.printError(renderer.render(d), terminator: "") }
     }
 
     /// The diagnostics as JSON, a file problem as an error at 1:1.
     var jsonDiagnostics: [Diagnostic] {
-        guard let fileProblem else { return diagnostics.sorted }
-        return [.error(fileProblem.message, at: SourceLocation(file: fileProblem.path, line: 1, column: 1))]
+        guard let fileError else { return diagnostics.sorted }
+        return [.error(fileError.message, at: SourceLocation(file: fileError.path, line: 1, column: 1))]
     }
 }
 

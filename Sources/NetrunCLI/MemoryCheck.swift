@@ -16,16 +16,12 @@ enum MemoryCheck {
         return "error: \(what) needs \(need) of memory, more than this machine's \(gigabytes(available)) (physical memory)"
     }
 
-    /// `train`'s check. Each of the `ranks` processes plans its own share of the global batch
-    /// (`Trainer.localBatch`), and the `ranksHere` of them on this machine share its memory: the
-    /// need is `ranksHere` times one rank's plan. Nil (nothing to refuse here) when the batch
-    /// does not split evenly: the trainer refuses that with its own message.
+    /// `train`'s check, of the need the runner computes (`Trainer.memoryNeed`: `ranksHere`
+    /// times one rank's plan). Nil (nothing to refuse here) when the batch does not split
+    /// evenly: the trainer refuses that with its own message.
     static func training(graph: Graph, batch: Int, ranks: Int, ranksHere: Int) -> String? {
-        guard let local = Trainer.localBatch(batch, ranks: ranks) else { return nil }
-        let rank = Executor.requiredBytes(graph: graph, batch: local, mode: .training)
-        if ranks == 1 { return check(rank, for: "training at batch \(batch)") }
-        return check(ByteCount.product(rank, ranksHere),
-                     for: "training at batch \(batch) over \(ranks) ranks (\(local) examples each, \(ranksHere) of the ranks on this machine)")
+        guard let need = Trainer.memoryNeed(graph: graph, batch: batch, ranks: ranks, ranksHere: ranksHere) else { return nil }
+        return check(need.bytes, for: need.what)
     }
 
     /// The ranks of this job that run on this machine: what the MPI launcher says (Open MPI's

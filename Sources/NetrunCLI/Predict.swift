@@ -44,7 +44,7 @@ struct Predict: NetrunCommand {
         guard let checked = Checked(options, console: console, exitCode: &code) else { return code }
         let graph = checked.graph
         // Every file problem at once.
-        var problems: [FileProblem] = []
+        var problems: [FileError] = []
         do { try InputFile.check(weights, what: "weights file", limit: .memory) } catch { problems.append(error) }
         do { try InputFile.check(input, what: "input file", limit: .memory) } catch { problems.append(error) }
         do {
@@ -120,7 +120,7 @@ struct Predict: NetrunCommand {
     }
 
     static func describe(_ error: any Error) -> String {
-        if let e = error as? FormatError { return e.description }
+        if let e = error as? FileError { return e.description }
         if let e = error as? WeightsMismatch { return e.description }
         return "error: \(error)"
     }

@@ -76,13 +76,9 @@ struct ScheduleCommand: NetrunCommand {
 
 /// How many training examples an epoch has, for steps per epoch: `override` (--examples)
 /// when given, else the training data opened as `netrun train` opens it (NetrunData).
-func trainingExampleCount(_ data: DataSource, override: Int?, graph: Graph) throws(FileProblem) -> Int {
+func trainingExampleCount(_ data: DataSource, override: Int?, graph: Graph) throws(FileError) -> Int {
     if let override { return override }
-    do {
-        return try Dataset.open(data, classes: graph.classes, input: graph.inputShape.dims).count
-    } catch {
-        throw FileProblem(path: error.path, message: error.message)
-    }
+    return try Dataset.open(data, classes: graph.classes, input: graph.inputShape.dims).count
 }
 
 // MARK: - The report
@@ -111,7 +107,7 @@ struct ScheduleReport {
     /// A row when the rate has moved by more than this share of itself (or of half the base rate).
     static let drift = 0.10
 
-    init(config: Config, train: TrainConfig, examples: Int) throws(ScheduleError) {
+    init(config: Config, train: TrainConfig, examples: Int) throws(SettingError) {
         name = config.name
         self.examples = examples
         batch = train.batch.value

@@ -82,12 +82,7 @@ struct Train: NetrunCommand {
             console.printError("\(options.file): error: the config has no 'train' section")
             return ExitStatus.configErrors
         }
-        let directory = resume ?? out ?? {
-            let dir = train.checkpoint.directory
-            // A directory the config names is relative to its file; the default to the working directory.
-            return dir.location.line > 0 && !dir.location.file.hasPrefix("--set")
-                ? ConfigLoader.resolvePath(dir.value, relativeTo: dir.location.file) : dir.value
-        }()
+        let directory = resume ?? out ?? Trainer.defaultRunDirectory(train)
         // Rank 0, which alone writes the run directory, holds its lock for the whole run
         // (released by the defer); the directory's other checks are made holding it, so no
         // other run can save or finish there between the check and this run's start.
@@ -115,64 +110,73 @@ struct Train: NetrunCommand {
             TensorBoardSink(runDirectory: directory),
             MetricsCurvesSink(runDirectory: directory),
         ]
-        let trainer: Trainer
-        do {
-            trainer = try Trainer(config: config, graph: checked.graph,
-                                  options: TrainOptions(runDirectory: directory, resume: resume != nil, weights: weights,
-                                                        stopAfter: steps, seed: seed),
-                                  sinks: sinks, communicator: communicator)
-        } catch {
+        let report = Trainer.train(config: config, graph: checked.graph,
+                                   options: TrainOptions(runDirectory: directory, resume: resume != nil, weights: weights,
+                                                         stopAfter: steps, seed: seed),
+                                   sinks: sinks, communicator: communicator)
+        defer { for line in report.timeReport { console.printError(line) } }
+        switch report.ending {
+        case .outcome(.finished(let step), _):
+            console.print("\(directory): trained \(step) steps")
+            return ExitStatus.ok
+        case .outcome(.stopped(let step), let totalSteps):
+            console.print("\(directory): stopped after step \(step) of \(totalSteps) (--steps); continue with --resume \(directory)")
+            return ExitStatus.ok
+        case .outcome(.interrupted(let step), _):
+            console.print("\(directory): interrupted after step \(step); saved, continue with --resume \(directory)")
+            return ExitStatus.interrupted
+        case .setupFailed(let error):
             console.printError(error.description)
             return ExitStatus.usage
-        }
-        defer { for line in trainer.timeReport { console.printError(line) } }
-        do {
-            switch try trainer.run() {
-            case .finished(let step):
-                console.print("\(directory): trained \(step) steps")
-                return ExitStatus.ok
-            case .stopped(let step):
-                console.print("\(directory): stopped after step \(step) of \(trainer.totalSteps) (--steps); continue with --resume \(directory)")
-                return ExitStatus.ok
-            case .interrupted(let step):
-                console.print("\(directory): interrupted after step \(step); saved, continue with --resume \(directory)")
-                return ExitStatus.interrupted
-            }
-        } catch {
-            // An input error names its own file ("img.idx: error: ..."); the others are the run's.
-            console.printError(error.kind == .input ? error.description : "\(directory): error: \(error.description)")
-            switch error.kind {
-            case .input: return ExitStatus.usage
-            case .nonFinite: return ExitStatus.diverged
-            case .distributed: return ExitStatus.distributed
-            }
+        case .failed(let error):
+            console.printError(error.diagnostic(runDirectory: directory))
+            return error.exitStatus
         }
     }
 
     /// The run directory is a directory, or does not exist yet.
-    static func checkIsADirectory(_ directory: String) throws(FileProblem) {
+    static func checkIsADirectory(_ directory: String) throws(FileError) {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) && !isDirectory.boolValue {
-            throw FileProblem(path: directory, message: "the run directory is a file, not a directory")
+            throw FileError(path: directory, kind: .notARegularFile, message: "the run directory is a file, not a directory")
         }
     }
 
     /// The run directory: a directory (or a new one) that is not one of the inputs, holding
     /// no other run unless resuming one; none of the files the run writes is an input.
-    static func checkRunDirectory(_ directory: String, resuming: Bool, inputs: [(path: String, what: String)]) throws(FileProblem) {
+    static func checkRunDirectory(_ directory: String, resuming: Bool, inputs: [(path: String, what: String)]) throws(FileError) {
         try checkIsADirectory(directory)
         let exists = FileManager.default.fileExists(atPath: directory)
         let state = "\(directory)/state.safetensors"
         if resuming, let problem = PathProblem(path: state) {
-            throw FileProblem(path: directory, message: problem == .missing ? "no run to resume here (state.safetensors is missing)"
+            throw FileError(path: directory, kind: .invalidArgument, message: problem == .missing ? "no run to resume here (state.safetensors is missing)"
                               : "cannot resume the run here: its state.safetensors cannot be read: \(problem.phrase)")
         }
         if !resuming && FileManager.default.fileExists(atPath: state) {
-            throw FileProblem(path: directory, message: "the directory already holds a run; continue it with --resume \(directory), or give another --out")
+            throw FileError(path: directory, kind: .invalidArgument, message: "the directory already holds a run; continue it with --resume \(directory), or give another --out")
         }
         guard exists else { return }
         for name in ["config.yaml", "last.safetensors", "best.safetensors", "metrics.jsonl", "curves.svg", "state.safetensors"] {
             try OutputPath.check("\(directory)/\(name)", what: "run's \(name)", inputs: inputs)
+        }
+    }
+}
+
+extension TrainError {
+    /// The line(s) `train` prints: a file's error is its own diagnostic (`img.idx: error: ...`),
+    /// as is a setting's (it names its config position); the others are the run directory's.
+    func diagnostic(runDirectory: String) -> String {
+        if let file { return file.description }
+        return kind == .input ? description : "\(runDirectory): error: \(description)"
+    }
+
+    /// `train`'s exit code: 2 for a file (whatever its `FileError.Kind`) or setting that
+    /// cannot be used, 3 for a non-finite loss, 4 when the ranks lost each other.
+    var exitStatus: Int32 {
+        switch kind {
+        case .input: ExitStatus.usage
+        case .nonFinite: ExitStatus.diverged
+        case .distributed: ExitStatus.distributed
         }
     }
 }

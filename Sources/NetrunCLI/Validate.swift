@@ -28,7 +28,7 @@ struct Validate: NetrunCommand {
         for file in files {
             let loaded = Loaded(file: file, overrides: overrides)
             worst = max(worst, loaded.exitCode)
-            errors += loaded.diagnostics.errors.count + (loaded.fileProblem == nil ? 0 : 1)
+            errors += loaded.diagnostics.errors.count + (loaded.fileError == nil ? 0 : 1)
             warnings += loaded.diagnostics.warnings.count
             switch format {
             case .text:

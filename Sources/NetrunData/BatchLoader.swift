@@ -1,3 +1,4 @@
+import NetrunFormats
 import Foundation
 import NetrunConfig
 
@@ -90,23 +91,23 @@ public final class BatchLoader {
     ///   `shard.index`-th of `shard.count` near-equal contiguous parts of the set.
     /// - `dropLast`: training makes only full steps (see above).
     public init(dataset: Dataset, preprocessing: Preprocessing, batch: Int, shuffle: Bool, seed: Int, training: Bool,
-                start: LoaderPosition = LoaderPosition(), prefetch: Int = 2, shard: Shard = .whole, dropLast: Bool = true) throws(DataError) {
-        guard batch >= 1 else { throw DataError(path: dataset.origin, kind: .setting, message: "batch must be at least 1, found \(batch)") }
+                start: LoaderPosition = LoaderPosition(), prefetch: Int = 2, shard: Shard = .whole, dropLast: Bool = true) throws(FileError) {
+        guard batch >= 1 else { throw FileError(path: dataset.origin, kind: .setting, message: "batch must be at least 1, found \(batch)") }
         precondition(shard.count >= 1 && (0 ..< shard.count).contains(shard.index), "BatchLoader: shard out of range")
         let part = shard.range(of: dataset.count)
         let global = batch * shard.count
         let steps = training ? DataSource.stepsPerEpoch(examples: dataset.count, batch: global, dropLast: dropLast)
                              : DataSource.stepsPerEpoch(examples: part.count, batch: batch, dropLast: false)
         guard steps >= 1 || (!training && shard.count > 1) else {
-            throw DataError(path: dataset.origin, kind: .setting, message: "has \(dataset.count) examples, fewer than one training batch of \(batch)")
+            throw FileError(path: dataset.origin, kind: .setting, message: "has \(dataset.count) examples, fewer than one training batch of \(batch)")
         }
         guard start.epoch >= 0, start.step >= 0, start.step < max(steps, 1), training || start.epoch == 0 else {
-            throw DataError(path: dataset.origin, kind: .setting,
+            throw FileError(path: dataset.origin, kind: .setting,
                             message: "cannot start at \(start): an epoch has \(steps) steps\(training ? "" : " and evaluation has one epoch")")
         }
         let renderer = try Renderer(preprocessing, dataset: dataset, training: training)
         guard let values = checkedProduct([batch, preprocessing.evaluationViews, renderer.viewSize]), values <= maximumPixelValues else {
-            throw DataError(path: dataset.origin, kind: .setting, message: "a batch of \(batch) x \(shapeText(preprocessing.input)) is more than \(maximumPixelValues) values")
+            throw FileError(path: dataset.origin, kind: .setting, message: "a batch of \(batch) x \(shapeText(preprocessing.input)) is more than \(maximumPixelValues) values")
         }
         producer = Producer(dataset: dataset, renderer: renderer, batch: batch, steps: steps, shuffle: training && shuffle, seed: seed, training: training,
                             base: training ? shard.index * batch : part.lowerBound, stride: training ? global : batch,

@@ -1,3 +1,4 @@
+import NetrunFormats
 import NetrunConfig
 
 /// CIFAR-10 and CIFAR-100 binary batches: records of label byte(s) then 3072 pixel bytes, a
@@ -23,7 +24,7 @@ public enum CIFAR {
 
     /// The records of `files`, each read by `read` (the fuzz target passes its input's bytes).
     public static func load(files: [String], variant: DataSource.CIFARVariant, classes: Int,
-                            read: (String) throws(DataError) -> [UInt8] = FileBytes.read) throws(DataError) -> Dataset {
+                            read: (String) throws(FileError) -> [UInt8] = FileBytes.read) throws(FileError) -> Dataset {
         let labelSize = labelBytes(variant)
         let record = labelSize + pixelBytes
         var pixels: [UInt8] = []
@@ -33,7 +34,7 @@ public enum CIFAR {
             guard !bytes.isEmpty, bytes.count % record == 0 else {
                 let other = variant == .cifar10 ? "100" : "10"
                 let hint = bytes.count % (3 - labelSize + pixelBytes) == 0 && !bytes.isEmpty ? "; it would be whole records of CIFAR-\(other) (variant: \(other))" : ""
-                throw DataError(path: path, kind: .format,
+                throw FileError(path: path, kind: .format,
                                 message: "is \(bytes.count) bytes, not a whole number of \(record)-byte CIFAR-\(variant.rawValue) records\(hint)")
             }
             let n = bytes.count / record

@@ -29,9 +29,9 @@ public struct ColorPCA: Equatable, Sendable {
     }
 
     /// The covariance of the RGB values of every pixel of `dataset` (divided by `scale`) and its eigen-decomposition.
-    public static func compute(_ dataset: Dataset, scale: Double) throws(DataError) -> ColorPCA {
+    public static func compute(_ dataset: Dataset, scale: Double) throws(FileError) -> ColorPCA {
         guard dataset.channels == 3 else {
-            throw DataError(path: dataset.origin, kind: .mismatch, message: "PCA color noise needs RGB images; these have \(dataset.channels) channel(s)")
+            throw FileError(path: dataset.origin, kind: .mismatch, message: "PCA color noise needs RGB images; these have \(dataset.channels) channel(s)")
         }
         let covariance = Self.covariance(dataset, scale: scale)
         let (values, vectors) = symmetricEigen3(covariance)
@@ -75,34 +75,34 @@ public struct ColorPCA: Equatable, Sendable {
     // MARK: - The cache in the run directory
 
     /// Stored as a float32 .npy of shape (4, 3): the eigenvalues, then the eigenvector matrix.
-    public func write(to path: String) throws(DataError) {
+    public func write(to path: String) throws(FileError) {
         do {
             try NPY.write(NPYArray(shape: [4, 3], values: eigenvalues + eigenvectors), to: path)
         } catch {
-            throw DataError(path: path, kind: .io, message: "cannot write the PCA cache: \(error)")
+            throw FileError(path: path, kind: .io, message: "cannot write the PCA cache: \(error)")
         }
     }
 
-    public static func read(path: String) throws(DataError) -> ColorPCA {
+    public static func read(path: String) throws(FileError) -> ColorPCA {
         let array: NPYArray
         do {
             array = try NPY.read(path: path)
-        } catch let e as FormatError {
-            throw DataError(path: path, kind: .format, message: e.message)
+        } catch let e as FileError {
+            throw FileError(path: path, kind: .format, message: e.message)
         } catch {
-            throw DataError(path: path, kind: .io, message: "\(error)")
+            throw FileError(path: path, kind: .io, message: "\(error)")
         }
         guard array.shape == [4, 3] else {
-            throw DataError(path: path, kind: .format, message: "a PCA cache holds a (4, 3) array, found shape \(shapeText(array.shape))")
+            throw FileError(path: path, kind: .format, message: "a PCA cache holds a (4, 3) array, found shape \(shapeText(array.shape))")
         }
         guard array.values.allSatisfy({ $0.isFinite }), array.values.prefix(3).allSatisfy({ $0 >= 0 }) else {
-            throw DataError(path: path, kind: .value, message: "the PCA cache holds negative eigenvalues or values that are not finite")
+            throw FileError(path: path, kind: .value, message: "the PCA cache holds negative eigenvalues or values that are not finite")
         }
         return ColorPCA(eigenvalues: Array(array.values.prefix(3)), eigenvectors: Array(array.values.suffix(9)))
     }
 
     /// The cache at `path` if it exists, else computed from `dataset` and written there.
-    public static func cached(_ dataset: Dataset, scale: Double, path: String) throws(DataError) -> ColorPCA {
+    public static func cached(_ dataset: Dataset, scale: Double, path: String) throws(FileError) -> ColorPCA {
         if FileManager.default.fileExists(atPath: path) { return try read(path: path) }
         let pca = try compute(dataset, scale: scale)
         try pca.write(to: path)

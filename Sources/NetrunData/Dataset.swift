@@ -1,3 +1,9 @@
+// NetrunData: where training and evaluation examples come from (IDX, NumPy, CIFAR,
+// folders of images, synthetic), their preprocessing and augmentation, and the loader that
+// prepares batches ahead of compute on its own thread. Every malformed input is a FileError
+// (NetrunFormats) naming the file, or the config position of a setting; nothing here traps
+// on file contents.
+import NetrunFormats
 import NetrunConfig
 import NetrunFormats
 
@@ -35,16 +41,16 @@ public struct Dataset: Sendable {
     public var exampleSize: Int { shape[0] * shape[1] * shape[2] }
 
     /// Checks that the pixels hold `labels.count` images of `shape` and every label is below `classes`.
-    public init(origin: String, shape: [Int], pixels: Pixels, labels: [Int32], classes: Int) throws(DataError) {
+    public init(origin: String, shape: [Int], pixels: Pixels, labels: [Int32], classes: Int) throws(FileError) {
         guard shape.count == 3, shape.allSatisfy({ $0 >= 1 }) else {
-            throw DataError(path: origin, kind: .format, message: "images must have a shape C x H x W of at least 1 each, found \(shapeText(shape))")
+            throw FileError(path: origin, kind: .format, message: "images must have a shape C x H x W of at least 1 each, found \(shapeText(shape))")
         }
-        guard !labels.isEmpty else { throw DataError(path: origin, kind: .setting, message: "holds no examples") }
+        guard !labels.isEmpty else { throw FileError(path: origin, kind: .setting, message: "holds no examples") }
         let (size, o1) = shape[0].multipliedReportingOverflow(by: shape[1])
         let (size2, o2) = size.multipliedReportingOverflow(by: shape[2])
         let (total, o3) = size2.multipliedReportingOverflow(by: labels.count)
         guard !o1, !o2, !o3, total == pixels.count else {
-            throw DataError(path: origin, kind: .mismatch,
+            throw FileError(path: origin, kind: .mismatch,
                             message: "\(pixels.count) pixel values are not \(labels.count) images of \(shapeText(shape))")
         }
         _ = try Labels.check(labels.map(Int64.init), classes: classes, path: origin)
@@ -64,10 +70,10 @@ public struct Dataset: Sendable {
     ///
     /// Relative paths are resolved against the directory of the config file that wrote them
     /// (a `--set` override's paths are relative to the working directory).
-    public static func open(_ source: DataSource, classes: Int, input: [Int], seed: Int = 0) throws(DataError) -> Dataset {
+    public static func open(_ source: DataSource, classes: Int, input: [Int], seed: Int = 0) throws(FileError) -> Dataset {
         func resolved(_ p: Located<String>) -> String { ConfigLoader.resolvePath(p.value, relativeTo: p.location.file) }
         guard input.count == 3, input.allSatisfy({ $0 >= 1 }) else {
-            throw DataError(path: source.location.description, kind: .setting, message: "the model's input must be C x H x W, found \(shapeText(input))")
+            throw FileError(path: source.location.description, kind: .setting, message: "the model's input must be C x H x W, found \(shapeText(input))")
         }
         let dataset: Dataset
         switch source.format {
@@ -89,19 +95,19 @@ public struct Dataset: Sendable {
             dataset = try synthetic(samples: samples, shape: input, classes: classes, seed: seed, origin: source.location.description)
         }
         guard dataset.channels == input[0] else {
-            throw DataError(path: dataset.origin, kind: .mismatch,
+            throw FileError(path: dataset.origin, kind: .mismatch,
                             message: "images have \(dataset.channels) channel\(dataset.channels == 1 ? "" : "s"); the model's input has \(input[0])")
         }
         return dataset
     }
 
     /// Uniform random bytes and labels from `seed`.
-    public static func synthetic(samples: Int, shape: [Int], classes: Int, seed: Int, origin: String = "<synthetic>") throws(DataError) -> Dataset {
+    public static func synthetic(samples: Int, shape: [Int], classes: Int, seed: Int, origin: String = "<synthetic>") throws(FileError) -> Dataset {
         guard samples >= 1, classes >= 1, shape.count == 3, shape.allSatisfy({ $0 >= 1 }) else {
-            throw DataError(path: origin, kind: .setting, message: "synthetic data needs at least 1 sample, 1 class and a C x H x W shape")
+            throw FileError(path: origin, kind: .setting, message: "synthetic data needs at least 1 sample, 1 class and a C x H x W shape")
         }
         guard let size = checkedProduct(shape), let total = checkedProduct([samples, size]), total <= maximumPixelValues else {
-            throw DataError(path: origin, kind: .setting, message: "\(samples) synthetic images of \(shapeText(shape)) are more than \(maximumPixelValues) pixel values")
+            throw FileError(path: origin, kind: .setting, message: "\(samples) synthetic images of \(shapeText(shape)) are more than \(maximumPixelValues) pixel values")
         }
         var rng = SplitMix64(seed: CounterKey.hash(UInt64(bitPattern: Int64(seed)), CounterKey.synthetic))
         var pixels = [UInt8](repeating: 0, count: total)

@@ -11,12 +11,12 @@ public enum FileBytes {
     static let maximumInflatedSize = min(1 << 36, Int(clamping: ProcessInfo.processInfo.physicalMemory / 2))
 
     /// The contents of `path`, inflated when it is gzip.
-    public static func read(_ path: String) throws(DataError) -> [UInt8] {
+    public static func read(_ path: String) throws(FileError) -> [UInt8] {
         try contents(readRaw(path), path: path)
     }
 
     /// A file's bytes as the data sources see them: `raw`, inflated when it is gzip.
-    public static func contents(_ raw: [UInt8], path: String) throws(DataError) -> [UInt8] {
+    public static func contents(_ raw: [UInt8], path: String) throws(FileError) -> [UInt8] {
         isGzip(raw) ? try inflate(raw, path: path) : raw
     }
 
@@ -25,19 +25,19 @@ public enum FileBytes {
     /// A regular file's bytes, read by NetrunFormats' `FileInput` (the one reader of files
     /// named by the user): a FIFO, device, socket or directory is refused before anything
     /// could block on it, and the system's reason is given when the file cannot be read.
-    public static func readRaw(_ path: String) throws(DataError) -> [UInt8] {
+    public static func readRaw(_ path: String) throws(FileError) -> [UInt8] {
         do {
             return [UInt8](try FileInput.read(path: path, limit: maximumInflatedSize))
-        } catch let e as FormatError {
-            throw DataError(e)
+        } catch let e as FileError {
+            throw e.asDataSourceError
         } catch {
-            throw DataError(path: path, kind: .io, message: "cannot read the file: \(error)")
+            throw FileError(path: path, kind: .io, message: "cannot read the file: \(error)")
         }
     }
 
     /// Inflates every gzip member of `input` (as `gzip -d` does, members are concatenated).
-    static func inflate(_ input: [UInt8], path: String) throws(DataError) -> [UInt8] {
-        func corrupt(_ what: String) -> DataError { DataError(path: path, kind: .format, message: "corrupt gzip data: \(what)") }
+    static func inflate(_ input: [UInt8], path: String) throws(FileError) -> [UInt8] {
+        func corrupt(_ what: String) -> FileError { FileError(path: path, kind: .format, message: "corrupt gzip data: \(what)") }
         // The last member's ISIZE (size mod 2^32) is a good first guess for the output; deflate
         // expands at most 1032-fold, which bounds what a forged ISIZE can make us allocate.
         var capacity = 1 << 16
@@ -55,7 +55,7 @@ public enum FileBytes {
         while true {
             if produced == output.count {
                 guard output.count < maximumInflatedSize else {
-                    throw DataError(path: path, kind: .format, message: "decompresses to more than \(maximumInflatedSize) bytes")
+                    throw FileError(path: path, kind: .format, message: "decompresses to more than \(maximumInflatedSize) bytes")
                 }
                 output.append(contentsOf: repeatElement(0, count: min(output.count, maximumInflatedSize - output.count)))
             }
@@ -84,13 +84,13 @@ public enum FileBytes {
                     return output
                 }
                 guard input.count - consumed >= 2, input[consumed] == 0x1F, input[consumed + 1] == 0x8B else {
-                    throw DataError(path: path, kind: .trailingBytes, message: "\(input.count - consumed) bytes after the end of the gzip data")
+                    throw FileError(path: path, kind: .trailingBytes, message: "\(input.count - consumed) bytes after the end of the gzip data")
                 }
                 guard inflateReset(&stream) == Z_OK else { throw corrupt("zlib could not restart") }
             case Z_BUF_ERROR:
                 // No progress: either the output is full (grown above) or the input ran out.
                 if produced < output.count && consumed == input.count {
-                    throw DataError(path: path, kind: .truncated, message: "gzip data is truncated (it ends before its end marker)")
+                    throw FileError(path: path, kind: .truncated, message: "gzip data is truncated (it ends before its end marker)")
                 }
             case Z_NEED_DICT:
                 throw corrupt("a preset dictionary is required")

@@ -19,14 +19,14 @@ public enum ImageFolder {
 
     static let extensions: Set<String> = ["jpg", "jpeg", "png"]
 
-    static func load(root: String, channels: Int, geometry: Geometry, classes: Int) throws(DataError) -> Dataset {
+    static func load(root: String, channels: Int, geometry: Geometry, classes: Int) throws(FileError) -> Dataset {
         guard channels == 1 || channels == 3 else {
-            throw DataError(path: root, kind: .mismatch, message: "images are gray or RGB; the model's input has \(channels) channels")
+            throw FileError(path: root, kind: .mismatch, message: "images are gray or RGB; the model's input has \(channels) channels")
         }
         let classNames = try directories(in: root)
-        guard !classNames.isEmpty else { throw DataError(path: root, kind: .io, message: "has no class folders (one folder of images per class)") }
+        guard !classNames.isEmpty else { throw FileError(path: root, kind: .io, message: "has no class folders (one folder of images per class)") }
         guard classNames.count <= classes else {
-            throw DataError(path: root, kind: .label, message: "has \(classNames.count) class folders; the model has \(classes) classes")
+            throw FileError(path: root, kind: .label, message: "has \(classNames.count) class folders; the model has \(classes) classes")
         }
         var files: [(path: String, label: Int32)] = []
         for (label, name) in classNames.enumerated() {
@@ -35,7 +35,7 @@ public enum ImageFolder {
                 files.append((dir + "/" + file, Int32(label)))
             }
         }
-        guard let first = files.first else { throw DataError(path: root, kind: .io, message: "has no .jpg, .jpeg or .png images in its class folders") }
+        guard let first = files.first else { throw FileError(path: root, kind: .io, message: "has no .jpg, .jpeg or .png images in its class folders") }
         var shape: [Int] = []
         var pixels: [UInt8] = []
         for (i, file) in files.enumerated() {
@@ -43,11 +43,11 @@ public enum ImageFolder {
             if i == 0 {
                 shape = [channels, image.height, image.width]
                 guard let total = checkedProduct([files.count] + shape), total <= maximumPixelValues else {
-                    throw DataError(path: root, kind: .setting, message: "\(files.count) images of \(shapeText(shape)) are more than \(maximumPixelValues) pixel values")
+                    throw FileError(path: root, kind: .setting, message: "\(files.count) images of \(shapeText(shape)) are more than \(maximumPixelValues) pixel values")
                 }
                 pixels.reserveCapacity(total)
             } else if image.height != shape[1] || image.width != shape[2] {
-                throw DataError(path: file.path, kind: .mismatch,
+                throw FileError(path: file.path, kind: .mismatch,
                                 message: "is \(image.width)x\(image.height) after resizing and cropping, but \(first.path) is \(shape[2])x\(shape[1]); give 'resize' (and 'crop') so that every image has one size")
             }
             pixels += image.planes
@@ -58,12 +58,12 @@ public enum ImageFolder {
     /// One image decoded, resized, cropped and converted to `channels` planes (`C x H x W`);
     /// its bytes are read by `read` (the fuzz target passes its input's bytes).
     public static func prepared(_ path: String, channels: Int, geometry: Geometry,
-                                read: (String) throws(DataError) -> [UInt8] = FileBytes.readRaw) throws(DataError) -> (height: Int, width: Int, planes: [UInt8]) {
+                                read: (String) throws(FileError) -> [UInt8] = FileBytes.readRaw) throws(FileError) -> (height: Int, width: Int, planes: [UInt8]) {
         var image = try ImageDecoding.decode(try read(path), path: path)
         if let side = geometry.resize {
             let size = Resize.shorterSide(to: side, height: image.height, width: image.width)
             guard size.height <= ImageDecoding.maximumSide, size.width <= ImageDecoding.maximumSide, size.height * size.width <= ImageDecoding.maximumPixels else {
-                throw DataError(path: path, kind: .setting, message: "resized to \(size.width)x\(size.height), beyond \(ImageDecoding.maximumSide) on a side or \(ImageDecoding.maximumPixels) pixels")
+                throw FileError(path: path, kind: .setting, message: "resized to \(size.width)x\(size.height), beyond \(ImageDecoding.maximumSide) on a side or \(ImageDecoding.maximumPixels) pixels")
             }
             image = RGBImage(height: size.height, width: size.width,
                              pixels: Resize.resample(image.pixels, height: image.height, width: image.width, channels: 3, to: size.height, size.width))
@@ -71,7 +71,7 @@ public enum ImageFolder {
         var (top, left, height, width) = (0, 0, image.height, image.width)
         if let crop = geometry.crop {
             guard crop <= image.height, crop <= image.width else {
-                throw DataError(path: path, kind: .mismatch, message: "is \(image.width)x\(image.height), smaller than the \(crop)x\(crop) crop")
+                throw FileError(path: path, kind: .mismatch, message: "is \(image.width)x\(image.height), smaller than the \(crop)x\(crop) crop")
             }
             (top, left, height, width) = (Resize.centerOffset(image.height, crop), Resize.centerOffset(image.width, crop), crop, crop)
         }
@@ -104,7 +104,7 @@ public enum ImageFolder {
         return out
     }
 
-    static func entries(of dir: String) throws(DataError) -> [String] {
+    static func entries(of dir: String) throws(FileError) -> [String] {
         do {
             return try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
         } catch {
@@ -117,11 +117,11 @@ public enum ImageFolder {
             } else {
                 reason = access(dir, R_OK | X_OK) == 0 ? "cannot be listed" : "cannot be listed: \(systemReason(errno))"
             }
-            throw DataError(path: dir, kind: .io, message: reason)
+            throw FileError(path: dir, kind: .io, message: reason)
         }
     }
 
-    static func directories(in root: String) throws(DataError) -> [String] {
+    static func directories(in root: String) throws(FileError) -> [String] {
         try entries(of: root).filter { name in
             var isDirectory: ObjCBool = false
             return !name.hasPrefix(".") && FileManager.default.fileExists(atPath: root + "/" + name, isDirectory: &isDirectory) && isDirectory.boolValue

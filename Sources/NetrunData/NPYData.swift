@@ -31,13 +31,13 @@ enum NPYData {
         var data: ArraySlice<UInt8>
     }
 
-    static func parse(_ bytes: [UInt8], path: String) throws(DataError) -> Array {
-        func format(_ message: String) -> DataError { DataError(path: path, kind: .format, message: message) }
+    static func parse(_ bytes: [UInt8], path: String) throws(FileError) -> Array {
+        func format(_ message: String) -> FileError { FileError(path: path, kind: .format, message: message) }
         let layout: NPYLayout
         do {
             layout = try bytes.withUnsafeBytes { try NPY.layout($0, path: path) }
-        } catch let e as FormatError {
-            throw DataError(e)
+        } catch let e as FileError {
+            throw e.asDataSourceError
         } catch {
             throw format("\(error)")
         }
@@ -57,23 +57,23 @@ enum NPYData {
         let dataStart = layout.dataOffset
         let actual = bytes.count - dataStart
         guard actual >= expected else {
-            throw DataError(path: path, kind: .truncated, message: "data is truncated: shape \(shapeText) of \(descr) needs \(expected) bytes, found \(actual)")
+            throw FileError(path: path, kind: .truncated, message: "data is truncated: shape \(shapeText) of \(descr) needs \(expected) bytes, found \(actual)")
         }
         guard actual == expected else {
-            throw DataError(path: path, kind: .trailingBytes, message: "\(actual - expected) trailing bytes: shape \(shapeText) of \(descr) needs \(expected) bytes")
+            throw FileError(path: path, kind: .trailingBytes, message: "\(actual - expected) trailing bytes: shape \(shapeText) of \(descr) needs \(expected) bytes")
         }
         return Array(dtype: dtype, shape: shape, data: bytes[dataStart...])
     }
 
     /// Images `N x C x H x W` (or `N x H x W`, one channel), uint8 or float32 (finite), and `N` labels.
-    static func load(images imagesPath: String, labels labelsPath: String, classes: Int) throws(DataError) -> Dataset {
+    static func load(images imagesPath: String, labels labelsPath: String, classes: Int) throws(FileError) -> Dataset {
         let images = try parse(try FileBytes.read(imagesPath), path: imagesPath)
         let shape: [Int]
         switch images.shape.count {
         case 3: shape = [1, images.shape[1], images.shape[2]]
         case 4: shape = Swift.Array(images.shape[1...])
         default:
-            throw DataError(path: imagesPath, kind: .format, message: "images must be N x C x H x W (or N x H x W), found shape \(pythonTuple(images.shape))")
+            throw FileError(path: imagesPath, kind: .format, message: "images must be N x C x H x W (or N x H x W), found shape \(pythonTuple(images.shape))")
         }
         let pixels: Dataset.Pixels
         switch images.dtype {
@@ -81,24 +81,24 @@ enum NPYData {
         case .float32:
             let values = floats(images.data)
             if let i = values.firstIndex(where: { !$0.isFinite }) {
-                throw DataError(path: imagesPath, kind: .value, message: "pixel value \(values[i]) at flat index \(i) is not finite")
+                throw FileError(path: imagesPath, kind: .value, message: "pixel value \(values[i]) at flat index \(i) is not finite")
             }
             pixels = .floats(values)
         case .int32, .int64:
-            throw DataError(path: imagesPath, kind: .format, message: "images have dtype '\(images.dtype.rawValue)'; netrun reads uint8 or float32 images")
+            throw FileError(path: imagesPath, kind: .format, message: "images have dtype '\(images.dtype.rawValue)'; netrun reads uint8 or float32 images")
         }
         let labels = try parse(try FileBytes.read(labelsPath), path: labelsPath)
         guard labels.shape.count == 1 || (labels.shape.count == 2 && labels.shape[1] == 1) else {
-            throw DataError(path: labelsPath, kind: .format, message: "labels must have shape (N,), found \(pythonTuple(labels.shape))\(labels.shape.isEmpty ? " (a scalar)" : "")")
+            throw FileError(path: labelsPath, kind: .format, message: "labels must have shape (N,), found \(pythonTuple(labels.shape))\(labels.shape.isEmpty ? " (a scalar)" : "")")
         }
         guard labels.shape[0] == images.shape[0] else {
-            throw DataError(path: labelsPath, kind: .mismatch, message: "has \(labels.shape[0]) labels but \(imagesPath) has \(images.shape[0]) images")
+            throw FileError(path: labelsPath, kind: .mismatch, message: "has \(labels.shape[0]) labels but \(imagesPath) has \(images.shape[0]) images")
         }
         let values = try labelValues(labels, path: labelsPath)
         return try Dataset(origin: imagesPath, shape: shape, pixels: pixels, labels: Labels.check(values, classes: classes, path: labelsPath), classes: classes)
     }
 
-    static func labelValues(_ a: Array, path: String) throws(DataError) -> [Int64] {
+    static func labelValues(_ a: Array, path: String) throws(FileError) -> [Int64] {
         switch a.dtype {
         case .uint8: return a.data.map { Int64($0) }
         case .int32: return littleEndian(a.data, UInt32.self).map { Int64(Int32(bitPattern: $0)) }
@@ -106,7 +106,7 @@ enum NPYData {
         case .float32:
             let f = floats(a.data)
             if let i = f.firstIndex(where: { !$0.isFinite || $0.rounded() != $0 }) {
-                throw DataError(path: path, kind: .label, message: "label \(f[i]) at index \(i) is not \(f[i].isFinite ? "a whole number" : "finite")")
+                throw FileError(path: path, kind: .label, message: "label \(f[i]) at index \(i) is not \(f[i].isFinite ? "a whole number" : "finite")")
             }
             // Whole, and beyond any class count past 2^62: Labels.check says it is out of range.
             return f.map { abs($0) < 0x1p62 ? Int64($0) : $0 < 0 ? -(1 << 62) : 1 << 62 }

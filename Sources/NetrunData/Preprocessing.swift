@@ -1,3 +1,4 @@
+import NetrunFormats
 import NetrunConfig
 
 /// What happens to a stored image on its way into a batch: normalization, then (training)
@@ -42,19 +43,19 @@ public struct Preprocessing: Sendable {
     /// Errors (a mean or std with the wrong number of values, PCA noise without RGB or
     /// without its components, `per_pixel` without the mean image) name the data section.
     public init(source: DataSource, input: [Int], augment: [Augmentation] = [], views: EvalConfig.Views = .center,
-                meanImage: [Float]? = nil, pca: ColorPCA? = nil) throws(DataError) {
+                meanImage: [Float]? = nil, pca: ColorPCA? = nil) throws(FileError) {
         let at = source.location.description
         guard input.count == 3, input.allSatisfy({ $0 >= 1 }) else {
-            throw DataError(path: at, kind: .setting, message: "the model's input must be C x H x W, found \(shapeText(input))")
+            throw FileError(path: at, kind: .setting, message: "the model's input must be C x H x W, found \(shapeText(input))")
         }
         guard let size = checkedProduct(input), size <= maximumPixelValues else {
-            throw DataError(path: at, kind: .setting, message: "the model's input \(shapeText(input)) is too large for a batch")
+            throw FileError(path: at, kind: .setting, message: "the model's input \(shapeText(input)) is too large for a batch")
         }
         let channels = input[0]
-        func perChannel(_ values: [Double], _ what: String) throws(DataError) -> [Float] {
+        func perChannel(_ values: [Double], _ what: String) throws(FileError) -> [Float] {
             if values.count == 1 { return Array(repeating: Float(values[0]), count: channels) }
             guard values.count == channels else {
-                throw DataError(path: at, kind: .mismatch, message: "\(what) has \(values.count) values; the model's input has \(channels) channels")
+                throw FileError(path: at, kind: .mismatch, message: "\(what) has \(values.count) values; the model's input has \(channels) channels")
             }
             return values.map(Float.init)
         }
@@ -66,7 +67,7 @@ public struct Preprocessing: Sendable {
         case .perChannel(let values): mean = .channels(try perChannel(values, "mean"))
         case .perPixel:
             guard let meanImage else {
-                throw DataError(path: at, kind: .setting, message: "mean: per_pixel needs the training set's mean image (Dataset.meanImage())")
+                throw FileError(path: at, kind: .setting, message: "mean: per_pixel needs the training set's mean image (Dataset.meanImage())")
             }
             mean = .image(meanImage)
         }
@@ -78,8 +79,8 @@ public struct Preprocessing: Sendable {
                 cropIndex = i
             case .mirror(let p): mirror = p
             case .pcaColor(let s):
-                guard channels == 3 else { throw DataError(path: at, kind: .mismatch, message: "pca_color needs RGB input; the model's input has \(channels) channels") }
-                guard let pca else { throw DataError(path: at, kind: .setting, message: "pca_color needs the training set's components (ColorPCA.cached)") }
+                guard channels == 3 else { throw FileError(path: at, kind: .mismatch, message: "pca_color needs RGB input; the model's input has \(channels) channels") }
+                guard let pca else { throw FileError(path: at, kind: .setting, message: "pca_color needs the training set's components (ColorPCA.cached)") }
                 pcaStd = s
                 self.pca = pca
                 pcaIndex = i

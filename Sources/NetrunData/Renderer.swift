@@ -31,12 +31,12 @@ struct Renderer: Sendable {
     let colorGain: [Float]
     let preprocessing: Preprocessing
 
-    init(_ p: Preprocessing, dataset: Dataset, training: Bool) throws(DataError) {
+    init(_ p: Preprocessing, dataset: Dataset, training: Bool) throws(FileError) {
         let (c, hs, ws) = (dataset.shape[0], dataset.shape[1], dataset.shape[2])
         let (h, w) = (p.input[1], p.input[2])
-        func setting(_ message: String) -> DataError { DataError(path: dataset.origin, kind: .setting, message: message) }
+        func setting(_ message: String) -> FileError { FileError(path: dataset.origin, kind: .setting, message: message) }
         guard c == p.input[0] else {
-            throw DataError(path: dataset.origin, kind: .mismatch, message: "images have \(c) channels; the model's input has \(p.input[0])")
+            throw FileError(path: dataset.origin, kind: .mismatch, message: "images have \(c) channels; the model's input has \(p.input[0])")
         }
         if training, let crop = p.randomCrop {
             guard crop.size == h, crop.size == w else { throw setting("random_crop size \(crop.size) is not the model's input \(h)x\(w)") }
@@ -58,7 +58,7 @@ struct Renderer: Sendable {
             padValue = (0 ..< c).map { -m[$0] / p.std[$0] }
         case .image(let m):
             guard m.count == c * plane else {
-                throw DataError(path: dataset.origin, kind: .mismatch,
+                throw FileError(path: dataset.origin, kind: .mismatch,
                                 message: "the mean image has \(m.count) values; images are \(shapeText(dataset.shape)) = \(c * plane)")
             }
             let g = gain

@@ -12,7 +12,7 @@ import Darwin
 /// The bytes go to a fresh temporary file in the target's directory (so the final
 /// rename stays within one file system), which is fsynced and then renamed over the
 /// target; the directory is fsynced afterwards (best effort). On any failure the
-/// temporary file is removed and a `FormatError` of kind `.io` is thrown.
+/// temporary file is removed and a `FileError` of kind `.io` is thrown.
 public enum AtomicFile {
     public static func write(_ data: Data, to path: String) throws {
         try data.withUnsafeBytes { try write(bytes: $0, to: path, beforeRename: nil) }
@@ -29,7 +29,7 @@ public enum AtomicFile {
         beforeRename: ((_ temporaryPath: String) throws -> Void)?
     ) throws {
         guard !path.isEmpty else {
-            throw FormatError(path: path, kind: .io, message: "cannot write to an empty path")
+            throw FileError(path: path, kind: .io, message: "cannot write to an empty path")
         }
         let (directory, name) = split(path)
         let temporary = "\(directory)/\(temporaryName(for: name))"
@@ -39,7 +39,7 @@ public enum AtomicFile {
         var descriptor: Int32? = fd
         do {
             if let failure = Syscalls.writeAll(fd, bytes).error {
-                throw FormatError(path: path, kind: .io, message: "cannot write: "
+                throw FileError(path: path, kind: .io, message: "cannot write: "
                                   + (failure == 0 ? "the system wrote nothing" : Syscalls.describe(failure)))
             }
             guard fsync(fd) == 0 else { throw ioError(path, "cannot sync") }
@@ -79,10 +79,10 @@ public enum AtomicFile {
     /// returns their names. Call it only when no writer can be working there (the run
     /// directory's lock is held): a live writer's temporary file looks the same.
     @discardableResult
-    public static func removeTemporaries(in directory: String) throws -> [String] {
+    public static func removeTemporaries(in directory: String) throws(FileError) -> [String] {
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
-            throw FormatError(path: directory, kind: .io, message: "cannot list the directory to remove stale temporary files")
+            throw FileError(path: directory, kind: .io, message: "cannot list the directory to remove stale temporary files")
         }
         var removed: [String] = []
         for name in names.sorted() where isTemporaryName(name) {
@@ -104,9 +104,9 @@ public enum AtomicFile {
         return (directory.isEmpty ? "/" : directory, name)
     }
 
-    private static func ioError(_ path: String, _ what: String) -> FormatError {
+    private static func ioError(_ path: String, _ what: String) -> FileError {
         let reason = String(cString: strerror(errno))
-        return FormatError(path: path, kind: .io, message: "\(what): \(reason)")
+        return FileError(path: path, kind: .io, message: "\(what): \(reason)")
     }
 }
 

@@ -20,13 +20,13 @@ public enum FileInput {
     /// The default size limit of the readers: 8 GiB.
     public static let defaultLimit = 8 << 30
 
-    /// The whole regular file at `path`, or a `FormatError` naming it.
+    /// The whole regular file at `path`, or a `FileError` naming it.
     /// - Parameter limit: the largest size accepted, in bytes.
     public static func read(path: String, limit: Int = defaultLimit) throws -> Data {
-        func failure(_ kind: FormatError.Kind, _ message: String) -> FormatError {
-            FormatError(path: path, kind: kind, message: message)
+        func failure(_ kind: FileError.Kind, _ message: String) -> FileError {
+            FileError(path: path, kind: kind, message: message)
         }
-        func unreadable() -> FormatError { failure(.io, "cannot read the file: \(systemReason(errno))") }
+        func unreadable() -> FileError { failure(.io, "cannot read the file: \(systemReason(errno))") }
 
         var status = stat()
         guard stat(path, &status) == 0 else { throw unreadable() }
@@ -47,7 +47,7 @@ public enum FileInput {
 
     /// The size of a regular, non-empty file within `limit`; anything else is refused.
     private static func checkedSize(
-        _ status: stat, limit: Int, _ failure: (FormatError.Kind, String) -> FormatError
+        _ status: stat, limit: Int, _ failure: (FileError.Kind, String) -> FileError
     ) throws -> Int {
         let kind = FileKind(mode: status.st_mode)
         guard kind == .regular else {
@@ -63,7 +63,7 @@ public enum FileInput {
 
     /// Reads exactly `size` bytes; a file that shrank meanwhile is an error.
     private static func readAll(
-        _ fd: Int32, size: Int, unreadable: () -> FormatError, _ failure: (FormatError.Kind, String) -> FormatError
+        _ fd: Int32, size: Int, unreadable: () -> FileError, _ failure: (FileError.Kind, String) -> FileError
     ) throws -> Data {
         var data = Data(count: size)
         var offset = 0

@@ -37,7 +37,7 @@ public enum NPY {
     }
 
     /// Validates and decodes a whole .npy file held in memory.
-    public static func parse(_ data: Data, path: String = FormatError.inMemoryPath) throws -> NPYArray {
+    public static func parse(_ data: Data, path: String = FileError.inMemoryPath) throws -> NPYArray {
         try data.withUnsafeBytes { try parse(bytes: $0, path: path) }
     }
 
@@ -50,7 +50,7 @@ public enum NPY {
     /// float32 array: version 1.0 (2.0 only if the header needs it), header padded with
     /// spaces and a final newline so the data starts at a multiple of 64 bytes.
     public static func encode(_ array: NPYArray) throws -> Data {
-        Data(try encodeBytes(array, path: FormatError.inMemoryPath))
+        Data(try encodeBytes(array, path: FileError.inMemoryPath))
     }
 
     // MARK: - Reading
@@ -59,8 +59,8 @@ public enum NPY {
     /// reader of the format's framing, for float32 arrays here and the data sets' element
     /// types in NetrunData. The header is a dict with exactly NumPy's three keys.
     public static func layout(_ bytes: UnsafeRawBufferPointer, path: String) throws -> NPYLayout {
-        func error(_ kind: FormatError.Kind, _ message: String) -> FormatError {
-            FormatError(path: path, kind: kind, message: message)
+        func error(_ kind: FileError.Kind, _ message: String) -> FileError {
+            FileError(path: path, kind: kind, message: message)
         }
         let prefix = min(bytes.count, magic.count)
         guard bytes.prefix(prefix).elementsEqual(magic.prefix(prefix)) else {
@@ -93,8 +93,8 @@ public enum NPY {
     }
 
     static func parse(bytes: UnsafeRawBufferPointer, path: String) throws -> NPYArray {
-        func error(_ kind: FormatError.Kind, _ message: String) -> FormatError {
-            FormatError(path: path, kind: kind, message: message)
+        func error(_ kind: FileError.Kind, _ message: String) -> FileError {
+            FileError(path: path, kind: kind, message: message)
         }
         let header = try layout(bytes, path: path)
         guard header.descr == "<f4" else {
@@ -123,7 +123,7 @@ public enum NPY {
 
     static func encodeBytes(_ array: NPYArray, path: String) throws -> [UInt8] {
         guard let count = elementCount(array.shape), count == array.values.count else {
-            throw FormatError(path: path, kind: .invalidArgument,
+            throw FileError(path: path, kind: .invalidArgument,
                               message: "shape \(pythonTuple(array.shape)) does not match \(array.values.count) values")
         }
         // numpy's _write_array_header: sorted keys, repr of each value, then spare spaces

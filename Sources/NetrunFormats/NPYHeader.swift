@@ -8,8 +8,8 @@ struct NPYHeader: Equatable {
     /// followed by padding: a Python dict literal with exactly the keys 'descr' (a string),
     /// 'fortran_order' (True/False) and 'shape' (a tuple of non-negative ints), in any order.
     static func parse(_ bytes: UnsafeRawBufferPointer, path: String) throws -> NPYHeader {
-        func malformed(_ message: String) -> FormatError {
-            FormatError(path: path, kind: .malformedHeader, message: "malformed .npy header: \(message)")
+        func malformed(_ message: String) -> FileError {
+            FileError(path: path, kind: .malformedHeader, message: "malformed .npy header: \(message)")
         }
         var tokens: [Token] = []
         do {
@@ -45,7 +45,7 @@ struct NPYHeader: Equatable {
             case ("descr", let .string(text)?) where descr == nil:
                 descr = text
             case ("descr", .open("[")?) where descr == nil:
-                throw FormatError(path: path, kind: .unsupportedDType,
+                throw FileError(path: path, kind: .unsupportedDType,
                                   message: "array has a structured dtype (a list of named fields); netrun reads arrays of one plain element type")
             case ("descr", _) where descr == nil:
                 throw malformed("'descr' must be a dtype string such as '<f4', found \(value?.description ?? "end of header")")

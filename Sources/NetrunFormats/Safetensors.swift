@@ -55,7 +55,7 @@ public enum Safetensors {
     }
 
     /// Validates and decodes a whole safetensors file held in memory.
-    public static func parse(_ data: Data, path: String = FormatError.inMemoryPath) throws -> SafetensorsFile {
+    public static func parse(_ data: Data, path: String = FileError.inMemoryPath) throws -> SafetensorsFile {
         try data.withUnsafeBytes { try parse(bytes: $0, path: path) }
     }
 
@@ -69,7 +69,7 @@ public enum Safetensors {
     /// bytes); with them (as `write` writes every file), each tensor's CRC-32 is in the
     /// metadata. `netrun.crc32:` entries in `metadata` are dropped either way.
     public static func encode(_ tensors: [NamedTensor], metadata: [String: String] = [:], checksums: Bool = false) throws -> Data {
-        Data(try encodeBytes(tensors, metadata: metadata, checksums: checksums, path: FormatError.inMemoryPath))
+        Data(try encodeBytes(tensors, metadata: metadata, checksums: checksums, path: FileError.inMemoryPath))
     }
 
     // MARK: - Reading
@@ -83,8 +83,8 @@ public enum Safetensors {
     }
 
     static func parse(bytes: UnsafeRawBufferPointer, path: String) throws -> SafetensorsFile {
-        func error(_ kind: FormatError.Kind, _ message: String) -> FormatError {
-            FormatError(path: path, kind: kind, message: message)
+        func error(_ kind: FileError.Kind, _ message: String) -> FileError {
+            FileError(path: path, kind: kind, message: message)
         }
         guard bytes.count >= 8 else {
             throw error(.truncated, "file is \(bytes.count) bytes, too short for the 8-byte header length of a safetensors file")
@@ -104,7 +104,7 @@ public enum Safetensors {
         do {
             header = try JSON.parse(headerBytes)
         } catch {
-            throw FormatError(path: path, kind: .malformedHeader,
+            throw FileError(path: path, kind: .malformedHeader,
                               message: "header is not valid JSON: \(error.message) at header byte \(error.offset)")
         }
         guard case let .object(members) = header else {
@@ -139,7 +139,7 @@ public enum Safetensors {
     /// of tensors the file does not have check nothing) and returns the other entries.
     private static func verifyChecksums(
         _ metadata: [String: String], entries: [Entry], buffer: UnsafeRawBufferPointer,
-        error: (FormatError.Kind, String) -> FormatError
+        error: (FileError.Kind, String) -> FileError
     ) throws -> [String: String] {
         var rest: [String: String] = [:]
         let byName = Dictionary(entries.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
@@ -187,7 +187,7 @@ public enum Safetensors {
     }
 
     private static func parseMetadata(
-        _ value: JSON, error: (FormatError.Kind, String) -> FormatError
+        _ value: JSON, error: (FileError.Kind, String) -> FileError
     ) throws -> [String: String] {
         guard case let .object(pairs) = value else {
             throw error(.malformedHeader, "'\(metadataKey)' must be an object of strings, found \(value.typeName)")
@@ -205,7 +205,7 @@ public enum Safetensors {
     }
 
     private static func parseEntry(
-        name: String, value: JSON, bufferSize: Int, error: (FormatError.Kind, String) -> FormatError
+        name: String, value: JSON, bufferSize: Int, error: (FileError.Kind, String) -> FileError
     ) throws -> Entry {
         guard case let .object(pairs) = value else {
             throw error(.malformedHeader, "tensor '\(name)' must be described by an object, found \(value.typeName)")
@@ -253,7 +253,7 @@ public enum Safetensors {
 
     /// An array of non-negative JSON integers that fit in Int.
     private static func integers(
-        _ value: JSON?, what: String, of name: String, error: (FormatError.Kind, String) -> FormatError
+        _ value: JSON?, what: String, of name: String, error: (FileError.Kind, String) -> FileError
     ) throws -> [Int] {
         guard case let .array(items)? = value else {
             throw error(.malformedHeader, "tensor '\(name)' has a \(what) that is not an array, found \(value?.typeName ?? "nothing")")
@@ -277,7 +277,7 @@ public enum Safetensors {
 
     /// Every byte of the buffer belongs to exactly one tensor.
     private static func checkCoverage(
-        _ entries: [Entry], bufferSize: Int, error: (FormatError.Kind, String) -> FormatError
+        _ entries: [Entry], bufferSize: Int, error: (FileError.Kind, String) -> FileError
     ) throws {
         let sorted = entries.sorted { ($0.begin, $0.end) < ($1.begin, $1.end) }
         var cursor = 0
@@ -324,8 +324,8 @@ public enum Safetensors {
         var names = Set<String>()
         var offset = 0
         for tensor in tensors {
-            func invalid(_ message: String) -> FormatError {
-                FormatError(path: path, kind: .invalidArgument, message: "tensor '\(tensor.name)' \(message)")
+            func invalid(_ message: String) -> FileError {
+                FileError(path: path, kind: .invalidArgument, message: "tensor '\(tensor.name)' \(message)")
             }
             guard tensor.name != metadataKey else { throw invalid("uses the reserved name") }
             guard names.insert(tensor.name).inserted else { throw invalid("is given twice") }

@@ -3,12 +3,6 @@ import NetrunBackend
 import NetrunConfig
 import NetrunKernels
 
-public struct AveragingError: Error, Equatable, Sendable, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
-}
-
 /// A running average of the parameter buffer, as `torch.optim.swa_utils.AveragedModel`:
 /// the first update copies the weights; after it, Polyak (AveragedModel's default
 /// `avg_fn`) sets `a += (w − a)/(n + 1)`, the uniform mean of every update, and EMA sets
@@ -39,11 +33,11 @@ public struct WeightAverager: Sendable {
     /// Updates averaged so far (`n_averaged`).
     public private(set) var count: Int = 0
 
-    public init(kind: Kind, tensors: [ParameterSlice]) throws(AveragingError) {
-        if let problem = ParameterLayout.problem(tensors) { throw AveragingError(problem) }
+    public init(kind: Kind, tensors: [ParameterSlice]) throws(SettingError) {
+        if let problem = ParameterLayout.problem(tensors) { throw SettingError(problem) }
         switch kind {
-        case .polyak(let start): guard start >= 0 else { throw AveragingError("the average cannot start before step 0 (\(start))") }
-        case .ema(let decay): guard (0 ... 1).contains(decay) else { throw AveragingError("the EMA decay must be in [0, 1], found \(decay)") }
+        case .polyak(let start): guard start >= 0 else { throw SettingError("the average cannot start before step 0 (\(start))") }
+        case .ema(let decay): guard (0 ... 1).contains(decay) else { throw SettingError("the EMA decay must be in [0, 1], found \(decay)") }
         }
         self.kind = kind
         self.tensors = tensors
@@ -52,19 +46,19 @@ public struct WeightAverager: Sendable {
     }
 
     /// The averaging a config describes; `start` in epochs is converted with `stepsPerEpoch`.
-    public init(_ config: Averaging, tensors: [ParameterSlice], stepsPerEpoch: Int) throws(AveragingError) {
+    public init(_ config: Averaging, tensors: [ParameterSlice], stepsPerEpoch: Int) throws(SettingError) {
         switch config {
         case .ema(let decay): try self.init(kind: .ema(decay: decay), tensors: tensors)
         case .polyak(let start):
             var first = 0
             if let start {
-                do { first = try start.steps(perEpoch: stepsPerEpoch) } catch { throw AveragingError("the average's start \(error.reason)") }
+                do { first = try start.steps(perEpoch: stepsPerEpoch) } catch { throw SettingError("the average's start \(error.reason)") }
             }
             try self.init(kind: .polyak(start: first), tensors: tensors)
         }
     }
 
-    public init(_ config: Averaging, parameters: ParameterStore, stepsPerEpoch: Int) throws(AveragingError) {
+    public init(_ config: Averaging, parameters: ParameterStore, stepsPerEpoch: Int) throws(SettingError) {
         try self.init(config, tensors: parameters.entries.map(ParameterSlice.init), stepsPerEpoch: stepsPerEpoch)
     }
 
@@ -113,10 +107,10 @@ public struct WeightAverager: Sendable {
     public var state: AveragingState { AveragingState(count: count, values: values) }
 
     /// Restores a state saved from an average of the same layout.
-    public mutating func restore(_ state: AveragingState) throws(AveragingError) {
-        guard state.count >= 0 else { throw AveragingError("cannot restore the average: its count is negative (\(state.count))") }
+    public mutating func restore(_ state: AveragingState) throws(SettingError) {
+        guard state.count >= 0 else { throw SettingError("cannot restore the average: its count is negative (\(state.count))") }
         guard state.values.count == values.count else {
-            throw AveragingError("cannot restore the average: it has \(state.values.count) values, the model \(values.count)")
+            throw SettingError("cannot restore the average: it has \(state.values.count) values, the model \(values.count)")
         }
         values = state.values
         count = state.count

@@ -24,10 +24,10 @@ public final class CheckpointFiles {
     static let stateKey = ParameterStore.trainingStateKey
 
     private func io<T>(_ path: String, _ body: () throws -> T) throws(TrainError) -> T {
-        do { return try body() } catch let e as FormatError {
-            throw TrainError(.input, e.description)
+        do { return try body() } catch let e as FileError {
+            throw TrainError(e)
         } catch {
-            throw TrainError(.input, "\(path): error: \(error)")
+            throw TrainError(FileError(path: path, kind: .io, message: "\(error)"))
         }
     }
 
@@ -86,7 +86,7 @@ public final class CheckpointFiles {
     /// The bytes of `state.safetensors` (read by rank 0, sent to the others by `load(_:)`'s callers).
     func stateBytes() throws(TrainError) -> Data {
         if PathProblem(path: statePath) == .missing {
-            throw TrainError(.input, "\(statePath): error: no saved run to resume (state.safetensors is missing)")
+            throw TrainError(FileError(path: statePath, kind: .io, message: "no saved run to resume (state.safetensors is missing)"))
         }
         return try io(statePath) { try FileInput.read(path: statePath) }
     }
@@ -95,10 +95,12 @@ public final class CheckpointFiles {
     public func load(_ bytes: Data) throws(TrainError) -> Loaded {
         let file = try io(statePath) { try Safetensors.parse(bytes, path: statePath) }
         guard let json = file.metadata[Self.stateKey], let snapshot = try? JSONDecoder().decode(Snapshot.self, from: Data(json.utf8)) else {
-            throw TrainError(.input, "\(statePath): error: not a netrun training state (its '\(Self.stateKey)' metadata is missing or unreadable)")
+            throw TrainError(FileError(path: statePath, kind: .malformedHeader,
+                                       message: "not a netrun training state (its '\(Self.stateKey)' metadata is missing or unreadable)"))
         }
         guard snapshot.run.version == RunState.version else {
-            throw TrainError(.input, "\(statePath): error: a training state of version \(snapshot.run.version); this netrun reads version \(RunState.version)")
+            throw TrainError(FileError(path: statePath, kind: .unsupportedVersion,
+                                       message: "a training state of version \(snapshot.run.version); this netrun reads version \(RunState.version)"))
         }
         var model: [NamedTensor] = [], buffers: [String: [Float]] = [:], average: [Float]?
         for t in file.tensors {

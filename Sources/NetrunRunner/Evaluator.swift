@@ -3,6 +3,7 @@
 import Foundation
 import NetrunBackend
 import NetrunData
+import NetrunFormats
 import NetrunGraph
 
 /// What an evaluation measured.
@@ -69,14 +70,14 @@ public final class Evaluator {
 
     /// Every example once, with `parameters` (not changed: evaluation does not update batch
     /// norm's statistics).
-    public func run(_ parameters: inout ParameterStore) throws(DataError) -> EvaluationResult {
+    public func run(_ parameters: inout ParameterStore) throws(FileError) -> EvaluationResult {
         try tally(&parameters).result
     }
 
     /// The sums of an evaluation of `shard`'s part of the set: the parts' tallies add up
     /// (`EvaluationTally.vector`) to the whole set's. `stop` is asked before each batch
     /// (Ctrl-C, SIGTERM): when it answers true the tally ends there, `interrupted`.
-    public func tally(_ parameters: inout ParameterStore, shard: Shard = .whole, stop: () -> Bool = { false }) throws(DataError) -> EvaluationTally {
+    public func tally(_ parameters: inout ParameterStore, shard: Shard = .whole, stop: () -> Bool = { false }) throws(FileError) -> EvaluationTally {
         let loader = try BatchLoader(dataset: dataset, preprocessing: preprocessing, batch: batch, shuffle: false, seed: 0,
                                      training: false, shard: shard)
         defer { loader.close() }

@@ -102,7 +102,7 @@ func readExistingFile(_ path: String) throws(MetricsError) -> [UInt8]? {
     guard status.st_size > 0 else { return [] }
     do {
         return [UInt8](try FileInput.read(path: path))
-    } catch let error as FormatError {
+    } catch let error as FileError {
         throw MetricsError(path: path, message: error.message)   // "cannot read the file: <reason>"
     } catch {
         throw failure("\(error)")

@@ -72,7 +72,7 @@ public final class MetricsCurvesSink: MetricsSink {
     }
 
     private func write(_ svg: String) throws {
-        do { try AtomicFile.write(Array(svg.utf8), to: path) } catch let error as FormatError {
+        do { try AtomicFile.write(Array(svg.utf8), to: path) } catch let error as FileError {
             throw MetricsError(path: path, message: error.message)
         }
     }

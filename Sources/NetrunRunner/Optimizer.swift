@@ -5,12 +5,6 @@ import NetrunBackend
 import NetrunConfig
 import NetrunKernels
 
-public struct OptimizerError: Error, Equatable, Sendable, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
-}
-
 /// PyTorch's optimizers over one contiguous parameter buffer, learnable tensors only.
 ///
 /// - SGD (`torch.optim.SGD`, dampening 0): `d = g + wd·w`; `b = μ·b + d` (the first step
@@ -59,17 +53,17 @@ public struct Optimizer: Sendable {
     public private(set) var lastGradientNorm: Double?
 
     public init(algorithm: Algorithm, weightDecay: Double = 0, clipNorm: Double? = nil, decayBias: Bool = true,
-                tensors: [ParameterSlice]) throws(OptimizerError) {
-        if let problem = ParameterLayout.problem(tensors) { throw OptimizerError(problem) }
-        guard weightDecay >= 0, weightDecay.isFinite else { throw OptimizerError("weight decay must be finite and at least 0, found \(weightDecay)") }
-        if let clipNorm, !(clipNorm > 0 && clipNorm.isFinite) { throw OptimizerError("clip_norm must be finite and above 0, found \(clipNorm)") }
+                tensors: [ParameterSlice]) throws(SettingError) {
+        if let problem = ParameterLayout.problem(tensors) { throw SettingError(problem) }
+        guard weightDecay >= 0, weightDecay.isFinite else { throw SettingError("weight decay must be finite and at least 0, found \(weightDecay)") }
+        if let clipNorm, !(clipNorm > 0 && clipNorm.isFinite) { throw SettingError("clip_norm must be finite and above 0, found \(clipNorm)") }
         switch algorithm {
         case .sgd(let momentum, let nesterov):
-            guard momentum >= 0, momentum.isFinite else { throw OptimizerError("momentum must be at least 0, found \(momentum)") }
-            if nesterov, momentum <= 0 { throw OptimizerError("Nesterov momentum needs a momentum above 0") }
+            guard momentum >= 0, momentum.isFinite else { throw SettingError("momentum must be at least 0, found \(momentum)") }
+            if nesterov, momentum <= 0 { throw SettingError("Nesterov momentum needs a momentum above 0") }
         case .adam(let beta1, let beta2, let eps, _):
-            guard (0 ..< 1).contains(beta1), (0 ..< 1).contains(beta2) else { throw OptimizerError("Adam's betas must be in [0, 1), found [\(beta1), \(beta2)]") }
-            guard eps >= 0, eps.isFinite else { throw OptimizerError("eps must be at least 0, found \(eps)") }
+            guard (0 ..< 1).contains(beta1), (0 ..< 1).contains(beta2) else { throw SettingError("Adam's betas must be in [0, 1), found [\(beta1), \(beta2)]") }
+            guard eps >= 0, eps.isFinite else { throw SettingError("eps must be at least 0, found \(eps)") }
         }
         self.algorithm = algorithm
         self.weightDecay = weightDecay
@@ -83,11 +77,11 @@ public struct Optimizer: Sendable {
     }
 
     /// The optimizer a config describes, over a parameter store's tensors.
-    public init(_ config: OptimizerConfig, parameters: ParameterStore) throws(OptimizerError) {
+    public init(_ config: OptimizerConfig, parameters: ParameterStore) throws(SettingError) {
         try self.init(config, tensors: parameters.entries.map(ParameterSlice.init))
     }
 
-    public init(_ config: OptimizerConfig, tensors: [ParameterSlice]) throws(OptimizerError) {
+    public init(_ config: OptimizerConfig, tensors: [ParameterSlice]) throws(SettingError) {
         let algorithm: Algorithm
         switch config.algorithm {
         case .sgd(let momentum, let nesterov): algorithm = .sgd(momentum: momentum, nesterov: nesterov)
@@ -199,7 +193,7 @@ extension Optimizer {
 
     /// Restores a state saved by `state()`; every problem is named (wrong algorithm,
     /// missing, unexpected or mis-sized buffers) and nothing changes when one is found.
-    public mutating func restore(_ state: OptimizerState) throws(OptimizerError) {
+    public mutating func restore(_ state: OptimizerState) throws(SettingError) {
         var problems: [String] = []
         if state.algorithm != algorithm.name {
             problems.append("the state is for \(state.algorithm), the optimizer is \(algorithm.name)")
@@ -215,7 +209,7 @@ extension Optimizer {
             }
         }
         for key in state.buffers.keys.sorted() where !expected.contains(key) { problems.append("unexpected \(key)") }
-        guard problems.isEmpty else { throw OptimizerError("cannot restore the optimizer state: " + problems.joined(separator: "; ")) }
+        guard problems.isEmpty else { throw SettingError("cannot restore the optimizer state: " + problems.joined(separator: "; ")) }
         for t in tensors where t.learnable {
             for (i, name) in bufferNames.enumerated() {
                 guard let values = state.buffers["\(t.name).\(name)"] else { continue }

@@ -32,9 +32,11 @@ public final class RunDirectoryLock {
     /// (`AtomicFile.isTemporaryName`: a write killed before its rename); nothing else can
     /// be writing there while the lock is held. Throws, naming the holder's process id,
     /// when another process holds it.
-    public init(directory: String) throws(TrainError) {
+    public init(directory: String) throws(FileError) {
         path = "\(directory)/\(Self.fileName)"
-        func failure(_ path: String, _ message: String) -> TrainError { TrainError(.input, "\(path): error: \(message)") }
+        func failure(_ path: String, _ message: String, _ kind: FileError.Kind = .io) -> FileError {
+            FileError(path: path, kind: kind, message: message)
+        }
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
@@ -50,7 +52,7 @@ public final class RunDirectoryLock {
             guard busy else { throw failure(path, "cannot lock the run directory: \(reason)") }
             let who = holder.map { "process \($0)" } ?? "another process (its id not yet written)"
             throw failure(directory, "the run directory is in use by \(who), which holds its lock (\(path)); "
-                          + "wait for that run to end, or give another --out")
+                          + "wait for that run to end, or give another --out", .inUse)
         }
         descriptor = fd
         let pid = Array("\(getpid())\n".utf8)
@@ -58,7 +60,7 @@ public final class RunDirectoryLock {
         _ = pid.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
         do { try AtomicFile.removeTemporaries(in: directory) } catch {
             release()
-            throw TrainError(.input, "\(error)")
+            throw error
         }
     }
 

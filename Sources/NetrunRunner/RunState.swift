@@ -24,8 +24,9 @@ public struct RunState: Codable, Sendable, Equatable {
     public var optimizerSteps: Int
     /// Examples averaged so far (Polyak), or 0.
     public var averagedSteps: Int
-    /// Plateau schedule memory, as its JSON (nil for other policies).
-    public var plateau: String?
+    /// Plateau schedule memory (nil for other policies, and before a plateau schedule's
+    /// first evaluation). Saved as its JSON text in a string, as netrun always has.
+    public var plateau: PlateauState?
     /// The best value of the checkpoint policy's metric, and its step.
     public var best: Double?
     public var bestStep: Int?
@@ -41,6 +42,57 @@ public struct RunState: Codable, Sendable, Equatable {
     public var processes: Int { ranks ?? 1 }
 
     public var epoch: Int { stepsPerEpoch > 0 ? step / stepsPerEpoch : 0 }
+}
+
+extension RunState {
+    enum CodingKeys: String, CodingKey {
+        case version, step, stepsPerEpoch, seed, config, configHash, optimizerSteps, averagedSteps, plateau, best, bestStep,
+             kept, ranks, pendingEvaluation
+    }
+
+    /// Decodes every field as the synthesized conformance would, and `plateau` from the JSON
+    /// text it is saved as: a state whose plateau text is not a `PlateauState` is an error.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        version = try c.decode(Int.self, forKey: .version)
+        step = try c.decode(Int.self, forKey: .step)
+        stepsPerEpoch = try c.decode(Int.self, forKey: .stepsPerEpoch)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        config = try c.decode([String: String].self, forKey: .config)
+        configHash = try c.decode(String.self, forKey: .configHash)
+        optimizerSteps = try c.decode(Int.self, forKey: .optimizerSteps)
+        averagedSteps = try c.decode(Int.self, forKey: .averagedSteps)
+        plateau = try c.decodeIfPresent(String.self, forKey: .plateau).map { text in
+            do { return try JSONDecoder().decode(PlateauState.self, from: Data(text.utf8)) } catch {
+                throw DecodingError.dataCorruptedError(forKey: .plateau, in: c,
+                                                       debugDescription: "the plateau schedule's state is not readable: \(error)")
+            }
+        }
+        best = try c.decodeIfPresent(Double.self, forKey: .best)
+        bestStep = try c.decodeIfPresent(Int.self, forKey: .bestStep)
+        kept = try c.decode([Int].self, forKey: .kept)
+        ranks = try c.decodeIfPresent(Int.self, forKey: .ranks)
+        pendingEvaluation = try c.decodeIfPresent(Double.self, forKey: .pendingEvaluation)
+    }
+
+    /// Encodes as the synthesized conformance would, `plateau` as its JSON text.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(version, forKey: .version)
+        try c.encode(step, forKey: .step)
+        try c.encode(stepsPerEpoch, forKey: .stepsPerEpoch)
+        try c.encode(seed, forKey: .seed)
+        try c.encode(config, forKey: .config)
+        try c.encode(configHash, forKey: .configHash)
+        try c.encode(optimizerSteps, forKey: .optimizerSteps)
+        try c.encode(averagedSteps, forKey: .averagedSteps)
+        try c.encodeIfPresent(try plateau.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }, forKey: .plateau)
+        try c.encodeIfPresent(best, forKey: .best)
+        try c.encodeIfPresent(bestStep, forKey: .bestStep)
+        try c.encode(kept, forKey: .kept)
+        try c.encodeIfPresent(ranks, forKey: .ranks)
+        try c.encodeIfPresent(pendingEvaluation, forKey: .pendingEvaluation)
+    }
 }
 
 /// The dotted-path view of a resolved config, for the resume check: `train.batch` -> `128`.

@@ -3,12 +3,6 @@
 import Foundation
 import NetrunConfig
 
-public struct ScheduleError: Error, Equatable, Sendable, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
-}
-
 /// `rate(at: t)` is the learning rate of optimizer step `t` (0-based): the value a PyTorch
 /// scheduler holds after `t` calls to `scheduler.step()`, stepped once per batch. Durations
 /// in epochs are converted with the steps per epoch.
@@ -78,20 +72,20 @@ public struct LearningRateSchedule: Sendable, Equatable {
     public let warmupSteps: Int
     public let startFactor: Double
 
-    public init(baseRate: Double, policy: Policy, totalSteps: Int, warmupSteps: Int = 0, startFactor: Double = 0) throws(ScheduleError) {
-        guard baseRate > 0, baseRate.isFinite else { throw ScheduleError("the learning rate must be finite and above 0, found \(baseRate)") }
-        guard totalSteps >= 1 else { throw ScheduleError("the run has no steps (\(totalSteps))") }
-        guard warmupSteps >= 0 else { throw ScheduleError("the warmup cannot be negative (\(warmupSteps) steps)") }
-        guard (0 ... 1).contains(startFactor) else { throw ScheduleError("the warmup's start factor must be in [0, 1], found \(startFactor)") }
+    public init(baseRate: Double, policy: Policy, totalSteps: Int, warmupSteps: Int = 0, startFactor: Double = 0) throws(SettingError) {
+        guard baseRate > 0, baseRate.isFinite else { throw SettingError("the learning rate must be finite and above 0, found \(baseRate)") }
+        guard totalSteps >= 1 else { throw SettingError("the run has no steps (\(totalSteps))") }
+        guard warmupSteps >= 0 else { throw SettingError("the warmup cannot be negative (\(warmupSteps) steps)") }
+        guard (0 ... 1).contains(startFactor) else { throw SettingError("the warmup's start factor must be in [0, 1], found \(startFactor)") }
         switch policy {
         case .step(_, let every), .exponential(_, let every, _):
-            guard every >= 1 else { throw ScheduleError("the decay period is \(every) steps; it must be at least 1") }
+            guard every >= 1 else { throw SettingError("the decay period is \(every) steps; it must be at least 1") }
         case .multistep(_, let at):
             guard at.allSatisfy({ $0 >= 0 }), zip(at, at.dropFirst()).allSatisfy({ $0 < $1 }) else {
-                throw ScheduleError("milestones must be increasing and not negative: \(at)")
+                throw SettingError("milestones must be increasing and not negative: \(at)")
             }
         case .plateau(let p):
-            guard p.patience >= 0, p.threshold >= 0, p.minLR >= 0 else { throw ScheduleError("plateau: patience, threshold and min_lr must be at least 0") }
+            guard p.patience >= 0, p.threshold >= 0, p.minLR >= 0 else { throw SettingError("plateau: patience, threshold and min_lr must be at least 0") }
         case .fixed, .poly, .cosine: break
         }
         self.baseRate = baseRate
@@ -103,9 +97,9 @@ public struct LearningRateSchedule: Sendable, Equatable {
 
     /// The schedule a config describes, for a run of `length` with `stepsPerEpoch` steps per
     /// epoch (`floor(examples / batch)`).
-    public init(_ config: ScheduleConfig, baseRate: Double, length: DurationConfig, stepsPerEpoch: Int) throws(ScheduleError) {
-        func steps(_ d: DurationConfig, _ what: String) throws(ScheduleError) -> Int {
-            do { return try d.steps(perEpoch: stepsPerEpoch) } catch { throw ScheduleError("\(what) \(error.reason)") }
+    public init(_ config: ScheduleConfig, baseRate: Double, length: DurationConfig, stepsPerEpoch: Int) throws(SettingError) {
+        func steps(_ d: DurationConfig, _ what: String) throws(SettingError) -> Int {
+            do { return try d.steps(perEpoch: stepsPerEpoch) } catch { throw SettingError("\(what) \(error.reason)") }
         }
         let policy: Policy
         switch config.policy {
@@ -123,7 +117,7 @@ public struct LearningRateSchedule: Sendable, Equatable {
             policy = .plateau(Plateau(factor: factor, monitor: monitor, patience: patience, threshold: threshold, minLR: minLR))
         }
         try self.init(baseRate: baseRate, policy: policy, totalSteps: try steps(length, "the run"),
-                      warmupSteps: try config.warmup.map { w throws(ScheduleError) in try steps(w.length, "the warmup") } ?? 0,
+                      warmupSteps: try config.warmup.map { w throws(SettingError) in try steps(w.length, "the warmup") } ?? 0,
                       startFactor: config.warmup?.startFactor ?? 0)
     }
 

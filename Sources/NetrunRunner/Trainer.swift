@@ -50,10 +50,28 @@ public struct TrainError: Error, Sendable, CustomStringConvertible {
 
     public var kind: Kind
     public var description: String
+    /// The file problem behind an `.input` error, when a file is what could not be used (a
+    /// data file, the weights, the run directory, its saved state): its path and `kind`
+    /// survive to the caller. nil for a config setting, a non-finite loss or the ranks.
+    public var file: FileError?
 
     public init(_ kind: Kind, _ description: String) {
         self.kind = kind
         self.description = description
+        self.file = nil
+    }
+
+    /// An input error about a file; it reads as the file error does.
+    public init(_ file: FileError) {
+        kind = .input
+        description = file.description
+        self.file = file
+    }
+
+    /// An input error for `error`: a `FileError` as itself, anything else by its description.
+    static func input(_ error: any Error) -> TrainError {
+        if let file = error as? FileError { return TrainError(file) }
+        return TrainError(.input, "\(error)")
     }
 }
 
@@ -143,7 +161,7 @@ public final class Trainer {
         checkpoints = CheckpointFiles(directory: options.runDirectory, keep: train.checkpoint.keep)
 
         func input<T>(_ body: () throws -> T) throws(TrainError) -> T {
-            do { return try body() } catch { throw TrainError(.input, "\(error)") }
+            do { return try body() } catch { throw TrainError.input(error) }
         }
         let shape = graph.inputShape.dims
         let dataset = try input { try Dataset.open(train.data, classes: graph.classes, input: shape, seed: seed) }
@@ -169,7 +187,8 @@ public final class Trainer {
         let stepsPerEpoch = train.data.stepsPerEpoch(examples: dataset.count, batch: train.batch.value)
         self.stepsPerEpoch = stepsPerEpoch
         guard stepsPerEpoch >= 1 else {
-            throw TrainError(.input, "\(dataset.origin): error: \(dataset.count) examples, fewer than one batch of \(train.batch.value)")
+            throw TrainError(FileError(path: dataset.origin, kind: .setting,
+                                       message: "\(dataset.count) examples, fewer than one batch of \(train.batch.value)"))
         }
         // Every duration to steps here, once; a too-long one is an error at its position.
         func steps(_ d: DurationConfig, _ what: String, at location: SourceLocation) throws(TrainError) -> Int {
@@ -216,21 +235,24 @@ public final class Trainer {
         if communicator.isRoot { bytes = try checkpoints.stateBytes() }
         bytes = try Self.collective { try communicator.broadcast(bytes) }
         let saved = try checkpoints.load(bytes)
+        func differs(_ message: String) -> TrainError {
+            TrainError(FileError(path: checkpoints.statePath, kind: .mismatch, message: message))
+        }
         guard saved.state.processes == communicator.size else {
-            throw TrainError(.input, "\(checkpoints.statePath): error: the run was trained by \(saved.state.processes) process\(saved.state.processes == 1 ? "" : "es") "
+            throw differs("the run was trained by \(saved.state.processes) process\(saved.state.processes == 1 ? "" : "es") "
                              + "and would go on with \(communicator.size): resume it with the same number (mpirun -np \(saved.state.processes)"
                              + "\(saved.state.processes == 1 ? ", or without mpirun" : ""))")
         }
         let differences = ConfigFingerprint.differences(saved: saved.state.config, current: state.config)
         guard differences.isEmpty else {
-            throw TrainError(.input, "\(checkpoints.statePath): error: the run was trained with another config; only train.epochs "
+            throw differs("the run was trained with another config; only train.epochs "
                              + "and train.steps may change on a resume. Differences:\n  " + differences.joined(separator: "\n  "))
         }
         guard saved.state.stepsPerEpoch == stepsPerEpoch else {
-            throw TrainError(.input, "\(checkpoints.statePath): error: the run had \(saved.state.stepsPerEpoch) steps per epoch, the data now gives \(stepsPerEpoch)")
+            throw differs("the run had \(saved.state.stepsPerEpoch) steps per epoch, the data now gives \(stepsPerEpoch)")
         }
         guard saved.state.seed == UInt64(seed) else {
-            throw TrainError(.input, "\(checkpoints.statePath): error: the run's seed is \(saved.state.seed), not \(seed)")
+            throw differs("the run's seed is \(saved.state.seed), not \(seed)")
         }
         do {
             try parameters.load(saved.weights, path: checkpoints.statePath)
@@ -239,11 +261,9 @@ public final class Trainer {
         } catch let mismatch as WeightsMismatch {
             throw TrainError(.input, mismatch.description)   // each line names the file already
         } catch {
-            throw TrainError(.input, "\(checkpoints.statePath): error: \(error)")
+            throw differs("\(error)")   // the optimizer's or the average's state does not fit the model
         }
-        if let p = saved.state.plateau, let data = p.data(using: .utf8), let decoded = try? JSONDecoder().decode(PlateauState.self, from: data) {
-            plateau = decoded
-        }
+        if let p = saved.state.plateau { plateau = p }
         state = saved.state
     }
 
@@ -261,7 +281,7 @@ public final class Trainer {
                                      seed: seed, training: true, start: start,
                                      shard: Shard(index: communicator.rank, count: communicator.size), dropLast: train.data.dropLast)
         } catch {
-            throw TrainError(.input, "\(error)")
+            throw TrainError(error)
         }
         defer { loader.close() }
         if communicator.isRoot { try checkpoints.prepare(config: config, resumed: options.resume) }
@@ -368,7 +388,7 @@ public final class Trainer {
             tally = try evaluator.tally(&weights, shard: Shard(index: communicator.rank, count: communicator.size),
                                         stop: { alone && Interrupt.pending != nil })
         } catch {
-            throw TrainError(.input, "\(error)")
+            throw TrainError(error)
         }
         if tally.interrupted {
             state.pendingEvaluation = trainLoss
@@ -391,7 +411,7 @@ public final class Trainer {
         }
         if case .plateau(let p) = schedule.policy {
             schedule.observe(metric(p.monitor), state: &plateau)
-            state.plateau = (try? JSONEncoder().encode(plateau)).flatMap { String(data: $0, encoding: .utf8) }
+            state.plateau = plateau
         }
         if let m = train.checkpoint.best {
             let v = metric(m)

@@ -1,14 +1,15 @@
 import Foundation
+import NetrunFormats
 import Testing
 @testable import NetrunData
 
 /// What the data sources read: files that are not regular files are refused before
 /// anything could block on them, and a link loop or an empty file is named as such.
 @Suite struct FileBytesTests {
-    /// The DataError of `body`, run on a thread of its own: a read that blocks (open(2) of a
+    /// The FileError of `body`, run on a thread of its own: a read that blocks (open(2) of a
     /// FIFO waits for a writer) fails the test after 10 s instead of hanging it, and is then
     /// released by opening the FIFO's other end.
-    func errorWithin10Seconds(releasing fifo: String, _ body: @escaping @Sendable () throws -> Void) -> DataError? {
+    func errorWithin10Seconds(releasing fifo: String, _ body: @escaping @Sendable () throws -> Void) -> FileError? {
         final class Outcome: @unchecked Sendable { var error: (any Error)? }
         let outcome = Outcome()
         let done = DispatchSemaphore(value: 0)
@@ -23,8 +24,8 @@ import Testing
             _ = done.wait(timeout: .now() + 10)
             return nil
         }
-        guard let e = outcome.error as? DataError else {
-            Issue.record("expected a DataError, got \(String(describing: outcome.error))")
+        guard let e = outcome.error as? FileError else {
+            Issue.record("expected a FileError, got \(String(describing: outcome.error))")
             return nil
         }
         return e

@@ -1,20 +1,21 @@
 import Foundation
 import NetrunConfig
+import NetrunFormats
 import Testing
 @testable import NetrunData
 
 @Suite struct NPYDataTests {
-    func open(_ dir: String, images: [UInt8], labels: [UInt8], input: [Int] = [1, 2, 2], classes: Int = 4) throws(DataError) -> Dataset {
+    func open(_ dir: String, images: [UInt8], labels: [UInt8], input: [Int] = [1, 2, 2], classes: Int = 4) throws(FileError) -> Dataset {
         do {
             try write(images, to: dir + "/x.npy")
             try write(labels, to: dir + "/y.npy")
             let s = try source(dir, input: input, classes: classes, data: "{format: npy, images: x.npy, labels: y.npy}")
             return try Dataset.open(s, classes: classes, input: input)
-        } catch let e as DataError {
+        } catch let e as FileError {
             throw e
         } catch {
             Issue.record("setup failed: \(error)")
-            throw DataError(path: dir, kind: .io, message: "setup")
+            throw FileError(path: dir, kind: .io, message: "setup")
         }
     }
 

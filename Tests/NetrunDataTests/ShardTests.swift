@@ -1,5 +1,6 @@
 import Foundation
 import NetrunConfig
+import NetrunFormats
 import Testing
 @testable import NetrunData
 
@@ -96,7 +97,7 @@ import Testing
 
     @Test func aTrainingShardNeedsAWholeGlobalBatch() throws {
         let d = try distinctDataset(count: 5, shape: [1, 4, 4])
-        #expect(throws: DataError.self) {
+        #expect(throws: FileError.self) {
             try BatchLoader(dataset: d, preprocessing: try augmented(), batch: 2, shuffle: true, seed: 1, training: true,
                             shard: Shard(index: 0, count: 3))
         }

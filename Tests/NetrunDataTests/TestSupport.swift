@@ -1,6 +1,7 @@
 import CTurboJPEG
 import Foundation
 import NetrunConfig
+import NetrunFormats
 import Testing
 @testable import NetrunData
 
@@ -127,16 +128,16 @@ func source(_ dir: String, input: [Int], classes: Int, data: String) throws -> D
     try #require(try config(dir, input: input, classes: classes, data: data).train?.data)
 }
 
-/// The DataError `body` throws (a test failure if it throws nothing or something else).
-func dataError(_ body: () throws -> Void) -> DataError? {
+/// The FileError `body` throws (a test failure if it throws nothing or something else).
+func dataError(_ body: () throws -> Void) -> FileError? {
     do {
         try body()
-        Issue.record("expected a DataError, nothing was thrown")
+        Issue.record("expected a FileError, nothing was thrown")
         return nil
-    } catch let error as DataError {
+    } catch let error as FileError {
         return error
     } catch {
-        Issue.record("expected a DataError, got \(error)")
+        Issue.record("expected a FileError, got \(error)")
         return nil
     }
 }

@@ -56,7 +56,7 @@ import Testing
     @Test func aMissingDirectoryFailsWithAnIOErrorNamingThePath() throws {
         try withTemporaryDirectory { directory throws in
             let path = directory + "/missing/out.npy"
-            let error = try #require(throws: FormatError.self) { try AtomicFile.write([1], to: path) }
+            let error = try #require(throws: FileError.self) { try AtomicFile.write([1], to: path) }
             #expect(error.kind == .io)
             #expect(error.path == path)
             #expect(error.message.contains("cannot create a temporary file"))
@@ -68,7 +68,7 @@ import Testing
     @Test func aParentThatIsAFileFails() throws {
         try withTemporaryDirectory { directory throws in
             try AtomicFile.write([1], to: directory + "/file")
-            let error = try #require(throws: FormatError.self) { try AtomicFile.write([2], to: directory + "/file/out.npy") }
+            let error = try #require(throws: FileError.self) { try AtomicFile.write([2], to: directory + "/file/out.npy") }
             #expect(error.kind == .io)
             #expect(try listing(directory) == ["file"])
         }
@@ -78,7 +78,7 @@ import Testing
         try withTemporaryDirectory { directory throws in
             let target = directory + "/out.npy"
             try FileManager.default.createDirectory(atPath: target + "/inner", withIntermediateDirectories: true)
-            let error = try #require(throws: FormatError.self) { try AtomicFile.write([1, 2, 3], to: target) }
+            let error = try #require(throws: FileError.self) { try AtomicFile.write([1, 2, 3], to: target) }
             #expect(error.kind == .io)
             #expect(error.message.hasPrefix("cannot replace"))
             #expect(try listing(directory) == ["out.npy"])
@@ -110,7 +110,7 @@ import Testing
     }
 
     @Test func anEmptyPathFails() throws {
-        let error = try #require(throws: FormatError.self) { try AtomicFile.write([1], to: "") }
+        let error = try #require(throws: FileError.self) { try AtomicFile.write([1], to: "") }
         #expect(error.kind == .io)
     }
 
@@ -121,7 +121,7 @@ import Testing
             try AtomicFile.write([1], to: path)
             try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: directory)
             defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory) }
-            let error = try #require(throws: FormatError.self) { try AtomicFile.write([2], to: path) }
+            let error = try #require(throws: FileError.self) { try AtomicFile.write([2], to: path) }
             #expect(error.kind == .io)
             #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data([1]))
             #expect(try listing(directory) == ["out.npy"])

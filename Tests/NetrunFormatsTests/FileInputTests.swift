@@ -8,8 +8,8 @@ import Glibc
 /// FileInput.read and the readers built on it: every refusal names the file and says what
 /// is wrong in plain words; FIFOs and devices are refused without being read.
 @Suite struct FileInputTests {
-    func refusal(_ path: String, limit: Int = FileInput.defaultLimit) throws -> FormatError {
-        try #require(throws: FormatError.self) { try FileInput.read(path: path, limit: limit) }
+    func refusal(_ path: String, limit: Int = FileInput.defaultLimit) throws -> FileError {
+        try #require(throws: FileError.self) { try FileInput.read(path: path, limit: limit) }
     }
 
     @Test func aRegularFileIsReadWhole() throws {
@@ -81,7 +81,7 @@ import Glibc
             let path = directory + "/huge.safetensors"
             try #require(FileManager.default.createFile(atPath: path, contents: nil))
             try #require(truncate(path, off_t(FileInput.defaultLimit + 1)) == 0)
-            let error = try #require(throws: FormatError.self) { try Safetensors.read(path: path) }
+            let error = try #require(throws: FileError.self) { try Safetensors.read(path: path) }
             #expect(error.kind == .fileTooLarge)
             #expect(error.description == "\(path): error: the file is 8589934593 bytes, over the limit of 8 GiB (8589934592 bytes)")
         }
@@ -122,10 +122,10 @@ import Glibc
 
     @Test func bothReadersUseIt() throws {
         try withTemporaryDirectory { directory throws in
-            #expect(throws: FormatError(path: directory, kind: .notARegularFile, message: "expected a regular file, found a directory")) {
+            #expect(throws: FileError(path: directory, kind: .notARegularFile, message: "expected a regular file, found a directory")) {
                 try Safetensors.read(path: directory)
             }
-            #expect(throws: FormatError(path: "/dev/null", kind: .notARegularFile, message: "expected a regular file, found a character device")) {
+            #expect(throws: FileError(path: "/dev/null", kind: .notARegularFile, message: "expected a regular file, found a character device")) {
                 try NPY.read(path: "/dev/null")
             }
         }

@@ -28,13 +28,13 @@ import Testing
     @Test(arguments: [("vector3_f64.npy", "'<f8'"), ("bigendian_f32.npy", "'>f4'")])
     func numpyFilesWithOtherDTypesAreRefusedByName(file: String, descr: String) throws {
         let path = try fixturePath(file)
-        let error = try #require(throws: FormatError.self) { try NPY.read(path: path) }
+        let error = try #require(throws: FileError.self) { try NPY.read(path: path) }
         #expect(error.kind == .unsupportedDType)
         #expect(error.description == "\(path): error: array has dtype \(descr); netrun reads little-endian float32 ('<f4') only")
     }
 
     @Test func aNumpyFortranOrderFileIsRefused() throws {
-        let error = try #require(throws: FormatError.self) { try NPY.parse(try fixture("fortran_2x3_f32.npy")) }
+        let error = try #require(throws: FileError.self) { try NPY.parse(try fixture("fortran_2x3_f32.npy")) }
         #expect(error.kind == .fortranOrder)
     }
 

@@ -49,7 +49,7 @@ func floatBytes(_ values: [Float]) -> [UInt8] { values.flatMap { le($0.bitPatter
     }
 
     @Test func theWriterRefusesAShapeThatDoesNotMatchTheValues() throws {
-        let error = try #require(throws: FormatError.self) { try NPY.encode(NPYArray(shape: [2, 2], values: [1])) }
+        let error = try #require(throws: FileError.self) { try NPY.encode(NPYArray(shape: [2, 2], values: [1])) }
         #expect(error.kind == .invalidArgument)
         #expect(error.message == "shape (2, 2) does not match 1 values")
     }
@@ -74,8 +74,8 @@ func floatBytes(_ values: [Float]) -> [UInt8] { values.flatMap { le($0.bitPatter
 
     // MARK: - Bad input
 
-    func parseError(_ data: Data) throws -> FormatError {
-        try #require(throws: FormatError.self) { try NPY.parse(data, path: "input.npy") }
+    func parseError(_ data: Data) throws -> FileError {
+        try #require(throws: FileError.self) { try NPY.parse(data, path: "input.npy") }
     }
 
     @Test func aFileWithoutTheMagicIsRefused() throws {
@@ -108,7 +108,7 @@ func floatBytes(_ values: [Float]) -> [UInt8] { values.flatMap { le($0.bitPatter
             for byte: UInt8 in [0x00, 0x20, 0x27, 0x28, 0x29, 0x2C, 0x2D, 0x31, 0x39, 0x7B, 0x7D, 0x80, 0xFF] {
                 var corrupted = data
                 corrupted[index] = byte
-                do { _ = try NPY.parse(corrupted) } catch is FormatError {}
+                do { _ = try NPY.parse(corrupted) } catch is FileError {}
             }
         }
     }
@@ -207,7 +207,7 @@ func floatBytes(_ values: [Float]) -> [UInt8] { values.flatMap { le($0.bitPatter
     }
 
     @Test func aMissingFileIsAnIOError() throws {
-        let error = try #require(throws: FormatError.self) { try NPY.read(path: "/nonexistent/netrun/input.npy") }
+        let error = try #require(throws: FileError.self) { try NPY.read(path: "/nonexistent/netrun/input.npy") }
         #expect(error.kind == .io)
         #expect(error.description.hasPrefix("/nonexistent/netrun/input.npy: error: cannot read the file"))
     }

@@ -69,7 +69,7 @@ import Testing
     @Test(arguments: [("F16", 2), ("BF16", 2), ("F64", 8)])
     func theByteCountOfAShapeFollowsItsDType(_ dtype: String, _ size: Int) throws {
         let data = safetensorsFile(header: "{\(entry("w", [2, 3], 0, 4 * 6, dtype: dtype))}", buffer: .init(repeating: 0, count: 4 * 6))
-        let error = try #require(throws: FormatError.self) { try Safetensors.parse(data) }
+        let error = try #require(throws: FileError.self) { try Safetensors.parse(data) }
         #expect(error.kind == .shapeMismatch)
         #expect(error.message == "tensor 'w' has shape [2, 3] (\(6 * size) bytes as \(dtype)) but data_offsets [0, 24] span 24 bytes")
     }
@@ -77,7 +77,7 @@ import Testing
     @Test(arguments: ["I64", "I32", "I8", "U8", "BOOL", "F8_E4M3", "f32", ""])
     func otherDTypesAreRefusedNamingTheTensorAndTheDType(_ dtype: String) throws {
         let data = safetensorsFile(header: "{\(entry("fc.weight", [2], 0, 8, dtype: dtype))}", buffer: .init(repeating: 0, count: 8))
-        let error = try #require(throws: FormatError.self) { try Safetensors.parse(data, path: "w.safetensors") }
+        let error = try #require(throws: FileError.self) { try Safetensors.parse(data, path: "w.safetensors") }
         #expect(error.kind == .unsupportedDType)
         #expect(error.description == "w.safetensors: error: tensor 'fc.weight' has dtype \(dtype); netrun reads F32, F16, BF16 and F64")
     }

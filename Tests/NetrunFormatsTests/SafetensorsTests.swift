@@ -60,7 +60,7 @@ func entry(_ name: String, _ shape: [Int], _ begin: Int, _ end: Int, dtype: Stri
         for index in data.count - 20 ..< data.count {
             var damaged = data
             damaged[index] ^= 0x10
-            let error = try #require(throws: FormatError.self) { try Safetensors.parse(damaged, path: "w.safetensors") }
+            let error = try #require(throws: FileError.self) { try Safetensors.parse(damaged, path: "w.safetensors") }
             #expect(error.kind == .checksumMismatch)
             let name = index < data.count - 12 ? "a" : "b.weight"
             #expect(error.description.hasPrefix("w.safetensors: error: tensor '\(name)' is damaged: its \(name == "a" ? 8 : 12) bytes have CRC-32 "), "\(error)")
@@ -68,7 +68,7 @@ func entry(_ name: String, _ shape: [Int], _ begin: Int, _ end: Int, dtype: Stri
         let plain = safetensorsFile(header: "{" + entry("a", [2], 0, 8) + "}", buffer: le(Float(1).bitPattern) + le(Float(7).bitPattern))
         #expect(try Safetensors.parse(plain).tensors == [NamedTensor(name: "a", shape: [2], values: [1, 7])])
         let bad = safetensorsFile(header: #"{"__metadata__":{"netrun.crc32:a":"xyz"},"# + entry("a", [1], 0, 4) + "}", buffer: le(Float(1).bitPattern))
-        let error = try #require(throws: FormatError.self) { try Safetensors.parse(bad) }
+        let error = try #require(throws: FileError.self) { try Safetensors.parse(bad) }
         #expect(error.kind == .malformedHeader && error.message.contains("must be 8 hexadecimal digits"), "\(error)")
     }
 
@@ -107,20 +107,20 @@ func entry(_ name: String, _ shape: [Int], _ begin: Int, _ end: Int, dtype: Stri
             ([NamedTensor(name: "__metadata__", shape: [], values: [1])], "tensor '__metadata__' uses the reserved name"),
         ]
         for (tensors, message) in cases {
-            let error = try #require(throws: FormatError.self) { try Safetensors.encode(tensors) }
+            let error = try #require(throws: FileError.self) { try Safetensors.encode(tensors) }
             #expect(error.kind == .invalidArgument)
             #expect(error.message == message)
         }
         try withTemporaryDirectory { directory throws in
-            #expect(throws: FormatError.self) { try Safetensors.write(cases[0].0, to: directory + "/w.safetensors") }
+            #expect(throws: FileError.self) { try Safetensors.write(cases[0].0, to: directory + "/w.safetensors") }
             #expect(try listing(directory).isEmpty)
         }
     }
 
     // MARK: - Bad input
 
-    func parseError(_ data: Data) throws -> FormatError {
-        try #require(throws: FormatError.self) { try Safetensors.parse(data, path: "weights.safetensors") }
+    func parseError(_ data: Data) throws -> FileError {
+        try #require(throws: FileError.self) { try Safetensors.parse(data, path: "weights.safetensors") }
     }
 
     @Test func anEmptyFileIsTruncated() throws {
@@ -168,7 +168,7 @@ func entry(_ name: String, _ shape: [Int], _ begin: Int, _ end: Int, dtype: Stri
             for byte: UInt8 in [0x00, 0x22, 0x2C, 0x30, 0x39, 0x5B, 0x7B, 0x7D, 0x80, 0xFF] {
                 var corrupted = data
                 corrupted[index] = byte
-                do { _ = try Safetensors.parse(corrupted) } catch is FormatError {}
+                do { _ = try Safetensors.parse(corrupted) } catch is FileError {}
             }
         }
     }
@@ -278,7 +278,7 @@ func entry(_ name: String, _ shape: [Int], _ begin: Int, _ end: Int, dtype: Stri
     }
 
     @Test func aMissingFileIsAnIOError() throws {
-        let error = try #require(throws: FormatError.self) { try Safetensors.read(path: "/nonexistent/netrun/w.safetensors") }
+        let error = try #require(throws: FileError.self) { try Safetensors.read(path: "/nonexistent/netrun/w.safetensors") }
         #expect(error.kind == .io)
         #expect(error.path == "/nonexistent/netrun/w.safetensors")
     }

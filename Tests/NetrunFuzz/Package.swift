@@ -34,14 +34,17 @@ let package = Package(
         // Two IDX files (plain or gzip) -> IDX.load.
         .executableTarget(name: "fuzz-idx", dependencies: [
             "FuzzSupport", .product(name: "NetrunData", package: "netrun"),
+            .product(name: "NetrunFormats", package: "netrun"),
         ], path: "Sources/FuzzIDX"),
         // Two CIFAR-10/100 batch files -> CIFAR.load.
         .executableTarget(name: "fuzz-cifar", dependencies: [
             "FuzzSupport", .product(name: "NetrunConfig", package: "netrun"), .product(name: "NetrunData", package: "netrun"),
+            .product(name: "NetrunFormats", package: "netrun"),
         ], path: "Sources/FuzzCIFAR"),
         // A JPEG or PNG file -> ImageFolder.prepared (decode, resize, crop, planes).
         .executableTarget(name: "fuzz-image", dependencies: [
             "FuzzSupport", .product(name: "NetrunData", package: "netrun"),
+            .product(name: "NetrunFormats", package: "netrun"),
         ], path: "Sources/FuzzImage"),
         // A net prototxt and a solver -> CaffeImporter.importNet.
         .executableTarget(name: "fuzz-caffe", dependencies: [

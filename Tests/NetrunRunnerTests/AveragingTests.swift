@@ -71,7 +71,7 @@ import NetrunFormats
         try second.restore(saved)
         Self.feed(&second, steps: 5 ..< 12)
         #expect(second.values == whole.values && second.count == whole.count)
-        #expect(throws: AveragingError("cannot restore the average: it has 3 values, the model 1058")) {
+        #expect(throws: SettingError("cannot restore the average: it has 3 values, the model 1058")) {
             try second.restore(AveragingState(count: 1, values: [1, 2, 3]))
         }
     }
@@ -79,7 +79,7 @@ import NetrunFormats
     @Test func aStartInEpochsBecomesStepsAndBadSettingsAreErrors() throws {
         let a = try WeightAverager(.polyak(start: DurationConfig(3, .epochs)), tensors: Self.slices, stepsPerEpoch: 5)
         #expect(a.kind == .polyak(start: 15))
-        #expect(throws: AveragingError.self) { try WeightAverager(.polyak(start: DurationConfig(1, .epochs)), tensors: Self.slices, stepsPerEpoch: 0) }
-        #expect(throws: AveragingError.self) { try WeightAverager(kind: .ema(decay: 1.5), tensors: Self.slices) }
+        #expect(throws: SettingError.self) { try WeightAverager(.polyak(start: DurationConfig(1, .epochs)), tensors: Self.slices, stepsPerEpoch: 0) }
+        #expect(throws: SettingError.self) { try WeightAverager(kind: .ema(decay: 1.5), tensors: Self.slices) }
     }
 }

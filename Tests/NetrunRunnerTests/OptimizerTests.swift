@@ -175,7 +175,7 @@ import NetrunConfig
     @Test func aStateOfAnotherAlgorithmOrLayoutIsRefusedWithEveryProblemNamed() throws {
         let adam = try Optimizer(algorithm: .adam(beta1: 0.9, beta2: 0.999, eps: 1e-8, decoupled: false), tensors: Self.slices)
         var sgd = try Optimizer(algorithm: .sgd(momentum: 0.9, nesterov: false), tensors: Self.slices)
-        #expect(throws: OptimizerError.self) { try sgd.restore(adam.state()) }
+        #expect(throws: SettingError.self) { try sgd.restore(adam.state()) }
         var state = sgd.state()
         state.buffers["fc.bias.momentum_buffer"] = [1, 2]
         state.buffers["conv.weight.momentum_buffer"] = nil
@@ -190,12 +190,12 @@ import NetrunConfig
     }
 
     @Test func nesterovWithoutMomentumAndBadSettingsAreErrors() {
-        #expect(throws: OptimizerError.self) { try Optimizer(algorithm: .sgd(momentum: 0, nesterov: true), tensors: Self.slices) }
-        #expect(throws: OptimizerError.self) { try Optimizer(algorithm: .sgd(momentum: 0.9, nesterov: false), clipNorm: 0, tensors: Self.slices) }
-        #expect(throws: OptimizerError.self) { try Optimizer(algorithm: .adam(beta1: 1, beta2: 0.9, eps: 1e-8, decoupled: false), tensors: Self.slices) }
+        #expect(throws: SettingError.self) { try Optimizer(algorithm: .sgd(momentum: 0, nesterov: true), tensors: Self.slices) }
+        #expect(throws: SettingError.self) { try Optimizer(algorithm: .sgd(momentum: 0.9, nesterov: false), clipNorm: 0, tensors: Self.slices) }
+        #expect(throws: SettingError.self) { try Optimizer(algorithm: .adam(beta1: 1, beta2: 0.9, eps: 1e-8, decoupled: false), tensors: Self.slices) }
         let overlapping = [ParameterSlice(name: "a", shape: [4], offset: 0, count: 4, learnable: true),
                            ParameterSlice(name: "b", shape: [4], offset: 2, count: 4, learnable: true)]
-        #expect(throws: OptimizerError.self) { try Optimizer(algorithm: .sgd(momentum: 0, nesterov: false), tensors: overlapping) }
+        #expect(throws: SettingError.self) { try Optimizer(algorithm: .sgd(momentum: 0, nesterov: false), tensors: overlapping) }
     }
 
     @Test func runsMergeContiguousTensorsOfEqualDecay() {

@@ -120,12 +120,12 @@ import NetrunConfig
     }
 
     @Test func epochsWithoutStepsAndEmptyPeriodsAreErrors() {
-        #expect(throws: ScheduleError("the run is given in epochs, but an epoch has no steps (fewer examples than a batch)")) {
+        #expect(throws: SettingError("the run is given in epochs, but an epoch has no steps (fewer examples than a batch)")) {
             try LearningRateSchedule(ScheduleConfig(), baseRate: 0.1, length: DurationConfig(3, .epochs), stepsPerEpoch: 0)
         }
-        #expect(throws: ScheduleError.self) { try Self.schedule(.step(factor: 0.5, every: 0)) }
-        #expect(throws: ScheduleError.self) { try Self.schedule(.multistep(factor: 0.5, at: [5, 5])) }
-        #expect(throws: ScheduleError.self) { try LearningRateSchedule(baseRate: 0, policy: .fixed, totalSteps: 5) }
+        #expect(throws: SettingError.self) { try Self.schedule(.step(factor: 0.5, every: 0)) }
+        #expect(throws: SettingError.self) { try Self.schedule(.multistep(factor: 0.5, at: [5, 5])) }
+        #expect(throws: SettingError.self) { try LearningRateSchedule(baseRate: 0, policy: .fixed, totalSteps: 5) }
     }
 
     @Test func aWarmupLongerThanTheRunStillGivesFiniteRates() throws {

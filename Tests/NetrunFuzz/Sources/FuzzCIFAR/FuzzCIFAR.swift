@@ -1,11 +1,12 @@
 import NetrunConfig
 import NetrunData
+import NetrunFormats
 import FuzzSupport
 
 /// One input: a byte of options (bit 0: CIFAR-100, else CIFAR-10), a first batch file (two
 /// length bytes, little-endian, then that many bytes) and a second (the rest), through
 /// `CIFAR.load` as the data loader reads them (gzip inflated, as `FileBytes.read` does).
-/// A DataError is the expected outcome for most inputs; a trap, a sanitizer report, a hang
+/// A FileError is the expected outcome for most inputs; a trap, a sanitizer report, a hang
 /// or an allocation over the RSS limit is a bug. What loads must agree with its records.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzCIFAR(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
@@ -14,7 +15,7 @@ public func fuzzCIFAR(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let first = input.piece(), second = input.rest()
     let dataset: Dataset
     do {
-        dataset = try CIFAR.load(files: ["data_batch_1.bin", "data_batch_2.bin"], variant: variant, classes: variant.rawValue) { path throws(DataError) in
+        dataset = try CIFAR.load(files: ["data_batch_1.bin", "data_batch_2.bin"], variant: variant, classes: variant.rawValue) { path throws(FileError) in
             try FileBytes.contents(path == "data_batch_1.bin" ? first : second, path: path)
         }
     } catch {

@@ -1,10 +1,11 @@
 import FuzzSupport
 import NetrunData
+import NetrunFormats
 
 /// One input: a byte of options (the class count, 1 + its value mod 16), the images file
 /// (two length bytes, little-endian, then that many bytes), the labels file (the rest).
 /// Both go through `IDX.load` as the data loader reads them, gzip detected by magic bytes
-/// (`FileBytes.contents`), so `.gz` files are inflated. A DataError is the expected outcome
+/// (`FileBytes.contents`), so `.gz` files are inflated. A FileError is the expected outcome
 /// for most inputs; a trap, a sanitizer report, a hang or an allocation over the RSS limit
 /// is a bug. What loads must agree with its headers.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -14,7 +15,7 @@ public func fuzzIDX(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let images = input.piece(), labels = input.rest()
     let dataset: Dataset
     do {
-        dataset = try IDX.load(images: "images.idx", labels: "labels.idx", classes: classes) { path throws(DataError) in
+        dataset = try IDX.load(images: "images.idx", labels: "labels.idx", classes: classes) { path throws(FileError) in
             try FileBytes.contents(path == "images.idx" ? images : labels, path: path)
         }
     } catch {

@@ -1,11 +1,12 @@
 import FuzzSupport
 import NetrunData
+import NetrunFormats
 
 /// One input: three bytes of options, then an image file. Option byte 0: bit 0 gray (1
 /// channel, else RGB), bit 1 resize, bit 2 center crop; byte 1: the resize side (1 + its
 /// value mod 64); byte 2: the crop side (likewise). The file goes through
 /// `ImageFolder.prepared`, as the folder loader reads each image: JPEG or PNG told by magic
-/// bytes, decoded to RGB, resized, cropped, converted to planes. A DataError is the expected
+/// bytes, decoded to RGB, resized, cropped, converted to planes. A FileError is the expected
 /// outcome for most inputs; a trap, a sanitizer report, a hang or an allocation over the RSS
 /// limit is a bug. What decodes must have the size asked for.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -17,7 +18,7 @@ public func fuzzImage(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let file = input.rest()
     let image: (height: Int, width: Int, planes: [UInt8])
     do {
-        image = try ImageFolder.prepared("class/image.jpg", channels: channels, geometry: geometry) { _ throws(DataError) in file }
+        image = try ImageFolder.prepared("class/image.jpg", channels: channels, geometry: geometry) { _ throws(FileError) in file }
     } catch {
         rejected(error)
         return 0

@@ -1,7 +1,7 @@
 import Foundation
 import NetrunFormats
 
-/// One input: any bytes as a .npy file. A FormatError is the expected outcome for most
+/// One input: any bytes as a .npy file. A FileError is the expected outcome for most
 /// inputs; a trap, a sanitizer report, a hang or an allocation over the RSS limit is a bug.
 /// What parses must survive encode then parse with the same shape and value bits.
 @_cdecl("LLVMFuzzerTestOneInput")

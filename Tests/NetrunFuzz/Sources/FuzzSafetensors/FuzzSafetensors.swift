@@ -1,7 +1,7 @@
 import Foundation
 import NetrunFormats
 
-/// One input: any bytes as a safetensors file. A FormatError is the expected outcome for
+/// One input: any bytes as a safetensors file. A FileError is the expected outcome for
 /// most inputs; a trap, a sanitizer report, a hang or an allocation over the RSS limit is
 /// a bug. What parses must survive encode then parse with the same names, shapes, metadata
 /// and value bits (dtypes other than F32 are F32 after the first parse).
