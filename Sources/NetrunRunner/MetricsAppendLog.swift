@@ -1,5 +1,6 @@
 import Foundation
 import NetrunFormats
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -119,4 +120,15 @@ func systemClose(_ fd: Int32) -> Int32 {
     #else
     Darwin.close(fd)
     #endif
+}
+
+extension Mutex where Value == AppendLog? {
+    /// A sink's `close()`: closes its log (flushing it) and forgets it, so that a later
+    /// event finds no log and says so.
+    func closeLog() throws(MetricsError) {
+        try withLock { (log: inout AppendLog?) throws(MetricsError) in
+            defer { log = nil }
+            try log?.close()
+        }
+    }
 }

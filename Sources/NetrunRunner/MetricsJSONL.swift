@@ -52,12 +52,7 @@ public final class MetricsJSONLSink: MetricsSink {
         }
     }
 
-    public func close() throws {
-        try log.withLock { (log: inout AppendLog?) throws(MetricsError) in
-            defer { log = nil }
-            try log?.close()
-        }
-    }
+    public func close() throws { try log.closeLog() }
 }
 
 /// Writing and reading metrics.jsonl lines.

@@ -75,12 +75,7 @@ public final class TensorBoardSink: MetricsSink {
         }
     }
 
-    public func close() throws {
-        try log.withLock { (log: inout AppendLog?) throws(MetricsError) in
-            defer { log = nil }
-            try log?.close()
-        }
-    }
+    public func close() throws { try log.closeLog() }
 
     private func append(scalars: [(String, Float)], step: Int, to log: AppendLog?) throws(MetricsError) {
         guard let log else {

@@ -9,81 +9,6 @@ import NetrunFormats
 import NetrunGraph
 import NetrunKernels
 
-/// How one `netrun train` runs.
-public struct TrainOptions: Sendable {
-    /// The run directory (created when missing).
-    public var runDirectory: String
-    /// Continue the run saved in `runDirectory`.
-    public var resume: Bool
-    /// Start from these weights (finetuning) instead of the fillers.
-    public var weights: String?
-    /// Stop after this step of the run (steps before a resume count); the schedule still
-    /// follows the configured length.
-    public var stopAfter: Int?
-    /// Overrides `train.seed`.
-    public var seed: Int?
-    /// Report a training step to the sinks every this many steps (and at each epoch's end).
-    public var logEvery: Int
-
-    public init(runDirectory: String, resume: Bool = false, weights: String? = nil, stopAfter: Int? = nil, seed: Int? = nil,
-                logEvery: Int = 10) {
-        self.runDirectory = runDirectory
-        self.resume = resume
-        self.weights = weights
-        self.stopAfter = stopAfter
-        self.seed = seed
-        self.logEvery = logEvery
-    }
-}
-
-/// Why a run could not start or go on. `description` names the file, step or node.
-public struct TrainError: Error, Sendable, CustomStringConvertible {
-    public enum Kind: Sendable, Equatable {
-        /// A file or setting that cannot be used (exit 2). Its description names the file
-        /// or the config position first, as a diagnostic: `img.idx: error: ...`.
-        case input
-        /// The loss or a gradient became NaN or infinite (exit 3).
-        case nonFinite
-        /// The ranks of a data-parallel run could not exchange (exit 4): the job ends.
-        case distributed
-    }
-
-    public var kind: Kind
-    public var description: String
-    /// The file problem behind an `.input` error, when a file is what could not be used (a
-    /// data file, the weights, the run directory, its saved state): its path and `kind`
-    /// survive to the caller. nil for a config setting, a non-finite loss or the ranks.
-    public var file: FileError?
-
-    public init(_ kind: Kind, _ description: String) {
-        self.kind = kind
-        self.description = description
-        self.file = nil
-    }
-
-    /// An input error about a file; it reads as the file error does.
-    public init(_ file: FileError) {
-        kind = .input
-        description = file.description
-        self.file = file
-    }
-
-    /// An input error for `error`: a `FileError` as itself, anything else by its description.
-    static func input(_ error: any Error) -> TrainError {
-        if let file = error as? FileError { return TrainError(file) }
-        return TrainError(.input, "\(error)")
-    }
-}
-
-/// How a run ended.
-public enum TrainOutcome: Sendable, Equatable {
-    case finished(step: Int)
-    /// Stopped by `--steps` before the configured length.
-    case stopped(step: Int)
-    /// Stopped by SIGINT or SIGTERM after saving (exit 130).
-    case interrupted(step: Int)
-}
-
 public final class Trainer {
     public let config: Config
     public let train: TrainConfig
@@ -127,8 +52,8 @@ public final class Trainer {
     public private(set) var dataWaitSeconds = 0.0
     public private(set) var loopSeconds = 0.0
     /// Seconds of the loop spent evaluating and saving checkpoints (the rest is training).
-    public private(set) var evaluationSeconds = 0.0
-    public private(set) var saveSeconds = 0.0
+    public internal(set) var evaluationSeconds = 0.0
+    public internal(set) var saveSeconds = 0.0
     /// Training steps this process ran (a resume counts only its own).
     public private(set) var stepsRun = 0
     /// Seconds spent all-reducing and averaging the gradients over the ranks, once all of
@@ -228,45 +153,6 @@ public final class Trainer {
         if options.resume { try resume() }
     }
 
-    /// Loads `state.safetensors` of the run directory; refuses a run of another config.
-    func resume() throws(TrainError) {
-        // Rank 0 reads the state; the others receive its bytes (no shared file system needed).
-        var bytes = Data()
-        if communicator.isRoot { bytes = try checkpoints.stateBytes() }
-        bytes = try Self.collective { try communicator.broadcast(bytes) }
-        let saved = try checkpoints.load(bytes)
-        func differs(_ message: String) -> TrainError {
-            TrainError(FileError(path: checkpoints.statePath, kind: .mismatch, message: message))
-        }
-        guard saved.state.processes == communicator.size else {
-            throw differs("the run was trained by \(saved.state.processes) process\(saved.state.processes == 1 ? "" : "es") "
-                             + "and would go on with \(communicator.size): resume it with the same number (mpirun -np \(saved.state.processes)"
-                             + "\(saved.state.processes == 1 ? ", or without mpirun" : ""))")
-        }
-        let differences = ConfigFingerprint.differences(saved: saved.state.config, current: state.config)
-        guard differences.isEmpty else {
-            throw differs("the run was trained with another config; only train.epochs "
-                             + "and train.steps may change on a resume. Differences:\n  " + differences.joined(separator: "\n  "))
-        }
-        guard saved.state.stepsPerEpoch == stepsPerEpoch else {
-            throw differs("the run had \(saved.state.stepsPerEpoch) steps per epoch, the data now gives \(stepsPerEpoch)")
-        }
-        guard saved.state.seed == UInt64(seed) else {
-            throw differs("the run's seed is \(saved.state.seed), not \(seed)")
-        }
-        do {
-            try parameters.load(saved.weights, path: checkpoints.statePath)
-            try optimizer.restore(saved.optimizer)
-            if let s = saved.average { try averager?.restore(s) }
-        } catch let mismatch as WeightsMismatch {
-            throw TrainError(.input, mismatch.description)   // each line names the file already
-        } catch {
-            throw differs("\(error)")   // the optimizer's or the average's state does not fit the model
-        }
-        if let p = saved.state.plateau { plateau = p }
-        state = saved.state
-    }
-
     /// Runs from the current step to the configured length (or `stopAfter`).
     public func run() throws(TrainError) -> TrainOutcome {
         Interrupt.install()
@@ -361,93 +247,5 @@ public final class Trainer {
         let batch = train.batch.value
         let perEpoch = min(stepsPerEpoch * batch, dataset.count)
         return steps / stepsPerEpoch * perEpoch + min(steps % stepsPerEpoch * batch, perEpoch)
-    }
-
-    func emit(_ event: MetricsEvent) throws(TrainError) {
-        do { try sinks.record(event) } catch { throw TrainError(.input, "\(error)") }
-    }
-
-    /// The weights evaluation and `best.safetensors` use: the average when configured.
-    var evaluatedWeights: ParameterStore {
-        guard let a = averager, !a.isEmpty else { return parameters }
-        var p = parameters
-        p.values = a.values
-        return p
-    }
-
-    func evaluate(trainLoss: Double) throws(TrainError) {
-        guard let evaluator else { return }
-        let started = Date()
-        defer { evaluationSeconds += Date().timeIntervalSince(started) }
-        var weights = evaluatedWeights
-        var tally: EvaluationTally
-        // One process stops its evaluation within a batch at a signal; the ranks of an MPI
-        // run would wait for each other at the sum, so they finish it.
-        let alone = communicator.size == 1
-        do {
-            tally = try evaluator.tally(&weights, shard: Shard(index: communicator.rank, count: communicator.size),
-                                        stop: { alone && Interrupt.pending != nil })
-        } catch {
-            throw TrainError(error)
-        }
-        if tally.interrupted {
-            state.pendingEvaluation = trainLoss
-            return
-        }
-        if communicator.size > 1 {
-            let v = tally.vector
-            tally = tally.with(vector: try Self.collective { try communicator.sum(v) })
-        }
-        let r = tally.result
-        try emit(.evaluation(.init(step: state.step, epoch: (state.step - 1) / stepsPerEpoch + 1, loss: Float(r.loss),
-                                   topK: r.topK.mapValues(Float.init), examples: r.examples)))
-        let metric: (MonitorConfig) -> Double = { m in
-            switch m {
-            case .valLoss: return r.loss
-            case .valTop1: return r.topK[1] ?? 0
-            case .valTop5: return r.topK[5] ?? 0
-            case .trainLoss: return trainLoss
-            }
-        }
-        if case .plateau(let p) = schedule.policy {
-            schedule.observe(metric(p.monitor), state: &plateau)
-            state.plateau = plateau
-        }
-        if let m = train.checkpoint.best {
-            let v = metric(m)
-            if state.best.map({ m.maximize ? v > $0 : v < $0 }) ?? true {
-                state.best = v
-                state.bestStep = state.step
-                if communicator.isRoot { try checkpoints.saveBest(weights, step: state.step, metric: m.rawValue, value: v) }
-            }
-        }
-    }
-
-    func save() throws(TrainError) {
-        let started = Date()
-        defer { saveSeconds += Date().timeIntervalSince(started) }
-        guard communicator.isRoot else { return }
-        try checkpoints.save(state: &state, weights: parameters, optimizer: optimizer.state(), average: averager?.state)
-    }
-
-    /// The first node whose output (forward) or parameter gradient (backward) is not finite,
-    /// rerunning the step's batch with every output kept.
-    func diagnose(images: [Float], labels: [Int32], step: Int, firstExample: Int) -> String {
-        var probe = parameters
-        let all = Set(graph.nodes.map(\.id))
-        let e = Executor(graph: graph, batch: labels.count, mode: .training, parameters: probe,
-                         options: PlanOptions(keep: all, dropoutSeed: UInt64(seed), firstExample: firstExample))
-        e.setInput(images)
-        e.setLabels(labels)
-        e.forward(&probe, step: UInt64(step))
-        if let node = e.firstNonFiniteOutput() { return "; the first non-finite output is node '\(node.name)' (\(node.op.keyword))" }
-        e.backward(probe)
-        let grads = e.parameterGradientValues
-        for entry in probe.entries where entry.learnable {
-            if grads[entry.offset ..< entry.offset + entry.count].contains(where: { !$0.isFinite }) {
-                return "; the first non-finite gradient is that of '\(entry.name)'"
-            }
-        }
-        return ""
     }
 }
