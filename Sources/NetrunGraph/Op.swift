@@ -102,7 +102,9 @@ public enum Op: Hashable, Sendable {
 
     /// For gradient checks at reduced sizes: the node's input made small (few channels, an
     /// image that still fits the window), and the op with fewer output channels or units.
-    public func reducedInput(_ x: TensorShape) -> TensorShape { rules.reducedInput(x) }
+    public func reducedInput(_ x: TensorShape) -> TensorShape {
+        x.isImage ? rules.reducedImage(x) : TensorShape([min(x.count, rules.reducedVectorLength)])
+    }
     public func smaller(channelsOut: Int?) -> Op { rules.smaller(channelsOut: channelsOut) }
 }
 
@@ -121,17 +123,20 @@ protocol OpRules {
     /// Output shape, parameters and multiply-adds from the input shapes (their count
     /// already checked against the op's arity), or every problem found.
     func infer(_ ins: [TensorShape], classes: Int) -> Result<OpShape, ShapeProblems>
-    /// The input of a reduced problem (MiniProblem); the default suits ops with no window.
-    func reducedInput(_ x: TensorShape) -> TensorShape
+    /// The image input of a reduced problem (MiniProblem); the default suits ops with no window.
+    func reducedImage(_ x: TensorShape) -> TensorShape
+    /// The length a vector input is cut to in a reduced problem (default 8).
+    var reducedVectorLength: Int { get }
     /// The op at a reduced size: fewer output channels or units; the default is the op itself.
     func smaller(channelsOut: Int?) -> Op
 }
 
 extension OpRules {
-    func reducedInput(_ x: TensorShape) -> TensorShape {
-        guard x.isImage else { return TensorShape([min(x.count, 8)]) }
-        return TensorShape([min(x.channels, 3), x.reducedSide(\.height, 3), x.reducedSide(\.width, 3)])
+    func reducedImage(_ x: TensorShape) -> TensorShape {
+        TensorShape([min(x.channels, 3), x.reducedSide(\.height, 3), x.reducedSide(\.width, 3)])
     }
+
+    var reducedVectorLength: Int { 8 }
 
     func smaller(channelsOut: Int?) -> Op { op }
 

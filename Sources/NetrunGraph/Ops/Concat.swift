@@ -18,8 +18,7 @@ struct ConcatRules: OpRules {
         return same(TensorShape(dims))
     }
 
-    func reducedInput(_ x: TensorShape) -> TensorShape {
-        guard x.isImage else { return TensorShape([min(x.count, 8)]) }
+    func reducedImage(_ x: TensorShape) -> TensorShape {
         return TensorShape([min(x.channels, 3), x.reducedSide(\.height, 4), x.reducedSide(\.width, 4)])
     }
 }

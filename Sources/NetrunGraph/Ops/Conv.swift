@@ -65,8 +65,7 @@ extension Op.Conv: OpRules {
         return .success(OpShape(op: op, shape: TensorShape([out, oh, ow]), parameters: params, macs: macs))
     }
 
-    func reducedInput(_ x: TensorShape) -> TensorShape {
-        guard x.isImage else { return TensorShape([min(x.count, 8)]) }
+    func reducedImage(_ x: TensorShape) -> TensorShape {
         let perGroup = min(x.channels / groups, 2)
         let h = x.reducedSide(\.height, max(1, dilation.h * (kernel.h - 1) + 1 - 2 * pad.h) + 2 * stride.h)
         let w = x.reducedSide(\.width, max(1, dilation.w * (kernel.w - 1) + 1 - 2 * pad.w) + 2 * stride.w)

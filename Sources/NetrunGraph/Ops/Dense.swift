@@ -27,8 +27,7 @@ extension Op.Dense: OpRules {
                                 macs: TensorShape.checkedProduct([out, x.count]) ?? .max))
     }
 
-    func reducedInput(_ x: TensorShape) -> TensorShape {
-        guard x.isImage else { return TensorShape([min(x.count, 8)]) }
+    func reducedImage(_ x: TensorShape) -> TensorShape {
         return TensorShape([min(x.channels, 2), x.reducedSide(\.height, 2), x.reducedSide(\.width, 2)])
     }
 

@@ -34,8 +34,7 @@ extension Op.LRN: OpRules {
         return same(ins[0])
     }
 
-    func reducedInput(_ x: TensorShape) -> TensorShape {
-        guard x.isImage else { return TensorShape([min(x.count, 8)]) }
+    func reducedImage(_ x: TensorShape) -> TensorShape {
         return TensorShape([min(x.channels, size + 2), x.reducedSide(\.height, 2), x.reducedSide(\.width, 2)])
     }
 }

@@ -56,8 +56,7 @@ extension Op.Pool: OpRules {
         return .success(OpShape(op: .pool(p), shape: TensorShape([x.channels, oh, ow]), parameters: [], macs: 0))
     }
 
-    func reducedInput(_ x: TensorShape) -> TensorShape {
-        guard x.isImage else { return TensorShape([min(x.count, 8)]) }
+    func reducedImage(_ x: TensorShape) -> TensorShape {
         if global { return TensorShape([min(x.channels, 2), x.reducedSide(\.height, 3), x.reducedSide(\.width, 3)]) }
         let h = x.reducedSide(\.height, max(1, kernel.h - 2 * pad.h) + 2 * stride.h + 1)
         let w = x.reducedSide(\.width, max(1, kernel.w - 2 * pad.w) + 2 * stride.w + 1)
