@@ -82,7 +82,20 @@ public enum Safetensors {
         var end: Int
     }
 
-    static func parse(bytes: UnsafeRawBufferPointer, path: String) throws -> SafetensorsFile {
+    /// The metadata of the safetensors file at `path`, its checksum entries left out: only
+    /// the header is parsed (a run's state, say, without decoding its tensors).
+    public static func metadata(path: String) throws -> [String: String] {
+        let data = try FileInput.read(path: path)
+        return try data.withUnsafeBytes { bytes in
+            let (members, _) = try header(bytes: bytes, path: path)
+            let error = { (kind: FileError.Kind, message: String) in FileError(path: path, kind: kind, message: message) }
+            guard let value = members.first(where: { $0.key == metadataKey })?.value else { return [:] }
+            return try parseMetadata(value, error: error).filter { !$0.key.hasPrefix(checksumPrefix) }
+        }
+    }
+
+    /// The header's members and the data buffer after it.
+    private static func header(bytes: UnsafeRawBufferPointer, path: String) throws -> (members: [(key: String, value: JSON)], buffer: UnsafeRawBufferPointer) {
         func error(_ kind: FileError.Kind, _ message: String) -> FileError {
             FileError(path: path, kind: kind, message: message)
         }
@@ -110,7 +123,14 @@ public enum Safetensors {
         guard case let .object(members) = header else {
             throw error(.malformedHeader, "header must be a JSON object, found \(header.typeName)")
         }
+        return (members, buffer)
+    }
 
+    static func parse(bytes: UnsafeRawBufferPointer, path: String) throws -> SafetensorsFile {
+        func error(_ kind: FileError.Kind, _ message: String) -> FileError {
+            FileError(path: path, kind: kind, message: message)
+        }
+        let (members, buffer) = try header(bytes: bytes, path: path)
         var metadata: [String: String]?
         var entries: [Entry] = []
         var seen = Set<String>()

@@ -83,6 +83,22 @@ public final class CheckpointFiles {
         public var average: AveragingState?
     }
 
+    /// The run state saved in `directory`'s `state.safetensors`, read from its header alone
+    /// (no tensor is decoded); nil when the directory holds no saved run.
+    public static func savedState(directory: String) throws(FileError) -> RunState? {
+        let path = "\(directory)/state.safetensors"
+        if PathProblem(path: path) == .missing { return nil }
+        let metadata: [String: String]
+        do { metadata = try Safetensors.metadata(path: path) } catch let e as FileError { throw e } catch {
+            throw FileError(path: path, kind: .io, message: "\(error)")
+        }
+        guard let json = metadata[stateKey], let snapshot = try? JSONDecoder().decode(Snapshot.self, from: Data(json.utf8)) else {
+            throw FileError(path: path, kind: .malformedHeader,
+                            message: "not a netrun training state (its '\(stateKey)' metadata is missing or unreadable)")
+        }
+        return snapshot.run
+    }
+
     /// The bytes of `state.safetensors` (read by rank 0, sent to the others by `load(_:)`'s callers).
     func stateBytes() throws(TrainError) -> Data {
         if PathProblem(path: statePath) == .missing {

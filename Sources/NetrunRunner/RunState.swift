@@ -104,11 +104,7 @@ public enum ConfigFingerprint {
 
     /// FNV-1a (64 bits) of the sorted `key=value` lines: the config's hash in the run state.
     public static func hash(_ values: [String: String]) -> String {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for line in values.sorted(by: { $0.key < $1.key }).map({ "\($0.key)=\($0.value)\n" }) {
-            for byte in line.utf8 { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        }
-        return String(h, radix: 16)
+        fnv1a(values.sorted(by: { $0.key < $1.key }).map({ "\($0.key)=\($0.value)\n" }).joined())
     }
 
     public static func values(of node: YAMLNode) -> [String: String] {
