@@ -123,4 +123,49 @@ import _NetrunTestSupport
             #expect(jobs.status == 2 && jobs.err.contains("--jobs"), "\(jobs.err)")
         }
     }
+
+    /// Under mpirun each rank runs its share (run i on rank i mod 2), each run one process:
+    /// its weights are those of a plain `netrun train` with the same overrides.
+    @Test(.enabled(if: DistributedTrainTests.usable)) func underMPIEachRankRunsItsShareAsSingleProcesses() throws {
+        try withTemporaryDirectory { dir in
+            let c = try TrainCommandTests.write(TrainCommandTests.config(epochs: 1), dir)
+            let out = "\(dir)/sweep"
+            // NETRUN_THREADS is the cores a sweep splits: one here, so each run has one thread.
+            let r = try DistributedTrainTests.mpi(2, ["sweep", c, "--out", out, "--set", "train.optimizer.lr=0.1,0.05,0.02"],
+                                                  environment: ["NETRUN_THREADS": "1"], limit: 300)
+            #expect(r.status == 0, "\(r.out)\(r.err)")
+            #expect(r.out.contains("rank 0: [1/3] started lr=0.1") && r.out.contains("rank 1: [2/3] started lr=0.05")
+                    && r.out.contains("rank 0: [3/3] started lr=0.02"), "\(r.out)")
+            let runs = try Self.record(out)
+            #expect(runs.count == 3 && runs.values.allSatisfy { $0["status"] as? String == "finished" }, "\(runs)")
+            #expect(r.out.contains("1 thread each"), "\(r.out)")
+            let single = try DistributedTrainTests.run([try #require(ConsoleTests.executable), "train", c, "--out", "\(dir)/single",
+                                                        "--set", "train.optimizer.lr=0.05"], environment: ["NETRUN_THREADS": "1"])
+            #expect(single.status == 0, "\(single.err)")
+            let a = try TrainCommandTests.tensors("\(dir)/single/last.safetensors"), b = try TrainCommandTests.tensors("\(out)/lr=0.05/last.safetensors")
+            #expect(!a.isEmpty && a == b)
+        }
+    }
+
+    /// `tensorboard --logdir SWEEP` lists each run by its directory's name (read by
+    /// TensorBoard's own EventMultiplexer, as its server does).
+    @Test(.enabled(if: runProcess("/usr/bin/env", ["python3", "-c", "import tensorboard"]) == 0 || torchRequired))
+    func tensorBoardShowsEachRunByItsName() throws {
+        try withTemporaryDirectory { dir in
+            let c = try TrainCommandTests.write(TrainCommandTests.config(epochs: 1), dir)
+            let out = "\(dir)/sweep"
+            let r = try Self.sweep([c, "--out", out, "--set", "train.optimizer.lr=0.1,0.05", "--set", "train.optimizer.momentum=0.9,0.5"])
+            #expect(r.status == 0, "\(r.out)\(r.err)")
+            let script = """
+            import sys
+            from tensorboard.backend.event_processing.event_multiplexer import EventMultiplexer
+            m = EventMultiplexer().AddRunsFromDirectory(sys.argv[1]); m.Reload()
+            runs = {name: tags["scalars"] for name, tags in m.Runs().items()}
+            expected = {"lr=0.1,momentum=0.9", "lr=0.1,momentum=0.5", "lr=0.05,momentum=0.9", "lr=0.05,momentum=0.5"}
+            assert set(runs) == expected, sorted(runs)
+            assert all("train/loss" in t and "val/top1" in t for t in runs.values()), runs
+            """
+            #expect(runProcess("/usr/bin/env", ["python3", "-c", script, out]) == 0)
+        }
+    }
 }
