@@ -41,7 +41,7 @@ extension Executor {
     public var lossResults: [LossResult] {
         var next = 0
         return graph.losses.enumerated().map { index, id in
-            guard case .loss(let weight, let topK) = graph[id].op else { preconditionFailure("Executor: losses are loss nodes") }
+            guard case .loss(let weight, let topK, _) = graph[id].op else { preconditionFailure("Executor: losses are loss nodes") }
             let correct = topK.map { k -> (k: Int, correct: Int) in
                 defer { next += 1 }
                 return (k, correctStorage.base[next])

@@ -19,7 +19,7 @@ extension Executor {
         case .softmax: SoftmaxStep(setup)
         case .scale(let bias): ScaleStep(bias: bias, setup)
         case .batchNorm(let eps, let momentum): BatchNormStep(eps: eps, momentum: momentum, setup)
-        case .loss(let weight, let topK): LossStep(weight: weight, topK: topK, setup)
+        case .loss(let weight, let topK, let smoothing): LossStep(weight: weight, topK: topK, smoothing: smoothing, setup)
         }
     }
 }

@@ -122,7 +122,7 @@ public final class Executor {
                                   placedInputs: node.inputs.map { a.placedIn[$0] != nil }, offsets: offsets,
                                   lossIndex: g.losses.firstIndex(of: i) ?? 0, correctIndex: correctCount,
                                   dropoutSeed: options.dropoutSeed, ints: ptrInt, floats: ptrFloat, bytes: ptrByte)
-            if case .loss(_, let topK) = node.op { correctCount += topK.count }
+            if case .loss(_, let topK, _) = node.op { correctCount += topK.count }
             steps.append(Step(node: i, op: Self.stepOp(setup), output: resolved[i], inputs: node.inputs.map { resolved[$0] },
                               outputGradient: a.run[i] ? gradients[i] : nil,
                               inputGradients: node.inputs.enumerated().map { s, j in a.writesInputGradient[i][s] ? gradients[j] : nil },

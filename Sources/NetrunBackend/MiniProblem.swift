@@ -40,9 +40,9 @@ public enum MiniProblem {
             }
         }
         var op = node.op.smaller(channelsOut: nil)
-        if case .loss(let weight, let topK) = op {
+        if case .loss(let weight, let topK, let smoothing) = op {
             classes = x.count
-            op = .loss(weight: weight, topK: topK.map { min($0, classes) })
+            op = .loss(weight: weight, topK: topK.map { min($0, classes) }, smoothing: smoothing)
         }
         guard var m = rebuilt(node, op: op, inputs: ins, id: nodes.count, shapes: ins.map { nodes[$0].shape }, classes: classes) else {
             return nil

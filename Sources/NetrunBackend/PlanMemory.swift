@@ -108,7 +108,7 @@ extension Executor {
             ByteCount.product(batch, int32),                         // labelStorage
             ByteCount.product(g.losses.count, float),                // lossStorage
             ByteCount.product(g.losses.reduce(0) { n, id in         // correctStorage
-                if case .loss(_, let topK) = g[id].op { return n + topK.count } else { return n }
+                if case .loss(_, let topK, _) = g[id].op { return n + topK.count } else { return n }
             }, MemoryLayout<Int>.stride),
         ])
     }

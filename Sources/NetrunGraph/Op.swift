@@ -29,7 +29,7 @@ public enum Op: Hashable, Sendable {
     /// Per-channel `x * weight[c] + bias[c]` (Caffe's Scale); `bias: false` has no shift.
     case scale(bias: Bool)
     /// Softmax cross-entropy against the labels, times `weight`; top-k accuracies reported.
-    case loss(weight: Double, topK: [Int])
+    case loss(weight: Double, topK: [Int], smoothing: Double)
 
     /// The op's rules. An op added to `Op` and not here is a compile error; the facts each
     /// rule must give are `OpRules`' requirements.
@@ -49,7 +49,7 @@ public enum Op: Hashable, Sendable {
         case .softmax: SoftmaxRules()
         case .batchNorm(let eps, let momentum): BatchNormRules(eps: eps, momentum: momentum)
         case .scale(let bias): ScaleRules(bias: bias)
-        case .loss(let weight, let topK): LossRules(weight: weight, topK: topK)
+        case .loss(let weight, let topK, let smoothing): LossRules(weight: weight, topK: topK, smoothing: smoothing)
         }
     }
 
@@ -70,7 +70,7 @@ public enum Op: Hashable, Sendable {
         case .softmax: self = .softmax
         case .batchNorm(let b): self = .batchNorm(eps: b.eps.value, momentum: b.momentum.value)
         case .scale(let bias): self = .scale(bias: bias)
-        case .loss(let l): self = .loss(weight: l.weight.value, topK: l.topK.map(\.value))
+        case .loss(let l): self = .loss(weight: l.weight.value, topK: l.topK.map(\.value), smoothing: l.labelSmoothing.value)
         }
     }
 

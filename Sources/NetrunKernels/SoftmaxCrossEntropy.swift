@@ -42,37 +42,49 @@ public enum Softmax {
 }
 
 public enum SoftmaxCrossEntropy {
-    /// Loss `weight / rows * sum_r (logsumexp(z[r, :]) - z[r, label[r]])`
-    /// (max-subtracted, so no overflow); also writes the probabilities
-    /// `[rows, classes]` for `backward`. Labels must be in `0..<classes`: the
-    /// caller validates them (checked here only by precondition).
+    /// Loss `weight / rows * sum_r sum_j q[r, j] (logsumexp(z[r, :]) - z[r, j])`, the target
+    /// `q[r, :]` one-hot at `label[r]` mixed with the uniform distribution by `smoothing` ε:
+    /// `(1 - ε) [j == label] + ε / classes` (PyTorch's `label_smoothing`), which makes each row
+    /// `logsumexp(z) - (1 - ε) z[label] - ε mean(z)`. Max-subtracted, so no overflow; also
+    /// writes the probabilities `[rows, classes]` for `backward`. Labels must be in
+    /// `0..<classes`: the caller validates them (checked here only by precondition).
     public static func forward(logits z: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
                                probabilities p: UnsafeMutablePointer<Float>, rows: Int, classes: Int,
-                               weight: Float = 1) -> Float {
+                               weight: Float = 1, smoothing: Float = 0) -> Float {
         precondition(rows >= 1 && classes >= 1, "SoftmaxCrossEntropy: sizes must be positive")
         var total = 0.0
+        let e = Double(smoothing)
         for r in 0 ..< rows {
             let label = Int(labels[r])
             precondition(label >= 0 && label < classes, "SoftmaxCrossEntropy: label out of range")
-            let lse = Softmax.row(z + r * classes, p + r * classes, classes)
-            total += lse - Double(z[r * classes + label])
+            let row = z + r * classes
+            let lse = Softmax.row(row, p + r * classes, classes)
+            var term = lse - Double(row[label])
+            if e != 0 {
+                var sum = 0.0
+                for j in 0 ..< classes { sum += Double(row[j]) }
+                term = lse - (1 - e) * Double(row[label]) - e * sum / Double(classes)
+            }
+            total += term
         }
         return Float(Double(weight) * total / Double(rows))
     }
 
-    /// `dz[r, j] (+)= weight * (p[r, j] - [j == label[r]]) / rows`; overwritten, or
-    /// added to when `accumulate` (e.g. an auxiliary head's logits shared with no one
-    /// else need not). `dz` may alias `p` when not accumulating.
+    /// `dz[r, j] (+)= weight * (p[r, j] - q[r, j]) / rows`, `q` the (smoothed) target of
+    /// `forward`; overwritten, or added to when `accumulate` (e.g. an auxiliary head's
+    /// logits shared with no one else need not). `dz` may alias `p` when not accumulating.
     public static func backward(probabilities p: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
                                 logitsGradient dz: UnsafeMutablePointer<Float>, rows: Int, classes: Int,
-                                weight: Float = 1, accumulate: Bool = false) {
+                                weight: Float = 1, smoothing: Float = 0, accumulate: Bool = false) {
         precondition(rows >= 1 && classes >= 1, "SoftmaxCrossEntropy: sizes must be positive")
         let s = weight / Float(rows)
+        let uniform = smoothing / Float(classes), hit = 1 - smoothing + uniform
         for r in 0 ..< rows {
             let label = Int(labels[r])
             precondition(label >= 0 && label < classes, "SoftmaxCrossEntropy: label out of range")
             for j in 0 ..< classes {
-                let g = s * (p[r * classes + j] - (j == label ? 1 : 0))
+                // With no smoothing, exactly p - 1 and p - 0 as before.
+                let g = s * (p[r * classes + j] - (j == label ? hit : uniform))
                 dz[r * classes + j] = accumulate ? dz[r * classes + j] + g : g
             }
         }

@@ -56,7 +56,7 @@ public final class Evaluator {
         let inference = graph.inference()
         var ks: Set<Int> = [1]
         if graph.classes >= 5 { ks.insert(5) }
-        if let loss = inference.losses.first, case .loss(_, let topK) = inference[loss].op { ks.formUnion(topK) }
+        if let loss = inference.losses.first, case .loss(_, let topK, _) = inference[loss].op { ks.formUnion(topK) }
         self.ks = ks.sorted()
     }
 

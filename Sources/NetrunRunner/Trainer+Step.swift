@@ -124,7 +124,7 @@ extension Trainer {
     /// The metrics line of step `done`: each head's loss (unweighted), the total, the rate and the throughput.
     func log(_ r: StepResult, step done: Int, lr: Double, imagesPerSecond: Double) throws(TrainError) {
         let heads = zip(graph.losses, r.lossValues).map { id, value -> MetricsEvent.HeadLoss in
-            let weight = if case .loss(let w, _) = graph[id].op { w } else { 1.0 }
+            let weight = if case .loss(let w, _, _) = graph[id].op { w } else { 1.0 }
             return .init(name: graph[id].name, value: value / Float(weight == 0 ? 1 : weight))
         }
         try emit(.trainStep(.init(step: done, epoch: (done - 1) / stepsPerEpoch + 1,

@@ -140,6 +140,51 @@ import _NetrunTestSupport
         #expect(top5 > top1 || top1 == batch, "the check distinguishes k")
     }
 
+    /// `loss: {label_smoothing: ε}` smooths the training loss (and so its gradient) and not
+    /// what evaluation measures: both checked in Double from an inference plan's logits.
+    @Test func labelSmoothingIsTheTrainingLossAndEvaluationMeasuresThePlainOne() throws {
+        let graph = try withTemporaryDirectory { dir in
+            let path = "\(dir)/c.yaml"
+            try """
+            name: smoothing
+            model:
+              input: [1, 4, 4]
+              classes: 5
+              layers:
+                - flatten
+                - dense: {name: fc, out: 5}
+                - loss: {weight: 0.5, label_smoothing: 0.2}
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+            return try loadGraph(path)
+        }
+        var parameters = ParameterStore(graph: graph)
+        parameters.initialize(seed: 4)
+        let batch = 3
+        var rng = SplitMix64(seed: 11)
+        let input = (0 ..< batch * 16).map { _ in Float(rng.normal()) }
+        let labels: [Int32] = [4, 0, 2]
+        let inference = Executor(graph: graph, batch: batch, mode: .inference, parameters: parameters)
+        inference.setInput(input)
+        inference.forward(&parameters)
+        let logits = inference.output(of: inference.graph.output)
+        var plain = 0.0, smoothed = 0.0
+        for r in 0 ..< batch {
+            let row = logits[r * 5 ..< (r + 1) * 5].map(Double.init)
+            let m = row.max() ?? 0
+            let lse = m + log(row.reduce(0) { $0 + exp($1 - m) })
+            plain += 0.5 * (lse - row[Int(labels[r])]) / Double(batch)
+            smoothed += 0.5 * (lse - 0.8 * row[Int(labels[r])] - 0.2 * row.reduce(0, +) / 5) / Double(batch)
+        }
+        #expect(abs(plain - smoothed) > 1e-3, "the check tells the two apart")
+        for (mode, expected) in [(ExecutionMode.training, smoothed), (.evaluation, plain)] {
+            let executor = Executor(graph: graph, batch: batch, mode: mode, parameters: parameters)
+            executor.setInput(input)
+            executor.setLabels(labels)
+            let loss = executor.forward(&parameters)
+            #expect(abs(Double(loss) - expected) < 1e-5 * max(1, expected), "\(mode): \(loss), expected \(expected)")
+        }
+    }
+
     /// NaN in, NaN out (PyTorch's behaviour): the fused ReLUs no longer turn NaN into 0.
     @Test func aNaNInputGivesNaNLogitsThroughFusedReLUs() throws {
         let graph = try loadGraph(configPath("fashion-alexnet"))

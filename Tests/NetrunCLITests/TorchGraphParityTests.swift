@@ -16,6 +16,8 @@ struct TorchGraphParityTests {
     static let cases: [(String, [String])] = [
         ("new-ops", []),
         ("every-op", ["model.layers.17.rate=0"]),
+        // Label smoothing on both heads (torch.nn.functional.cross_entropy's label_smoothing).
+        ("every-op", ["model.layers.17.rate=0", "model.layers.aux_loss.label_smoothing=0.1", "model.layers.loss.label_smoothing=0.25"]),
         ("tiny-googlenet", ["model.layers.8.rate=0", "model.layers.13.rate=0"]),
         ("fashion-resnet", []),
     ]

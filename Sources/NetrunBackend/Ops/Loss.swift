@@ -6,6 +6,8 @@ struct LossStep: StepOp {
     /// The node's place in `graph.losses` (its slot of the losses).
     var index: Int
     var weight: Float
+    /// Label smoothing ε of the training loss; evaluation measures the plain cross-entropy.
+    var smoothing: Float
     var classes: Int
     /// Nil in inference plans, which skip losses (no labels).
     var probabilities: UnsafeMutablePointer<Float>?
@@ -13,9 +15,10 @@ struct LossStep: StepOp {
     var topK: [Int]
     var correct: Int
 
-    init(weight: Double, topK: [Int], _ setup: StepSetup) {
+    init(weight: Double, topK: [Int], smoothing: Double, _ setup: StepSetup) {
         index = setup.lossIndex
         self.weight = Float(weight)
+        self.smoothing = Float(smoothing)
         classes = setup.input.count
         probabilities = setup.floats
         self.topK = topK
@@ -26,7 +29,7 @@ struct LossStep: StepOp {
         guard let probabilities else { return 0 }
         let logits = s.inputs[0].base, n = r.batch
         let l = SoftmaxCrossEntropy.forward(logits: logits, labels: r.labels, probabilities: probabilities,
-                                            rows: n, classes: classes, weight: weight)
+                                            rows: n, classes: classes, weight: weight, smoothing: r.mode == .training ? smoothing : 0)
         r.losses[index] = l
         for (j, k) in topK.enumerated() {
             r.correct[correct + j] = TopK.correctCount(logits: logits, labels: r.labels, rows: n, classes: classes, k: k)
@@ -37,6 +40,6 @@ struct LossStep: StepOp {
     func backward(_ s: Step, _ dy: BatchTensor, _ r: StepRun) {
         guard let probabilities, let dz = s.inputGradients[0] else { return }
         SoftmaxCrossEntropy.backward(probabilities: probabilities, labels: r.labels, logitsGradient: dz.base,
-                                     rows: r.batch, classes: classes, weight: weight, accumulate: s.accumulate[0])
+                                     rows: r.batch, classes: classes, weight: weight, smoothing: smoothing, accumulate: s.accumulate[0])
     }
 }

@@ -4,12 +4,16 @@ import NetrunConfig
 struct LossRules: OpRules {
     var weight: Double
     var topK: [Int]
+    var smoothing: Double
 
-    var op: Op { .loss(weight: weight, topK: topK) }
+    var op: Op { .loss(weight: weight, topK: topK, smoothing: smoothing) }
     var opKind: OpKind? { .loss }
-    var detail: String { weight == 1 ? "" : "x\(weight)" }
+    var detail: String {
+        [weight == 1 ? nil : "x\(weight)", smoothing == 0 ? nil : "smoothing \(smoothing)"].compactMap { $0 }.joined(separator: ", ")
+    }
     var traits: OpTraits { OpTraits(keeps: .probabilitiesOfInput) }
-    var settings: JSONValue { .object([("weight", .double(weight)), ("top_k", .array(topK.map { .int($0) }))]) }
+    var settings: JSONValue { .object([("weight", .double(weight)), ("top_k", .array(topK.map { .int($0) })),
+                                         ("label_smoothing", .double(smoothing))]) }
 
     func infer(_ ins: [TensorShape], classes: Int) -> Result<OpShape, ShapeProblems> {
         let x = ins[0]

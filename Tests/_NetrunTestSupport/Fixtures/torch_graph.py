@@ -138,7 +138,8 @@ def run(graph, params, x, labels, training):
             shape = (1, -1) + (1,) * (a.dim() - 2)
             y = a * w.reshape(shape) + (b.reshape(shape) if b is not None else 0)
         elif op == "loss":
-            objective = objective + s["weight"] * F.cross_entropy(a.flatten(1), labels)
+            objective = objective + s["weight"] * F.cross_entropy(a.flatten(1), labels,
+                                                                  label_smoothing=s.get("label_smoothing", 0.0))
             y = None
         else:
             raise SystemExit(f"torch_graph.py: unknown op {op}")
