@@ -30,7 +30,7 @@ public struct Netrun: ParsableCommand {
         """,
         version: "0.1.0",
         subcommands: [Validate.self, Summary.self, GraphCommand.self, ConfigCommand.self, SchemaCommand.self, Train.self, Eval.self,
-                      ScheduleCommand.self, Predict.self, Check.self, Bench.self, Import.self, Export.self, Lsp.self]
+                      Compare.self, ScheduleCommand.self, Predict.self, Check.self, Bench.self, Import.self, Export.self, Lsp.self]
     )
 
     public init() {}
