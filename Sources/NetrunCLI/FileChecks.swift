@@ -120,3 +120,20 @@ enum OutputPath {
         }
     }
 }
+
+extension OutputPath {
+    /// Checks `path` as `check` does and writes `text` there atomically (a temporary file,
+    /// then a rename). A problem is printed, naming the file, and the result is false.
+    static func write(_ text: String, to path: String, what: String, inputs: [(path: String, what: String)], console: Console) -> Bool {
+        do {
+            try check(path, what: what, inputs: inputs)
+            try AtomicFile.write(Array(text.utf8), to: path)
+            return true
+        } catch let problem as FileError {
+            console.printError(problem.description)
+        } catch {
+            console.printError("\(path): error: \(error)")
+        }
+        return false
+    }
+}

@@ -49,16 +49,7 @@ func finishImport(_ result: ImportResult, output: String?, inputs: [(path: Strin
         console.print(text, terminator: "")
         return ExitStatus.ok
     }
-    do {
-        try OutputPath.check(output, what: "output", inputs: inputs)
-        try AtomicFile.write(Array(text.utf8), to: output)
-    } catch let problem as FileError {
-        console.printError(problem.description)
-        return ExitStatus.usage
-    } catch {
-        console.printError("\(output): error: \(error)")
-        return ExitStatus.usage
-    }
+    guard OutputPath.write(text, to: output, what: "output", inputs: inputs, console: console) else { return ExitStatus.usage }
     console.printError("\(output): written")
     return ExitStatus.ok
 }

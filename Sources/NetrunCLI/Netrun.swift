@@ -29,8 +29,9 @@ public struct Netrun: ParsableCommand {
         OPENBLAS_CORETYPE, when set, wins. `netrun bench` names both.
         """,
         version: "0.1.0",
-        subcommands: [Validate.self, Summary.self, GraphCommand.self, ConfigCommand.self, SchemaCommand.self, Train.self, Sweep.self, Eval.self,
-                      ScheduleCommand.self, Predict.self, Check.self, Bench.self, Import.self, Export.self, Lsp.self]
+        subcommands: [Validate.self, Summary.self, GraphCommand.self, ConfigCommand.self, SchemaCommand.self, Train.self, Sweep.self,
+                      Compare.self, Eval.self, ScheduleCommand.self, Predict.self, Check.self, Bench.self, Import.self, Export.self,
+                      Lsp.self]
     )
 
     public init() {}

@@ -8,6 +8,9 @@ import NetrunConfig
 import NetrunFormats
 
 public final class CheckpointFiles {
+    /// The resolved config, with each value's origin as a comment (what `netrun compare` reads).
+    public static let configFileName = "config.yaml"
+
     let directory: String
     let keep: Int
 
@@ -34,7 +37,7 @@ public final class CheckpointFiles {
     /// Creates the directory and writes the resolved config (with each value's origin).
     func prepare(config: Config, resumed: Bool) throws(TrainError) {
         try io(directory) { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-        let path = "\(directory)/config.yaml"
+        let path = "\(directory)/\(Self.configFileName)"
         try io(path) { try AtomicFile.write(Data(config.resolved.resolvedText().utf8), to: path) }
     }
 

@@ -87,29 +87,35 @@ final class AppendLog {
     }
 }
 
-/// A whole file's bytes, or nil when it does not exist; other failures (a directory in its
-/// place, a symbolic link loop, an unreadable file) name the file and say what is wrong.
-func readExistingFile(_ path: String) throws(MetricsError) -> [UInt8]? {
-    func failure(_ reason: String) -> MetricsError {
-        MetricsError(path: path, message: "cannot read the file to resume it: \(reason); move it away to resume")
-    }
+/// A whole file's bytes, or nil when it does not exist (empty when it is empty). Other
+/// failures (a directory in its place, a symbolic link loop, an unreadable file) name the
+/// file and say what is wrong: "cannot read `what`: <reason>".
+func readFileIfPresent(_ path: String, what: String = "the file") throws(FileError) -> [UInt8]? {
     var status = stat()
     guard stat(path, &status) == 0 else {
         guard let problem = PathProblem(path: path), problem != .missing else { return nil }
-        throw failure(problem.phrase)
+        throw FileError(path: path, kind: .io, message: "cannot read \(what): \(problem.phrase)")
     }
     let kind = FileKind(mode: status.st_mode)
-    guard kind == .regular else { throw failure("it is \(kind.phrase), not a regular file") }
+    guard kind == .regular else {
+        throw FileError(path: path, kind: .notARegularFile, message: "cannot read \(what): it is \(kind.phrase), not a regular file")
+    }
     guard status.st_size > 0 else { return [] }
     do {
         return [UInt8](try FileInput.read(path: path))
     } catch let error as FileError {
-        throw MetricsError(path: path, message: error.message)   // "cannot read the file: <reason>"
+        throw error   // "cannot read the file: <reason>"
     } catch {
-        throw failure("\(error)")
+        throw FileError(path: path, kind: .io, message: "cannot read \(what): \(error)")
     }
 }
 
+/// `readFileIfPresent` for a sink that resumes a run from the file.
+func readExistingFile(_ path: String) throws(MetricsError) -> [UInt8]? {
+    do { return try readFileIfPresent(path, what: "the file to resume it") } catch {
+        throw MetricsError(path: path, message: "\(error.message); move it away to resume")
+    }
+}
 
 /// POSIX close(2), named apart from methods called `close`.
 func systemClose(_ fd: Int32) -> Int32 {

@@ -24,14 +24,31 @@ public struct SVGLineChart: Sendable {
         public var stepped: Bool
         /// The polyline's element id, for readers of the file.
         public var id: String?
+        /// Drawn dashed: a second series of the same color (a palette's colors used again).
+        public var dashed: Bool
 
-        public init(name: String, color: String, points: [Point], markers: Bool = false, stepped: Bool = false, id: String? = nil) {
+        public init(name: String, color: String, points: [Point], markers: Bool = false, stepped: Bool = false, id: String? = nil,
+                    dashed: Bool = false) {
             self.name = name
             self.color = color
             self.points = points
             self.markers = markers
             self.stepped = stepped
             self.id = id
+            self.dashed = dashed
+        }
+    }
+
+    /// A name and the line it stands for, in the chart's legend.
+    public struct LegendEntry: Sendable, Equatable {
+        public var name: String
+        public var color: String
+        public var dashed: Bool
+
+        public init(name: String, color: String, dashed: Bool = false) {
+            self.name = name
+            self.color = color
+            self.dashed = dashed
         }
     }
 
@@ -63,16 +80,20 @@ public struct SVGLineChart: Sendable {
         public var empty: String
         /// The title line above the plot: the title at the left, the legend at the right.
         public var heading: Bool
+        /// The panel's own legend in its title line (with `heading`); off when the chart's
+        /// `legend` names the series of every panel.
+        public var legend: Bool
         /// A label along the y axis, read upwards.
         public var axisLabel: String?
 
         public init(title: String, series: [Series], axis: AxisRule = AxisRule(), empty: String = "no data yet",
-                    heading: Bool = true, axisLabel: String? = nil) {
+                    heading: Bool = true, legend: Bool = true, axisLabel: String? = nil) {
             self.title = title
             self.series = series
             self.axis = axis
             self.empty = empty
             self.heading = heading
+            self.legend = legend
             self.axisLabel = axisLabel
         }
     }
@@ -118,9 +139,12 @@ public struct SVGLineChart: Sendable {
     /// Under the x axis.
     public var xLabel: String
     public var markers: [Marker]
+    /// One legend for all panels, in rows under the title (wrapped to the plot's width),
+    /// which push the panels down: for series that recur in every panel (runs compared).
+    public var legend: [LegendEntry]
 
     public init(layout: Layout, title: String, subtitle: String? = nil, status: String? = nil, panels: [Panel],
-                xMax: Double, xLabel: String, markers: [Marker] = []) {
+                xMax: Double, xLabel: String, markers: [Marker] = [], legend: [LegendEntry] = []) {
         self.layout = layout
         self.title = title
         self.subtitle = subtitle
@@ -129,6 +153,41 @@ public struct SVGLineChart: Sendable {
         self.xMax = xMax
         self.xLabel = xLabel
         self.markers = markers
+        self.legend = legend
+    }
+
+    /// The height of the chart, its legend's rows included.
+    public var height: Double { layout.height(panels: panels.count) + legendHeight }
+
+    /// About 7 px per character at the chart's 12 px font, and 22 px for the line sample.
+    static func legendWidth(_ name: String) -> Double { 22 + 7 * Double(name.count) }
+
+    /// The chart legend's entries by row, each with its x offset from the plot's left edge.
+    var legendRows: [[(entry: LegendEntry, x: Double)]] {
+        var rows: [[(entry: LegendEntry, x: Double)]] = []
+        var x = 0.0
+        for entry in legend {
+            let width = Self.legendWidth(entry.name)
+            if rows.isEmpty || (x > 0 && x + width > layout.plotWidth) {
+                rows.append([])
+                x = 0
+            }
+            rows[rows.count - 1].append((entry, x))
+            x += width + 18
+        }
+        return rows
+    }
+
+    /// Where the legend's rows begin (under the title and subtitle), and the height they add.
+    private var legendTop: Double { subtitle == nil ? 30 : 46 }
+    private var legendHeight: Double { legend.isEmpty ? 0 : Double(legendRows.count) * 17 + 8 }
+
+    /// A legend's line sample (16 px long, at the text's middle) and name, the text's baseline at `y`.
+    private static func legendItem(_ name: String, color: String, dashed: Bool, x: Double, y: Double) -> String {
+        let fmt = coordinate
+        let dash = dashed ? " stroke-dasharray=\"5 3\"" : ""
+        return "<line x1=\"\(fmt(x))\" y1=\"\(fmt(y - 4))\" x2=\"\(fmt(x + 16))\" y2=\"\(fmt(y - 4))\" stroke=\"\(color)\" stroke-width=\"2.5\"\(dash)/>\n"
+            + "<text x=\"\(fmt(x + 20))\" y=\"\(fmt(y))\" fill=\"#333\">\(escaped(name))</text>\n"
     }
 
     // MARK: drawing
@@ -136,7 +195,8 @@ public struct SVGLineChart: Sendable {
     public func svg() -> String {
         let L = layout
         let fmt = Self.coordinate
-        let height = L.height(panels: panels.count)
+        let height = self.height
+        let top = L.top + legendHeight
         let plotWidth = L.plotWidth
         let xMax = max(xMax, 1)
         let xTicks = Self.ticks(0, xMax, step: Self.niceStep(xMax / 8))
@@ -157,9 +217,19 @@ public struct SVGLineChart: Sendable {
         if let subtitle {
             out += "<text x=\"\(fmt(L.left))\" y=\"38\" font-size=\"11\" fill=\"#444\">\(Self.escaped(subtitle))</text>\n"
         }
+        if !legend.isEmpty {
+            out += "<g class=\"legend\">\n"
+            for (r, row) in legendRows.enumerated() {
+                for item in row {
+                    out += Self.legendItem(item.entry.name, color: item.entry.color, dashed: item.entry.dashed,
+                                           x: L.left + item.x, y: legendTop + 12 + 17 * Double(r))
+                }
+            }
+            out += "</g>\n"
+        }
 
         for (index, panel) in panels.enumerated() {
-            let y0 = L.top + Double(index) * (L.panelHeight + L.gap)
+            let y0 = top + Double(index) * (L.panelHeight + L.gap)
             let y1 = y0 + L.panelHeight
             out += "<g class=\"panel\" data-panel=\"\(Self.escaped(panel.title))\">\n"
             if panel.heading {
@@ -211,7 +281,8 @@ public struct SVGLineChart: Sendable {
                     coordinates.append("\(fmt(sx(p.x))),\(fmt(sy(p.y)))")
                 }
                 let id = series.id.map { " id=\"\(Self.escaped($0))\"" } ?? ""
-                out += "<polyline\(id) class=\"series\" data-series=\"\(Self.escaped(panel.title))/\(Self.escaped(series.name))\" data-count=\"\(drawable.count)\" clip-path=\"url(#clip\(index))\" fill=\"none\" stroke=\"\(series.color)\" stroke-width=\"1.6\" stroke-linejoin=\"round\" points=\"\(coordinates.joined(separator: " "))\"/>\n"
+                let dash = series.dashed ? " stroke-dasharray=\"5 3\"" : ""
+                out += "<polyline\(id) class=\"series\" data-series=\"\(Self.escaped(panel.title))/\(Self.escaped(series.name))\" data-count=\"\(drawable.count)\" clip-path=\"url(#clip\(index))\" fill=\"none\" stroke=\"\(series.color)\" stroke-width=\"1.6\" stroke-linejoin=\"round\"\(dash) points=\"\(coordinates.joined(separator: " "))\"/>\n"
                 if series.markers {
                     for p in drawable {
                         out += "<circle cx=\"\(fmt(sx(p.x)))\" cy=\"\(fmt(sy(p.y)))\" r=\"2.8\" fill=\"\(series.color)\"/>\n"
@@ -220,13 +291,11 @@ public struct SVGLineChart: Sendable {
             }
             // The legend, above the plot at the right (clear of the curves), for the series
             // that have points; about 7 px per character at this font size.
-            if panel.heading {
+            if panel.heading, panel.legend {
                 var lx = L.left + plotWidth
                 for series in panel.series.filter({ !$0.points.isEmpty }).reversed() {
-                    lx -= 22 + 7 * Double(series.name.count)
-                    let ly = y0 - 8
-                    out += "<line x1=\"\(fmt(lx))\" y1=\"\(fmt(ly - 4))\" x2=\"\(fmt(lx + 16))\" y2=\"\(fmt(ly - 4))\" stroke=\"\(series.color)\" stroke-width=\"2.5\"/>\n"
-                    out += "<text x=\"\(fmt(lx + 20))\" y=\"\(fmt(ly))\" fill=\"#333\">\(Self.escaped(series.name))</text>\n"
+                    lx -= Self.legendWidth(series.name)
+                    out += Self.legendItem(series.name, color: series.color, dashed: series.dashed, x: lx, y: y0 - 8)
                     lx -= 14
                 }
             }

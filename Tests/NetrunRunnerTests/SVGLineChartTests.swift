@@ -33,4 +33,27 @@ import Testing
         #expect(doc.elements.contains { $0.name == "polyline" && $0.attributes["id"] == "s" })
         #expect(!doc.texts.contains("p"), "no heading")
     }
+
+    @Test func theChartLegendWrapsIntoRowsAboveThePanelsAndPushesThemDown() throws {
+        let layout = SVGLineChart.Layout(width: 440, panelHeight: 100, left: 50, right: 10, top: 48, gap: 20, bottom: 40)
+        let names = (1 ... 6).map { "run number \($0)" }   // 22 + 7 * 12 = 106 px each, 18 apart: three fit in 380 px
+        let series = names.map { SVGLineChart.Series(name: $0, color: "#123456", points: [.init(0, 1), .init(5, 2)]) }
+        let plain = SVGLineChart(layout: layout, title: "t", panels: [.init(title: "p", series: series, legend: false)], xMax: 5, xLabel: "step")
+        var chart = plain
+        chart.legend = names.map { SVGLineChart.LegendEntry(name: $0, color: "#123456", dashed: $0.hasSuffix("6")) }
+        #expect(chart.legendRows.map { $0.map(\.entry.name) } == [Array(names[0 ..< 3]), Array(names[3 ..< 6])])
+        #expect(chart.legendRows.allSatisfy { $0.allSatisfy { $0.x + SVGLineChart.legendWidth($0.entry.name) <= layout.plotWidth } })
+        #expect(chart.height == plain.height + 2 * 17 + 8)
+        let doc = try SVGElements.parse(Data(chart.svg().utf8))
+        #expect(names.allSatisfy { name in doc.texts.filter { $0 == name }.count == 1 }, "each name once, in the chart legend")
+        #expect(doc.elements.filter { $0.name == "line" && $0.attributes["stroke-dasharray"] == "5 3" }.count == 1)
+        // The panel's title sits below the legend's last row.
+        let legendBaselines = doc.elements.filter { $0.name == "text" && ["70", "194", "318"].contains($0.attributes["x"] ?? "") }
+            .compactMap { Double($0.attributes["y"] ?? "") }
+        let plainDoc = try SVGElements.parse(Data(plain.svg().utf8))
+        let rect = { (d: SVGElements) in d.elements.first { $0.name == "rect" && $0.attributes["stroke"] == "#333" }?.attributes["y"].flatMap(Double.init) }
+        let top = try #require(rect(doc)), plainTop = try #require(rect(plainDoc))
+        #expect(top == plainTop + 42)
+        #expect((legendBaselines.max() ?? .infinity) < top - 20, "\(legendBaselines) against the plot at \(top)")
+    }
 }

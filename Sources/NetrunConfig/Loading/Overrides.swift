@@ -62,7 +62,7 @@ struct Override {
                 }
                 index = n
             } else {
-                let names = items.map(Self.entryName)
+                let names = items.map(\.entryName)
                 guard let n = names.firstIndex(of: segment) else {
                     reader.error("no entry named '\(segment)' in '\(trail.joined(separator: "."))'\(Suggestion.phrase(for: segment, in: names.compactMap { $0 }))", at: at)
                     return nil
@@ -71,7 +71,7 @@ struct Override {
             }
             // A layer entry `- op: {settings}`: the path continues into its settings.
             var target = items[index]
-            if let p = target.pairs, p.count == 1, p[0].value.pairs != nil || p[0].value.isNull {
+            if target.entry != nil, let p = target.pairs {
                 let settings = p[0].value.isNull ? YAMLNode(.mapping([]), at: p[0].value.location) : p[0].value
                 guard let v = set(in: settings, at: path.dropFirst(), trail: trail + [segment], reader: &reader) else { return nil }
                 target = YAMLNode(.mapping([.init(key: p[0].key, value: v)]), at: target.location)
@@ -88,11 +88,5 @@ struct Override {
             reader.error("'\(trail.joined(separator: "."))' is a value, not a section; cannot set '\(here)'", at: at)
             return nil
         }
-    }
-
-    /// The `name:` of a list entry written `- op: {name: x, ...}`, if any.
-    private static func entryName(_ item: YAMLNode) -> String? {
-        guard let p = item.pairs, p.count == 1 else { return nil }
-        return p[0].value["name"]?.text
     }
 }

@@ -18,14 +18,29 @@ extension YAMLNode {
     }
 
     /// A scalar as YAML: plain when it reads back as the same value, double-quoted otherwise.
-    private var scalarText: String {
+    private var scalarText: String { scalarText(flow: false) }
+
+    /// A scalar as YAML, plain when it reads back as the same value and double-quoted
+    /// otherwise; in `flow` style (inside `[...]` or `{...}`) a comma or bracket anywhere
+    /// needs the quotes too.
+    func scalarText(flow: Bool) -> String {
         guard let s = scalar else { return "" }
         if isNull { return "null" }
         let special = s.text.isEmpty || s.text.contains(": ") || s.text.contains(" #") || s.text.hasSuffix(":")
             || "-?:,[]{}#&*!|>'\"%@`".contains(s.text.first ?? " ") || s.text != s.text.trimmingCharacters(in: .whitespaces)
             || s.text.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
+            || (flow && s.text.contains { ",[]{}".contains($0) })
         if s.isPlain && !special { return s.text }
         return s.text.doubleQuoted
+    }
+
+    /// The tree on one line in YAML's flow style: `{p: 0.5, scale: [0.02, 0.33]}`, `[1, 5]`, `0.05`.
+    public var flowText: String {
+        switch kind {
+        case .scalar: return scalarText(flow: true)
+        case .sequence(let items): return "[" + items.map(\.flowText).joined(separator: ", ") + "]"
+        case .mapping(let pairs): return "{" + pairs.map { $0.key.flowText + ": " + $0.value.flowText }.joined(separator: ", ") + "}"
+        }
     }
 
     /// A list of scalars printed on one line, `[3, 227, 227]`.

@@ -140,3 +140,20 @@ public struct YAMLNode: Hashable, Sendable {
         }
     }
 }
+
+// MARK: - List entries
+
+extension YAMLNode {
+    /// A list entry written `- op: {settings}` (a layer, an augmentation): a one-key mapping
+    /// whose value is a mapping, or nothing (`- op:`, settings nil). Nil for any other node.
+    public var entry: (op: String, settings: YAMLNode?)? {
+        guard let p = pairs, p.count == 1, let op = p[0].key.text else { return nil }
+        if p[0].value.isNull { return (op, nil) }
+        return p[0].value.pairs != nil ? (op, p[0].value) : nil
+    }
+
+    /// The `name:` of a list entry (`- conv: {name: c1, ...}`), if it has one: what a key
+    /// path (`model.layers.c1.out`) calls the entry.
+    public var entryName: String? { entry?.settings?["name"]?.text }
+}
+
