@@ -22,7 +22,7 @@ struct Eval: NetrunCommand {
     @Option(help: ArgumentHelp("The weights (.safetensors).", valueName: "file"))
     var weights: String
 
-    @Option(help: "center, or ten_crop (four corners and center, mirrored, softmax averaged); default: eval.views.")
+    @Option(help: "center; mirror (the center and its mirror image, softmax averaged); or ten_crop (four corners and center, mirrored, softmax averaged); default: eval.views.")
     var views: EvalConfig.Views?
 
     @Option(help: "text or json.")

@@ -91,5 +91,11 @@ public struct Preprocessing: Sendable {
     }
 
     /// Views per example in an evaluation batch.
-    public var evaluationViews: Int { views == .tenCrop ? 10 : 1 }
+    public var evaluationViews: Int {
+        switch views {
+        case .center: 1
+        case .mirror: 2
+        case .tenCrop: 10
+        }
+    }
 }

@@ -93,15 +93,22 @@ struct Renderer: Sendable {
         return view
     }
 
-    /// Evaluation: the central crop, or torchvision's TenCrop order: top-left, top-right,
-    /// bottom-left, bottom-right, center, then the same five mirrored.
+    /// Evaluation: the central crop; with `mirror`, it and its mirror image; with ten
+    /// crops, torchvision's TenCrop order: top-left, top-right, bottom-left, bottom-right,
+    /// center, then the same five mirrored.
     func evaluationViews() -> [View] {
         let (hs, ws, h, w) = (stored[1], stored[2], input[1], input[2])
         let center = View(top: Resize.centerOffset(hs, h), left: Resize.centerOffset(ws, w), pad: 0, mirrored: false)
-        guard preprocessing.views == .tenCrop else { return [center] }
-        let five = [View(top: 0, left: 0, pad: 0, mirrored: false), View(top: 0, left: ws - w, pad: 0, mirrored: false),
-                    View(top: hs - h, left: 0, pad: 0, mirrored: false), View(top: hs - h, left: ws - w, pad: 0, mirrored: false), center]
-        return five + five.map { var v = $0; v.mirrored = true; return v }
+        let unmirrored: [View]
+        switch preprocessing.views {
+        case .center: return [center]
+        case .mirror: unmirrored = [center]
+        case .tenCrop:
+            unmirrored = [View(top: 0, left: 0, pad: 0, mirrored: false), View(top: 0, left: ws - w, pad: 0, mirrored: false),
+                          View(top: hs - h, left: 0, pad: 0, mirrored: false), View(top: hs - h, left: ws - w, pad: 0, mirrored: false),
+                          center]
+        }
+        return unmirrored + unmirrored.map { var v = $0; v.mirrored = true; return v }
     }
 
     // MARK: - Rendering

@@ -44,6 +44,53 @@ import _NetrunTestSupport
         }
     }
 
+    /// `--views mirror`: each example's softmax averaged over its image and the image
+    /// mirrored left to right, checked against `netrun predict`'s logits of both (flip TTA).
+    @Test func mirrorViewsAverageTheSoftmaxOfTheImageAndItsMirror() throws {
+        try withTemporaryDirectory { dir in
+            let c = try TrainCommandTests.write(TrainCommandTests.config(epochs: 1), dir)
+            #expect(netrun(["train", c, "--out", "\(dir)/run"]).code == 0)
+            // 6 float images of 1 x 8 x 8, and each mirrored.
+            var rng = SplitMix64(seed: 21)
+            let (n, w) = (6, 8)
+            let x = (0 ..< n * w * w).map { _ in Float(rng.normal()) }
+            let flipped = (0 ..< n * w * w).map { i in x[i - i % w + (w - 1 - i % w)] }
+            let labels: [Float] = [0, 1, 2, 3, 1, 2]
+            try NPY.write(NPYArray(shape: [n, 1, w, w], values: x), to: "\(dir)/x.npy")
+            try NPY.write(NPYArray(shape: [n, 1, w, w], values: flipped), to: "\(dir)/xf.npy")
+            try NPY.write(NPYArray(shape: [n], values: labels), to: "\(dir)/y.npy")
+            let weights = "\(dir)/run/last.safetensors"
+            var logits: [[Float]] = []
+            for input in ["x", "xf"] {
+                let r = netrun(["predict", c, "--weights", weights, "--input", "\(dir)/\(input).npy", "--output", "\(dir)/\(input)-out.npy"])
+                #expect(r.code == 0, "\(r.err)")
+                logits.append(try NPY.read(path: "\(dir)/\(input)-out.npy").values)
+            }
+            var loss = 0.0, top1 = 0
+            for e in 0 ..< n {
+                var p = [Double](repeating: 0, count: 4)
+                for view in logits {
+                    let row = view[e * 4 ..< (e + 1) * 4].map(Double.init)
+                    let m = row.max() ?? 0, sum = row.reduce(0) { $0 + exp($1 - m) }
+                    for j in 0 ..< 4 { p[j] += exp(row[j] - m) / sum / 2 }
+                }
+                let label = Int(labels[e])
+                loss += -log(p[label]) / Double(n)
+                if p.indices.allSatisfy({ p[$0] <= p[label] }) { top1 += 1 }
+            }
+            let data = "--set=eval.data={format: npy, images: \(dir)/x.npy, labels: \(dir)/y.npy}"
+            let r = netrun(["eval", c, "--weights", weights, data, "--views", "mirror", "--format", "json"])
+            #expect(r.code == 0, "\(r.err)")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+            let measured = try #require(json["loss"] as? Double)
+            #expect(abs(measured - loss) < 1e-5 * max(1, loss), "loss \(measured), expected \(loss)")
+            #expect(json["top1"] as? Double == Double(top1) / Double(n))
+            let center = netrun(["eval", c, "--weights", weights, data, "--views", "center", "--format", "json"])
+            let centerLoss = try #require(try JSONSerialization.jsonObject(with: Data(center.out.utf8)) as? [String: Any])["loss"] as? Double
+            #expect(abs((centerLoss ?? 0) - loss) > 1e-4, "the mirror changes the measure")
+        }
+    }
+
     /// A config whose evaluation takes seconds (a large synthetic set) after a one-step epoch.
     static func slowEvaluation(samples: Int) -> String {
         TrainCommandTests.config(epochs: 2, data: "{format: synthetic, samples: 8}")

@@ -160,6 +160,29 @@ func close(_ a: ArraySlice<Float>, _ b: [Float], tolerance: Float = 1e-4) -> Boo
         }
     }
 
+    @Test func mirrorGivesTheCenterThenItsMirrorImage() throws {
+        let dir = try temporaryDirectory()
+        let c = try config(dir, input: [1, 3, 4], classes: 3, data: "{format: synthetic}", views: "mirror")
+        let d = try distinctDataset(count: 3, shape: [1, 5, 6])
+        let pre = try Preprocessing(source: try #require(c.eval?.data), input: [1, 3, 4], views: try #require(c.eval?.views))
+        #expect(pre.evaluationViews == 2)
+        let batches = take(try BatchLoader(dataset: d, preprocessing: pre, batch: 2, shuffle: false, seed: 0, training: false))
+        #expect(batches.map(\.shape) == [[4, 1, 3, 4], [2, 1, 3, 4]])
+        #expect(batches.map(\.views) == [2, 2])
+        for (b, batch) in batches.enumerated() {
+            for i in 0 ..< batch.count {
+                for (k, mirrored) in [false, true].enumerated() {
+                    let want = naiveView(d, example: b * 2 + i, top: 1, left: 1, pad: 0, mirrored: mirrored, input: [1, 3, 4], scale: 1,
+                                         mean: [0], std: [1])
+                    let start = (i * 2 + k) * 12
+                    #expect(close(batch.images[start ..< start + 12], want), "example \(b * 2 + i) view \(k)")
+                }
+            }
+        }
+        // The mirror is the center read right to left: not the center itself.
+        #expect(batches[0].images[0 ..< 12] != batches[0].images[12 ..< 24])
+    }
+
     @Test func centerViewCropsTheMiddleOfALargerImage() throws {
         let dir = try temporaryDirectory()
         let c = try config(dir, input: [1, 2, 2], classes: 3, data: "{format: synthetic}")

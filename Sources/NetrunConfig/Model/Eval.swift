@@ -3,6 +3,8 @@ public struct EvalConfig: Equatable, Sendable {
     public enum Views: String, CaseIterable, Sendable {
         /// The central crop only.
         case center
+        /// The central crop and its mirror image; softmax averaged (flip test-time augmentation).
+        case mirror
         /// The four corner crops and the center, each with its mirror; softmax averaged.
         case tenCrop = "ten_crop"
     }

@@ -205,7 +205,7 @@ extension SectionSpec {
         settings: [
             SettingSpec("batch", .int(min: 1, max: Limits.batch), default: .int(100), noun: "a batch size", doc: "examples per evaluation step"),
             SettingSpec("views", .choice(EvalConfig.Views.allCases.map(\.rawValue)), default: .choice("center"),
-                        doc: "center, or ten_crop: four corners and center, mirrored, averaged"),
+                        doc: "center; mirror: the center and its mirror image, averaged; or ten_crop: four corners and center, mirrored, averaged"),
             SettingSpec("every", .duration, noun: "a duration", doc: "validate while training this often (default: 1 epoch)"),
         ],
         children: [child("data", "data", required: true, "The evaluation data.")], variants: nil)
