@@ -135,6 +135,10 @@ enum ConfigSchema {
             types = [.object(n), .object([("type", .string("array")), ("items", .object(n)), ("minItems", .int(1))])]
         case .durations:
             types = [.object([("type", .string("array")), ("minItems", .int(1))])]
+        case .interval(let lo, let hi):
+            var n: [(String, JSONValue)] = [("type", .string("number")), ("exclusiveMinimum", .double(lo))]
+            if let hi { n.append(("maximum", .double(hi))) }
+            types = [.object([("type", .string("array")), ("items", .object(n)), ("minItems", .int(2)), ("maxItems", .int(2))])]
         case .mean:
             let n = JSONValue.object([("type", .string("number"))])
             types = [n, .object([("type", .string("array")), ("items", n), ("minItems", .int(1))]), .object([("const", .string("per_pixel"))])]
@@ -152,6 +156,7 @@ enum ConfigSchema {
         case .bool(let v): return .bool(v)
         case .choice(let v): return .string(v)
         case .intList(let v): return .array(v.map { .int($0) })
+        case .numberList(let v): return .array(v.map { .double($0) })
         }
     }
 

@@ -34,6 +34,8 @@ public struct Preprocessing: Sendable {
     /// Training only: the standard deviation of the PCA noise draws, and the components.
     public var pcaStd: Double?
     public var pca: ColorPCA?
+    /// Training only: torchvision's RandomErasing, on the normalized view (whatever its place in the list).
+    public var erasing: RandomErasing?
     /// True when the PCA noise comes after the crop in the config's list, so padding gets it too.
     public var pcaAfterCrop: Bool
     /// Evaluation: the central crop, or ten views (four corners and the center, then each mirrored).
@@ -84,6 +86,7 @@ public struct Preprocessing: Sendable {
                 pcaStd = s
                 self.pca = pca
                 pcaIndex = i
+            case .randomErasing(let e): erasing = e
             }
         }
         pcaAfterCrop = (cropIndex ?? -1) < (pcaIndex ?? -1) && cropIndex != nil

@@ -1,3 +1,5 @@
+import Foundation
+import NetrunConfig
 import NetrunFormats
 
 /// A view of a stored image: the window at (`top`, `left`) of the image padded by `pad`
@@ -10,10 +12,16 @@ struct View: Equatable {
     var mirrored: Bool
     /// Added to every pixel in `pixel / scale` units (PCA noise); zero for none.
     var color: (Float, Float, Float) = (0, 0, 0)
+    /// The rectangle of the rendered view that random erasing sets to its value, if any.
+    var erased: Erased?
+
+    struct Erased: Equatable {
+        var top: Int, left: Int, height: Int, width: Int
+    }
 
     static func == (a: View, b: View) -> Bool {
         a.top == b.top && a.left == b.left && a.pad == b.pad && a.mirrored == b.mirrored
-            && a.color.0 == b.color.0 && a.color.1 == b.color.1 && a.color.2 == b.color.2
+            && a.color.0 == b.color.0 && a.color.1 == b.color.1 && a.color.2 == b.color.2 && a.erased == b.erased
     }
 }
 
@@ -72,8 +80,9 @@ struct Renderer: Sendable {
 
     // MARK: - Views
 
-    /// Training: the random crop (or central crop), mirror and PCA noise drawn for one example
-    /// from its own generator. The draws are always made in this order: crop offsets, mirror, noise.
+    /// Training: the random crop (or central crop), mirror, PCA noise and erased rectangle
+    /// drawn for one example from its own generator. The draws are always made in this order:
+    /// crop offsets, mirror, noise, erasing (each only when configured).
     func trainingView(_ rng: inout SplitMix64) -> View {
         let p = preprocessing
         let (hs, ws, h, w) = (stored[1], stored[2], input[1], input[2])
@@ -90,7 +99,27 @@ struct Renderer: Sendable {
             let a0 = Float(rng.normal() * std), a1 = Float(rng.normal() * std), a2 = Float(rng.normal() * std)
             view.color = pca.offset(alphas: (a0, a1, a2))
         }
+        if let e = p.erasing, rng.unit() < e.p { view.erased = Self.erasedRectangle(e, height: h, width: w, &rng) }
         return view
+    }
+
+    /// torchvision's `RandomErasing.get_params`: up to 10 tries of an area drawn uniformly from
+    /// `scale` times the view's and an aspect ratio drawn log-uniformly from `ratio`, sides
+    /// rounded half to even (Python's `round`), kept when both are smaller than the view's; then
+    /// the corner uniformly among the places it fits. nil when no try fits (nothing erased).
+    static func erasedRectangle(_ e: RandomErasing, height: Int, width: Int, _ rng: inout SplitMix64) -> View.Erased? {
+        let area = Double(height * width)
+        let (logLow, logHigh) = (Foundation.log(e.ratio.lowerBound), Foundation.log(e.ratio.upperBound))
+        for _ in 0 ..< 10 {
+            let target = area * (e.scale.lowerBound + rng.unit() * (e.scale.upperBound - e.scale.lowerBound))
+            let aspect = Foundation.exp(logLow + rng.unit() * (logHigh - logLow))
+            let h = Int((target * aspect).squareRoot().rounded(.toNearestOrEven))
+            let w = Int((target / aspect).squareRoot().rounded(.toNearestOrEven))
+            guard h < height && w < width else { continue }
+            let top = CounterKey.below(UInt64(height - h + 1), &rng), left = CounterKey.below(UInt64(width - w + 1), &rng)
+            return View.Erased(top: top, left: left, height: h, width: w)
+        }
+        return nil
     }
 
     /// Evaluation: the central crop; with `mirror`, it and its mirror image; with ten
@@ -152,6 +181,12 @@ struct Renderer: Sendable {
                         j -= 1
                     }
                 }
+            }
+        }
+        // Random erasing, after normalization and the flip (torchvision erases the tensor last).
+        if let e = v.erased, let value = preprocessing.erasing.map({ Float($0.value) }) {
+            for ch in 0 ..< c {
+                for y in e.top ..< e.top + e.height { (out + (ch * h + y) * w + e.left).update(repeating: value, count: e.width) }
             }
         }
     }

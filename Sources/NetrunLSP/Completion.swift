@@ -107,7 +107,7 @@ extension Features {
         switch s.type {
         case .choice(let names): return names
         case .bool: return ["true", "false"]
-        case .int, .oddInt, .size2, .number, .initializer, .topK, .duration, .durations, .path, .paths, .numbers, .mean: return []
+        case .int, .oddInt, .size2, .number, .initializer, .topK, .duration, .durations, .path, .paths, .numbers, .mean, .interval: return []
         }
     }
 

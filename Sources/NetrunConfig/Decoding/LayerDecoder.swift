@@ -118,6 +118,27 @@ extension Reader {
         return double(node, min: lo, max: hi, minExclusive: exclusive, what: spec.noun)
     }
 
+    /// `[low, high]` within the spec's bounds, low ≤ high; each error at its value.
+    mutating func interval(_ s: SpecFields, _ key: String) -> Located<(Double, Double)>? {
+        let (node, spec) = self.node(s, key)
+        guard let node else {
+            if case .numberList(let v)? = spec.defaultValue, v.count == 2 { return Located((v[0], v[1]), at: s.at) }
+            return nil
+        }
+        guard case .interval(let lo, let hi) = spec.type else { preconditionFailure("table: '\(key)' is not an interval") }
+        guard let items = node.items, items.count == 2 else {
+            error("expected \(spec.noun) written [low, high], found \(node.kindDescription)", at: node.location)
+            return nil
+        }
+        guard let a = double(items[0], min: lo, max: hi, minExclusive: true, what: spec.noun),
+              let b = double(items[1], min: lo, max: hi, minExclusive: true, what: spec.noun) else { return nil }
+        guard a.value <= b.value else {
+            error("\(spec.noun) [low, high] needs low ≤ high, found [\(items[0].text ?? ""), \(items[1].text ?? "")]", at: node.location)
+            return nil
+        }
+        return Located((a.value, b.value), at: node.location)
+    }
+
     mutating func bool(_ s: SpecFields, _ key: String) -> Located<Bool>? {
         let (node, spec) = self.node(s, key)
         guard let node else {

@@ -254,6 +254,11 @@ extension Reader {
             return number(s, "p").map { .mirror(p: $0.value) }
         case "pca_color":
             return number(s, "std").map { .pcaColor(std: $0.value) }
+        case "random_erasing":
+            let p = number(s, "p"), scale = interval(s, "scale"), ratio = interval(s, "ratio"), value = number(s, "value")
+            guard let p, let scale, let ratio, let value else { return nil }
+            return .randomErasing(RandomErasing(p: p.value, scale: scale.value.0 ... scale.value.1, ratio: ratio.value.0 ... ratio.value.1,
+                                                value: value.value))
         default:
             error("unknown augmentation '\(kind.value)'\(Suggestion.phrase(for: kind.value, in: kinds)) (one of: \(kinds.joined(separator: ", ")))", at: kind.location)
             return nil

@@ -68,7 +68,7 @@ extension SectionSpec {
             child("optimizer", "optimizer", required: true, "The optimizer."),
             child("schedule", "schedule", "The learning-rate schedule (default: fixed)."),
             child("data", "data", required: true, "The training data."),
-            child("augment", "augment", "Augmentations, applied in order: - random_crop: {size, pad}, - mirror: {p}, - pca_color: {std}."),
+            child("augment", "augment", "Augmentations, applied in order: - random_crop: {size, pad}, - mirror: {p}, - pca_color: {std}, - random_erasing: {p, scale, ratio, value} (last, after normalization)."),
             child("averaging", "averaging", "Weight averaging for evaluation and the final model."),
             child("checkpoint", "checkpoint", "Where and how often to save."),
         ],
@@ -181,6 +181,14 @@ extension SectionSpec {
                                                          doc: "the probability of a horizontal flip")]),
             .init(name: "pca_color", settings: [SettingSpec("std", .number(min: 0), default: .number(0.1), noun: "a standard deviation",
                                                             doc: "Krizhevsky et al.'s PCA color noise")]),
+            .init(name: "random_erasing", settings: [
+                SettingSpec("p", .number(min: 0, max: 1), default: .number(0.5), noun: "a probability", doc: "the probability of erasing"),
+                SettingSpec("scale", .interval(exclusiveMin: 0, max: 1), default: .numberList([0.02, 0.33]), noun: "an area range",
+                            doc: "the erased share of the image's area, drawn uniformly from [low, high]"),
+                SettingSpec("ratio", .interval(exclusiveMin: 0, max: nil), default: .numberList([0.3, 3.3]), noun: "an aspect range",
+                            doc: "the rectangle's height over width, drawn log-uniformly from [low, high]"),
+                SettingSpec("value", .number(), default: .number(0), noun: "a value", doc: "what erased pixels become, after normalization"),
+            ]),
         ]))
 
     public static let averaging = SectionSpec(

@@ -29,10 +29,12 @@ public struct SettingSpec: Sendable {
         case numbers(exclusiveMin: Double?)
         /// A number, one per channel, or `per_pixel`.
         case mean
+        /// Two numbers `[low, high]`, `exclusiveMin < low <= high`, and `high <= max` when given.
+        case interval(exclusiveMin: Double, max: Double?)
     }
 
     public enum DefaultValue: Sendable, Equatable {
-        case int(Int), number(Double), bool(Bool), choice(String), intList([Int])
+        case int(Int), number(Double), bool(Bool), choice(String), intList([Int]), numberList([Double])
     }
 
     public let key: String
@@ -76,6 +78,7 @@ extension SettingSpec {
         case .paths: return "a path or a list of paths, relative to the config"
         case .numbers(let lo): return "a number or a list of numbers, one per channel" + (lo.map { ", each > \(number($0))" } ?? "")
         case .mean: return "a number, a list (one per channel) or per_pixel"
+        case .interval(let lo, let hi): return "[low, high], \(number(lo)) < low ≤ high" + (hi.map { " ≤ \(number($0))" } ?? "")
         }
     }
 
@@ -88,6 +91,7 @@ extension SettingSpec {
         case .bool(let v)?: return v ? "true" : "false"
         case .choice(let v)?: return v
         case .intList(let v)?: return "[" + v.map(String.init).joined(separator: ", ") + "]"
+        case .numberList(let v)?: return "[" + v.map { "\($0)" }.joined(separator: ", ") + "]"
         }
     }
 }

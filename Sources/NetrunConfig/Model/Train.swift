@@ -156,6 +156,23 @@ public enum Augmentation: Equatable, Sendable {
     case mirror(p: Double)
     /// Krizhevsky et al.'s "fancy PCA" color noise: `+ [p1 p2 p3][a1 l1, a2 l2, a3 l3]^T`, `a ~ N(0, std)`.
     case pcaColor(std: Double)
+    /// torchvision's RandomErasing (Zhong et al. 2017) after normalization: with probability
+    /// `p`, a rectangle of `scale` of the area and aspect ratio `ratio` (log-uniform) set to `value`.
+    case randomErasing(RandomErasing)
+}
+
+public struct RandomErasing: Equatable, Sendable {
+    public var p: Double
+    public var scale: ClosedRange<Double>
+    public var ratio: ClosedRange<Double>
+    public var value: Double
+
+    public init(p: Double, scale: ClosedRange<Double>, ratio: ClosedRange<Double>, value: Double) {
+        self.p = p
+        self.scale = scale
+        self.ratio = ratio
+        self.value = value
+    }
 }
 
 /// Averaging of the weights for the final model.
