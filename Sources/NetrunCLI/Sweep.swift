@@ -163,13 +163,15 @@ struct Sweep: NetrunCommand {
             return ExitStatus.ok
         }
 
-        // One sweep at a time in the directory (under mpirun, rank 0 holds it for all).
+        // One sweep at a time in the directory (under mpirun, rank 0 holds it for all). It is
+        // taken holding the sweep file's lock: taking it removes stale temporary files, and no
+        // other rank can be writing one then.
         var lock: RunDirectoryLock?
         defer { lock?.release() }
         do {
-            if placement.rank == 0 { lock = try RunDirectoryLock(directory: directory) }
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             try SweepRecord.update(directory: directory) { (record: inout SweepRecord?) throws(FileError) in
+                if placement.rank == 0 { lock = try RunDirectoryLock(directory: directory) }
                 var runs = record?.runs ?? [:]
                 for run in plan.runs {
                     let hash = hashes[run.name] ?? ""
