@@ -95,7 +95,7 @@ struct Sweep: NetrunCommand {
         let directory = out ?? "runs/\(baseConfig.name)-sweep"
 
         // Every run's config, checked before anything starts; then what each run needs.
-        var hashes: [String: String] = [:]
+        var fingerprints: [String: [String: String]] = [:]
         var errors = false
         for run in plan.runs {
             let loaded = Loaded(file: file, overrides: run.overrides)
@@ -105,7 +105,7 @@ struct Sweep: NetrunCommand {
                 errors = true
                 continue
             }
-            hashes[run.name] = ConfigFingerprint.hash(ConfigFingerprint.values(of: config.resolved))
+            fingerprints[run.name] = ConfigFingerprint.values(of: config.resolved)
         }
         if errors { return ExitStatus.configErrors }
 
@@ -123,9 +123,7 @@ struct Sweep: NetrunCommand {
                 return ExitStatus.usage
             }
             if let saved {
-                let loaded = Loaded(file: file, overrides: run.overrides)
-                let now = loaded.config.map { ConfigFingerprint.values(of: $0.resolved) } ?? [:]
-                let differences = ConfigFingerprint.differences(saved: saved.config, current: now)
+                let differences = ConfigFingerprint.differences(saved: saved.config, current: fingerprints[run.name] ?? [:])
                 if !differences.isEmpty {
                     changed.append("\(runDirectory): error: the run was trained with another config:\n  " + differences.joined(separator: "\n  "))
                     continue
@@ -174,7 +172,7 @@ struct Sweep: NetrunCommand {
                 if placement.rank == 0 { lock = try RunDirectoryLock(directory: directory) }
                 var runs = record?.runs ?? [:]
                 for run in plan.runs {
-                    let hash = hashes[run.name] ?? ""
+                    let hash = ConfigFingerprint.hash(fingerprints[run.name] ?? [:])
                     if runs[run.name]?.configHash != hash { runs[run.name] = SweepRunRecord(configHash: hash) }
                 }
                 record = SweepRecord(config: file, plan: plan, runs: runs)

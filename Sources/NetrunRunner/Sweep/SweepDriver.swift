@@ -55,18 +55,13 @@ public struct SweepDriver {
     }
 
     /// How the sweep's runs ended.
-    public struct Outcome: Sendable, Equatable {
+    public struct Outcome: Sendable {
         public var finished: [String] = []
         /// Runs stopped by a signal (saved, to resume).
         public var interrupted: [String] = []
         /// Runs that ended with an error, and its exit code.
         public var failed: [(name: String, code: Int32)] = []
         public var stoppedBySignal = false
-
-        public static func == (a: Outcome, b: Outcome) -> Bool {
-            a.finished == b.finished && a.interrupted == b.interrupted && a.stoppedBySignal == b.stoppedBySignal
-                && a.failed.map(\.name) == b.failed.map(\.name) && a.failed.map(\.code) == b.failed.map(\.code)
-        }
     }
 
     /// Variables of an MPI launcher: a run started from a rank must not think itself one.

@@ -49,8 +49,9 @@ public struct SweepResults: Sendable {
     }
 
     /// The Markdown table: the run, each axis' value, then the metrics.
-    public var markdown: String {
-        let rows = self.rows
+    public var markdown: String { markdown(rows) }
+
+    func markdown(_ rows: [Row]) -> String {
         let headers = ["run"] + record.plan.axes.map(\.key) + Self.metricHeaders
         func line(_ cells: [String]) -> String {
             "| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |"
@@ -67,7 +68,9 @@ public struct SweepResults: Sendable {
     }
 
     /// The same rows as RFC 4180 CSV, the metrics as plain numbers.
-    public var csv: String {
+    public var csv: String { csv(rows) }
+
+    func csv(_ rows: [Row]) -> String {
         let headers = ["run"] + record.plan.axes.map(\.key)
             + ["status", "final_val_top1", "best_val_top1", "best_step", "val_loss", "epochs", "steps", "seconds", "img_s"]
         func field(_ text: String) -> String {
@@ -86,9 +89,10 @@ public struct SweepResults: Sendable {
         return lines.joined(separator: "\r\n") + "\r\n"
     }
 
-    /// Writes both files atomically.
+    /// Writes both files atomically (each run's metrics read once).
     public func write() throws(FileError) {
-        for (name, text) in [("results.md", markdown), ("results.csv", csv)] {
+        let rows = self.rows
+        for (name, text) in [("results.md", markdown(rows)), ("results.csv", csv(rows))] {
             let path = "\(directory)/\(name)"
             do { try AtomicFile.write(Data(text.utf8), to: path) } catch let e as FileError { throw e } catch {
                 throw FileError(path: path, kind: .io, message: "\(error)")
