@@ -112,9 +112,9 @@ struct ScheduleReport {
         self.examples = examples
         batch = train.batch.value
         stepsPerEpoch = train.data.stepsPerEpoch(examples: examples, batch: batch)
-        optimizer = Self.describe(train.optimizer)
         schedule = try LearningRateSchedule(train.schedule, baseRate: train.optimizer.lr.value, length: train.length.value,
                                             stepsPerEpoch: stepsPerEpoch)
+        optimizer = Self.describe(train.optimizer, cycledMomentum: schedule.momentum(at: 0) != nil)
         scan()
         warn(train: train, eval: config.eval)
     }
@@ -133,9 +133,17 @@ struct ScheduleReport {
             var k = 1
             while w + k * every < t, k <= 10_000 { points += [w + k * every - 1, w + k * every]; k += 1 }
         case .multistep(_, let at): for m in at { points += [w + m - 1, w + m] }
-        case .fixed, .exponential, .poly, .cosine, .plateau: break
+        case .fixed, .exponential, .poly, .cosine, .plateau, .oneCycle: break
         }
         return points.filter { $0 >= 0 && $0 < t }
+    }
+
+    /// One-cycle's highest step (its rate rises until `pct_start·T − 1`), else nil.
+    private var peak: Int? {
+        guard case .oneCycle(let c) = schedule.policy else { return nil }
+        let t = schedule.totalSteps, end = c.pctStart * Double(t) - 1
+        let candidates = [Int(end.rounded(.down)), Int(end.rounded(.up))].map { min(max($0, 0), t - 1) }
+        return candidates.max { schedule.rate(at: $0) < schedule.rate(at: $1) }
     }
 
     /// The steps the scan visits, in order: every step of a short run; a grid plus the breakpoints of a long one.
@@ -160,10 +168,13 @@ struct ScheduleReport {
         var last = s.rate(at: first), previous = last
         rows = [Row(step: 0, rate: last, note: w > 0 ? "start of warmup (×\(Self.format(s.startFactor)))" : "start")]
         var zeroWarned = false
+        let peak = self.peak
         for t in steps.dropFirst() {
             let r = s.rate(at: t)
             var note: String?
-            if t == w {
+            if t == peak {
+                note = "peak"
+            } else if t == w {
                 note = "warmup ends"
             } else if showJumps, jumps.contains(t), previous > 0 {
                 note = "×\(Self.format(r / previous))"
@@ -230,13 +241,19 @@ struct ScheduleReport {
     func table() -> String {
         var out = "\(name): \(optimizer); \(lengthPhrase)\n"
         out += "schedule: \(schedulePhrase)\n\n"
-        let header = ["step", "epoch", "rate", "note"]
-        var cells = rows.map { [String($0.step), epoch($0.step), Self.format($0.rate), $0.note] }
+        // A schedule that sets the momentum (one_cycle) shows it beside the rate.
+        let cycled = schedule.momentum(at: 0) != nil
+        let header = ["step", "epoch", "rate"] + (cycled ? ["momentum"] : []) + ["note"]
+        var cells = rows.map { row in
+            [String(row.step), epoch(row.step), Self.format(row.rate)] + (schedule.momentum(at: row.step).map { [Self.format($0)] } ?? [])
+                + [row.note]
+        }
         cells.insert(header, at: 0)
-        let widths = (0 ..< 3).map { c in cells.map { $0[c].count }.max() ?? 0 }
+        let numeric = header.count - 1
+        let widths = (0 ..< numeric).map { c in cells.map { $0[c].count }.max() ?? 0 }
         for r in cells {
-            let padded = (0 ..< 3).map { String(repeating: " ", count: widths[$0] - r[$0].count) + r[$0] }
-            out += "  " + padded.joined(separator: "  ") + "  " + r[3] + "\n"
+            let padded = (0 ..< numeric).map { String(repeating: " ", count: widths[$0] - r[$0].count) + r[$0] }
+            out += "  " + padded.joined(separator: "  ") + "  " + r[numeric] + "\n"
         }
         return out
     }
@@ -261,16 +278,28 @@ struct ScheduleReport {
             return "exponential, ×\(Self.format(f)) every \(every) steps\(staircase ? " (staircase)" : " (smooth)")"
         case .poly(let power): return "poly, power \(Self.format(power)), to 0 over \(s.policySteps) steps"
         case .cosine(let minLR): return "cosine to \(Self.format(minLR)) over \(s.policySteps) steps"
+        case .oneCycle(let c):
+            let peak = self.peak ?? 0
+            var phrase = "one cycle (\(c.anneal.rawValue)): from \(Self.format(s.rate(at: 0))) up to \(Self.format(s.baseRate)) at step \(peak), "
+            phrase += c.threePhase ? "back to \(Self.format(s.rate(at: 0))), then " : ""
+            phrase += "down to \(Self.format(s.baseRate / (c.divFactor * c.finalDivFactor)))"
+            if let m = c.momentum { phrase += "; momentum \(Self.format(m.max)) down to \(Self.format(m.base)) and back" }
+            return phrase
         case .plateau(let p):
             return "plateau on \(p.monitor.rawValue) (\(p.maximize ? "max" : "min")): ×\(Self.format(p.factor)) after \(p.patience + 1) evaluations without improvement, floor \(Self.format(p.minLR)) (drops not shown)"
         }
     }
 
-    static func describe(_ o: OptimizerConfig) -> String {
+    /// The optimizer in one line; `cycledMomentum`: the schedule sets SGD's momentum or Adam's beta1.
+    static func describe(_ o: OptimizerConfig, cycledMomentum: Bool = false) -> String {
         var parts: [String]
         switch o.algorithm {
-        case .sgd(let momentum, let nesterov): parts = ["sgd", "lr \(format(o.lr.value))", "momentum \(format(momentum))"] + (nesterov ? ["nesterov"] : [])
-        case .adam(let b1, let b2, _, let decoupled): parts = [decoupled ? "adamw" : "adam", "lr \(format(o.lr.value))", "betas [\(format(b1)), \(format(b2))]"]
+        case .sgd(let momentum, let nesterov):
+            parts = ["sgd", "lr \(format(o.lr.value))", cycledMomentum ? "momentum from the schedule" : "momentum \(format(momentum))"]
+                + (nesterov ? ["nesterov"] : [])
+        case .adam(let b1, let b2, _, let decoupled):
+            parts = [decoupled ? "adamw" : "adam", "lr \(format(o.lr.value))",
+                     "betas [\(cycledMomentum ? "from the schedule" : format(b1)), \(format(b2))]"]
         }
         if o.weightDecay > 0 { parts.append("weight decay \(format(o.weightDecay))\(o.decayBias ? "" : " (not on biases)")") }
         if let c = o.clipNorm { parts.append("clip norm \(format(c))") }

@@ -77,15 +77,20 @@ public struct Optimizer: Sendable {
     }
 
     /// The optimizer a config describes, over a parameter store's tensors.
-    public init(_ config: OptimizerConfig, parameters: ParameterStore) throws(SettingError) {
-        try self.init(config, tensors: parameters.entries.map(ParameterSlice.init))
+    public init(_ config: OptimizerConfig, parameters: ParameterStore, cycledMomentum: Double? = nil) throws(SettingError) {
+        try self.init(config, tensors: parameters.entries.map(ParameterSlice.init), cycledMomentum: cycledMomentum)
     }
 
-    public init(_ config: OptimizerConfig, tensors: [ParameterSlice]) throws(SettingError) {
+    /// The optimizer a config describes. `cycledMomentum` is a schedule's first momentum
+    /// (one_cycle), which replaces the config's SGD momentum or Adam beta1, as PyTorch's
+    /// `OneCycleLR` overwrites the parameter group's: SGD then keeps a momentum buffer even
+    /// when the config's momentum is 0.
+    public init(_ config: OptimizerConfig, tensors: [ParameterSlice], cycledMomentum: Double? = nil) throws(SettingError) {
         let algorithm: Algorithm
         switch config.algorithm {
-        case .sgd(let momentum, let nesterov): algorithm = .sgd(momentum: momentum, nesterov: nesterov)
-        case .adam(let b1, let b2, let eps, let decoupled): algorithm = .adam(beta1: b1, beta2: b2, eps: eps, decoupled: decoupled)
+        case .sgd(let momentum, let nesterov): algorithm = .sgd(momentum: cycledMomentum ?? momentum, nesterov: nesterov)
+        case .adam(let b1, let b2, let eps, let decoupled):
+            algorithm = .adam(beta1: cycledMomentum ?? b1, beta2: b2, eps: eps, decoupled: decoupled)
         }
         try self.init(algorithm: algorithm, weightDecay: config.weightDecay, clipNorm: config.clipNorm,
                       decayBias: config.decayBias, tensors: tensors)
@@ -94,9 +99,11 @@ public struct Optimizer: Sendable {
     /// One step over the learnable tensors of `weights` (`parameterCount` floats) with
     /// `gradients` in the same layout (`Executor.parameterGradients`); running statistics
     /// are left alone. `lr` is a Double as in PyTorch, where `lr/(1−β1^t)` and `1 − lr·wd`
-    /// are computed in double before rounding to float.
+    /// are computed in double before rounding to float. `momentum`, when given, is this
+    /// step's SGD momentum or Adam beta1 (a one-cycle schedule's), in place of the
+    /// algorithm's; Adam's bias correction then uses it, as PyTorch's does.
     public mutating func step(weights: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>, lr: Double,
-                              threads: Int = Parallel.processorCount) {
+                              momentum cycled: Double? = nil, threads: Int = Parallel.processorCount) {
         steps += 1
         var scale: Float = 1
         if let clipNorm {
@@ -108,7 +115,8 @@ public struct Optimizer: Sendable {
         }
         let runs = self.runs
         switch algorithm {
-        case .sgd(let momentum, let nesterov):
+        case .sgd(let own, let nesterov):
+            let momentum = cycled ?? own
             let wd = Float(weightDecay)
             first.withUnsafeMutableBufferPointer { b in
                 guard let v = b.baseAddress else { return }
@@ -118,7 +126,8 @@ public struct Optimizer: Sendable {
                              nesterov: nesterov, gradientScale: scale, threads: threads)
                 }
             }
-        case .adam(let beta1, let beta2, let eps, let decoupled):
+        case .adam(let own, let beta2, let eps, let decoupled):
+            let beta1 = cycled ?? own
             let decayed = Adam.Coefficients(step: steps, lr: lr, beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay,
                                             decoupled: decoupled, gradientScale: scale)
             let plain = Adam.Coefficients(step: steps, lr: lr, beta1: beta1, beta2: beta2, eps: eps, weightDecay: 0,
@@ -136,12 +145,12 @@ public struct Optimizer: Sendable {
     }
 
     /// One step over a parameter store's values (see the pointer version).
-    public mutating func step(weights: inout ParameterStore, gradients: UnsafePointer<Float>, lr: Double,
+    public mutating func step(weights: inout ParameterStore, gradients: UnsafePointer<Float>, lr: Double, momentum: Double? = nil,
                               threads: Int = Parallel.processorCount) {
         precondition(weights.count == parameterCount, "the store has \(weights.count) values, the optimizer was built for \(parameterCount)")
         weights.values.withUnsafeMutableBufferPointer { w in
             guard let base = w.baseAddress else { return }
-            step(weights: base, gradients: gradients, lr: lr, threads: threads)
+            step(weights: base, gradients: gradients, lr: lr, momentum: momentum, threads: threads)
         }
     }
 

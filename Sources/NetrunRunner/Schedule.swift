@@ -22,6 +22,8 @@ import NetrunConfig
 /// - cosine: `min + (lr − min)·(1 + cos(π·min(u, P)/P))/2` (`CosineAnnealingLR(T_max: P)`,
 ///   held at `min` after `P` rather than rising again)
 /// - plateau: the `PlateauState`'s rate (`ReduceLROnPlateau`)
+/// - one_cycle: `OneCycleLR(max_lr: lr, total_steps: T)` over the whole run (it has no
+///   separate warmup), with its momentum from `momentum(at:)`
 public struct LearningRateSchedule: Sendable, Equatable {
     public enum Policy: Sendable, Equatable {
         case fixed
@@ -31,6 +33,7 @@ public struct LearningRateSchedule: Sendable, Equatable {
         case poly(power: Double)
         case cosine(minLR: Double)
         case plateau(Plateau)
+        case oneCycle(ScheduleConfig.OneCycle)
 
         public var name: String {
             switch self {
@@ -41,6 +44,7 @@ public struct LearningRateSchedule: Sendable, Equatable {
             case .poly: return "poly"
             case .cosine: return "cosine"
             case .plateau: return "plateau"
+            case .oneCycle: return "one_cycle"
             }
         }
     }
@@ -86,6 +90,11 @@ public struct LearningRateSchedule: Sendable, Equatable {
             }
         case .plateau(let p):
             guard p.patience >= 0, p.threshold >= 0, p.minLR >= 0 else { throw SettingError("plateau: patience, threshold and min_lr must be at least 0") }
+        case .oneCycle(let c):
+            guard warmupSteps == 0 else { throw SettingError("one_cycle has its own warmup (pct_start); remove the warmup") }
+            guard c.pctStart > 0, c.pctStart <= 1, c.divFactor > 0, c.finalDivFactor > 0 else {
+                throw SettingError("one_cycle: pct_start must be in (0, 1] and the div factors above 0")
+            }
         case .fixed, .poly, .cosine: break
         }
         self.baseRate = baseRate
@@ -115,6 +124,7 @@ public struct LearningRateSchedule: Sendable, Equatable {
         case .cosine(let minLR): policy = .cosine(minLR: minLR)
         case .plateau(let factor, let monitor, let patience, let threshold, let minLR):
             policy = .plateau(Plateau(factor: factor, monitor: monitor, patience: patience, threshold: threshold, minLR: minLR))
+        case .oneCycle(let c): policy = .oneCycle(c)
         }
         try self.init(baseRate: baseRate, policy: policy, totalSteps: try steps(length, "the run"),
                       warmupSteps: try config.warmup.map { w throws(SettingError) in try steps(w.length, "the warmup") } ?? 0,
@@ -149,11 +159,73 @@ public struct LearningRateSchedule: Sendable, Equatable {
             let p = Double(policySteps)
             return minLR + (lr - minLR) * (1 + cos(Double.pi * Double(min(u, policySteps)) / p)) / 2
         case .plateau: return plateau?.rate ?? lr
+        case .oneCycle(let c): return OneCyclePhases(c, peak: lr, totalSteps: totalSteps).values(at: u).rate
         }
+    }
+
+    /// The momentum (SGD) or beta1 (Adam) of step `t` when the schedule sets it (one_cycle
+    /// with `cycle_momentum`), else nil: the optimizer keeps its own.
+    public func momentum(at t: Int) -> Double? {
+        guard case .oneCycle(let c) = policy, c.momentum != nil else { return nil }
+        return OneCyclePhases(c, peak: baseRate, totalSteps: totalSteps).values(at: max(0, t)).momentum
     }
 
     /// The rate of every step of the run, in order.
     public func rates(plateau: PlateauState? = nil) -> [Double] {
         (0 ..< totalSteps).map { rate(at: $0, plateau: plateau) }
+    }
+}
+
+/// `OneCycleLR`'s phases (PyTorch's `_schedule_phases` and `get_lr`): phase ends are the
+/// float steps `pct_start·T − 1` (and `2·pct_start·T − 2` with three phases) and `T − 1`;
+/// step `t` falls in the first phase whose end it does not pass (the last one otherwise),
+/// and the rate and momentum move from the phase's start to its end value by
+/// `pct = (t − start) / (end − start)`: cosine `end + (start − end)·(1 + cos(π·pct))/2`
+/// or linear `start + (end − start)·pct`. Where PyTorch divides by a zero-length phase
+/// (`pct_start·T = 1`) and raises, the phase's end value is taken.
+struct OneCyclePhases {
+    struct Phase {
+        var end: Double
+        var rate: (Double, Double)
+        var momentum: (Double, Double)
+    }
+
+    let phases: [Phase]
+    let anneal: ScheduleConfig.OneCycle.Anneal
+
+    init(_ c: ScheduleConfig.OneCycle, peak: Double, totalSteps: Int) {
+        let initial = peak / c.divFactor, last = initial / c.finalDivFactor
+        let (base, top) = c.momentum ?? (0, 0)
+        let t = Double(totalSteps), rise = c.pctStart * t - 1
+        if c.threePhase {
+            phases = [Phase(end: rise, rate: (initial, peak), momentum: (top, base)),
+                      Phase(end: 2 * c.pctStart * t - 2, rate: (peak, initial), momentum: (base, top)),
+                      Phase(end: t - 1, rate: (initial, last), momentum: (top, top))]
+        } else {
+            phases = [Phase(end: rise, rate: (initial, peak), momentum: (top, base)),
+                      Phase(end: t - 1, rate: (peak, last), momentum: (base, top))]
+        }
+        anneal = c.anneal
+    }
+
+    func values(at step: Int) -> (rate: Double, momentum: Double) {
+        let s = Double(step)
+        var start = 0.0
+        for (i, p) in phases.enumerated() {
+            if s <= p.end || i == phases.count - 1 {
+                let span = p.end - start
+                let pct = span == 0 ? 1 : (s - start) / span
+                return (interpolate(p.rate, pct), interpolate(p.momentum, pct))
+            }
+            start = p.end
+        }
+        return (0, 0)  // unreachable: the last phase always answers
+    }
+
+    private func interpolate(_ v: (Double, Double), _ pct: Double) -> Double {
+        switch anneal {
+        case .cos: return v.1 + (v.0 - v.1) / 2 * (cos(Double.pi * pct) + 1)
+        case .linear: return (v.1 - v.0) * pct + v.0
+        }
     }
 }

@@ -141,7 +141,7 @@ public final class Trainer {
         // Every rank starts from rank 0's weights (the same seed gives the same fillers; this
         // also covers --weights files that differ between hosts).
         try Self.collective { try communicator.broadcast(&parameters.values) }
-        optimizer = try input { try Optimizer(train.optimizer, parameters: parameters) }
+        optimizer = try input { try Optimizer(train.optimizer, parameters: parameters, cycledMomentum: schedule.momentum(at: 0)) }
         averager = try train.averaging.map { a throws(TrainError) in
             try input { try WeightAverager(a, parameters: parameters, stepsPerEpoch: stepsPerEpoch) }
         }
@@ -206,7 +206,8 @@ public final class Trainer {
             var result = compute(b, on: executor, step: step, firstExample: firstExample)
             if communicator.size > 1 { try exchange(&result, part: b.count, stepExamples: stepExamples) }
             try checkFinite(result, batch: b, step: step, firstExample: firstExample)
-            optimizer.step(weights: &parameters, gradients: UnsafePointer(result.gradients.base), lr: lr)
+            optimizer.step(weights: &parameters, gradients: UnsafePointer(result.gradients.base), lr: lr,
+                           momentum: schedule.momentum(at: step))
             // In place: a copy would duplicate the averaged weights every step.
             _ = averager?.update(weights: parameters, step: step + 1)
             state.step = step + 1

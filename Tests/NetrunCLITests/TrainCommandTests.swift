@@ -78,6 +78,49 @@ import _NetrunTestSupport
         }
     }
 
+    /// One-cycle with SGD at momentum 0: the schedule's momentum replaces the config's, as
+    /// OneCycleLR overwrites the parameter group's, so the run keeps momentum buffers (and
+    /// differs from `cycle_momentum: false`); the logged rates are OneCycleLR's (torch 2.15,
+    /// 24 steps, max_lr 0.1: the rate of the step each row closes); a resume ends bitwise.
+    @Test func aOneCycleRunCyclesTheMomentumLogsTorchsRatesAndResumesBitwise() throws {
+        try withTemporaryDirectory { dir in
+            let sgd = "{type: sgd, lr: 0.1, momentum: 0, weight_decay: 0.0005}"
+            let cycled = Self.config(optimizer: sgd).replacingOccurrences(of: "schedule: {policy: step, factor: 0.5, every: 1 epoch}",
+                                                                        with: "schedule: {policy: one_cycle}")
+            #expect(cycled.contains("one_cycle"))
+            let c = try Self.write(cycled, dir)
+            let plain = try Self.write(cycled.replacingOccurrences(of: "{policy: one_cycle}", with: "{policy: one_cycle, cycle_momentum: false}"),
+                                       dir, "plain.yaml")
+            let full = netrun(["train", c, "--out", "\(dir)/full"])
+            #expect(full.code == 0, "\(full.err)")
+            let part = netrun(["train", c, "--out", "\(dir)/part", "--steps", "11"])
+            #expect(part.code == 0, "\(part.err)")
+            let resumed = netrun(["train", c, "--resume", "\(dir)/part"])
+            #expect(resumed.code == 0, "\(resumed.err)")
+            let without = netrun(["train", plain, "--out", "\(dir)/plain"])
+            #expect(without.code == 0, "\(without.err)")
+            let a = try Self.tensors("\(dir)/full/last.safetensors"), b = try Self.tensors("\(dir)/part/last.safetensors")
+            for (name, values) in a { #expect(values == b[name], "\(name) differs after the resume") }
+            let p = try Self.tensors("\(dir)/plain/last.safetensors")
+            #expect(a["fc.weight"] != nil && a["fc.weight"] != p["fc.weight"], "cycling the momentum changed nothing")
+            let state = try Self.tensors("\(dir)/full/state.safetensors")
+            #expect(state["optimizer/fc.weight.momentum_buffer"] != nil, "no momentum buffer: \(state.keys.sorted())")
+            #expect(try Self.tensors("\(dir)/plain/state.safetensors").keys.allSatisfy { !$0.hasSuffix("momentum_buffer") })
+            let torch: [Int: Double] = [8: 0.09944154354509119, 10: 0.09330129698414118, 16: 0.046263710266697504,
+                                        20: 0.01334775301888306, 24: 4e-07]
+            let rows = try String(contentsOfFile: "\(dir)/full/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+                .compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            var seen = 0
+            for row in rows {
+                guard let step = row["step"] as? Int, let lr = row["lr"] as? Double, let expected = torch[step] else { continue }
+                // metrics.jsonl keeps a rate to float precision.
+                #expect(abs(lr - expected) <= 1e-7 * expected, "step \(step): lr \(lr), OneCycleLR \(expected)")
+                seen += 1
+            }
+            #expect(seen == torch.count, "logged rates: \(rows.compactMap { $0["step"] })")
+        }
+    }
+
     /// PCA color noise caches its components in the run directory, which may not exist yet.
     @Test func pcaColorNoiseCachesItsComponentsInANewRunDirectory() throws {
         try withTemporaryDirectory { dir in

@@ -26,6 +26,8 @@ import NetrunConfig
     static func initialWeights() -> [Float] { (0 ..< count).map { Float((($0 * 37) % 101) - 50) / 64 } }
     static func gradients(step k: Int) -> [Float] { (0 ..< count).map { Float((($0 * 13 + k * 7) % 29) - 14) / 16 } }
     static func rate(_ base: Double, step k: Int) -> Double { base * (1 - 0.1 * Double(k)) }
+    /// The momentum (Adam: beta1) of step `k` in the cases a schedule cycles it (one_cycle).
+    static func cycledMomentum(step k: Int) -> Double { 0.95 - 0.025 * Double(k) }
 
     struct Case: Sendable, CustomTestStringConvertible {
         var name: String
@@ -34,6 +36,8 @@ import NetrunConfig
         var weightDecay: Double = 0
         var clipNorm: Double? = nil
         var decayBias = true
+        /// The momentum changes every step (`cycledMomentum`), as one_cycle sets it.
+        var cycled = false
         var testDescription: String { name }
     }
 
@@ -49,6 +53,10 @@ import NetrunConfig
         Case(name: "sgd_no_bias_decay", algorithm: .sgd(momentum: 0.9, nesterov: false), lr: 0.1, weightDecay: 0.05, decayBias: false),
         Case(name: "adamw_clip_no_bias_decay", algorithm: .adam(beta1: 0.9, beta2: 0.999, eps: 1e-8, decoupled: true), lr: 0.01,
              weightDecay: 0.1, clipNorm: 0.5, decayBias: false),
+        Case(name: "sgd_cycled_momentum", algorithm: .sgd(momentum: 0.95, nesterov: false), lr: 0.1, weightDecay: 0.01, cycled: true),
+        Case(name: "sgd_nesterov_cycled_momentum", algorithm: .sgd(momentum: 0.95, nesterov: true), lr: 0.1, cycled: true),
+        Case(name: "adam_cycled_beta1", algorithm: .adam(beta1: 0.95, beta2: 0.999, eps: 1e-8, decoupled: false), lr: 0.01,
+             weightDecay: 0.01, cycled: true),
     ]
 
     /// Runs a case's five steps; the weights after them and the optimizer.
@@ -60,15 +68,21 @@ import NetrunConfig
             let g = gradients(step: k)
             w.withUnsafeMutableBufferPointer { wb in
                 g.withUnsafeBufferPointer { gb in
-                    optimizer.step(weights: wb.baseAddress!, gradients: gb.baseAddress!, lr: rate(c.lr, step: k), threads: threads)
+                    optimizer.step(weights: wb.baseAddress!, gradients: gb.baseAddress!, lr: rate(c.lr, step: k),
+                                   momentum: c.cycled ? cycledMomentum(step: k) : nil, threads: threads)
                 }
             }
         }
         return (w, optimizer)
     }
 
-    /// Largest `|a - b| / max(|b|, floor)`.
-    static func worst(_ a: [Float], _ b: [Float], floor: Double = 1e-3) -> Double {
+    /// Largest `|a - b| / max(|b|, floor)`. The floor is the scale of what was added up: a
+    /// weight is its start (|w| ≤ 0.8) plus five updates of about lr·|g| ≈ 0.1 each, and
+    /// float rounding errs by ulps of those terms whatever the sum (PyTorch fuses some
+    /// multiply-adds, netrun's AVX paths others, its scalar path none), so a weight that
+    /// cancels to near 0 keeps an absolute error of about 1e-8: 1e-6 of 0.1 covers it, and
+    /// a 0.5% change of the rate (1e-3 and more) still fails.
+    static func worst(_ a: [Float], _ b: [Float], floor: Double = 0.1) -> Double {
         precondition(a.count == b.count)
         return zip(a, b).map { abs(Double($0) - Double($1)) / max(abs(Double($1)), floor) }.max() ?? 0
     }
@@ -158,7 +172,10 @@ import NetrunConfig
             func step(_ o: inout Optimizer, _ k: Int) {
                 let g = Self.gradients(step: k)
                 w.withUnsafeMutableBufferPointer { wb in
-                    g.withUnsafeBufferPointer { o.step(weights: wb.baseAddress!, gradients: $0.baseAddress!, lr: Self.rate(c.lr, step: k), threads: 1) }
+                    g.withUnsafeBufferPointer {
+                        o.step(weights: wb.baseAddress!, gradients: $0.baseAddress!, lr: Self.rate(c.lr, step: k),
+                               momentum: c.cycled ? Self.cycledMomentum(step: k) : nil, threads: 1)
+                    }
                 }
             }
             for k in 0 ..< splitAfter { step(&first, k) }
@@ -218,6 +235,9 @@ import NetrunConfig
         "sgd_clip_inactive": [-0.472571, -0.35672995, 0.24738544, -0.592175, 0.01194037, 0.51048505, -0.6982632, 0.27504, 0.6290709, 0.0395949, 0.046685997, -0.91197765, -0.18875909, 0.41535634, -0.4242042, -0.2948472, 0.67845595, -0.5302923, 0.44301084, 0.7970418, -0.50856173, 0.3125, -0.6875, -0.109375, 0.58332723, -0.4809072, -0.12687632, 0.84642684, -0.36232144, 0.5022317, 0.6180728, -0.3405908, 0.38262776, -0.5760359, -0.07749122, 0.27653965, -0.31293628, 0.041094553, 1.0143977, -0.54129034, 0.062825136, -0.77673537],
         "sgd_no_bias_decay": [-0.44707662, -0.3479137, 0.23484053, -0.568465, 0.014289312, 0.4885834, -0.67737263, 0.26803216, 0.6040451, 0.047480967, 0.037893914, -0.88132066, -0.19029826, 0.4192075, -0.429504, -0.29567072, 0.68466526, -0.53487647, 0.4454595, 0.80404276, -0.5118515, 0.3125, -0.6875, -0.109375, 0.56535333, -0.46232143, -0.12630856, 0.8190962, -0.34685972, 0.489795, 0.5889579, -0.33025664, 0.36840674, -0.55080783, -0.07651383, 0.25949904, -0.297065, 0.038947865, 0.9843526, -0.52720326, 0.055550937, -0.7477545],
         "adamw_clip_no_bias_decay": [-0.7528003, -0.20666036, 0.36163354, -0.6138225, -0.049196094, 0.5396226, -0.49047524, 0.12940767, 0.6688486, -0.28353846, 0.2473794, -0.7464136, -0.1524993, 0.41631648, -0.56015974, -0.025834385, 0.5955873, -0.44051692, 0.18192694, 0.7238539, -0.28356662, 0.3125, -0.6875, -0.109375, 0.46718842, -0.51505, 0.025505194, 0.64571375, -0.38669118, 0.22764353, 0.7737834, -0.22974527, 0.36662135, -0.6405749, -0.05175616, 0.48996854, -0.4619711, 0.077469796, 0.6969054, -0.34399942, 0.23403025, -0.74327344],
+        "sgd_cycled_momentum": [-0.47202158, -0.3517522, 0.24253969, -0.58950883, 0.0047830692, 0.51646763, -0.698413, 0.27871096, 0.6267999, 0.040954396, 0.05247381, -0.9162036, -0.18528277, 0.40900907, -0.42303938, -0.29418686, 0.682937, -0.5319435, 0.44518045, 0.79326934, -0.5119776, 0.3125, -0.6875, -0.109375, 0.57547855, -0.47580633, -0.12771745, 0.8494065, -0.36547408, 0.5028999, 0.62316924, -0.34550822, 0.38541266, -0.58326477, -0.0715803, 0.27650857, -0.3093369, 0.038751982, 1.0158759, -0.5355741, 0.058717806, -0.7733306],
+        "sgd_nesterov_cycled_momentum": [-0.45745447, -0.38355118, 0.19485691, -0.5696097, 0.008798466, 0.5059944, -0.75802577, 0.31993598, 0.6340407, 0.13387758, 0.0065932767, -0.99312365, -0.17946516, 0.39894295, -0.36552364, -0.3678813, 0.71008044, -0.5539397, 0.524022, 0.83812684, -0.6029791, 0.3125, -0.6875, -0.109375, 0.60302895, -0.47790006, -0.16379523, 0.91416645, -0.34985372, 0.52692056, 0.6008238, -0.39889312, 0.41476536, -0.5849516, -0.08775559, 0.22634923, -0.27381405, 0.040290777, 1.1182526, -0.5871567, -0.008748647, -0.7732151],
+        "adam_cycled_beta1": [-0.76315486, -0.20545442, 0.36521134, -0.6170646, -0.04935463, 0.53805256, -0.4878689, 0.124393985, 0.67380553, -0.29136866, 0.24106017, -0.7461267, -0.15247117, 0.41691124, -0.562972, -0.020945586, 0.5904757, -0.43720427, 0.17549923, 0.7245847, -0.27982533, 0.3125, -0.6875, -0.109375, 0.46824586, -0.52110255, 0.029452128, 0.64208645, -0.38638443, 0.22097604, 0.7785519, -0.22830881, 0.36669123, -0.64289314, -0.055417042, 0.4962266, -0.4691327, 0.0802444, 0.69274783, -0.33251944, 0.23787984, -0.74586725],
     ]
 
     /// Prints, as JSON, each case's weights after five steps and its optimizer state.
@@ -236,6 +256,9 @@ CASES = {
     "sgd_clip_inactive": dict(kind="sgd", lr=0.1, momentum=0.9, wd=0.01, clip=100.0),
     "sgd_no_bias_decay": dict(kind="sgd", lr=0.1, momentum=0.9, wd=0.05, decay_bias=False),
     "adamw_clip_no_bias_decay": dict(kind="adamw", lr=0.01, wd=0.1, clip=0.5, decay_bias=False),
+    "sgd_cycled_momentum": dict(kind="sgd", lr=0.1, momentum=0.95, wd=0.01, cycled=True),
+    "sgd_nesterov_cycled_momentum": dict(kind="sgd", lr=0.1, momentum=0.95, nesterov=True, cycled=True),
+    "adam_cycled_beta1": dict(kind="adam", lr=0.01, betas=(0.95, 0.999), wd=0.01, cycled=True),
 }
 STEPS = 5
 def run(c):
@@ -265,6 +288,11 @@ def run(c):
             torch.nn.utils.clip_grad_norm_([p[1] for p in learn], c["clip"])
         for g in opt.param_groups:
             g["lr"] = c["lr"] * (1 - 0.1 * k)
+            if c.get("cycled"):  # as OneCycleLR sets them
+                if c["kind"] == "sgd":
+                    g["momentum"] = 0.95 - 0.025 * k
+                else:
+                    g["betas"] = (0.95 - 0.025 * k, g["betas"][1])
         opt.step()
     weights = [float(x) for p in params for x in p[1].detach().reshape(-1)]
     state = {}

@@ -27,6 +27,11 @@ import NetrunConfig
         "warmup_multistep": (.multistep(factor: 0.1, at: [6, 20]), 4, 0.25),
         "warmup_poly": (.poly(power: 0.5), 10, 0.01),
         "warmup_step": (.step(factor: 0.8, every: 4), 3, 0.2),
+        "one_cycle": (.oneCycle(.init()), 0, 0),
+        "one_cycle_linear_three_phase": (.oneCycle(.init(pctStart: 0.25, divFactor: 10, finalDivFactor: 100, anneal: .linear,
+                                                         threePhase: true, momentum: (0.8, 0.9))), 0, 0),
+        "one_cycle_adam": (.oneCycle(.init(pctStart: 0.4)), 0, 0),
+        "one_cycle_no_momentum": (.oneCycle(.init(pctStart: 0.5, momentum: nil)), 0, 0),
     ]
 
     /// Largest |a - b| relative to the base rate (0.1): the closed forms here and torch's
@@ -45,6 +50,35 @@ import NetrunConfig
         #expect(e < 1e-12, "\(name): worst difference \(e) of the base rate")
     }
 
+    /// One-cycle's momentum (SGD's `momentum`, Adam's `betas[0]`) step by step; without
+    /// `cycle_momentum` the schedule sets none and the optimizer keeps its own.
+    @Test(arguments: pinnedMomentum.keys.sorted())
+    func oneCycleMomentumMatchesThePinnedTorchValues(_ name: String) throws {
+        let (policy, _, _) = try #require(Self.cases[name])
+        let s = try Self.schedule(policy)
+        let expected = try #require(Self.pinnedMomentum[name])
+        if case .oneCycle(let c) = policy, c.momentum == nil {
+            #expect((0 ..< Self.steps).allSatisfy { s.momentum(at: $0) == nil })
+            #expect(expected.allSatisfy { $0 == 0.9 }, "torch keeps the optimizer's 0.9")
+            return
+        }
+        let mine = (0 ..< Self.steps).compactMap { s.momentum(at: $0) }
+        #expect(mine.count == expected.count)
+        let e = zip(mine, expected).map { abs($0 - $1) }.max() ?? 1
+        #expect(e < 1e-12, "\(name): worst momentum difference \(e)")
+    }
+
+    @Test func oneCycleRefusesAWarmupAndTakesItsPeakFromTheOptimizersRate() throws {
+        #expect(throws: SettingError.self) { try Self.schedule(.oneCycle(.init()), warmup: 3) }
+        let s = try Self.schedule(.oneCycle(.init(pctStart: 0.5, divFactor: 4, finalDivFactor: 10)))
+        #expect(abs(s.rate(at: 0) - 0.1 / 4) < 1e-15)
+        #expect(abs(s.rate(at: 14) - 0.1) < 1e-15)  // pct_start·T − 1 = 14
+        #expect(abs(s.rate(at: 29) - 0.1 / 40) < 1e-15)
+        // pct_start·T = 1: PyTorch divides by a zero-length phase; the phase's end value is taken.
+        let short = try LearningRateSchedule(baseRate: 0.1, policy: .oneCycle(.init(pctStart: 0.1)), totalSteps: 10)
+        #expect(short.rates().allSatisfy(\.isFinite) && short.rate(at: 0) == 0.1)
+    }
+
     @Test(.enabled(if: torchAvailable || torchRequired, "python3 with torch"))
     func everyPolicyAndPlateauMatchTorchRunLive() throws {
         try #require(torchAvailable, "NETRUN_REQUIRE_TORCH is set but python3 cannot import torch")
@@ -54,6 +88,12 @@ import NetrunConfig
             let torch = try #require(object[name] as? [Double], "\(name) missing")
             let e = Self.worst(try Self.schedule(c.0, warmup: c.warmup, start: c.start).rates(), torch)
             #expect(e < 1e-12, "\(name): worst difference \(e) of the base rate")
+        }
+        let momenta = try #require(object["momentum"] as? [String: [Double]])
+        for (name, expected) in Self.pinnedMomentum {
+            let torch = try #require(momenta[name], "momentum of \(name) missing")
+            let e = zip(torch, expected).map { abs($0 - $1) }.max() ?? 1
+            #expect(torch.count == expected.count && e < 1e-15, "\(name): torch's momentum moved from the pinned values")
         }
         for (name, metrics, monitor) in [("plateau_min", Self.losses, MonitorConfig.valLoss), ("plateau_max", Self.accuracies, .valTop1)] {
             let torch = try #require(object[name] as? [[Double]], "\(name) missing")
@@ -148,6 +188,18 @@ import NetrunConfig
         "warmup_multistep": [0.025, 0.043750000000000004, 0.06250000000000001, 0.08125000000000002, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.010000000000000002, 0.010000000000000002, 0.010000000000000002, 0.010000000000000002, 0.010000000000000002, 0.010000000000000002, 0.010000000000000002, 0.010000000000000002, 0.010000000000000002, 0.010000000000000002, 0.010000000000000002, 0.010000000000000002, 0.010000000000000002, 0.010000000000000002, 0.0010000000000000002, 0.0010000000000000002, 0.0010000000000000002, 0.0010000000000000002, 0.0010000000000000002, 0.0010000000000000002],
         "warmup_poly": [0.001, 0.010899999999999998, 0.020799999999999996, 0.03069999999999999, 0.04059999999999999, 0.05049999999999999, 0.06039999999999998, 0.07029999999999997, 0.08019999999999997, 0.09009999999999996, 0.1, 0.09746794344808964, 0.09486832980505137, 0.09219544457292886, 0.08944271909999159, 0.08660254037844387, 0.08366600265340755, 0.0806225774829855, 0.07745966692414834, 0.07416198487095663, 0.07071067811865475, 0.0670820393249937, 0.0632455532033676, 0.05916079783099617, 0.05477225575051662, 0.05, 0.04472135954999579, 0.03872983346207417, 0.03162277660168379, 0.022360679774997907],
         "warmup_step": [0.020000000000000004, 0.04666666666666667, 0.07333333333333333, 0.1, 0.1, 0.1, 0.1, 0.08000000000000002, 0.08000000000000002, 0.08000000000000002, 0.08000000000000002, 0.06400000000000002, 0.06400000000000002, 0.06400000000000002, 0.06400000000000002, 0.051200000000000016, 0.051200000000000016, 0.051200000000000016, 0.051200000000000016, 0.04096000000000002, 0.04096000000000002, 0.04096000000000002, 0.04096000000000002, 0.03276800000000001, 0.03276800000000001, 0.03276800000000001, 0.03276800000000001, 0.026214400000000013, 0.026214400000000013, 0.026214400000000013],
+        "one_cycle": [0.0040000000000000036, 0.0076537824394582454, 0.018058874503045733, 0.03363119524647569, 0.052000000000000005, 0.0703688047535243, 0.08594112549695429, 0.09634621756054176, 0.1, 0.09944154354509119, 0.0977786491747459, 0.09504846320134738, 0.09131197346804489, 0.08665264698111695, 0.0811745653949763, 0.0750001, 0.06826717815011489, 0.06112620219362893, 0.0537366897333025, 0.046263710266697504, 0.03887419780637107, 0.03173322184988512, 0.025000300000000013, 0.0188258346050237, 0.01334775301888306, 0.008688426531955128, 0.004951936798652629, 0.002221750825254118, 0.0005588564549088189, 4e-07],
+        "one_cycle_linear_three_phase": [0.01, 0.02384615384615385, 0.0376923076923077, 0.05153846153846155, 0.06538461538461539, 0.07923076923076924, 0.09307692307692308, 0.09307692307692308, 0.07923076923076923, 0.06538461538461537, 0.05153846153846154, 0.03769230769230769, 0.02384615384615385, 0.009999999999999995, 0.00938125, 0.0087625, 0.00814375, 0.0075250000000000004, 0.00690625, 0.0062875, 0.00566875, 0.00505, 0.004431249999999999, 0.0038125, 0.0031937499999999995, 0.002574999999999999, 0.0019562499999999997, 0.0013375000000000001, 0.0007187499999999989, 9.99999999999994e-05],
+        "one_cycle_adam": [0.0040000000000000036, 0.005944337266504118, 0.011619830424103306, 0.020566684770626315, 0.03206007937590945, 0.04516888776288231, 0.058831112237117685, 0.07193992062409055, 0.08343331522937368, 0.0923801695758967, 0.09805566273349588, 0.1, 0.09924039068905981, 0.09698464310077128, 0.09330129698414119, 0.08830226894706028, 0.08213945192680502, 0.0750001, 0.06710113876225478, 0.058682574153711, 0.0500002, 0.04131782584628902, 0.03289926123774523, 0.025000300000000013, 0.017860948073194972, 0.01169813105293973, 0.006699103015858823, 0.0030157568992287415, 0.0007600093109402015, 4e-07],
+        "one_cycle_no_momentum": [0.0040000000000000036, 0.0052034602152724735, 0.008753494340683884, 0.014472088841534572, 0.022072489510780793, 0.03117358052235722, 0.04131899517009691, 0.052000000000000005, 0.0626810048299031, 0.07282641947764279, 0.08192751048921922, 0.08952791115846544, 0.09524650565931612, 0.09879653978472754, 0.1, 0.09890738440717015, 0.09567729017303851, 0.0904508879153485, 0.08345659649182165, 0.0750001, 0.0654509879153485, 0.05522660225769002, 0.04477379774230999, 0.03454941208465151, 0.025000300000000013, 0.01654380350817838, 0.009549512084651508, 0.0043231098269614805, 0.0010930155928298624, 4e-07],
+    ]
+
+    /// OneCycleLR's momentum (Adam: beta1) at each step, printed by `torchScheduleScript`.
+    static let pinnedMomentum: [String: [Double]] = [
+        "one_cycle": [0.95, 0.9461939766255643, 0.9353553390593273, 0.9191341716182544, 0.8999999999999999, 0.8808658283817454, 0.8646446609406726, 0.8538060233744357, 0.85, 0.8505584586887436, 0.8522213597106929, 0.854951556604879, 0.8586880612842003, 0.8633474064085087, 0.8688255099070633, 0.875, 0.8817329487816802, 0.8888739533021842, 0.8962634953206787, 0.9037365046793212, 0.9111260466978157, 0.9182670512183198, 0.9249999999999999, 0.9311744900929366, 0.9366525935914912, 0.9413119387157997, 0.945048443395121, 0.947778640289307, 0.9494415413112564, 0.95],
+        "one_cycle_linear_three_phase": [0.9, 0.8846153846153847, 0.8692307692307693, 0.8538461538461539, 0.8384615384615385, 0.8230769230769232, 0.8076923076923077, 0.8076923076923077, 0.8230769230769232, 0.8384615384615385, 0.8538461538461539, 0.8692307692307693, 0.8846153846153846, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9],
+        "one_cycle_adam": [0.95, 0.9479746486807248, 0.942062676641559, 0.9327430366972642, 0.9207707506500943, 0.9071157419136642, 0.8928842580863358, 0.8792292493499057, 0.8672569633027357, 0.8579373233584409, 0.8520253513192751, 0.85, 0.8507596123493896, 0.8530153689607045, 0.856698729810778, 0.8616977778440511, 0.8678606195156731, 0.875, 0.8828989928337165, 0.8913175911166534, 0.8999999999999999, 0.9086824088833465, 0.9171010071662834, 0.9249999999999999, 0.932139380484327, 0.9383022221559488, 0.9433012701892219, 0.9469846310392954, 0.9492403876506104, 0.95],
+        "one_cycle_no_momentum": [0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9],
     ]
 
     /// ReduceLROnPlateau after each metric: (rate, num_bad_epochs, best).
@@ -186,6 +238,29 @@ CASES = {
     "warmup_step": warm(0.2, 3, lambda o: S.StepLR(o, step_size=4, gamma=0.8)),
 }
 out = {name: lrs(make) for name, make in CASES.items()}
+def one_cycle(kind="sgd", **kw):
+    p = [torch.zeros(1, requires_grad=True)]
+    opt = torch.optim.SGD(p, lr=0.1, momentum=0.9) if kind == "sgd" else torch.optim.Adam(p, lr=0.1)
+    s = S.OneCycleLR(opt, max_lr=0.1, total_steps=T, **kw)
+    lr, m = [], []
+    for t in range(T):
+        g = opt.param_groups[0]
+        lr.append(g["lr"])
+        m.append(g["momentum"] if kind == "sgd" else g["betas"][0])
+        opt.step()
+        s.step()
+    return lr, m
+ONE_CYCLE = {
+    "one_cycle": one_cycle(),
+    "one_cycle_linear_three_phase": one_cycle(pct_start=0.25, anneal_strategy="linear", three_phase=True, div_factor=10,
+                                              final_div_factor=100, base_momentum=0.8, max_momentum=0.9),
+    "one_cycle_adam": one_cycle("adam", pct_start=0.4),
+    "one_cycle_no_momentum": one_cycle(pct_start=0.5, cycle_momentum=False),
+}
+out["momentum"] = {}
+for name, (lr, m) in ONE_CYCLE.items():
+    out[name] = lr
+    out["momentum"][name] = m
 def plateau(mode, metrics):
     opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
     s = S.ReduceLROnPlateau(opt, mode=mode, factor=0.5, patience=2, threshold=1e-2, min_lr=0.02)

@@ -68,7 +68,9 @@ extension Reader {
         return OptimizerConfig(algorithm: algorithm, lr: lr, weightDecay: decay, clipNorm: clipNorm ?? nil, decayBias: decayBias)
     }
 
-    private enum PolicyName: String, CaseIterable { case fixed, step, multistep, exponential, poly, cosine, plateau }
+    private enum PolicyName: String, CaseIterable { case fixed, step, multistep, exponential, poly, cosine, plateau
+        case oneCycle = "one_cycle"
+    }
 
     mutating func schedule(_ node: YAMLNode) -> ScheduleConfig? {
         guard let policyNode = node["policy"] else {
@@ -111,6 +113,23 @@ extension Reader {
             let patience = int(s, "patience")?.value ?? 1
             let threshold = number(s, "threshold")?.value ?? 1e-4
             if let factor, let monitor { policy = .plateau(factor: factor, monitor: monitor, patience: patience, threshold: threshold, minLR: minLR) }
+        case .oneCycle:
+            var c = ScheduleConfig.OneCycle()
+            c.pctStart = number(s, "pct_start")?.value ?? c.pctStart
+            c.divFactor = number(s, "div_factor")?.value ?? c.divFactor
+            c.finalDivFactor = number(s, "final_div_factor")?.value ?? c.finalDivFactor
+            c.anneal = choice(s, "anneal_strategy", ScheduleConfig.OneCycle.Anneal.self)?.value ?? c.anneal
+            c.threePhase = bool(s, "three_phase")?.value ?? false
+            let base = number(s, "base_momentum")?.value ?? 0.85, top = number(s, "max_momentum")?.value ?? 0.95
+            c.momentum = bool(s, "cycle_momentum")?.value ?? true ? (base, top) : nil
+            for key in ["base_momentum", "max_momentum"] where c.momentum == nil {
+                if let m = f[key] { warning("\(key) has no effect with cycle_momentum: false", at: m.location) }
+            }
+            policy = .oneCycle(c)
+            if let w = f["warmup"] {
+                error("one_cycle rises from lr / div_factor by itself (pct_start); remove the warmup", at: w.location)
+                return nil
+            }
         }
         var warmup: ScheduleConfig.Warmup?
         if let w = f["warmup"] {

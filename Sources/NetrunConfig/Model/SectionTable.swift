@@ -123,6 +123,24 @@ extension SectionSpec {
                 SettingSpec("threshold", .number(min: 0), default: .number(1e-4), noun: "a threshold", doc: "the smallest change that counts as improvement"),
                 minLR,
             ]),
+            .init(name: "one_cycle", settings: [
+                SettingSpec("pct_start", .number(min: 0, max: 1, exclusiveMin: true), default: .number(0.3), noun: "a share of the run",
+                            doc: "the share of the run spent raising the rate to lr"),
+                SettingSpec("div_factor", .number(min: 0, exclusiveMin: true), default: .number(25), noun: "a factor",
+                            doc: "the first rate is lr / div_factor"),
+                SettingSpec("final_div_factor", .number(min: 0, exclusiveMin: true), default: .number(1e4), noun: "a factor",
+                            doc: "the last rate is lr / (div_factor * final_div_factor)"),
+                SettingSpec("anneal_strategy", .choice(ScheduleConfig.OneCycle.Anneal.allCases.map(\.rawValue)), default: .choice("cos"),
+                            doc: "how the rate moves within a phase"),
+                SettingSpec("three_phase", .bool, default: .bool(false),
+                            doc: "down to the first rate before the end, then to the last (PyTorch's three_phase)"),
+                SettingSpec("cycle_momentum", .bool, default: .bool(true),
+                            doc: "cycle SGD's momentum (Adam's beta1) between max_momentum and base_momentum, inversely to the rate; replaces the optimizer's"),
+                SettingSpec("base_momentum", .number(min: 0, max: 1), default: .number(0.85), noun: "a momentum",
+                            doc: "the momentum at the peak rate"),
+                SettingSpec("max_momentum", .number(min: 0, max: 1), default: .number(0.95), noun: "a momentum",
+                            doc: "the momentum at the lowest rates"),
+            ]),
         ]))
 
     public static let warmup = SectionSpec(

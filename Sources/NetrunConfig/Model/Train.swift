@@ -57,6 +57,40 @@ public struct ScheduleConfig: Equatable, Sendable {
         case cosine(minLR: Double)
         /// `lr *= factor` when `monitor` has not improved by `threshold` for `patience` evaluations.
         case plateau(factor: Double, monitor: MonitorConfig, patience: Int, threshold: Double, minLR: Double)
+        /// PyTorch's `OneCycleLR`: from `lr / div_factor` up to `lr`, then down to
+        /// `lr / (div_factor · final_div_factor)`, with the momentum cycled the other way.
+        case oneCycle(OneCycle)
+    }
+
+    /// `OneCycleLR`'s settings, with its names; the peak rate is the optimizer's `lr`.
+    public struct OneCycle: Equatable, Sendable {
+        public enum Anneal: String, Equatable, Sendable, CaseIterable { case cos, linear }
+
+        /// The share of the run spent rising.
+        public var pctStart: Double
+        public var divFactor: Double
+        public var finalDivFactor: Double
+        public var anneal: Anneal
+        /// Three phases (up, down to the start, down to the end) instead of two.
+        public var threePhase: Bool
+        /// SGD's momentum (Adam's beta1) from `max` down to `base` while the rate rises, and
+        /// back; nil keeps the optimizer's own.
+        public var momentum: (base: Double, max: Double)?
+
+        public init(pctStart: Double = 0.3, divFactor: Double = 25, finalDivFactor: Double = 1e4, anneal: Anneal = .cos,
+                    threePhase: Bool = false, momentum: (base: Double, max: Double)? = (0.85, 0.95)) {
+            self.pctStart = pctStart
+            self.divFactor = divFactor
+            self.finalDivFactor = finalDivFactor
+            self.anneal = anneal
+            self.threePhase = threePhase
+            self.momentum = momentum
+        }
+
+        public static func == (a: OneCycle, b: OneCycle) -> Bool {
+            a.pctStart == b.pctStart && a.divFactor == b.divFactor && a.finalDivFactor == b.finalDivFactor && a.anneal == b.anneal
+                && a.threePhase == b.threePhase && a.momentum?.base == b.momentum?.base && a.momentum?.max == b.momentum?.max
+        }
     }
 
     /// Linear warmup from `startFactor * lr` to the schedule's value over `length`.
