@@ -303,6 +303,7 @@ struct ScheduleReport {
         }
         if o.weightDecay > 0 { parts.append("weight decay \(format(o.weightDecay))\(o.decayBias ? "" : " (not on biases)")") }
         if let c = o.clipNorm { parts.append("clip norm \(format(c))") }
+        if let l = o.lookahead { parts.append("lookahead k \(l.k), alpha \(format(l.alpha))") }
         return parts.joined(separator: ", ")
     }
 

@@ -18,6 +18,10 @@ import NetrunKernels
 ///   not written).
 /// - `decay_bias: false`: tensors of rank ≤ 1 (biases, batch norm and scale weights) get
 ///   no weight decay, as a second PyTorch parameter group with `weight_decay=0` would.
+/// - `lookahead` (Zhang et al. 2019, Algorithm 1): slow weights `φ` start as the weights
+///   before the first step; after every `k`-th step `φ = φ + α·(w − φ)` and `w = φ`
+///   (learnable tensors only). timm's `Lookahead` differs in one point: it creates `φ` at
+///   its first synchronization from the weights of that moment, so its first one is a no-op.
 ///
 /// The state (momentum buffers, Adam's moments and step count) exports to and imports
 /// from an `OptimizerState`.
@@ -39,6 +43,7 @@ public struct Optimizer: Sendable {
     public let weightDecay: Double
     public let clipNorm: Double?
     public let decayBias: Bool
+    public let lookahead: OptimizerConfig.Lookahead?
     public let tensors: [ParameterSlice]
     /// The parameter buffer's length (running statistics included).
     public let parameterCount: Int
@@ -47,13 +52,15 @@ public struct Optimizer: Sendable {
     private var first: [Float]
     /// Adam's `exp_avg_sq` (empty for SGD).
     private var second: [Float]
+    /// Lookahead's slow weights (empty without lookahead).
+    private var slow: [Float]
     /// Steps taken so far (Adam's `step`).
     public private(set) var steps: Int = 0
     /// The global gradient norm of the last step, when clipping computed it.
     public private(set) var lastGradientNorm: Double?
 
     public init(algorithm: Algorithm, weightDecay: Double = 0, clipNorm: Double? = nil, decayBias: Bool = true,
-                tensors: [ParameterSlice]) throws(SettingError) {
+                lookahead: OptimizerConfig.Lookahead? = nil, tensors: [ParameterSlice]) throws(SettingError) {
         if let problem = ParameterLayout.problem(tensors) { throw SettingError(problem) }
         guard weightDecay >= 0, weightDecay.isFinite else { throw SettingError("weight decay must be finite and at least 0, found \(weightDecay)") }
         if let clipNorm, !(clipNorm > 0 && clipNorm.isFinite) { throw SettingError("clip_norm must be finite and above 0, found \(clipNorm)") }
@@ -65,15 +72,20 @@ public struct Optimizer: Sendable {
             guard (0 ..< 1).contains(beta1), (0 ..< 1).contains(beta2) else { throw SettingError("Adam's betas must be in [0, 1), found [\(beta1), \(beta2)]") }
             guard eps >= 0, eps.isFinite else { throw SettingError("eps must be at least 0, found \(eps)") }
         }
+        if let lookahead, !(lookahead.k >= 1 && lookahead.alpha > 0 && lookahead.alpha <= 1) {
+            throw SettingError("lookahead needs k at least 1 and alpha in (0, 1], found k \(lookahead.k), alpha \(lookahead.alpha)")
+        }
         self.algorithm = algorithm
         self.weightDecay = weightDecay
         self.clipNorm = clipNorm
         self.decayBias = decayBias
+        self.lookahead = lookahead
         self.tensors = tensors
         parameterCount = ParameterLayout.count(tensors)
         runs = ParameterLayout.runs(tensors, decayBias: decayBias)
         first = [Float](repeating: 0, count: parameterCount)
         if case .adam = algorithm { second = [Float](repeating: 0, count: parameterCount) } else { second = [] }
+        slow = lookahead == nil ? [] : [Float](repeating: 0, count: parameterCount)
     }
 
     /// The optimizer a config describes, over a parameter store's tensors.
@@ -93,7 +105,7 @@ public struct Optimizer: Sendable {
             algorithm = .adam(beta1: cycledMomentum ?? b1, beta2: b2, eps: eps, decoupled: decoupled)
         }
         try self.init(algorithm: algorithm, weightDecay: config.weightDecay, clipNorm: config.clipNorm,
-                      decayBias: config.decayBias, tensors: tensors)
+                      decayBias: config.decayBias, lookahead: config.lookahead, tensors: tensors)
     }
 
     /// One step over the learnable tensors of `weights` (`parameterCount` floats) with
@@ -104,6 +116,10 @@ public struct Optimizer: Sendable {
     /// algorithm's; Adam's bias correction then uses it, as PyTorch's does.
     public mutating func step(weights: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>, lr: Double,
                               momentum cycled: Double? = nil, threads: Int = Parallel.processorCount) {
+        if lookahead != nil, steps == 0 {
+            // φ₀: the weights before the first step.
+            for r in runs { slow.replaceSubrange(r.offset ..< r.offset + r.count, with: UnsafeBufferPointer(start: weights + r.offset, count: r.count)) }
+        }
         steps += 1
         var scale: Float = 1
         if let clipNorm {
@@ -139,6 +155,15 @@ public struct Optimizer: Sendable {
                         Adam.step(weights: weights + r.offset, gradients: gradients + r.offset, m: m + r.offset, v: v + r.offset,
                                   count: r.count, r.decayed ? decayed : plain, threads: threads)
                     }
+                }
+            }
+        }
+        if let lookahead, steps % lookahead.k == 0 {
+            let alpha = Float(lookahead.alpha)
+            slow.withUnsafeMutableBufferPointer { sb in
+                guard let slow = sb.baseAddress else { return }
+                for r in runs {
+                    Lookahead.synchronize(weights: weights + r.offset, slow: slow + r.offset, count: r.count, alpha: alpha, threads: threads)
                 }
             }
         }
@@ -180,21 +205,24 @@ public struct OptimizerState: Codable, Equatable, Sendable {
 }
 
 extension Optimizer {
-    /// The buffer names this optimizer keeps per learnable tensor.
-    var bufferNames: [String] {
+    /// The buffers this optimizer keeps per learnable tensor, by PyTorch's (and timm's) names,
+    /// with where they live.
+    var buffers: [(name: String, storage: WritableKeyPath<Optimizer, [Float]>)] {
+        var list: [(name: String, storage: WritableKeyPath<Optimizer, [Float]>)]
         switch algorithm {
-        case .sgd(let momentum, _): return momentum > 0 ? ["momentum_buffer"] : []
-        case .adam: return ["exp_avg", "exp_avg_sq"]
+        case .sgd(let momentum, _): list = momentum > 0 ? [("momentum_buffer", \.first)] : []
+        case .adam: list = [("exp_avg", \.first), ("exp_avg_sq", \.second)]
         }
+        if lookahead != nil { list.append(("lookahead_slow_buff", \.slow)) }
+        return list
     }
 
     /// The state, for a checkpoint.
     public func state() -> OptimizerState {
         var buffers: [String: [Float]] = [:]
         for t in tensors where t.learnable {
-            for (i, name) in bufferNames.enumerated() {
-                let source = i == 0 ? first : second
-                buffers["\(t.name).\(name)"] = Array(source[t.offset ..< t.offset + t.count])
+            for (name, storage) in self.buffers {
+                buffers["\(t.name).\(name)"] = Array(self[keyPath: storage][t.offset ..< t.offset + t.count])
             }
         }
         return OptimizerState(algorithm: algorithm.name, steps: steps, buffers: buffers)
@@ -210,7 +238,7 @@ extension Optimizer {
         if state.steps < 0 { problems.append("the step count is negative (\(state.steps))") }
         var expected = Set<String>()
         for t in tensors where t.learnable {
-            for name in bufferNames {
+            for (name, _) in buffers {
                 let key = "\(t.name).\(name)"
                 expected.insert(key)
                 guard let values = state.buffers[key] else { problems.append("missing \(key)"); continue }
@@ -220,10 +248,9 @@ extension Optimizer {
         for key in state.buffers.keys.sorted() where !expected.contains(key) { problems.append("unexpected \(key)") }
         guard problems.isEmpty else { throw SettingError("cannot restore the optimizer state: " + problems.joined(separator: "; ")) }
         for t in tensors where t.learnable {
-            for (i, name) in bufferNames.enumerated() {
+            for (name, storage) in buffers {
                 guard let values = state.buffers["\(t.name).\(name)"] else { continue }
-                if i == 0 { first.replaceSubrange(t.offset ..< t.offset + t.count, with: values) }
-                else { second.replaceSubrange(t.offset ..< t.offset + t.count, with: values) }
+                self[keyPath: storage].replaceSubrange(t.offset ..< t.offset + t.count, with: values)
             }
         }
         steps = state.steps

@@ -121,6 +121,27 @@ import _NetrunTestSupport
         }
     }
 
+    /// Lookahead keeps its slow weights in the state (timm's buffer name), so a run stopped
+    /// between two synchronizations (step 11 of k = 3) resumes bitwise; it changes the run.
+    @Test func aLookaheadRunStoppedBetweenSynchronizationsResumesBitwise() throws {
+        try withTemporaryDirectory { dir in
+            let c = try Self.write(Self.config(optimizer: "{type: sgd, lr: 0.05, momentum: 0.9, lookahead: {k: 3, alpha: 0.5}}"), dir)
+            let plain = try Self.write(Self.config(optimizer: "{type: sgd, lr: 0.05, momentum: 0.9}"), dir, "plain.yaml")
+            for (config, out, steps) in [(c, "full", nil), (c, "part", "11"), (plain, "plain", nil)] {
+                let r = netrun(["train", config, "--out", "\(dir)/\(out)"] + (steps.map { ["--steps", $0] } ?? []))
+                #expect(r.code == 0, "\(r.err)")
+            }
+            let resumed = netrun(["train", c, "--resume", "\(dir)/part"])
+            #expect(resumed.code == 0, "\(resumed.err)")
+            let a = try Self.tensors("\(dir)/full/last.safetensors"), b = try Self.tensors("\(dir)/part/last.safetensors")
+            for (name, values) in a { #expect(values == b[name], "\(name) differs after the resume") }
+            let p = try Self.tensors("\(dir)/plain/last.safetensors")
+            #expect(a["fc.weight"] != nil && a["fc.weight"] != p["fc.weight"], "lookahead changed nothing")
+            let state = try Self.tensors("\(dir)/part/state.safetensors")
+            #expect(state["optimizer/fc.weight.lookahead_slow_buff"] != nil, "\(state.keys.sorted())")
+        }
+    }
+
     /// PCA color noise caches its components in the run directory, which may not exist yet.
     @Test func pcaColorNoiseCachesItsComponentsInANewRunDirectory() throws {
         try withTemporaryDirectory { dir in

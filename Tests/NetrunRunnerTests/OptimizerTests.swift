@@ -38,6 +38,7 @@ import NetrunConfig
         var decayBias = true
         /// The momentum changes every step (`cycledMomentum`), as one_cycle sets it.
         var cycled = false
+        var lookahead: OptimizerConfig.Lookahead? = nil
         var testDescription: String { name }
     }
 
@@ -57,12 +58,16 @@ import NetrunConfig
         Case(name: "sgd_nesterov_cycled_momentum", algorithm: .sgd(momentum: 0.95, nesterov: true), lr: 0.1, cycled: true),
         Case(name: "adam_cycled_beta1", algorithm: .adam(beta1: 0.95, beta2: 0.999, eps: 1e-8, decoupled: false), lr: 0.01,
              weightDecay: 0.01, cycled: true),
+        Case(name: "sgd_lookahead", algorithm: .sgd(momentum: 0.9, nesterov: false), lr: 0.1, weightDecay: 0.01,
+             lookahead: .init(k: 2, alpha: 0.5)),
+        Case(name: "adamw_lookahead_no_bias_decay", algorithm: .adam(beta1: 0.9, beta2: 0.999, eps: 1e-8, decoupled: true), lr: 0.01,
+             weightDecay: 0.1, decayBias: false, lookahead: .init(k: 3, alpha: 0.8)),
     ]
 
     /// Runs a case's five steps; the weights after them and the optimizer.
     static func run(_ c: Case, threads: Int = 1) throws -> (weights: [Float], optimizer: Optimizer) {
         var optimizer = try Optimizer(algorithm: c.algorithm, weightDecay: c.weightDecay, clipNorm: c.clipNorm, decayBias: c.decayBias,
-                                      tensors: slices)
+                                      lookahead: c.lookahead, tensors: slices)
         var w = initialWeights()
         for k in 0 ..< steps {
             let g = gradients(step: k)
@@ -167,7 +172,7 @@ import NetrunConfig
             let (whole, _) = try Self.run(c)
             // Run `splitAfter` steps, export, import into a fresh optimizer, run the rest.
             var first = try Optimizer(algorithm: c.algorithm, weightDecay: c.weightDecay, clipNorm: c.clipNorm, decayBias: c.decayBias,
-                                      tensors: Self.slices)
+                                      lookahead: c.lookahead, tensors: Self.slices)
             var w = Self.initialWeights()
             func step(_ o: inout Optimizer, _ k: Int) {
                 let g = Self.gradients(step: k)
@@ -182,7 +187,7 @@ import NetrunConfig
             let saved = try JSONDecoder().decode(OptimizerState.self, from: JSONEncoder().encode(first.state()))
             #expect(saved.steps == splitAfter)
             var second = try Optimizer(algorithm: c.algorithm, weightDecay: c.weightDecay, clipNorm: c.clipNorm, decayBias: c.decayBias,
-                                       tensors: Self.slices)
+                                       lookahead: c.lookahead, tensors: Self.slices)
             try second.restore(saved)
             for k in splitAfter ..< Self.steps { step(&second, k) }
             #expect(w == whole, "\(c.name) split after \(splitAfter)")
@@ -238,6 +243,8 @@ import NetrunConfig
         "sgd_cycled_momentum": [-0.47202158, -0.3517522, 0.24253969, -0.58950883, 0.0047830692, 0.51646763, -0.698413, 0.27871096, 0.6267999, 0.040954396, 0.05247381, -0.9162036, -0.18528277, 0.40900907, -0.42303938, -0.29418686, 0.682937, -0.5319435, 0.44518045, 0.79326934, -0.5119776, 0.3125, -0.6875, -0.109375, 0.57547855, -0.47580633, -0.12771745, 0.8494065, -0.36547408, 0.5028999, 0.62316924, -0.34550822, 0.38541266, -0.58326477, -0.0715803, 0.27650857, -0.3093369, 0.038751982, 1.0158759, -0.5355741, 0.058717806, -0.7733306],
         "sgd_nesterov_cycled_momentum": [-0.45745447, -0.38355118, 0.19485691, -0.5696097, 0.008798466, 0.5059944, -0.75802577, 0.31993598, 0.6340407, 0.13387758, 0.0065932767, -0.99312365, -0.17946516, 0.39894295, -0.36552364, -0.3678813, 0.71008044, -0.5539397, 0.524022, 0.83812684, -0.6029791, 0.3125, -0.6875, -0.109375, 0.60302895, -0.47790006, -0.16379523, 0.91416645, -0.34985372, 0.52692056, 0.6008238, -0.39889312, 0.41476536, -0.5849516, -0.08775559, 0.22634923, -0.27381405, 0.040290777, 1.1182526, -0.5871567, -0.008748647, -0.7732151],
         "adam_cycled_beta1": [-0.76315486, -0.20545442, 0.36521134, -0.6170646, -0.04935463, 0.53805256, -0.4878689, 0.124393985, 0.67380553, -0.29136866, 0.24106017, -0.7461267, -0.15247117, 0.41691124, -0.562972, -0.020945586, 0.5904757, -0.43720427, 0.17549923, 0.7245847, -0.27982533, 0.3125, -0.6875, -0.109375, 0.46824586, -0.52110255, 0.029452128, 0.64208645, -0.38638443, 0.22097604, 0.7785519, -0.22830881, 0.36669123, -0.64289314, -0.055417042, 0.4962266, -0.4691327, 0.0802444, 0.69274783, -0.33251944, 0.23787984, -0.74586725],
+        "sgd_lookahead": [-0.63715965, -0.28744468, 0.28679058, -0.59253925, -0.01830401, 0.509604, -0.60046875, 0.20450935, 0.6629489, -0.10058526, 0.14037983, -0.85389715, -0.16471477, 0.40952048, -0.46980935, -0.17264423, 0.6323339, -0.47773886, 0.32723925, 0.78567886, -0.4260727, 0.3125, -0.6875, -0.109375, 0.53225046, -0.5083539, -0.049914334, 0.7550637, -0.35500893, 0.34121916, 0.69093424, -0.30334276, 0.38583964, -0.6084373, -0.08052938, 0.3779102, -0.38562396, 0.07281558, 0.87779367, -0.4497535, 0.124481775, -0.75484806],
+        "adamw_lookahead_no_bias_decay": [-0.7580545, -0.20637105, 0.36344072, -0.6152595, -0.048588395, 0.5370689, -0.48667368, 0.12547077, 0.6727142, -0.28836715, 0.25015473, -0.7448343, -0.1529628, 0.41724527, -0.5625698, -0.021609576, 0.5919057, -0.43681404, 0.17743386, 0.726916, -0.281214, 0.3125, -0.6875, -0.109375, 0.46782064, -0.518624, 0.029410297, 0.64178693, -0.38360938, 0.22291984, 0.7746031, -0.22825798, 0.36571464, -0.64028716, -0.054629773, 0.4943005, -0.46622795, 0.08101546, 0.6926071, -0.341544, 0.2361398, -0.7441374],
     ]
 
     /// Prints, as JSON, each case's weights after five steps and its optimizer state.
@@ -259,6 +266,8 @@ CASES = {
     "sgd_cycled_momentum": dict(kind="sgd", lr=0.1, momentum=0.95, wd=0.01, cycled=True),
     "sgd_nesterov_cycled_momentum": dict(kind="sgd", lr=0.1, momentum=0.95, nesterov=True, cycled=True),
     "adam_cycled_beta1": dict(kind="adam", lr=0.01, betas=(0.95, 0.999), wd=0.01, cycled=True),
+    "sgd_lookahead": dict(kind="sgd", lr=0.1, momentum=0.9, wd=0.01, lookahead=(2, 0.5)),
+    "adamw_lookahead_no_bias_decay": dict(kind="adamw", lr=0.01, wd=0.1, decay_bias=False, lookahead=(3, 0.8)),
 }
 STEPS = 5
 def run(c):
@@ -281,6 +290,8 @@ def run(c):
     else:
         cls = torch.optim.AdamW if c["kind"] == "adamw" else torch.optim.Adam
         opt = cls(groups, lr=c["lr"], betas=c.get("betas", (0.9, 0.999)), eps=c.get("eps", 1e-8), weight_decay=decay)
+    # Lookahead as Zhang et al. 2019's Algorithm 1: the slow weights start as the weights.
+    slow = [p[1].detach().clone() for p in learn] if "lookahead" in c else None
     for k in range(STEPS):
         for name, w, o, n, l in learn:
             w.grad = torch.tensor([((i * 13 + k * 7) % 29 - 14) / 16 for i in range(o, o + n)], dtype=torch.float32).reshape(w.shape)
@@ -294,12 +305,19 @@ def run(c):
                 else:
                     g["betas"] = (0.95 - 0.025 * k, g["betas"][1])
         opt.step()
+        if slow is not None and (k + 1) % c["lookahead"][0] == 0:
+            with torch.no_grad():
+                for s, p in zip(slow, learn):
+                    s.add_(p[1] - s, alpha=c["lookahead"][1])
+                    p[1].copy_(s)
     weights = [float(x) for p in params for x in p[1].detach().reshape(-1)]
     state = {}
     for name, w, o, n, l in learn:
         for key, v in opt.state[w].items():
             if key != "step":
                 state[f"{name}.{key}"] = [float(x) for x in v.reshape(-1)]
+    for s, (name, w, o, n, l) in zip(slow or [], learn):
+        state[f"{name}.lookahead_slow_buff"] = [float(x) for x in s.reshape(-1)]
     return {"weights": weights, "state": state}
 print(json.dumps({name: run(c) for name, c in CASES.items()}))
 """#

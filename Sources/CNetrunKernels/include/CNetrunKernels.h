@@ -107,6 +107,10 @@ void netrun_dropout_backward(const float *dy, const uint8_t *mask, float *dx,
 void netrun_sgd_step(float *w, const float *g, float *v, long n, float lr,
                      float momentum, float weight_decay, int nesterov, float grad_scale);
 
+// ---- Lookahead (lookahead.c) ------------------------------------------------
+/// slow = fma(alpha, w - slow, slow); w = slow (every path the same bits).
+void netrun_lookahead_sync(float *w, float *slow, long n, float alpha);
+
 // ---- Adam, AdamW (adam.c) ---------------------------------------------------
 /// PyTorch's single-tensor Adam step over n values (formulas in adam.c): pass
 /// weight_decay 0 and decay_factor (1 - lr*wd) for AdamW, or weight_decay wd and

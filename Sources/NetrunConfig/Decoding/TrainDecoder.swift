@@ -64,8 +64,15 @@ extension Reader {
             let decoupled = bool(s, "decoupled")?.value ?? false
             algorithm = .adam(beta1: betas.0, beta2: betas.1, eps: eps, decoupled: decoupled)
         }
+        var lookahead: OptimizerConfig.Lookahead?
+        if let l = s.fields["lookahead"] {
+            guard let lf = Fields(l, allowed: SectionSpec.lookahead.keys(), what: "lookahead", reader: &self) else { return nil }
+            let ls = SpecFields(specs: SectionSpec.lookahead.settings, fields: lf, at: l.location, what: "lookahead")
+            lookahead = OptimizerConfig.Lookahead(k: int(ls, "k")?.value ?? 5, alpha: number(ls, "alpha")?.value ?? 0.5)
+        }
         guard let lr, let algorithm, clipNorm != .some(nil) else { return nil }
-        return OptimizerConfig(algorithm: algorithm, lr: lr, weightDecay: decay, clipNorm: clipNorm ?? nil, decayBias: decayBias)
+        return OptimizerConfig(algorithm: algorithm, lr: lr, weightDecay: decay, clipNorm: clipNorm ?? nil, decayBias: decayBias,
+                               lookahead: lookahead)
     }
 
     private enum PolicyName: String, CaseIterable { case fixed, step, multistep, exponential, poly, cosine, plateau

@@ -81,7 +81,7 @@ extension SectionSpec {
                         doc: "clip the global L2 norm of all gradients to this first (torch.nn.utils.clip_grad_norm_)"),
             SettingSpec("decay_bias", .bool, default: .bool(true),
                         doc: "weight decay on biases and other 1-D tensors (batch norm, scale) too, as PyTorch by default"),
-        ], children: [],
+        ], children: [child("lookahead", "lookahead", "Lookahead around the optimizer (Zhang et al. 2019).")],
         variants: Variants(key: "type", cases: [
             .init(name: "sgd", settings: [
                 lr,
@@ -142,6 +142,15 @@ extension SectionSpec {
                             doc: "the momentum at the lowest rates"),
             ]),
         ]))
+
+    public static let lookahead = SectionSpec(
+        name: "lookahead", doc: "Lookahead (Zhang et al. 2019): slow weights that follow the optimizer's every k steps.",
+        settings: [
+            SettingSpec("k", .int(min: 1, max: Limits.steps), default: .int(5), noun: "a step count",
+                        doc: "optimizer steps between synchronizations"),
+            SettingSpec("alpha", .number(min: 0, max: 1, exclusiveMin: true), default: .number(0.5), noun: "a step size",
+                        doc: "the share of the way the slow weights move to the fast ones, which then restart from them"),
+        ], children: [], variants: nil)
 
     public static let warmup = SectionSpec(
         name: "warmup", doc: "A linear warmup from start_factor * lr.",
@@ -237,5 +246,5 @@ extension SectionSpec {
         children: [child("data", "data", required: true, "The evaluation data.")], variants: nil)
 
     /// Every section, for the schema.
-    public static let all = [train, optimizer, schedule, warmup, data, augment, averaging, checkpoint, eval]
+    public static let all = [train, optimizer, lookahead, schedule, warmup, data, augment, averaging, checkpoint, eval]
 }

@@ -31,13 +31,28 @@ public struct OptimizerConfig: Equatable, Sendable {
     public var clipNorm: Double?
     /// Whether weight decay applies to biases and other 1-D tensors (batch norm, scale); PyTorch's default is yes.
     public var decayBias: Bool
+    /// Lookahead (Zhang et al. 2019) around the algorithm: every `k` steps the slow weights
+    /// move `alpha` of the way to the fast ones, and the fast ones restart from there.
+    public var lookahead: Lookahead?
 
-    public init(algorithm: Algorithm, lr: Located<Double>, weightDecay: Double = 0, clipNorm: Double? = nil, decayBias: Bool = true) {
+    public struct Lookahead: Equatable, Sendable {
+        public var k: Int
+        public var alpha: Double
+
+        public init(k: Int = 5, alpha: Double = 0.5) {
+            self.k = k
+            self.alpha = alpha
+        }
+    }
+
+    public init(algorithm: Algorithm, lr: Located<Double>, weightDecay: Double = 0, clipNorm: Double? = nil, decayBias: Bool = true,
+                lookahead: Lookahead? = nil) {
         self.algorithm = algorithm
         self.lr = lr
         self.weightDecay = weightDecay
         self.clipNorm = clipNorm
         self.decayBias = decayBias
+        self.lookahead = lookahead
     }
 }
 
