@@ -25,8 +25,10 @@ public final class Executor {
     /// The graph as planned: `graph.inference()` in inference and evaluation modes, else the whole graph.
     public let graph: Graph
     public let batch: Int
-    /// `PlanOptions.firstExample`: where this plan's examples start in a batch split over processes.
-    public let firstExample: Int
+    /// Where this pass's examples start in the step's whole batch (dropout's masks are keyed
+    /// by it): `PlanOptions.firstExample` at first; gradient accumulation moves it for each
+    /// micro-batch, so that the masks are those of the whole batch.
+    public var firstExample: Int
     public let mode: ExecutionMode
     let steps: [Step]
     let floats: TensorStorage<Float>

@@ -19,8 +19,10 @@ enum MemoryCheck {
     /// `train`'s check, of the need the runner computes (`Trainer.memoryNeed`: `ranksHere`
     /// times one rank's plan). Nil (nothing to refuse here) when the batch does not split
     /// evenly: the trainer refuses that with its own message.
-    static func training(graph: Graph, batch: Int, ranks: Int, ranksHere: Int) -> String? {
-        guard let need = Trainer.memoryNeed(graph: graph, batch: batch, ranks: ranks, ranksHere: ranksHere) else { return nil }
+    static func training(graph: Graph, batch: Int, accumulate: Int = 1, ranks: Int, ranksHere: Int) -> String? {
+        guard let need = Trainer.memoryNeed(graph: graph, batch: batch, accumulate: accumulate, ranks: ranks, ranksHere: ranksHere) else {
+            return nil
+        }
         return check(need.bytes, for: need.what)
     }
 

@@ -100,7 +100,8 @@ struct Train: NetrunCommand {
             return ExitStatus.usage
         }
         let ranksHere = MemoryCheck.ranksOnThisMachine(ranks: communicator.size, environment: ProcessInfo.processInfo.environment)
-        if let refusal = MemoryCheck.training(graph: checked.graph, batch: train.batch.value, ranks: communicator.size, ranksHere: ranksHere) {
+        if let refusal = MemoryCheck.training(graph: checked.graph, batch: train.batch.value, accumulate: train.accumulate.value,
+                                                 ranks: communicator.size, ranksHere: ranksHere) {
             console.printError(refusal)
             return ExitStatus.usage
         }

@@ -15,6 +15,13 @@ public enum Elementwise {
         splitElementwise(count, threads) { o, n in netrun_accumulate(x + o, y + o, n) }
     }
 
+    /// `y[i] += a·x[i]` (one rounding where the CPU fuses multiply-adds): gradient
+    /// accumulation's weighted sum of micro-batches.
+    public static func addScaled(_ x: UnsafePointer<Float>, by a: Float, into y: UnsafeMutablePointer<Float>, count: Int,
+                                 threads: Int = Parallel.processorCount) {
+        splitElementwise(count, threads) { o, n in netrun_lincomb2(x + o, y + o, y + o, a, 1, 0, n) }
+    }
+
     /// Sum of `x[0..<count]` in float, eight lanes (then four accumulators) at a time.
     public static func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
         precondition(count >= 0, "negative element count")

@@ -57,8 +57,12 @@ extension Trainer {
         return lines
     }
 
-    /// Forward and backward of this rank's part of the step. An epoch's last, smaller step
-    /// (`drop_last: false`) runs a plan of its size, made at its first use; a rank whose part
+    /// Forward and backward of this rank's part of the step, on `executor` (planned for
+    /// `microBatch` examples). A part larger than that (`train.accumulate`) runs as
+    /// micro-batches in order, their losses and gradients weighted by their share of the part
+    /// and summed, so that the update is the part's mean as one pass would give it (batch
+    /// norm aside, which sees each micro-batch). A smaller pass (an epoch's last step with
+    /// `drop_last: false`) runs a plan of its size, made at its first use; a rank whose part
     /// of that step is empty sends zeros.
     func compute(_ b: Batch, on executor: Executor, step: Int, firstExample: Int) -> StepResult {
         guard b.count > 0 else {
@@ -66,19 +70,48 @@ extension Trainer {
             return StepResult(loss: 0, lossValues: [Float](repeating: 0, count: graph.losses.count),
                               gradients: noGradients ?? executor.parameterGradients, interrupted: Interrupt.pending != nil)
         }
-        var e = executor
-        if b.count != localBatch {
-            if partialExecutor?.batch != b.count {
-                partialExecutor = Executor(graph: graph, batch: b.count, mode: .training, parameters: parameters,
+        if b.count <= executor.batch {
+            let e = pass(b, 0 ..< b.count, on: executor, step: step, firstExample: firstExample)
+            return StepResult(loss: e.loss, lossValues: e.executor.lossValues, gradients: e.executor.parameterGradients,
+                              interrupted: Interrupt.pending != nil)
+        }
+        if accumulated == nil { accumulated = TensorStorage(count: parameters.count, zero: 0) }
+        let sum = accumulated ?? executor.parameterGradients
+        sum.base.update(repeating: 0, count: sum.count)
+        var loss: Float = 0
+        var values = [Float](repeating: 0, count: graph.losses.count)
+        for start in stride(from: 0, to: b.count, by: executor.batch) {
+            let range = start ..< min(start + executor.batch, b.count)
+            let share = Float(range.count) / Float(b.count)
+            let e = pass(b, range, on: executor, step: step, firstExample: firstExample + start)
+            loss += share * e.loss
+            for (i, v) in e.executor.lossValues.enumerated() { values[i] += share * v }
+            Elementwise.addScaled(e.executor.parameterGradients.base, by: share, into: sum.base, count: sum.count)
+        }
+        return StepResult(loss: loss, lossValues: values, gradients: sum, interrupted: Interrupt.pending != nil)
+    }
+
+    /// Forward and backward of the examples `range` of `b`, which start at `firstExample` of
+    /// the step's whole batch: on `main`, or on a plan of their size when they are fewer.
+    private func pass(_ b: Batch, _ range: Range<Int>, on main: Executor, step: Int,
+                      firstExample: Int) -> (loss: Float, executor: Executor) {
+        var e = main
+        if range.count != main.batch {
+            if partialExecutor?.batch != range.count {
+                partialExecutor = Executor(graph: graph, batch: range.count, mode: .training, parameters: parameters,
                                            options: PlanOptions(dropoutSeed: UInt64(seed), firstExample: firstExample))
             }
             if let partialExecutor { e = partialExecutor }
         }
-        e.setInput(b.images)
-        e.setLabels(b.labels)
+        e.firstExample = firstExample
+        let perExample = b.images.count / b.count
+        b.images.withUnsafeBufferPointer { all in
+            e.setInput(UnsafeBufferPointer(rebasing: all[range.lowerBound * perExample ..< range.upperBound * perExample]))
+        }
+        e.setLabels(range.count == b.count ? b.labels : Array(b.labels[range]))
         let loss = e.forward(&parameters, step: UInt64(step))
         e.backward(parameters)
-        return StepResult(loss: loss, lossValues: e.lossValues, gradients: e.parameterGradients, interrupted: Interrupt.pending != nil)
+        return (loss, e)
     }
 
     /// The exchange between ranks, after every rank's backward. First the step's losses (for

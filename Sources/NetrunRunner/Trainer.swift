@@ -31,6 +31,15 @@ public final class Trainer {
     public static func localBatch(_ batch: Int, ranks: Int) -> Int? {
         ranks >= 1 && batch % ranks == 0 ? batch / ranks : nil
     }
+
+    /// The examples of each forward and backward pass: the rank's share, split into
+    /// `accumulate` micro-batches; nil when either split is not even.
+    public static func microBatch(_ batch: Int, ranks: Int, accumulate: Int) -> Int? {
+        guard let local = localBatch(batch, ranks: ranks), accumulate >= 1, local % accumulate == 0 else { return nil }
+        return local / accumulate
+    }
+    /// Each forward and backward pass's examples (`localBatch / train.accumulate`).
+    public let microBatch: Int
     let checkpoints: CheckpointFiles
 
     let dataset: Dataset
@@ -65,6 +74,8 @@ public final class Trainer {
     /// part in it (Trainer+Step.swift).
     var partialExecutor: Executor?
     var noGradients: TensorStorage<Float>?
+    /// The weighted sum of a step's micro-batch gradients (`train.accumulate`).
+    var accumulated: TensorStorage<Float>?
 
     public init(config: Config, graph: Graph, options: TrainOptions, sinks: [any MetricsSink],
                 communicator: any Communicator = SingleProcess()) throws(TrainError) {
@@ -81,6 +92,11 @@ public final class Trainer {
                              + "(mpirun -np \(ranks)): the batch is the global one, so make it a multiple of \(ranks)")
         }
         self.localBatch = localBatch
+        guard let microBatch = Self.microBatch(train.batch.value, ranks: ranks, accumulate: train.accumulate.value) else {
+            throw TrainError(.input, "\(train.accumulate.location): error: accumulate: \(train.accumulate.value) does not divide the "
+                             + "\(localBatch) examples of each rank's step (train.batch \(train.batch.value) over \(ranks) ranks)")
+        }
+        self.microBatch = microBatch
         let seed = options.seed ?? train.seed
         self.seed = seed
         checkpoints = CheckpointFiles(directory: options.runDirectory, keep: train.checkpoint.keep)
@@ -158,7 +174,7 @@ public final class Trainer {
         Interrupt.install()
         let end = min(totalSteps, options.stopAfter ?? totalSteps)
         let batch = train.batch.value
-        let executor = Executor(graph: graph, batch: localBatch, mode: .training, parameters: parameters,
+        let executor = Executor(graph: graph, batch: microBatch, mode: .training, parameters: parameters,
                                 options: PlanOptions(dropoutSeed: UInt64(seed), firstExample: communicator.rank * localBatch))
         let start = LoaderPosition(epoch: state.step / stepsPerEpoch, step: state.step % stepsPerEpoch)
         let loader: BatchLoader

@@ -43,12 +43,14 @@ extension Trainer {
     /// (`localBatch`), and the `ranksHere` of them on this machine share its memory. `bytes`
     /// is nil when the size overflows. Nil when the batch does not split evenly over the
     /// ranks: `init` refuses that with its own message.
-    public static func memoryNeed(graph: Graph, batch: Int, ranks: Int, ranksHere: Int) -> (bytes: Int?, what: String)? {
-        guard let local = localBatch(batch, ranks: ranks) else { return nil }
-        let rank = Executor.requiredBytes(graph: graph, batch: local, mode: .training)
-        if ranks == 1 { return (rank, "training at batch \(batch)") }
+    public static func memoryNeed(graph: Graph, batch: Int, accumulate: Int = 1, ranks: Int,
+                                  ranksHere: Int) -> (bytes: Int?, what: String)? {
+        guard let local = localBatch(batch, ranks: ranks), let micro = microBatch(batch, ranks: ranks, accumulate: accumulate) else { return nil }
+        let rank = Executor.requiredBytes(graph: graph, batch: micro, mode: .training)
+        let passes = accumulate > 1 ? " in \(accumulate) micro-batches of \(micro)" : ""
+        if ranks == 1 { return (rank, "training at batch \(batch)\(passes)") }
         return (ByteCount.product(rank, ranksHere),
-                "training at batch \(batch) over \(ranks) ranks (\(local) examples each, \(ranksHere) of the ranks on this machine)")
+                "training at batch \(batch) over \(ranks) ranks (\(local) examples each\(passes), \(ranksHere) of the ranks on this machine)")
     }
 
     /// The run directory when neither `--out` nor `--resume` names one: `train.checkpoint.dir`,

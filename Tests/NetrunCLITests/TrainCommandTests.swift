@@ -142,6 +142,63 @@ import _NetrunTestSupport
         }
     }
 
+    /// `accumulate: 4` runs each step's 16 examples as four micro-batches of 4 and averages
+    /// their gradients: without batch norm, the same update as one pass over 16, dropout
+    /// included (its masks are keyed by the example's place in the whole batch), to 1e-5
+    /// after 12 steps of SGD with momentum. With batch norm (each micro-batch normalized by
+    /// its own statistics) it is a different run. An `accumulate` that does not divide the
+    /// batch is an error at its position.
+    @Test func accumulatingMicroBatchesEqualsTheWholeBatchWithoutBatchNorm() throws {
+        try withTemporaryDirectory { dir in
+            func config(accumulate: Int, batchNorm: Bool = false) -> String {
+                """
+                name: accumulate
+                model:
+                  input: [1, 8, 8]
+                  classes: 4
+                  layers:
+                    - conv: {name: c1, out: 6, kernel: 3, pad: 1, act: relu}
+                \(batchNorm ? "    - batchnorm: {name: bn}\n" : "")    - maxpool: {kernel: 2, stride: 2}
+                    - dropout: {rate: 0.3}
+                    - flatten
+                    - dense: {name: fc, out: 4}
+                    - loss: {label_smoothing: 0.1}
+                train:
+                  steps: 12
+                  batch: 16
+                  accumulate: \(accumulate)
+                  seed: 5
+                  optimizer: {type: sgd, lr: 0.05, momentum: 0.9, weight_decay: 0.0005}
+                  data: {format: synthetic, samples: 64}
+                  augment: [{mirror: {p: 0.5}}]
+                """
+            }
+            func train(_ text: String, _ name: String) throws -> [String: [Float]] {
+                let c = try Self.write(text, dir, "\(name).yaml")
+                let r = netrun(["train", c, "--out", "\(dir)/\(name)"])
+                #expect(r.code == 0, "\(r.err)")
+                return try Self.tensors("\(dir)/\(name)/last.safetensors")
+            }
+            let whole = try train(config(accumulate: 1), "whole"), micro = try train(config(accumulate: 4), "micro")
+            #expect(!whole.isEmpty && whole.keys.sorted() == micro.keys.sorted())
+            var largest = 0.0
+            for (name, w) in whole {
+                let m = try #require(micro[name])
+                let scale = max(w.map { abs($0) }.max() ?? 0, 1e-3)
+                let worst = Double(zip(w, m).map { abs($0 - $1) }.max() ?? 0) / Double(scale)
+                largest = max(largest, worst)
+                #expect(worst < 1e-5, "\(name): accumulated differs from the whole batch by \(worst) of its scale")
+            }
+            print("accumulate 4 against the whole batch, 12 steps: largest difference \(largest) of a tensor's scale")
+            let bnWhole = try train(config(accumulate: 1, batchNorm: true), "bn-whole")
+            let bnMicro = try train(config(accumulate: 4, batchNorm: true), "bn-micro")
+            #expect(bnWhole["fc.weight"] != bnMicro["fc.weight"], "batch norm over micro-batches should differ from the whole batch")
+            let bad = try Self.write(config(accumulate: 3), dir, "bad.yaml")
+            let r = netrun(["validate", bad])
+            #expect(r.code != 0 && r.err.contains("bad.yaml:15:") && r.err.contains("accumulate: 3 does not divide train.batch 16"), "\(r.err)")
+        }
+    }
+
     /// PCA color noise caches its components in the run directory, which may not exist yet.
     @Test func pcaColorNoiseCachesItsComponentsInANewRunDirectory() throws {
         try withTemporaryDirectory { dir in

@@ -12,6 +12,11 @@ extension Reader {
         case (nil, nil): error("train needs 'epochs' or 'steps'", at: node.location)
         }
         let batch = int(s, "batch")
+        let accumulate = int(s, "accumulate") ?? Located(1, at: node.location)
+        if let batch, batch.value % accumulate.value != 0 {
+            error("accumulate: \(accumulate.value) does not divide train.batch \(batch.value): each micro-batch must have batch / accumulate examples",
+                  at: accumulate.location)
+        }
         let seed = int(s, "seed")?.value ?? 0
         let optimizer = f.require("optimizer", what: "train", reader: &self).flatMap { self.optimizer($0) }
         let schedule = f["schedule"].map { self.schedule($0) } ?? ScheduleConfig()
@@ -24,7 +29,7 @@ extension Reader {
         let checkpoint = f["checkpoint"].map { self.checkpoint($0, modelName: modelName) }
             ?? CheckpointConfig(directory: Located("runs/\(modelName)", at: node.location), every: DurationConfig(1, .epochs), keep: 3, best: nil)
         guard let length, let batch, let optimizer, let schedule, let data, let checkpoint else { return nil }
-        return TrainConfig(length: length, batch: batch, seed: seed, optimizer: optimizer, schedule: schedule, data: data,
+        return TrainConfig(length: length, batch: batch, accumulate: accumulate, seed: seed, optimizer: optimizer, schedule: schedule, data: data,
                            augment: augment, averaging: averaging, checkpoint: checkpoint, location: node.location)
     }
 

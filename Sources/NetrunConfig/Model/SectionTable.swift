@@ -61,6 +61,8 @@ extension SectionSpec {
             SettingSpec("epochs", .int(min: 1, max: Limits.epochs), noun: "an epoch count", doc: "the length of the run in epochs (or give steps)"),
             SettingSpec("steps", .int(min: 1, max: Limits.steps), noun: "a step count", doc: "the length of the run in steps (or give epochs)"),
             SettingSpec("batch", .int(min: 1, max: Limits.batch), required: true, noun: "a batch size", doc: "examples per step"),
+            SettingSpec("accumulate", .int(min: 1, max: Limits.batch), default: .int(1), noun: "a micro-batch count",
+                        doc: "gradient accumulation: the step's batch runs as this many micro-batches (less memory), averaged into one update; batch norm sees each micro-batch"),
             SettingSpec("seed", .int(min: 0, max: Int.max), default: .int(0), noun: "a seed",
                         doc: "seeds initialization, shuffling, augmentation and dropout"),
         ],

@@ -3,6 +3,9 @@ public struct TrainConfig: Equatable, Sendable {
     /// How long to train: epochs or steps.
     public var length: Located<DurationConfig>
     public var batch: Located<Int>
+    /// Micro-batches per step (gradient accumulation): each of `batch / accumulate` examples
+    /// (per rank), their gradients averaged into one optimizer update.
+    public var accumulate: Located<Int>
     public var seed: Int
     public var optimizer: OptimizerConfig
     public var schedule: ScheduleConfig
