@@ -100,7 +100,7 @@ let package = Package(
         .testTarget(name: "NetrunRunnerTests", dependencies: ["NetrunRunner", "NetrunFormats", "_NetrunTestSupport"]),
         .testTarget(name: "NetrunDistributedTests", dependencies: ["NetrunDistributed"]),
         .testTarget(name: "NetrunInterchangeTests", dependencies: [
-            "NetrunInterchange", "NetrunCLI", "NetrunBackend", "NetrunFormats", "NetrunGraph", "NetrunConfig", "_NetrunTestSupport",
+            "NetrunInterchange", "NetrunCLI", "NetrunRunner", "NetrunBackend", "NetrunFormats", "NetrunGraph", "NetrunConfig", "_NetrunTestSupport",
         ]),
         // Helpers and fixtures (PyTorch references, small configs) shared by the test targets.
         .target(name: "_NetrunTestSupport", dependencies: ["NetrunGraph"], path: "Tests/_NetrunTestSupport",

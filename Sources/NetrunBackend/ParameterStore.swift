@@ -19,6 +19,10 @@ public struct ParameterStore: Sendable, Equatable {
         public var filler: Filler
         /// False for running statistics: saved and loaded, never given a gradient.
         public var learnable: Bool
+        /// The layer's multipliers for this tensor, and whether its layer is frozen.
+        public var lrMult = 1.0
+        public var decayMult = 1.0
+        public var frozen = false
     }
 
     public private(set) var entries: [Entry] = []
@@ -37,13 +41,14 @@ public struct ParameterStore: Sendable, Equatable {
     static func layout(_ graph: Graph) -> [Entry] {
         var offset = 0
         var entries: [Entry] = []
-        func add(_ name: String, _ shape: [Int], _ filler: Filler, learnable: Bool) {
+        func add(_ name: String, _ shape: [Int], _ filler: Filler, learnable: Bool, _ p: Parameter? = nil, frozen: Bool = false) {
             let count = shape.reduce(1, *)
-            entries.append(Entry(name: name, shape: shape, offset: offset, count: count, filler: filler, learnable: learnable))
+            entries.append(Entry(name: name, shape: shape, offset: offset, count: count, filler: filler, learnable: learnable,
+                                 lrMult: p?.lrMult ?? 1, decayMult: p?.decayMult ?? 1, frozen: frozen))
             offset += count
         }
         for node in graph.nodes {
-            for p in node.parameters { add(p.name, p.shape, p.filler, learnable: true) }
+            for p in node.parameters { add(p.name, p.shape, p.filler, learnable: true, p, frozen: node.frozen) }
             if case .batchNorm = node.op {
                 let c = node.shape.channels
                 add("\(node.name).running_mean", [c], .constant(0), learnable: false)

@@ -76,9 +76,12 @@ struct PlanAnalysis {
         let placed = placedIn
         let group = (0 ..< n).map { placed[$0]?.concat ?? root[$0] }
         self.group = group
+        // A node's backward runs when a learned parameter lies at or before it: a frozen
+        // layer's parameters do not count, so a frozen start of the network runs no backward.
         var upstream = [Bool](repeating: false, count: n)
         for node in g.nodes {
-            upstream[node.id] = !node.parameters.isEmpty || node.inputs.contains { upstream[$0] } || (node.id == 0 && options.inputGradient)
+            upstream[node.id] = (!node.parameters.isEmpty && !node.frozen) || node.inputs.contains { upstream[$0] }
+                || (node.id == 0 && options.inputGradient)
         }
         var active = [Bool](repeating: false, count: n)
         for i in stride(from: n - 1, through: 0, by: -1) where training {

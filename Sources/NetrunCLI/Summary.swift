@@ -43,8 +43,10 @@ struct Summary: NetrunCommand {
                     ("macs", .int(n.macs)),
                     ("train_only", .bool(n.trainOnly)),
                     ("settings", n.op.settings),
+                    ("frozen", .bool(n.frozen)),
                     ("parameters", .array(n.parameters.map { p in
-                        .object([("name", .string(p.name)), ("shape", .array(p.shape.map { .int($0) }))])
+                        .object([("name", .string(p.name)), ("shape", .array(p.shape.map { .int($0) })),
+                                 ("lr_mult", .double(p.lrMult)), ("decay_mult", .double(p.decayMult))])
                     })),
                 ])
             })),
@@ -55,13 +57,15 @@ struct Summary: NetrunCommand {
     static func table(_ g: Graph, name: String) -> String {
         var table = TextTable(header: ["node", "op", "settings", "output", "params", "macs"], numeric: [4, 5])
         for n in g.nodes {
-            table.append([n.name + (n.trainOnly ? " *" : ""), n.op.keyword, n.op.detail, n.shape.description,
+            table.append([n.name + (n.trainOnly ? " *" : "") + (n.frozen ? " (frozen)" : ""), n.op.keyword, n.op.detail, n.shape.description,
                           n.parameterCount == 0 ? "" : grouped(n.parameterCount), n.macs == 0 ? "" : grouped(n.macs)])
         }
         var out = "\(name): input \(g.inputShape), \(g.classes) classes\n\n" + table.text
         let inference = g.inference()
         out += "parameters:       \(grouped(g.parameterCount))"
         if inference.parameterCount != g.parameterCount { out += " (\(grouped(inference.parameterCount)) without the training-only heads marked *)" }
+        let frozen = g.nodes.filter(\.frozen).reduce(0) { $0 + $1.parameterCount }
+        if frozen > 0 { out += "\nfrozen:           \(grouped(frozen)) (trained: \(grouped(g.parameterCount - frozen)))" }
         out += "\nmultiply-adds:    \(grouped(g.inferenceMACs)) per image (inference)\n"
         let floats = g.nodes.reduce(0) { $0 + $1.shape.count }
         out += "activations:      \(grouped(floats)) floats per image (\(String(format: "%.1f", Double(floats) * 4 / 1_048_576)) MiB)\n"

@@ -53,7 +53,7 @@ public enum GraphBuilder {
             nodes.append(Node(id: newID[id], name: layer?.name.value ?? "input", op: r.op, inputs: inputs[id].map { newID[$0] },
                               shape: r.shape, parameters: r.parameters, macs: r.macs,
                               trainOnly: id != 0 && !forInference[id], location: layer?.location ?? model.input.location,
-                              instances: layer?.instances ?? []))
+                              instances: layer?.instances ?? [], frozen: layer?.training.freeze ?? false))
         }
         let graph = Graph(nodes: nodes, output: newID[output], losses: heads.losses.map { newID[$0] }.sorted(),
                           inputShape: inputShape, classes: model.classes.value)
@@ -144,8 +144,29 @@ public enum GraphBuilder {
                                            classes: model.classes.value)
             inferred[id] = inference.infer(ins)
             d.append(contentsOf: inference.diagnostics)
+            if var out = inferred[id] {
+                applyTraining(layer, to: &out.parameters, &d)
+                inferred[id] = out
+            }
         }
         return inferred
+    }
+
+    /// The layer's `lr_mult` and `decay_mult` onto its tensors: one number for all, or one
+    /// per tensor (an error names the tensors when the count is neither).
+    static func applyTraining(_ layer: LayerConfig, to parameters: inout [Parameter], _ d: inout Diagnostics) {
+        let t = layer.training
+        for (key, given) in [("lr_mult", t.lrMult), ("decay_mult", t.decayMult)] {
+            guard let given, given.value.count != 1, given.value.count != parameters.count else { continue }
+            let names = parameters.map { $0.name.split(separator: ".").last.map(String.init) ?? $0.name }
+            d.error("\(key) has \(given.value.count) values but '\(layer.name.value)' has \(parameters.count) parameter tensor"
+                    + "\(parameters.count == 1 ? "" : "s") (\(names.joined(separator: ", "))): give one number, or one per tensor",
+                    at: given.location, notes: layer.instanceNotes)
+        }
+        for i in parameters.indices {
+            parameters[i].lrMult = ParameterTraining.factor(t.lrMult, i)
+            parameters[i].decayMult = ParameterTraining.factor(t.decayMult, i)
+        }
     }
 
     /// The loss nodes, the inference output (named, or what the first inference loss reads,

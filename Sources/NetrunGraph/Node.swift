@@ -5,6 +5,9 @@ public struct Parameter: Hashable, Sendable {
     public var name: String
     public var shape: [Int]
     public var filler: Filler
+    /// The layer's `lr_mult` and `decay_mult` for this tensor (Caffe's `param`).
+    public var lrMult = 1.0
+    public var decayMult = 1.0
     public var count: Int { shape.reduce(1, *) }
 
     public init(name: String, shape: [Int], filler: Filler) {
@@ -33,6 +36,9 @@ public struct Node: Hashable, Sendable {
     public var location: SourceLocation
     /// The block instances this node came from, outermost first.
     public var instances: [BlockInstance]
+    /// `freeze: true`: its parameters get no gradient and no update (batch norm normalizes
+    /// with its running statistics and leaves them alone).
+    public var frozen = false
 
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
 }

@@ -63,6 +63,26 @@ public enum BatchNorm {
         }
     }
 
+    /// Backward of `forwardInference` with respect to `x` alone (a frozen batch norm, whose
+    /// statistics and parameters are constants): `dx = dy * gamma / sqrt(var + epsilon)`,
+    /// the factor computed as `forwardInference` computes it.
+    public static func backwardFrozen(
+        outputGradient dy: UnsafePointer<Float>, inputGradient dx: UnsafeMutablePointer<Float>, n: Int, c: Int, spatial: Int,
+        gamma: UnsafePointer<Float>, runningVariance: UnsafePointer<Float>, epsilon: Float,
+        threads: Int = Parallel.processorCount
+    ) {
+        precondition(n >= 1 && c >= 1 && spatial >= 1, "BatchNorm: sizes must be positive")
+        Parallel.forEachPart(count: c, threads: threads) { _, channels in
+            for ch in channels {
+                let a = gamma[ch] / (runningVariance[ch] + epsilon).squareRoot()
+                for img in 0 ..< n {
+                    let o = (img * c + ch) * spatial
+                    netrun_scale_shift(dy + o, dx + o, a, -0.0, spatial)
+                }
+            }
+        }
+    }
+
     /// Backward of `forwardTraining`, with `xhat = (x - mean) * invStd`:
     /// `dbeta = sum dy`, `dgamma = sum dy * xhat`,
     /// `dx = gamma * invStd / M * (M * dy - dbeta - xhat * dgamma)`.

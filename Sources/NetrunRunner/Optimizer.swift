@@ -137,23 +137,22 @@ public struct Optimizer: Sendable {
             first.withUnsafeMutableBufferPointer { b in
                 guard let v = b.baseAddress else { return }
                 for r in runs {
+                    // A parameter group's lr and weight_decay are Python floats, rounded to float by the kernel.
                     SGD.step(weights: weights + r.offset, gradients: gradients + r.offset, velocity: v + r.offset, count: r.count,
-                             learningRate: Float(lr), momentum: Float(momentum), weightDecay: r.decayed ? wd : 0,
+                             learningRate: Float(lr * r.lrMult), momentum: Float(momentum), weightDecay: Float(weightDecay * r.decay),
                              nesterov: nesterov, gradientScale: scale, threads: threads)
                 }
             }
         case .adam(let own, let beta2, let eps, let decoupled):
             let beta1 = cycled ?? own
-            let decayed = Adam.Coefficients(step: steps, lr: lr, beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay,
-                                            decoupled: decoupled, gradientScale: scale)
-            let plain = Adam.Coefficients(step: steps, lr: lr, beta1: beta1, beta2: beta2, eps: eps, weightDecay: 0,
-                                          decoupled: decoupled, gradientScale: scale)
             first.withUnsafeMutableBufferPointer { mb in
                 second.withUnsafeMutableBufferPointer { vb in
                     guard let m = mb.baseAddress, let v = vb.baseAddress else { return }
                     for r in runs {
+                        let c = Adam.Coefficients(step: steps, lr: lr * r.lrMult, beta1: beta1, beta2: beta2, eps: eps,
+                                                  weightDecay: weightDecay * r.decay, decoupled: decoupled, gradientScale: scale)
                         Adam.step(weights: weights + r.offset, gradients: gradients + r.offset, m: m + r.offset, v: v + r.offset,
-                                  count: r.count, r.decayed ? decayed : plain, threads: threads)
+                                  count: r.count, c, threads: threads)
                     }
                 }
             }

@@ -1,4 +1,5 @@
 import Foundation
+import NetrunConfig
 import NetrunFormats
 import NetrunGraph
 import NetrunKernels
@@ -209,5 +210,37 @@ import _NetrunTestSupport
         executor.backward(parameters)
         #expect(first == second)
         #expect(g1 == executor.parameterGradientValues, "gradients are overwritten each step, not accumulated across steps")
+    }
+}
+
+/// A frozen start of the network runs no backward: the first trainable layer after it does
+/// not compute its input's gradient; unfrozen, it does.
+@Suite struct FrozenPlanTests {
+    static func graph(frozen: Bool) throws -> Graph {
+        let f = frozen ? ", freeze: true" : ""
+        let text = """
+        model:
+          input: [1, 8, 8]
+          classes: 3
+          layers:
+            - conv: {name: c1, out: 2, kernel: 3, pad: 1\(f)}
+            - batchnorm: {name: bn\(f)}
+            - relu
+            - conv: {name: c2, out: 2, kernel: 3, pad: 1}
+            - flatten
+            - dense: {name: fc, out: 3}
+            - loss
+        """
+        let config = try #require(ConfigLoader.load(text: text, file: "f.yaml").config)
+        return try #require(GraphBuilder.build(config).graph)
+    }
+
+    @Test(arguments: [false, true])
+    func theLayerAfterAFrozenStartComputesNoInputGradient(frozen: Bool) throws {
+        let g = try Self.graph(frozen: frozen)
+        let e = Executor(graph: g, batch: 2, mode: .training, parameters: ParameterStore(graph: g))
+        let c2 = try #require(g.nodes.first { $0.name == "c2" }?.id), fc = try #require(g.nodes.first { $0.name == "fc" }?.id)
+        #expect(e.computesInputGradient(c2) == !frozen)
+        #expect(e.computesInputGradient(fc))
     }
 }

@@ -199,6 +199,31 @@ import _NetrunTestSupport
         }
     }
 
+    /// `freeze: true` on the first conv and its batch norm: their weights, biases and running
+    /// statistics stay as initialized (equal after 3 and after 9 steps, and to a run's
+    /// initialization), while the layers after them train; a lower `lr_mult` moves its
+    /// layer less. `netrun summary --format json` is not needed: the weights tell.
+    @Test func frozenLayersKeepTheirWeightsAndStatisticsWhileTheRestTrains() throws {
+        try withTemporaryDirectory { dir in
+            let frozen = Self.config().replacingOccurrences(of: "- conv: {name: c1, out: 4, kernel: 3, pad: 1, act: relu}\n    - batchnorm: {name: bn}",
+                                                            with: "- conv: {name: c1, out: 4, kernel: 3, pad: 1, act: relu, freeze: true}\n    - batchnorm: {name: bn, freeze: true}")
+            #expect(frozen.contains("freeze: true}\n    - batchnorm: {name: bn, freeze: true}"), "\(frozen)")
+            let c = try Self.write(frozen, dir)
+            for steps in ["1", "3", "9"] {
+                let r = netrun(["train", c, "--out", "\(dir)/s\(steps)", "--steps", steps])
+                #expect(r.code == 0, "\(r.err)")
+            }
+            let one = try Self.tensors("\(dir)/s1/last.safetensors"), three = try Self.tensors("\(dir)/s3/last.safetensors")
+            let nine = try Self.tensors("\(dir)/s9/last.safetensors")
+            for name in ["c1.weight", "c1.bias", "bn.weight", "bn.bias", "bn.running_mean", "bn.running_var"] {
+                #expect(one[name] != nil && one[name] == nine[name] && three[name] == nine[name], "\(name) changed while frozen")
+            }
+            #expect(nine["bn.running_mean"]?.allSatisfy { $0 == 0 } == true && nine["bn.running_var"]?.allSatisfy { $0 == 1 } == true,
+                    "a frozen batch norm keeps its initial running statistics")
+            #expect(three["fc.weight"] != nine["fc.weight"], "the layers after the frozen ones train")
+        }
+    }
+
     /// PCA color noise caches its components in the run directory, which may not exist yet.
     @Test func pcaColorNoiseCachesItsComponentsInANewRunDirectory() throws {
         try withTemporaryDirectory { dir in

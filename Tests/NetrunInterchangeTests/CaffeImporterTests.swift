@@ -2,6 +2,8 @@ import Foundation
 import NetrunConfig
 import NetrunGraph
 import Testing
+import NetrunBackend
+import NetrunRunner
 import _NetrunTestSupport
 @testable import NetrunInterchange
 
@@ -104,7 +106,7 @@ let inputHeader = "name: \"small\"\ninput: \"data\"\ninput_shape { dim: 2 dim: 3
         let deploy = imported(text + layer("prob", "Softmax", bottom: ["fc"]))
         let config = try #require(deploy.config, "\(described(deploy.diagnostics))")
         #expect(layerLines(config) == [
-            "- conv:    {name: conv1, out: 8, kernel: 5, pad: 2, act: relu}",
+            "- conv:    {name: conv1, out: 8, kernel: 5, pad: 2, act: relu, lr_mult: [1, 2], decay_mult: [1, 0]}",
             "- lrn:     {name: norm1, size: 3, alpha: 0.0001, beta: 0.75, k: 1, alpha_form: caffe}",
             "- maxpool: {name: pool1, kernel: 3, stride: 2, round: ceil}",
             "- dense:   {name: fc, out: 10, init: {weight: {gaussian: 0.01}, bias: 0}}",
@@ -114,7 +116,7 @@ let inputHeader = "name: \"small\"\ninput: \"data\"\ninput_shape { dim: 2 dim: 3
         #expect(config.contains("  input: [3, 32, 32]\n  classes: 10\n  init: {weight: {xavier: {fan: in}}, bias: 0.1}\n"))
         let g = try graph(ofConfig: config)
         #expect(g.node(named: "pool1")?.shape.dims == [8, 16, 16])   // ceil((32 - 3) / 2) + 1
-        #expect(described(deploy.diagnostics).contains("net.prototxt:10:11: warning: lr_mult 2 of the bias is dropped: netrun trains every parameter at one learning rate"))
+        #expect(!described(deploy.diagnostics).contains { $0.contains("lr_mult") || $0.contains("decay_mult") })
         #expect(described(deploy.diagnostics).contains { $0.hasPrefix("net.prototxt:48:1: warning: accuracy layer dropped: no loss reads 'drop'") })
     }
 
@@ -227,12 +229,9 @@ let inputHeader = "name: \"small\"\ninput: \"data\"\ninput_shape { dim: 2 dim: 3
         let r = imported(text)
         let config = try #require(r.config, "\(described(r.diagnostics))")
         #expect(layerLines(config) == [
-            "- conv:  {name: conv1, out: 4, kernel: 3, act: relu}",
-            "- dense: {name: fc, out: 3, init: {weight: 0}}",
+            "- conv:  {name: conv1, out: 4, kernel: 3, act: relu, lr_mult: [1, 2], decay_mult: [1, 0]}",
+            "- dense: {name: fc, out: 3, init: {weight: 0}, decay_mult: [1, 0]}",
         ])
-        let d = described(r.diagnostics)
-        #expect(d.contains("net.prototxt:4:82: warning: lr_mult 2 of the bias is dropped: netrun trains every parameter at one learning rate"), "\(d)")
-        #expect(d.contains("net.prototxt:4:110: warning: decay_mult 0 on every bias: netrun's optimizer says it with decay_bias: false, written when --solver gives the train section"), "\(d)")
         #expect(described(r.diagnostics).contains("net.prototxt:7:1: warning: no weight_filler: Caffe's default, the constant 0, is written (1 layer); give one to train from scratch"))
         _ = try graph(ofConfig: config)
     }
@@ -293,6 +292,40 @@ let inputHeader = "name: \"small\"\ninput: \"data\"\ninput_shape { dim: 2 dim: 3
         return (start.split(separator: "\n").map(String.init), described(r.diagnostics))
     }
 
+    /// `param { lr_mult decay_mult }` become the layers' `lr_mult` and `decay_mult`, and the
+    /// imported config trains with the rates the prototxt gives each blob: one SGD step with
+    /// gradient 1 everywhere moves each tensor by lr · lr_mult · (1 + weight_decay · decay_mult · w).
+    @Test func anImportedNetTrainsWithThePrototxtsPerBlobRates() throws {
+        let net = "name: \"m\"\n"
+            + layer("data", "Data", top: ["data", "label"], "  transform_param { crop_size: 6 }\n  data_param { batch_size: 4 }\n")
+            + layer("conv", "Convolution", bottom: ["data"],
+                    "  param { lr_mult: 1 decay_mult: 1 }\n  param { lr_mult: 2 decay_mult: 0 }\n  convolution_param { num_output: 2 kernel_size: 3 weight_filler { type: \"xavier\" } }\n")
+            + layer("fc", "InnerProduct", bottom: ["conv"],
+                    "  param { lr_mult: 0.1 decay_mult: 2 }\n  param { lr_mult: 0.2 decay_mult: 0 }\n  inner_product_param { num_output: 3 weight_filler { type: \"xavier\" } }\n")
+            + layer("loss", "SoftmaxWithLoss", bottom: ["fc", "label"])
+        let r = CaffeImporter.importNet(text: net, file: "net.prototxt", solver: ("base_lr: 0.01\nmomentum: 0.9\nweight_decay: 0.05\nmax_iter: 10\n", "solver.prototxt"))
+        let text = try #require(r.config, "\(described(r.diagnostics))")
+        #expect(text.contains("{name: conv, out: 2, kernel: 3, lr_mult: [1, 2], decay_mult: [1, 0]}"), "\(text)")
+        #expect(text.contains("lr_mult: [0.1, 0.2], decay_mult: [2, 0]}"), "\(text)")
+        let loaded = ConfigLoader.load(text: text, file: "<imported>")
+        let config = try #require(loaded.config, "\(loaded.diagnostics.all)")
+        let graph = try #require(GraphBuilder.build(config).graph)
+        var store = ParameterStore(graph: graph)
+        for i in store.values.indices { store.values[i] = 0.5 }
+        var optimizer = try Optimizer(try #require(config.train?.optimizer), parameters: store)
+        let gradients = [Float](repeating: 1, count: store.count)
+        gradients.withUnsafeBufferPointer { optimizer.step(weights: &store, gradients: $0.baseAddress!, lr: 0.01) }
+        let expected: [String: (lr: Double, decay: Double)] = ["conv.weight": (1, 1), "conv.bias": (2, 0), "fc.weight": (0.1, 2), "fc.bias": (0.2, 0)]
+        #expect(Set(store.entries.map(\.name)) == Set(expected.keys))
+        for e in store.entries {
+            let (lrMult, decayMult) = try #require(expected[e.name])
+            let step = 0.01 * lrMult * (1 + 0.05 * decayMult * 0.5)
+            for v in store.values[e.offset ..< e.offset + e.count] {
+                #expect(abs(Double(v) - (0.5 - step)) < 1e-7, "\(e.name): moved by \(0.5 - Double(v)), the prototxt says \(step)")
+            }
+        }
+    }
+
     @Test func theSolverBecomesTheTrainAndEvalSections() throws {
         let s = section("base_lr: 0.01\nlr_policy: \"multistep\"\ngamma: 0.5\nstepvalue: 100\nstepvalue: 300\nmax_iter: 400\nmomentum: 0.9\nweight_decay: 0.0005\ntest_iter: 10\ntest_interval: 50\nsnapshot: 200\nrandom_seed: 3\nsolver_mode: GPU\n")
         #expect(s.lines == [
@@ -300,7 +333,7 @@ let inputHeader = "name: \"small\"\ninput: \"data\"\ninput_shape { dim: 2 dim: 3
             "  steps: 400  # max_iter",
             "  batch: 16",
             "  seed: 3",
-            "  optimizer: {type: sgd, lr: 0.01, momentum: 0.9, weight_decay: 0.0005, decay_bias: false}",
+            "  optimizer: {type: sgd, lr: 0.01, momentum: 0.9, weight_decay: 0.0005}",
             "  schedule: {policy: multistep, factor: 0.5, at: [100 steps, 300 steps]}",
             "  data: {format: synthetic, scale: 2, mean: 50}  # replace with your data (Caffe read 'train_lmdb')",
             "  augment:",

@@ -73,4 +73,24 @@ import NetrunKernels
         #expect(eg < 1e-2, "dgamma worst relative error \(eg)")
         #expect(eb < 1e-2, "dbeta worst relative error \(eb)")
     }
+
+    /// A frozen batch norm is `forwardInference`, linear in x: its input gradient against
+    /// finite differences of that forward.
+    @Test(arguments: shapes)
+    func frozenBackwardMatchesFiniteDifferencesOfTheInferenceForward(s: Shape) {
+        var rng = SeededRNG(seed: UInt64(s.count) + 7)
+        var x = rng.floats(s.count, in: -2 ... 2)
+        let gamma = rng.floats(s.c, in: 0.5 ... 1.5), beta = rng.floats(s.c), rm = rng.floats(s.c), rv = rng.floats(s.c, in: 0.5 ... 2)
+        let dy = rng.floats(s.count)
+        var dx = [Float](repeating: .nan, count: x.count)
+        BatchNorm.backwardFrozen(outputGradient: dy, inputGradient: &dx, n: s.n, c: s.c, spatial: s.h * s.w, gamma: gamma,
+                                 runningVariance: rv, epsilon: 1e-5)
+        let e = finiteDifferenceError(values: &x, analytic: dx, step: 1e-2) { xs in
+            var y = [Float](repeating: 0, count: xs.count)
+            BatchNorm.forwardInference(xs, &y, n: s.n, c: s.c, spatial: s.h * s.w, gamma: gamma, beta: beta,
+                                       runningMean: rm, runningVariance: rv, epsilon: 1e-5)
+            return dot(y, dy)
+        }
+        #expect(e < 1e-2, "dx worst relative error \(e)")
+    }
 }

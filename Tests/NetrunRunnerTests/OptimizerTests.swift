@@ -39,6 +39,10 @@ import NetrunConfig
         /// The momentum changes every step (`cycledMomentum`), as one_cycle sets it.
         var cycled = false
         var lookahead: OptimizerConfig.Lookahead? = nil
+        /// Per tensor: [lr_mult, decay_mult] (a PyTorch parameter group each); and frozen
+        /// tensors (`requires_grad=False`: no gradient, not in the optimizer).
+        var multipliers: [String: [Double]] = [:]
+        var frozen: Set<String> = []
         var testDescription: String { name }
     }
 
@@ -62,12 +66,26 @@ import NetrunConfig
              lookahead: .init(k: 2, alpha: 0.5)),
         Case(name: "adamw_lookahead_no_bias_decay", algorithm: .adam(beta1: 0.9, beta2: 0.999, eps: 1e-8, decoupled: true), lr: 0.01,
              weightDecay: 0.1, decayBias: false, lookahead: .init(k: 3, alpha: 0.8)),
+        Case(name: "sgd_groups_frozen", algorithm: .sgd(momentum: 0.9, nesterov: false), lr: 0.1, weightDecay: 0.01, clipNorm: 1,
+             multipliers: ["fc.weight": [0.5, 2], "fc.bias": [2, 0], "conv.weight": [1, 0.5]], frozen: ["bn.weight", "bn.bias"]),
+        Case(name: "adam_groups", algorithm: .adam(beta1: 0.9, beta2: 0.999, eps: 1e-8, decoupled: false), lr: 0.01, weightDecay: 0.01,
+             multipliers: ["fc.weight": [0.1, 1], "fc.bias": [2, 0], "bn.weight": [0, 1], "conv.weight": [3, 2]]),
     ]
+
+    /// The case's tensors, with its multipliers and frozen tensors.
+    static func slices(_ c: Case) -> [ParameterSlice] {
+        slices.map { s in
+            var s = s
+            if let m = c.multipliers[s.name] { (s.lrMult, s.decayMult) = (m[0], m[1]) }
+            if c.frozen.contains(s.name) { s.learnable = false }
+            return s
+        }
+    }
 
     /// Runs a case's five steps; the weights after them and the optimizer.
     static func run(_ c: Case, threads: Int = 1) throws -> (weights: [Float], optimizer: Optimizer) {
         var optimizer = try Optimizer(algorithm: c.algorithm, weightDecay: c.weightDecay, clipNorm: c.clipNorm, decayBias: c.decayBias,
-                                      lookahead: c.lookahead, tensors: slices)
+                                      lookahead: c.lookahead, tensors: slices(c))
         var w = initialWeights()
         for k in 0 ..< steps {
             let g = gradients(step: k)
@@ -172,7 +190,7 @@ import NetrunConfig
             let (whole, _) = try Self.run(c)
             // Run `splitAfter` steps, export, import into a fresh optimizer, run the rest.
             var first = try Optimizer(algorithm: c.algorithm, weightDecay: c.weightDecay, clipNorm: c.clipNorm, decayBias: c.decayBias,
-                                      lookahead: c.lookahead, tensors: Self.slices)
+                                      lookahead: c.lookahead, tensors: Self.slices(c))
             var w = Self.initialWeights()
             func step(_ o: inout Optimizer, _ k: Int) {
                 let g = Self.gradients(step: k)
@@ -187,7 +205,7 @@ import NetrunConfig
             let saved = try JSONDecoder().decode(OptimizerState.self, from: JSONEncoder().encode(first.state()))
             #expect(saved.steps == splitAfter)
             var second = try Optimizer(algorithm: c.algorithm, weightDecay: c.weightDecay, clipNorm: c.clipNorm, decayBias: c.decayBias,
-                                       lookahead: c.lookahead, tensors: Self.slices)
+                                       lookahead: c.lookahead, tensors: Self.slices(c))
             try second.restore(saved)
             for k in splitAfter ..< Self.steps { step(&second, k) }
             #expect(w == whole, "\(c.name) split after \(splitAfter)")
@@ -245,6 +263,8 @@ import NetrunConfig
         "adam_cycled_beta1": [-0.76315486, -0.20545442, 0.36521134, -0.6170646, -0.04935463, 0.53805256, -0.4878689, 0.124393985, 0.67380553, -0.29136866, 0.24106017, -0.7461267, -0.15247117, 0.41691124, -0.562972, -0.020945586, 0.5904757, -0.43720427, 0.17549923, 0.7245847, -0.27982533, 0.3125, -0.6875, -0.109375, 0.46824586, -0.52110255, 0.029452128, 0.64208645, -0.38638443, 0.22097604, 0.7785519, -0.22830881, 0.36669123, -0.64289314, -0.055417042, 0.4962266, -0.4691327, 0.0802444, 0.69274783, -0.33251944, 0.23787984, -0.74586725],
         "sgd_lookahead": [-0.63715965, -0.28744468, 0.28679058, -0.59253925, -0.01830401, 0.509604, -0.60046875, 0.20450935, 0.6629489, -0.10058526, 0.14037983, -0.85389715, -0.16471477, 0.40952048, -0.46980935, -0.17264423, 0.6323339, -0.47773886, 0.32723925, 0.78567886, -0.4260727, 0.3125, -0.6875, -0.109375, 0.53225046, -0.5083539, -0.049914334, 0.7550637, -0.35500893, 0.34121916, 0.69093424, -0.30334276, 0.38583964, -0.6084373, -0.08052938, 0.3779102, -0.38562396, 0.07281558, 0.87779367, -0.4497535, 0.124481775, -0.75484806],
         "adamw_lookahead_no_bias_decay": [-0.7580545, -0.20637105, 0.36344072, -0.6152595, -0.048588395, 0.5370689, -0.48667368, 0.12547077, 0.6727142, -0.28836715, 0.25015473, -0.7448343, -0.1529628, 0.41724527, -0.5625698, -0.021609576, 0.5919057, -0.43681404, 0.17743386, 0.726916, -0.281214, 0.3125, -0.6875, -0.109375, 0.46782064, -0.518624, 0.029410297, 0.64178693, -0.38360938, 0.22291984, 0.7746031, -0.22825798, 0.36571464, -0.64028716, -0.054629773, 0.4943005, -0.46622795, 0.08101546, 0.6926071, -0.341544, 0.2361398, -0.7441374],
+        "sgd_groups_frozen": [-0.7236513, -0.2275041, 0.35190257, -0.6149613, -0.035554748, 0.5231721, -0.5034586, 0.1357148, 0.67186314, -0.2517425, 0.22658259, -0.75678986, -0.18084311, 0.42475563, -0.48122996, 0.0, 0.578125, -0.421875, 0.15625, 0.734375, -0.265625, 0.3125, -0.6875, -0.109375, 0.5084065, -0.5142006, -0.011776017, 0.69710976, -0.3709106, 0.30233112, 0.7246973, -0.25666413, 0.36556277, -0.61579865, -0.067960925, 0.43446362, -0.42709547, 0.07532909, 0.7842148, -0.39950788, 0.18957552, -0.75864244],
+        "adam_groups": [-0.77869034, -0.20354591, 0.3737603, -0.6240601, -0.04715742, 0.5322939, -0.4711089, 0.111437455, 0.68586606, -0.3097088, 0.2628904, -0.7358676, -0.1484314, 0.41009036, -0.5418978, 0.0, 0.578125, -0.421875, 0.18195184, 0.7234977, -0.28367287, 0.3125, -0.6875, -0.109375, 0.4675564, -0.48662093, -0.017185401, 0.6934976, -0.41384098, 0.2787998, 0.7658923, -0.25465578, 0.38424864, -0.64731985, -0.030113736, 0.44329137, -0.4211348, 0.045462396, 0.75398767, -0.34901896, 0.20351426, -0.73481524],
     ]
 
     /// Prints, as JSON, each case's weights after five steps and its optimizer state.
@@ -268,6 +288,10 @@ CASES = {
     "adam_cycled_beta1": dict(kind="adam", lr=0.01, betas=(0.95, 0.999), wd=0.01, cycled=True),
     "sgd_lookahead": dict(kind="sgd", lr=0.1, momentum=0.9, wd=0.01, lookahead=(2, 0.5)),
     "adamw_lookahead_no_bias_decay": dict(kind="adamw", lr=0.01, wd=0.1, decay_bias=False, lookahead=(3, 0.8)),
+    "sgd_groups_frozen": dict(kind="sgd", lr=0.1, momentum=0.9, wd=0.01, clip=1.0,
+                              mults={"fc.weight": (0.5, 2), "fc.bias": (2, 0), "conv.weight": (1, 0.5)}, frozen={"bn.weight", "bn.bias"}),
+    "adam_groups": dict(kind="adam", lr=0.01, wd=0.01,
+                        mults={"fc.weight": (0.1, 1), "fc.bias": (2, 0), "bn.weight": (0, 1), "conv.weight": (3, 2)}),
 }
 STEPS = 5
 def run(c):
@@ -278,9 +302,18 @@ def run(c):
         w = torch.tensor([((i * 37) % 101 - 50) / 64 for i in range(off, off + n)], dtype=torch.float32).reshape(shape)
         params.append((name, w.requires_grad_(learn), off, n, learn))
         off += n
-    learn = [p for p in params if p[4]]
+    frozen = c.get("frozen", set())
+    for p in params:
+        if p[0] in frozen:
+            p[1].requires_grad_(False)
+    learn = [p for p in params if p[4] and p[0] not in frozen]
     decay = c.get("wd", 0.0)
-    if c.get("decay_bias", True):
+    if "mults" in c:  # one parameter group per tensor: lr and weight_decay times its multipliers
+        groups = []
+        for p in learn:
+            lm, dm = c["mults"].get(p[0], (1.0, 1.0))
+            groups.append({"params": [p[1]], "lr": c["lr"] * lm, "weight_decay": decay * dm, "mult": lm})
+    elif c.get("decay_bias", True):
         groups = [{"params": [p[1] for p in learn]}]
     else:
         groups = [{"params": [p[1] for p in learn if p[1].dim() > 1]},
@@ -298,7 +331,7 @@ def run(c):
         if "clip" in c:
             torch.nn.utils.clip_grad_norm_([p[1] for p in learn], c["clip"])
         for g in opt.param_groups:
-            g["lr"] = c["lr"] * (1 - 0.1 * k)
+            g["lr"] = c["lr"] * (1 - 0.1 * k) * g.get("mult", 1.0)
             if c.get("cycled"):  # as OneCycleLR sets them
                 if c["kind"] == "sgd":
                     g["momentum"] = 0.95 - 0.025 * k

@@ -14,6 +14,9 @@ struct BatchNormStep: StepOp {
     var runningVariance: Int
     /// `[c]` batch means then `[c]` inverse standard deviations, for backward.
     var saved: UnsafeMutablePointer<Float>
+    /// `freeze: true`: the running statistics in training too, left as they are, and no
+    /// parameter gradients (PyTorch's frozen module in eval mode).
+    var frozen: Bool
 
     init(eps: Double, momentum: Double, _ setup: StepSetup) {
         (c, spatial) = (setup.input.channels, setup.input.spatial)
@@ -23,11 +26,12 @@ struct BatchNormStep: StepOp {
         runningMean = setup.required("running_mean")
         runningVariance = setup.required("running_var")
         saved = setup.planned(setup.floats, "batch-norm statistics")
+        frozen = setup.node.frozen
     }
 
     func forward(_ s: Step, _ r: StepRun) -> Float {
         let x = s.inputs[0].base, y = s.output.base, w = r.parameters
-        if r.mode == .training {
+        if r.mode == .training && !frozen {
             BatchNorm.forwardTraining(x, y, n: r.batch, c: c, spatial: spatial, gamma: w + gamma, beta: w + beta,
                                       runningMean: w + runningMean, runningVariance: w + runningVariance,
                                       momentum: momentum, epsilon: epsilon, savedMean: saved, savedInvStd: saved + c)
@@ -39,6 +43,14 @@ struct BatchNormStep: StepOp {
     }
 
     func backward(_ s: Step, _ dy: BatchTensor, _ r: StepRun) {
+        if frozen {
+            if let dx = s.inputTarget(0, r) {
+                BatchNorm.backwardFrozen(outputGradient: dy.base, inputGradient: dx, n: r.batch, c: c, spatial: spatial,
+                                         gamma: r.parameters + gamma, runningVariance: r.parameters + runningVariance, epsilon: epsilon)
+                s.finishInputGradient(0, r)
+            }
+            return
+        }
         let dw = r.parameterGradients
         BatchNorm.backward(input: s.inputs[0].base, outputGradient: dy.base, inputGradient: s.inputTarget(0, r), n: r.batch, c: c,
                            spatial: spatial, gamma: r.parameters + gamma, savedMean: saved, savedInvStd: saved + c,

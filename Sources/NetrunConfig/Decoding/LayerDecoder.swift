@@ -57,8 +57,21 @@ extension Reader {
             if let own = self.initializer(node) { initializer = own.over(base) } else { initOK = false }
         }
 
-        guard let op = kind.spec.decode(&self, s), initOK else { return nil }
-        return LayerConfig(name: e.name, op: op, inputs: e.inputs, location: e.op.location, instances: e.instances, initializer: initializer)
+        var training = ParameterTraining()
+        var trainingOK = true
+        if kind.settings.contains(where: { $0.key == "lr_mult" }) {
+            for (key, path) in [("lr_mult", \ParameterTraining.lrMult), ("decay_mult", \ParameterTraining.decayMult)] {
+                guard let node = f[key] else { continue }
+                guard let items = list(node, single: true, what: "\(key): a number or one per tensor") else { trainingOK = false; continue }
+                let values = items.compactMap { double($0, min: 0, what: "a multiplier")?.value }
+                if values.count == items.count { training[keyPath: path] = Located(values, at: node.location) } else { trainingOK = false }
+            }
+            training.freeze = bool(s, "freeze")?.value ?? false
+        }
+        guard let op = kind.spec.decode(&self, s), initOK, trainingOK else { return nil }
+        var layer = LayerConfig(name: e.name, op: op, inputs: e.inputs, location: e.op.location, instances: e.instances, initializer: initializer)
+        layer.training = training
+        return layer
     }
 
 }

@@ -77,6 +77,9 @@ struct BlockExpander {
         /// The instance name, given to the last layer when that one is unnamed.
         var instanceName: String?
         var blockStack: [String] = []
+        /// `lr_mult`, `decay_mult`, `freeze` of the enclosing block uses (the innermost wins),
+        /// given to each layer that takes them and does not set its own.
+        var training: [String: YAMLNode.Pair] = [:]
     }
 
     mutating func expand(_ items: [YAMLNode], scope: Scope) {
@@ -114,6 +117,7 @@ struct BlockExpander {
             if let block = blocks[op.value] {
                 instantiate(block, settings: settings, name: name, use: op.location, inputs: inputs, scope: scope)
             } else {
+                let settings = inheritTraining(settings, op: op, scope: scope)
                 layers.append(ExpandedLayer(op: op, settings: settings, name: name, inputs: inputs, instances: scope.instances))
                 resolvedItems.append(resolvedEntry(op: op, settings: settings, name: name, inputs: inputs, at: item.location))
             }
@@ -135,6 +139,7 @@ struct BlockExpander {
             reader.error("a block instance takes one input; '\(block.name)' was given \(inputs.count)", at: inputs[1].location)
         }
         var args: [String: YAMLNode] = [:]
+        var training: [String: YAMLNode.Pair] = [:]
         let paramNames = block.params.map(\.name)
         var nulls: Set<String> = []
         for pair in settings.pairs ?? [] {
@@ -146,6 +151,8 @@ struct BlockExpander {
             guard !commonLayerKeys.contains(key) else { continue }
             if paramNames.contains(key) {
                 args[key] = pair.value
+            } else if instanceTrainingKeys.contains(key) {
+                training[key] = YAMLNode.Pair(key: pair.key, value: substitute(pair.value, scope: scope))
             } else {
                 reader.error("block '\(block.name)' has no parameter '\(key)'\(Suggestion.phrase(for: key, in: paramNames))", at: pair.key.location)
             }
@@ -158,10 +165,22 @@ struct BlockExpander {
         let instance = BlockInstance(name: name.value, block: block.name, location: use)
         let inner = Scope(prefix: name.value + "/", instances: scope.instances + [instance],
                           input: inputs.first?.value ?? previous(scope), localNames: block.localNames,
-                          args: args, instanceName: name.value, blockStack: scope.blockStack + [block.name])
+                          args: args, instanceName: name.value, blockStack: scope.blockStack + [block.name],
+                          training: scope.training.merging(training) { _, inner in inner })
         let before = layers.count
         expand(block.layers, scope: inner)
         if layers.count > before, let last = layers.last { instanceOutputs[name.value] = last.name.value }
+    }
+
+    /// A layer's settings with the enclosing block uses' `lr_mult`, `decay_mult` and `freeze`
+    /// added where the op takes them and the layer does not set its own.
+    private func inheritTraining(_ settings: YAMLNode, op: Located<String>, scope: Scope) -> YAMLNode {
+        guard !scope.training.isEmpty, let kind = OpKind(rawValue: op.value) else { return settings }
+        let own = Set((settings.pairs ?? []).compactMap { $0.key.text })
+        let added = scope.training.sorted { $0.key < $1.key }
+            .filter { key, _ in !own.contains(key) && kind.settings.contains { $0.key == key } }.map(\.value)
+        guard !added.isEmpty else { return settings }
+        return YAMLNode(.mapping((settings.pairs ?? []) + added), at: settings.location)
     }
 
     /// The node a layer without `from` reads: the last layer emitted, or the scope's input.

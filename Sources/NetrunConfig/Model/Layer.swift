@@ -12,6 +12,8 @@ public struct LayerConfig: Equatable, Sendable {
     public var instances: [BlockInstance]
     /// Weight and bias fillers, the model's defaults merged with the layer's own `init`.
     public var initializer: Initializer
+    /// Learning-rate and decay multipliers and freezing (`lr_mult`, `decay_mult`, `freeze`).
+    public var training = ParameterTraining()
     /// The layer's settings had errors: it is kept (so that names and the order of layers
     /// hold) only in a partial model, and the graph skips it and everything that reads it.
     public var isBroken = false
@@ -29,6 +31,27 @@ public struct LayerConfig: Equatable, Sendable {
     /// "in block instance 'inception_3a' (block 'inception') used here" notes, innermost first.
     public var instanceNotes: [Diagnostic.Note] {
         instances.reversed().map { .init("in '\($0.name)', an instance of block '\($0.block)'", at: $0.location) }
+    }
+}
+
+/// How the optimizer treats a layer's parameter tensors: Caffe's `param { lr_mult, decay_mult }`
+/// (PyTorch's parameter groups), and freezing (`requires_grad = False`, batch norm in eval mode).
+public struct ParameterTraining: Equatable, Sendable {
+    /// One multiplier for every tensor, or one per tensor in the layer's order (weight, bias).
+    public var lrMult: Located<[Double]>?
+    public var decayMult: Located<[Double]>?
+    public var freeze = false
+
+    public init(lrMult: Located<[Double]>? = nil, decayMult: Located<[Double]>? = nil, freeze: Bool = false) {
+        self.lrMult = lrMult
+        self.decayMult = decayMult
+        self.freeze = freeze
+    }
+
+    /// The multiplier of tensor `i` (1 when not given).
+    public static func factor(_ values: Located<[Double]>?, _ i: Int) -> Double {
+        guard let v = values?.value, !v.isEmpty else { return 1 }
+        return v.count == 1 ? v[0] : (i < v.count ? v[i] : 1)
     }
 }
 

@@ -117,5 +117,20 @@ extension SettingSpec {
     static let bias = SettingSpec("bias", .bool, default: .bool(true), doc: "whether the layer has a bias")
 }
 
+/// How the optimizer treats a layer's parameters (Caffe's `param { lr_mult decay_mult }`),
+/// on the ops that have parameters; a block use may give them to all its layers.
+extension SettingSpec {
+    static let lrMult = SettingSpec("lr_mult", .numbers(exclusiveMin: nil), default: .number(1), noun: "a learning-rate multiplier",
+                                    doc: "multiplies the learning rate of this layer's parameters: one number, or one per tensor (weight, bias), at least 0")
+    static let decayMult = SettingSpec("decay_mult", .numbers(exclusiveMin: nil), default: .number(1), noun: "a weight-decay multiplier",
+                                       doc: "multiplies the weight decay of this layer's parameters: one number, or one per tensor (weight, bias), at least 0")
+    static let freeze = SettingSpec("freeze", .bool, default: .bool(false),
+                                    doc: "no update and no gradient for this layer's parameters (nor for layers before it that only it needs); batch norm uses its running statistics")
+    /// The three, as ops with parameters list them.
+    static let parameterTraining: [SettingSpec] = [.lrMult, .decayMult, .freeze]
+}
+
 /// Keys every layer accepts besides its op's own settings.
 let commonLayerKeys = ["name", "from"]
+/// Keys of a block use that go to each of its layers that takes them (unless the layer sets its own).
+let instanceTrainingKeys = SettingSpec.parameterTraining.map(\.key)

@@ -15,7 +15,7 @@ extension OpSpec {
             SettingSpec("eps", .number(min: 0, exclusiveMin: true), default: .number(1e-5), noun: "eps", doc: "added to the variance"),
             SettingSpec("momentum", .number(min: 0, max: 1), default: .number(0.1), noun: "a momentum",
                         doc: "weight of the new batch statistic in the running average (PyTorch's convention)"),
-        ],
+        ] + SettingSpec.parameterTraining,
         decode: { $0.batchNorm($1) })
 }
 

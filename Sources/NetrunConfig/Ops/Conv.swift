@@ -26,7 +26,7 @@ extension OpSpec {
             SettingSpec("dilation", .size2(min: 1, max: Limits.window), default: .int(1), noun: "a dilation", doc: "kernel dilation: n or [height, width]"),
             SettingSpec("groups", .int(min: 1, max: Limits.size), default: .int(1), noun: "a group count", doc: "groups; divides the input and output channels"),
             .bias, .act, .layerInit,
-        ],
+        ] + SettingSpec.parameterTraining,
         decode: { $0.conv($1) })
 }
 

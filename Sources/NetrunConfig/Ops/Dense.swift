@@ -12,7 +12,7 @@ extension LayerOp {
 extension OpSpec {
     static let dense = OpSpec(
         summary: "Fully connected layer on the input flattened in C-H-W order; weight [out, in], bias [out].",
-        settings: [SettingSpec("out", .int(min: 1, max: Limits.size), required: true, noun: "an output size", doc: "output size"), .bias, .act, .layerInit],
+        settings: [SettingSpec("out", .int(min: 1, max: Limits.size), required: true, noun: "an output size", doc: "output size"), .bias, .act, .layerInit] + SettingSpec.parameterTraining,
         decode: { $0.dense($1) })
 }
 

@@ -3,7 +3,7 @@
 extension OpSpec {
     static let scale = OpSpec(
         summary: "Per-channel learned scale and shift (Caffe's Scale): y = x * weight[c] + bias[c]; weight and bias [C].",
-        settings: [.bias, .layerInit],
+        settings: [.bias, .layerInit] + SettingSpec.parameterTraining,
         decode: { $0.scale($1) })
 }
 

@@ -24,8 +24,6 @@ public enum CaffeImporter {
             var s = CaffeSolver(reader: t.r, net: t)
             s.translate(solverMessage, into: &imported)
             t.r = s.reader
-        } else if t.biasDecayOff == true, let at = t.firstBiasDecayOff {
-            t.r.warning("decay_mult 0 on every bias: netrun's optimizer says it with decay_bias: false, written when --solver gives the train section", at: at)
         }
         return ImportCheck.finish(imported, diagnostics: t.r.diagnostics, what: "a netrun network")
     }

@@ -19,13 +19,6 @@ struct CaffeNet {
     var losses: [(index: Int, logits: String, weight: Double, phase: CaffePhase, origin: SourceLocation)] = []
     /// Logits node -> accuracy top-k values.
     var accuracies: [String: [(k: Int, origin: SourceLocation)]] = [:]
-    /// lr_mult / decay_mult seen: message -> (first place, count).
-    var multipliers: [String: (at: SourceLocation, count: Int)] = [:]
-    var multiplierOrder: [String] = []
-    /// Whether every layer with a bias has decay_mult 0 on it and 1 on its weight.
-    var biasDecayOff: Bool?
-    /// The first bias decay_mult 0 (reported when no solver takes it as `decay_bias: false`).
-    var firstBiasDecayOff: SourceLocation?
     var layersWithoutFiller: [SourceLocation] = []
     /// BatchNorm layers no Scale folded into (their learned scale and shift are netrun's addition).
     var batchNormsWithoutScale: [String: SourceLocation] = [:]
@@ -46,7 +39,6 @@ struct CaffeNet {
             layer(m, v1: f.name.value == "layers", at: f.name.location)
         }
         finishLosses()
-        reportMultipliers()
     }
 
     // MARK: - The net's own input
@@ -108,7 +100,7 @@ struct CaffeNet {
         let bottoms = m.all("bottom").compactMap { r.string($0) }
         let tops = m.all("top").compactMap { r.string($0) }
         let params = type.paramField.flatMap { m.first($0) }.flatMap { r.message($0) } ?? PrototxtMessage(fields: [], location: location)
-        if type == .convolution || type == .innerProduct || type == .scale { multipliers(m, v1: v1, layer: name) }
+        let multipliers = type == .convolution || type == .innerProduct || type == .scale ? multipliers(m, v1: v1, layer: name) : []
         let l = CaffeLayer(name: name, type: type, bottoms: bottoms, tops: tops, params: params, phase: phase, message: m, location: location)
 
         if type.isData { data(l); return }
@@ -136,6 +128,10 @@ struct CaffeNet {
         case .split: split(l)
         case .flatten: flatten(l)
         case .silence: break
+        }
+        // On the node that now holds the layer's output (a Scale folded into its batch norm: that one).
+        if !multipliers.isEmpty, let node = tops.first.flatMap({ blobs[$0] }), let i = index(of: node) {
+            layers[i].settings += multipliers
         }
     }
 
@@ -192,61 +188,32 @@ struct CaffeNet {
 
     // MARK: - lr_mult and decay_mult
 
-    /// Notes every non-default multiplier (one warning per kind at its first place, later).
-    mutating func multipliers(_ m: PrototxtMessage, v1: Bool, layer: String) {
-        var pairs: [(lr: (Double, SourceLocation)?, decay: (Double, SourceLocation)?)] = []
+    /// The layer's `param { lr_mult decay_mult }` (V1: `blobs_lr`, `weight_decay`), one per
+    /// blob (weight, bias), as netrun's `lr_mult` and `decay_mult` settings: a number when
+    /// every blob has the same, else one per blob; nothing when all are 1.
+    mutating func multipliers(_ m: PrototxtMessage, v1: Bool, layer: String) -> [ConfigEntry] {
+        var lrs: [Double] = [], decays: [Double] = []
         if v1 {
-            let lrs = m.all("blobs_lr"), decays = m.all("weight_decay")
-            for i in 0 ..< max(lrs.count, decays.count) {
-                let lr = i < lrs.count ? r.double(lrs[i]).map { ($0, lrs[i].name.location) } : nil
-                let decay = i < decays.count ? r.double(decays[i]).map { ($0, decays[i].name.location) } : nil
-                pairs.append((lr, decay))
+            let l = m.all("blobs_lr"), d = m.all("weight_decay")
+            for i in 0 ..< max(l.count, d.count) {
+                lrs.append(i < l.count ? r.double(l[i]) ?? 1 : 1)
+                decays.append(i < d.count ? r.double(d[i]) ?? 1 : 1)
             }
         } else {
             for f in m.all("param") {
                 guard let p = r.message(f) else { continue }
                 r.refuseUnknown(p, known: ["lr_mult", "decay_mult", "name", "share_mode"], in: "the param of '\(layer)'")
                 if let n = p.first("name") { r.error("shared parameters (param name) are not available in netrun", at: n.name.location) }
-                let lr = p.first("lr_mult").flatMap { f in r.double(f).map { ($0, f.name.location) } }
-                let decay = p.first("decay_mult").flatMap { f in r.double(f).map { ($0, f.name.location) } }
-                pairs.append((lr, decay))
+                lrs.append(p.first("lr_mult").flatMap { r.double($0) } ?? 1)
+                decays.append(p.first("decay_mult").flatMap { r.double($0) } ?? 1)
             }
         }
-        for (i, p) in pairs.enumerated() {
-            let tensor = i == 0 ? "weight" : i == 1 ? "bias" : "parameter \(i)"
-            let lr = p.lr?.0 ?? 1, decay = p.decay?.0 ?? 1
-            if lr != 1, let at = p.lr?.1 {
-                note("lr_mult \(PrototxtReader.text(lr)) of the \(tensor) is dropped: netrun trains every parameter at one learning rate", at: at)
-            }
-            if i == 1 {
-                let weightDecay = pairs[0].decay?.0 ?? 1
-                let off = decay == 0 && weightDecay == 1
-                biasDecayOff = (biasDecayOff ?? true) && off
-                if off, firstBiasDecayOff == nil { firstBiasDecayOff = p.decay?.1 }
-                if !off, decay != 1, let at = p.decay?.1 {
-                    note("decay_mult \(PrototxtReader.text(decay)) of the bias is dropped: netrun's weight decay is one rate, on biases or not (decay_bias)", at: at)
-                }
-            } else if decay != 1, let at = p.decay?.1 {
-                note("decay_mult \(PrototxtReader.text(decay)) of the \(tensor) is dropped: netrun has one weight decay", at: at)
-            }
+        func entry(_ key: String, _ values: [Double]) -> ConfigEntry? {
+            guard values.contains(where: { $0 != 1 }) else { return nil }
+            if Set(values).count == 1 { return ConfigEntry(key, .number(values[0])) }
+            return ConfigEntry(key, .list(values.map { .number($0) }))
         }
-        if pairs.count < 2 { biasDecayOff = false }
-    }
-
-    mutating func note(_ message: String, at location: SourceLocation) {
-        if let seen = multipliers[message] {
-            multipliers[message] = (seen.at, seen.count + 1)
-        } else {
-            multipliers[message] = (location, 1)
-            multiplierOrder.append(message)
-        }
-    }
-
-    mutating func reportMultipliers() {
-        for message in multiplierOrder {
-            guard let (at, count) = multipliers[message] else { continue }
-            r.warning(message + (count > 1 ? " (here and in \(count - 1) more layer\(count == 2 ? "" : "s"))" : ""), at: at)
-        }
+        return [entry("lr_mult", lrs), entry("decay_mult", decays)].compactMap { $0 }
     }
 }
 

@@ -111,7 +111,6 @@ struct CaffeSolver {
             return nil
         }
         if decay != 0 { o.append(ConfigEntry("weight_decay", .number(decay))) }
-        if decay != 0, net.biasDecayOff == true { o.append(ConfigEntry("decay_bias", .bool(false))) }
         if let f = s.first("clip_gradients"), let v = reader.double(f, min: 0), v > 0 { o.append(ConfigEntry("clip_norm", .number(v))) }
         return o
     }
