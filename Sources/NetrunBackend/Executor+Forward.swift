@@ -14,6 +14,16 @@ extension Executor {
 
     public func setInput(_ values: [Float]) { values.withUnsafeBufferPointer { setInput($0) } }
 
+    /// A mixed batch (Mixup, CutMix): each example's partner's label and the weight λ of its
+    /// own label in the training losses; nil clears it (the next batch is not mixed).
+    public func setMix(partnerLabels: [Int32]?, lambda: Float) {
+        guard let partnerLabels else { mixLambda = nil; return }
+        precondition(partnerLabels.count == batch && partnerLabels.allSatisfy { $0 >= 0 && Int($0) < graph.classes },
+                     "Executor.setMix: \(batch) labels in 0..<\(graph.classes) expected")
+        partnerLabels.withUnsafeBufferPointer { mixLabelStorage.base.update(from: $0.baseAddress.unsafelyUnwrapped, count: batch) }
+        mixLambda = lambda
+    }
+
     /// Labels for the losses of a training step, each in `0..<graph.classes`.
     public func setLabels(_ labels: [Int32]) {
         precondition(labels.count == batch && labels.allSatisfy { $0 >= 0 && Int($0) < graph.classes },

@@ -39,6 +39,9 @@ public final class Executor {
     /// ranks, then run the optimizer; nothing else differs between ranks.
     public let parameterGradients: TensorStorage<Float>
     let labelStorage: TensorStorage<Int32>
+    /// The partners' labels of a mixed batch (`setMix`), and λ; nil λ: not mixed.
+    let mixLabelStorage: TensorStorage<Int32>
+    var mixLambda: Float?
     /// Each loss node's weighted loss, after a training or evaluation `forward`.
     let lossStorage: TensorStorage<Float>
     /// Per loss node and k of its `top_k`, the examples of the last batch whose label is
@@ -146,6 +149,7 @@ public final class Executor {
         parameterCount = parameters.count
         parameterGradients = TensorStorage(count: parameters.count, zero: 0)
         labelStorage = TensorStorage(count: batch, zero: 0)
+        mixLabelStorage = TensorStorage(count: batch, zero: 0)
         lossStorage = TensorStorage(count: g.losses.count, zero: 0)
         correctStorage = TensorStorage(count: correctCount, zero: 0)
     }
@@ -153,7 +157,8 @@ public final class Executor {
     /// What the steps read while they run, for one pass with the parameters at `w`.
     func run(parameters w: UnsafeMutablePointer<Float>, step: UInt64) -> StepRun {
         StepRun(batch: batch, mode: mode, parameters: w, parameterGradients: parameterGradients.base, workspace: workspace,
-                workspaceCount: workspaceCount, scratch: scratch, labels: labelStorage.base, losses: lossStorage.base,
+                workspaceCount: workspaceCount, scratch: scratch, labels: labelStorage.base,
+                mix: mixLambda.map { (mixLabelStorage.base, $0) }, losses: lossStorage.base,
                 correct: correctStorage.base, step: step, firstExample: firstExample)
     }
 

@@ -106,6 +106,7 @@ extension Executor {
             layout.byteTotal,
             ByteCount.product(parameterStoreCount(whole), float),   // parameterGradients
             ByteCount.product(batch, int32),                         // labelStorage
+            ByteCount.product(batch, int32),                         // mixLabelStorage
             ByteCount.product(g.losses.count, float),                // lossStorage
             ByteCount.product(g.losses.reduce(0) { n, id in         // correctStorage
                 if case .loss(_, let topK, _) = g[id].op { return n + topK.count } else { return n }

@@ -59,6 +59,9 @@ struct StepRun {
     var scratch: UnsafeMutablePointer<Float>
     /// The batch's labels; each loss node's weighted loss; the top-k counts.
     var labels: UnsafeMutablePointer<Int32>
+    /// Mixup/CutMix: each example's partner's label and the weight λ of its own (training
+    /// losses become `λ·L(y) + (1 − λ)·L(y')`); nil when the batch is not mixed.
+    var mix: (labels: UnsafeMutablePointer<Int32>, lambda: Float)?
     var losses: UnsafeMutablePointer<Float>
     var correct: UnsafeMutablePointer<Int>
     /// The training step (dropout's mask key) and the plan's first example in the whole batch.

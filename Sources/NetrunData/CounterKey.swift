@@ -11,6 +11,7 @@ enum CounterKey {
     static let shuffle: UInt64 = 0x5348_5546_464C_4531      // "SHUFFLE1"
     static let augment: UInt64 = 0x4155_474D_454E_5431      // "AUGMENT1"
     static let synthetic: UInt64 = 0x5359_4E54_4845_5431    // "SYNTHET1"
+    static let mixing: UInt64 = 0x4D49_5849_4E47_5331       // "MIXINGS1"
 
     static func hash(_ values: UInt64...) -> UInt64 {
         var h: UInt64 = 0x6E65_7472_756E_0000                // "netrun"

@@ -87,6 +87,7 @@ public struct Preprocessing: Sendable {
                 self.pca = pca
                 pcaIndex = i
             case .randomErasing(let e): erasing = e
+            case .mixup, .cutmix: break  // batch-level: the trainer's BatchMixing
             }
         }
         pcaAfterCrop = (cropIndex ?? -1) < (pcaIndex ?? -1) && cropIndex != nil

@@ -109,6 +109,7 @@ extension Trainer {
             e.setInput(UnsafeBufferPointer(rebasing: all[range.lowerBound * perExample ..< range.upperBound * perExample]))
         }
         e.setLabels(range.count == b.count ? b.labels : Array(b.labels[range]))
+        e.setMix(partnerLabels: mix.map { range.count == b.count ? $0.labels : Array($0.labels[range]) }, lambda: mix?.lambda ?? 1)
         let loss = e.forward(&parameters, step: UInt64(step))
         e.backward(parameters)
         return (loss, e)

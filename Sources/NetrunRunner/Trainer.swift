@@ -76,6 +76,10 @@ public final class Trainer {
     var noGradients: TensorStorage<Float>?
     /// The weighted sum of a step's micro-batch gradients (`train.accumulate`).
     var accumulated: TensorStorage<Float>?
+    /// Mixup and CutMix (`train.augment`), nil without them.
+    let mixing: BatchMixing?
+    /// The step's partner labels and λ when the batch was mixed (`compute` passes them on).
+    var mix: (labels: [Int32], lambda: Float)?
 
     public init(config: Config, graph: Graph, options: TrainOptions, sinks: [any MetricsSink],
                 communicator: any Communicator = SingleProcess()) throws(TrainError) {
@@ -125,6 +129,7 @@ public final class Trainer {
             pca = ColorPCA(eigenvalues: Array(components[0 ..< 3]), eigenvectors: Array(components[3 ..< 12]))
         }
         preprocessing = try input { try Preprocessing(source: train.data, input: shape, augment: train.augment, meanImage: meanImage, pca: pca) }
+        mixing = BatchMixing(train.augment)
         let stepsPerEpoch = train.data.stepsPerEpoch(examples: dataset.count, batch: train.batch.value)
         self.stepsPerEpoch = stepsPerEpoch
         guard stepsPerEpoch >= 1 else {
@@ -186,6 +191,20 @@ public final class Trainer {
             throw TrainError(error)
         }
         defer { loader.close() }
+        // Under MPI a rank mixes its examples with those at the mirrored places of the whole
+        // batch: the mirrored rank's part, which it loads too (the same examples, the same draws).
+        var partnerLoader: BatchLoader?
+        if mixing != nil, communicator.size > 1 {
+            do {
+                partnerLoader = try BatchLoader(dataset: dataset, preprocessing: preprocessing, batch: localBatch, shuffle: train.data.shuffle,
+                                                seed: seed, training: true, start: start,
+                                                shard: Shard(index: communicator.size - 1 - communicator.rank, count: communicator.size),
+                                                dropLast: train.data.dropLast)
+            } catch {
+                throw TrainError(error)
+            }
+        }
+        defer { partnerLoader?.close() }
         if communicator.isRoot { try checkpoints.prepare(config: config, resumed: options.resume) }
         try emit(.runStart(.init(configName: config.name, totalSteps: totalSteps, stepsPerEpoch: stepsPerEpoch,
                                  resumedFromStep: options.resume ? state.step : nil)))
@@ -212,8 +231,21 @@ public final class Trainer {
         defer { loopSeconds += Date().timeIntervalSince(loopStart) }
         while !stopNow && state.step < end {
             let waitStart = Date()
-            guard let b = loader.next() else { break }
+            guard var b = loader.next() else { break }
+            let partner = partnerLoader?.next()
             dataWaitSeconds += Date().timeIntervalSince(waitStart)
+            mix = nil
+            if let mixing {
+                // An image C x H x W; any other input as one row.
+                let d = graph.inputShape.dims
+                let (c, h, w) = d.count == 3 ? (d[0], d[1], d[2]) : (1, 1, d.reduce(1, *))
+                let draw = mixing.draw(seed: seed, step: state.step, height: h, width: w)
+                if draw != .none {
+                    let labels = BatchMixing.apply(draw, images: &b.images, labels: b.labels, partner: partner.map { ($0.images, $0.labels) },
+                                                   channels: c, height: h, width: w)
+                    mix = (labels, Float(draw.lambda))
+                }
+            }
             let step = state.step
             // Examples in the whole step (all ranks), and this rank's share of them.
             let stepExamples = min(batch, dataset.count - b.position.step * batch)

@@ -183,6 +183,11 @@ import _NetrunTestSupport
           every: 4 steps
         """
 
+    static func write(_ text: String, _ dir: String, _ name: String) throws -> String {
+        try text.write(toFile: "\(dir)/\(name)", atomically: true, encoding: .utf8)
+        return "\(dir)/\(name)"
+    }
+
     static func lines(_ path: String, _ key: String) throws -> [[String: Any]] {
         try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").compactMap {
             try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
@@ -236,6 +241,26 @@ import _NetrunTestSupport
             let dropping = try Self.single(["train", c, "--set", "train.data.drop_last=true", "--out", "\(dir)/dropping"])
             #expect(dropping.status == 0, "\(dropping.err)")
             #expect(try Self.relativeErrors("\(dir)/dropping/last.safetensors", "\(dir)/one/last.safetensors").values.contains { $0 > 1e-4 })
+        }
+    }
+
+    /// Mixup and CutMix pair each example with the one at the mirrored place of the whole
+    /// batch, which under MPI is on the mirrored rank: each rank loads that rank's part too,
+    /// so 2 ranks train as one process (and not as an unmixed run).
+    @Test(.enabled(if: usable)) func mixupAndCutMixOverRanksPairAcrossTheWholeBatch() throws {
+        try withTemporaryDirectory { dir in
+            let c = "\(dir)/small.yaml"
+            try Self.small.replacingOccurrences(of: "augment: [{mirror: {p: 0.5}}]",
+                                                with: "augment: [{mirror: {p: 0.5}}, {mixup: {alpha: 0.4}}, {cutmix: {alpha: 1, p: 0.5}}]")
+                .write(toFile: c, atomically: true, encoding: .utf8)
+            let one = try Self.single(["train", c, "--out", "\(dir)/one"])
+            #expect(one.status == 0, "\(one.err)")
+            let two = try Self.mpi(2, ["train", c, "--out", "\(dir)/two"])
+            #expect(two.status == 0, "\(two.err)")
+            try Self.expectSameWeights("\(dir)/two/last.safetensors", "\(dir)/one/last.safetensors")
+            let plain = try Self.single(["train", Self.write(Self.small, dir, "plain.yaml"), "--out", "\(dir)/plain"])
+            #expect(plain.status == 0, "\(plain.err)")
+            #expect(try Self.relativeErrors("\(dir)/plain/last.safetensors", "\(dir)/one/last.safetensors").values.contains { $0 > 1e-3 })
         }
     }
 

@@ -224,6 +224,31 @@ import _NetrunTestSupport
         }
     }
 
+    /// Mixup and CutMix draw from (seed, step): a run stopped at step 11 and resumed ends
+    /// bitwise like an uninterrupted one, and differs from the run without them.
+    @Test func aMixedRunResumesBitwise() throws {
+        try withTemporaryDirectory { dir in
+            let mixed = Self.config().replacingOccurrences(of: "augment: [{mirror: {p: 0.5}}]",
+                                                           with: "augment: [{mirror: {p: 0.5}}, {mixup: {alpha: 0.2}}, {cutmix: {p: 0.5}}]")
+            #expect(mixed.contains("cutmix"))
+            let c = try Self.write(mixed, dir), plain = try Self.write(Self.config(), dir, "plain.yaml")
+            for (config, out, steps) in [(c, "full", nil), (c, "part", "11"), (plain, "plain", nil)] {
+                let r = netrun(["train", config, "--out", "\(dir)/\(out)"] + (steps.map { ["--steps", $0] } ?? []))
+                #expect(r.code == 0, "\(r.err)")
+            }
+            let resumed = netrun(["train", c, "--resume", "\(dir)/part"])
+            #expect(resumed.code == 0, "\(resumed.err)")
+            let a = try Self.tensors("\(dir)/full/last.safetensors"), b = try Self.tensors("\(dir)/part/last.safetensors")
+            for (name, values) in a { #expect(values == b[name], "\(name) differs after the resume") }
+            let p = try Self.tensors("\(dir)/plain/last.safetensors")
+            #expect(a["fc.weight"] != nil && a["fc.weight"] != p["fc.weight"], "mixing changed nothing")
+            let bad = try Self.write(mixed.replacingOccurrences(of: "data: {format: synthetic, samples: 64}",
+                                                                with: "data: {format: synthetic, samples: 64, drop_last: false}"), dir, "bad.yaml")
+            let refused = netrun(["validate", bad])
+            #expect(refused.code == 1 && refused.err.contains("mixup mixes whole batches: it needs drop_last: true"), "\(refused.err)")
+        }
+    }
+
     /// PCA color noise caches its components in the run directory, which may not exist yet.
     @Test func pcaColorNoiseCachesItsComponentsInANewRunDirectory() throws {
         try withTemporaryDirectory { dir in

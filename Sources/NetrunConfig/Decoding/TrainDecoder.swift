@@ -24,6 +24,14 @@ extension Reader {
         var augment: [Augmentation] = []
         if let a = f["augment"], let items = list(a, what: "a list of augmentations") {
             augment = items.compactMap { augmentation($0) }
+            var seen: Set<String> = []
+            for (item, a) in zip(items, items.map { augmentation(peek: $0) }) {
+                guard let a, a == "mixup" || a == "cutmix" else { continue }
+                if !seen.insert(a).inserted { error("\(a) is given twice; a step's batch is mixed once", at: item.location) }
+                if data?.dropLast == false {
+                    error("\(a) mixes whole batches: it needs drop_last: true (the default), as timm's loaders drop the last batch", at: item.location)
+                }
+            }
         }
         let averaging = f["averaging"].flatMap { self.averaging($0) }
         let checkpoint = f["checkpoint"].map { self.checkpoint($0, modelName: modelName) }
@@ -259,6 +267,11 @@ extension Reader {
         return values.count == items.count ? values : nil
     }
 
+    /// The kind an augmentation entry names, without reading its settings.
+    func augmentation(peek node: YAMLNode) -> String? {
+        node.scalar?.text ?? node.pairs.flatMap { $0.count == 1 ? $0[0].key.text : nil }
+    }
+
     mutating func augmentation(_ node: YAMLNode) -> Augmentation? {
         let table = SectionSpec.augment
         let kinds = table.variants?.cases.map(\.name) ?? []
@@ -290,6 +303,9 @@ extension Reader {
             guard let p, let scale, let ratio, let value else { return nil }
             return .randomErasing(RandomErasing(p: p.value, scale: scale.value.0 ... scale.value.1, ratio: ratio.value.0 ... ratio.value.1,
                                                 value: value.value))
+        case "mixup", "cutmix":
+            guard let alpha = number(s, "alpha"), let p = number(s, "p") else { return nil }
+            return kind.value == "mixup" ? .mixup(alpha: alpha.value, p: p.value) : .cutmix(alpha: alpha.value, p: p.value)
         default:
             error("unknown augmentation '\(kind.value)'\(Suggestion.phrase(for: kind.value, in: kinds)) (one of: \(kinds.joined(separator: ", ")))", at: kind.location)
             return nil

@@ -218,6 +218,18 @@ extension SectionSpec {
                             doc: "the rectangle's height over width, drawn log-uniformly from [low, high]"),
                 SettingSpec("value", .number(), default: .number(0), noun: "a value", doc: "what erased pixels become, after normalization"),
             ]),
+            .init(name: "mixup", settings: [
+                SettingSpec("alpha", .number(min: 0, exclusiveMin: true), default: .number(0.2), noun: "an alpha",
+                            doc: "λ ~ Beta(alpha, alpha) per step"),
+                SettingSpec("p", .number(min: 0, max: 1), default: .number(1), noun: "a probability",
+                            doc: "the probability that a step's batch is mixed (when cutmix did not take it)"),
+            ]),
+            .init(name: "cutmix", settings: [
+                SettingSpec("alpha", .number(min: 0, exclusiveMin: true), default: .number(1), noun: "an alpha",
+                            doc: "λ ~ Beta(alpha, alpha) per step; the box is sqrt(1 - λ) of each side"),
+                SettingSpec("p", .number(min: 0, max: 1), default: .number(1), noun: "a probability",
+                            doc: "the probability that a step's batch gets CutMix (drawn before mixup's)"),
+            ]),
         ]))
 
     public static let averaging = SectionSpec(

@@ -211,6 +211,14 @@ public enum Augmentation: Equatable, Sendable {
     /// torchvision's RandomErasing (Zhong et al. 2017) after normalization: with probability
     /// `p`, a rectangle of `scale` of the area and aspect ratio `ratio` (log-uniform) set to `value`.
     case randomErasing(RandomErasing)
+    /// timm's Mixup over the step's whole batch (Zhang et al. 2018): with probability `p`,
+    /// each example becomes `λ·x + (1 − λ)·partner`, `λ ~ Beta(alpha, alpha)`, the partner the
+    /// example at the mirrored place of the batch, and the loss `λ·L(y) + (1 − λ)·L(y')`.
+    case mixup(alpha: Double, p: Double)
+    /// timm's CutMix (Yun et al. 2019): with probability `p` (taken before mixup's), a box of
+    /// `√(1 − λ)` of the height and width, `λ ~ Beta(alpha, alpha)`, pasted from the partner,
+    /// and λ corrected to the box's clipped area.
+    case cutmix(alpha: Double, p: Double)
 }
 
 public struct RandomErasing: Equatable, Sendable {
