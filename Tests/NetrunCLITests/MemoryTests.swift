@@ -69,7 +69,7 @@ import _NetrunTestSupport
         for graph in [try loadGraph(try fixturePath("every-op.yaml")), try loadGraph(try fixturePath("tiny-googlenet.yaml"))] {
             let e = Executor(graph: graph, batch: batch, mode: mode, parameters: ParameterStore(graph: graph))
             let allocated = 4 * e.floats.count + 4 * e.ints.count + e.bytes.count
-                + 4 * e.parameterGradients.count + 4 * e.labelStorage.count + 4 * e.lossStorage.count
+                + 4 * e.parameterGradients.count + 4 * e.labelStorage.count + 4 * e.mixLabelStorage.count + 4 * e.lossStorage.count
                 + MemoryLayout<Int>.stride * e.correctStorage.count
             #expect(Executor.planBytes(graph: graph, batch: batch, mode: mode) == allocated)
         }

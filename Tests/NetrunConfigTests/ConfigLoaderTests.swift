@@ -269,7 +269,7 @@ import Testing
         #expect(messages.contains("expected a batch size of at least 1, found 0"))
         #expect(messages.contains("unknown optimizer 'sgdd'; did you mean 'sgd'? (one of: sgd, adam)"))
         #expect(messages.contains("unknown unit 'weeks'; write '3 epochs' or '3 steps'"))
-        #expect(messages.contains("unknown augmentation 'flip' (one of: random_crop, mirror, pca_color, random_erasing)"))
+        #expect(messages.contains("unknown augmentation 'flip' (one of: random_crop, mirror, pca_color, random_erasing, mixup, cutmix)"))
     }
 
     @Test func aCropThatDoesNotMatchTheInputIsAnError() throws {
