@@ -223,4 +223,4 @@ def test_neovim_headless():
     assert r.returncode == 0, r.stdout + r.stderr
     assert "diagnostic 22:51 unknown key 'strid' in conv layer 'conv1'; did you mean 'stride'?" in r.stdout
     assert "hover: **conv1**" in r.stdout and "parameters: 34,944" in r.stdout
-    assert "completion: stride pad dilation groups bias init from" in r.stdout
+    assert "completion: stride pad dilation groups bias init lr_mult decay_mult freeze from" in r.stdout
