@@ -49,6 +49,25 @@ import _NetrunTestSupport
         Dictionary(uniqueKeysWithValues: try Safetensors.read(path: path).tensors.map { ($0.name, $0.values) })
     }
 
+    /// Trains `config` whole and stopped at step 11 then resumed, and `plain` (the same
+    /// without the feature): the resumed run ends bitwise like the whole one, and the feature
+    /// changed the weights. Returns the whole run's weights and the plain run's.
+    @discardableResult
+    static func expectResumesBitwiseAndChangesTheRun(_ config: String, plain: String, in dir: String,
+                                                     feature: String) throws -> (whole: [String: [Float]], plain: [String: [Float]]) {
+        for (c, out, steps) in [(config, "full", nil), (config, "part", "11"), (plain, "plain", nil)] {
+            let r = netrun(["train", c, "--out", "\(dir)/\(out)"] + (steps.map { ["--steps", $0] } ?? []))
+            #expect(r.code == 0, "\(r.err)")
+        }
+        let resumed = netrun(["train", config, "--resume", "\(dir)/part"])
+        #expect(resumed.code == 0, "\(resumed.err)")
+        let a = try tensors("\(dir)/full/last.safetensors"), b = try tensors("\(dir)/part/last.safetensors")
+        for (name, values) in a { #expect(values == b[name], "\(name) differs after the resume") }
+        let p = try tensors("\(dir)/plain/last.safetensors")
+        #expect(a["fc.weight"] != nil && a["fc.weight"] != p["fc.weight"], "\(feature) changed nothing")
+        return (a, p)
+    }
+
     @Test func aRunStoppedAtAStepAndResumedEndsBitwiseLikeAnUninterruptedOne() throws {
         try withTemporaryDirectory { dir in
             let c = try Self.write(Self.config(), dir)
@@ -91,18 +110,7 @@ import _NetrunTestSupport
             let c = try Self.write(cycled, dir)
             let plain = try Self.write(cycled.replacingOccurrences(of: "{policy: one_cycle}", with: "{policy: one_cycle, cycle_momentum: false}"),
                                        dir, "plain.yaml")
-            let full = netrun(["train", c, "--out", "\(dir)/full"])
-            #expect(full.code == 0, "\(full.err)")
-            let part = netrun(["train", c, "--out", "\(dir)/part", "--steps", "11"])
-            #expect(part.code == 0, "\(part.err)")
-            let resumed = netrun(["train", c, "--resume", "\(dir)/part"])
-            #expect(resumed.code == 0, "\(resumed.err)")
-            let without = netrun(["train", plain, "--out", "\(dir)/plain"])
-            #expect(without.code == 0, "\(without.err)")
-            let a = try Self.tensors("\(dir)/full/last.safetensors"), b = try Self.tensors("\(dir)/part/last.safetensors")
-            for (name, values) in a { #expect(values == b[name], "\(name) differs after the resume") }
-            let p = try Self.tensors("\(dir)/plain/last.safetensors")
-            #expect(a["fc.weight"] != nil && a["fc.weight"] != p["fc.weight"], "cycling the momentum changed nothing")
+            try Self.expectResumesBitwiseAndChangesTheRun(c, plain: plain, in: dir, feature: "cycling the momentum")
             let state = try Self.tensors("\(dir)/full/state.safetensors")
             #expect(state["optimizer/fc.weight.momentum_buffer"] != nil, "no momentum buffer: \(state.keys.sorted())")
             #expect(try Self.tensors("\(dir)/plain/state.safetensors").keys.allSatisfy { !$0.hasSuffix("momentum_buffer") })
@@ -127,16 +135,7 @@ import _NetrunTestSupport
         try withTemporaryDirectory { dir in
             let c = try Self.write(Self.config(optimizer: "{type: sgd, lr: 0.05, momentum: 0.9, lookahead: {k: 3, alpha: 0.5}}"), dir)
             let plain = try Self.write(Self.config(optimizer: "{type: sgd, lr: 0.05, momentum: 0.9}"), dir, "plain.yaml")
-            for (config, out, steps) in [(c, "full", nil), (c, "part", "11"), (plain, "plain", nil)] {
-                let r = netrun(["train", config, "--out", "\(dir)/\(out)"] + (steps.map { ["--steps", $0] } ?? []))
-                #expect(r.code == 0, "\(r.err)")
-            }
-            let resumed = netrun(["train", c, "--resume", "\(dir)/part"])
-            #expect(resumed.code == 0, "\(resumed.err)")
-            let a = try Self.tensors("\(dir)/full/last.safetensors"), b = try Self.tensors("\(dir)/part/last.safetensors")
-            for (name, values) in a { #expect(values == b[name], "\(name) differs after the resume") }
-            let p = try Self.tensors("\(dir)/plain/last.safetensors")
-            #expect(a["fc.weight"] != nil && a["fc.weight"] != p["fc.weight"], "lookahead changed nothing")
+            try Self.expectResumesBitwiseAndChangesTheRun(c, plain: plain, in: dir, feature: "lookahead")
             let state = try Self.tensors("\(dir)/part/state.safetensors")
             #expect(state["optimizer/fc.weight.lookahead_slow_buff"] != nil, "\(state.keys.sorted())")
         }
@@ -232,16 +231,7 @@ import _NetrunTestSupport
                                                            with: "augment: [{mirror: {p: 0.5}}, {mixup: {alpha: 0.2}}, {cutmix: {p: 0.5}}]")
             #expect(mixed.contains("cutmix"))
             let c = try Self.write(mixed, dir), plain = try Self.write(Self.config(), dir, "plain.yaml")
-            for (config, out, steps) in [(c, "full", nil), (c, "part", "11"), (plain, "plain", nil)] {
-                let r = netrun(["train", config, "--out", "\(dir)/\(out)"] + (steps.map { ["--steps", $0] } ?? []))
-                #expect(r.code == 0, "\(r.err)")
-            }
-            let resumed = netrun(["train", c, "--resume", "\(dir)/part"])
-            #expect(resumed.code == 0, "\(resumed.err)")
-            let a = try Self.tensors("\(dir)/full/last.safetensors"), b = try Self.tensors("\(dir)/part/last.safetensors")
-            for (name, values) in a { #expect(values == b[name], "\(name) differs after the resume") }
-            let p = try Self.tensors("\(dir)/plain/last.safetensors")
-            #expect(a["fc.weight"] != nil && a["fc.weight"] != p["fc.weight"], "mixing changed nothing")
+            try Self.expectResumesBitwiseAndChangesTheRun(c, plain: plain, in: dir, feature: "mixing")
             let bad = try Self.write(mixed.replacingOccurrences(of: "data: {format: synthetic, samples: 64}",
                                                                 with: "data: {format: synthetic, samples: 64, drop_last: false}"), dir, "bad.yaml")
             let refused = netrun(["validate", bad])
