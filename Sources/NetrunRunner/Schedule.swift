@@ -75,6 +75,8 @@ public struct LearningRateSchedule: Sendable, Equatable {
     public let totalSteps: Int
     public let warmupSteps: Int
     public let startFactor: Double
+    /// One-cycle's phases, built once (nil for the other policies).
+    private let oneCycle: OneCyclePhases?
 
     public init(baseRate: Double, policy: Policy, totalSteps: Int, warmupSteps: Int = 0, startFactor: Double = 0) throws(SettingError) {
         guard baseRate > 0, baseRate.isFinite else { throw SettingError("the learning rate must be finite and above 0, found \(baseRate)") }
@@ -102,6 +104,7 @@ public struct LearningRateSchedule: Sendable, Equatable {
         self.totalSteps = totalSteps
         self.warmupSteps = warmupSteps
         self.startFactor = startFactor
+        if case .oneCycle(let c) = policy { oneCycle = OneCyclePhases(c, peak: baseRate, totalSteps: totalSteps) } else { oneCycle = nil }
     }
 
     /// The schedule a config describes, for a run of `length` with `stepsPerEpoch` steps per
@@ -159,7 +162,7 @@ public struct LearningRateSchedule: Sendable, Equatable {
             let p = Double(policySteps)
             return minLR + (lr - minLR) * (1 + cos(Double.pi * Double(min(u, policySteps)) / p)) / 2
         case .plateau: return plateau?.rate ?? lr
-        case .oneCycle(let c): return OneCyclePhases(c, peak: lr, totalSteps: totalSteps).values(at: u).rate
+        case .oneCycle: return oneCycle?.values(at: u).rate ?? lr
         }
     }
 
@@ -167,7 +170,7 @@ public struct LearningRateSchedule: Sendable, Equatable {
     /// with `cycle_momentum`), else nil: the optimizer keeps its own.
     public func momentum(at t: Int) -> Double? {
         guard case .oneCycle(let c) = policy, c.momentum != nil else { return nil }
-        return OneCyclePhases(c, peak: baseRate, totalSteps: totalSteps).values(at: max(0, t)).momentum
+        return oneCycle?.values(at: max(0, t)).momentum
     }
 
     /// The rate of every step of the run, in order.
@@ -183,11 +186,22 @@ public struct LearningRateSchedule: Sendable, Equatable {
 /// `pct = (t − start) / (end − start)`: cosine `end + (start − end)·(1 + cos(π·pct))/2`
 /// or linear `start + (end − start)·pct`. Where PyTorch divides by a zero-length phase
 /// (`pct_start·T = 1`) and raises, the phase's end value is taken.
-struct OneCyclePhases {
-    struct Phase {
+struct OneCyclePhases: Sendable, Equatable {
+    struct Phase: Sendable, Equatable {
         var end: Double
-        var rate: (Double, Double)
-        var momentum: (Double, Double)
+        var rate: Span
+        var momentum: Span
+    }
+
+    /// A value moving from `from` to `to` over a phase.
+    struct Span: Sendable, Equatable {
+        var from: Double
+        var to: Double
+
+        init(_ from: Double, _ to: Double) {
+            self.from = from
+            self.to = to
+        }
     }
 
     let phases: [Phase]
@@ -198,12 +212,12 @@ struct OneCyclePhases {
         let (base, top) = c.momentum ?? (0, 0)
         let t = Double(totalSteps), rise = c.pctStart * t - 1
         if c.threePhase {
-            phases = [Phase(end: rise, rate: (initial, peak), momentum: (top, base)),
-                      Phase(end: 2 * c.pctStart * t - 2, rate: (peak, initial), momentum: (base, top)),
-                      Phase(end: t - 1, rate: (initial, last), momentum: (top, top))]
+            phases = [Phase(end: rise, rate: Span(initial, peak), momentum: Span(top, base)),
+                      Phase(end: 2 * c.pctStart * t - 2, rate: Span(peak, initial), momentum: Span(base, top)),
+                      Phase(end: t - 1, rate: Span(initial, last), momentum: Span(top, top))]
         } else {
-            phases = [Phase(end: rise, rate: (initial, peak), momentum: (top, base)),
-                      Phase(end: t - 1, rate: (peak, last), momentum: (base, top))]
+            phases = [Phase(end: rise, rate: Span(initial, peak), momentum: Span(top, base)),
+                      Phase(end: t - 1, rate: Span(peak, last), momentum: Span(base, top))]
         }
         anneal = c.anneal
     }
@@ -222,10 +236,10 @@ struct OneCyclePhases {
         return (0, 0)  // unreachable: the last phase always answers
     }
 
-    private func interpolate(_ v: (Double, Double), _ pct: Double) -> Double {
+    private func interpolate(_ v: Span, _ pct: Double) -> Double {
         switch anneal {
-        case .cos: return v.1 + (v.0 - v.1) / 2 * (cos(Double.pi * pct) + 1)
-        case .linear: return (v.1 - v.0) * pct + v.0
+        case .cos: return v.to + (v.from - v.to) / 2 * (cos(Double.pi * pct) + 1)
+        case .linear: return (v.to - v.from) * pct + v.from
         }
     }
 }
