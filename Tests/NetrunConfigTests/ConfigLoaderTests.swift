@@ -272,6 +272,32 @@ import Testing
         #expect(messages.contains("unknown augmentation 'flip' (one of: random_crop, mirror, pca_color, random_erasing, mixup, cutmix)"))
     }
 
+    /// The mistakes of the recipe settings, each at its position: a warmup with one_cycle,
+    /// momenta one_cycle does not use, a batch accumulate does not divide, mixup given twice.
+    @Test func recipeSettingsThatCannotWorkAreNamedWhereTheyAreWritten() throws {
+        let r = ConfigLoader.load(text: tinyModel + """
+
+        train:
+          epochs: 3
+          batch: 10
+          accumulate: 4
+          optimizer: {type: sgd, lr: 0.1, lookahead: {k: 0}}
+          schedule: {policy: one_cycle, cycle_momentum: false, max_momentum: 0.9, warmup: {length: 2 steps}}
+          data: {format: synthetic}
+          augment: [{mixup: {alpha: 0.2}}, {mixup: {alpha: 0.4}}]
+        """, file: "t.yaml")
+        let all = r.diagnostics.all.map(\.description)
+        for expected in [
+            "t.yaml:11:15: error: accumulate: 4 does not divide train.batch 10",
+            "t.yaml:12:50: error: expected a step count of at least 1, found 0",
+            "t.yaml:13:70: warning: max_momentum has no effect with cycle_momentum: false",
+            "t.yaml:13:83: error: one_cycle rises from lr / div_factor by itself (pct_start); remove the warmup",
+            "t.yaml:15:36: error: mixup is given twice; a step's batch is mixed once",
+        ] {
+            #expect(all.contains { $0.hasPrefix(expected) }, "\(expected) not in \(all)")
+        }
+    }
+
     @Test func aCropThatDoesNotMatchTheInputIsAnError() throws {
         let r = ConfigLoader.load(text: tinyModel + """
 
