@@ -103,7 +103,7 @@ let package = Package(
             "NetrunInterchange", "NetrunCLI", "NetrunRunner", "NetrunBackend", "NetrunFormats", "NetrunGraph", "NetrunConfig", "_NetrunTestSupport",
         ]),
         // Helpers and fixtures (PyTorch references, small configs) shared by the test targets.
-        .target(name: "_NetrunTestSupport", dependencies: ["NetrunGraph"], path: "Tests/_NetrunTestSupport",
+        .target(name: "_NetrunTestSupport", dependencies: ["NetrunGraph", "NetrunCLI", "NetrunKernels"], path: "Tests/_NetrunTestSupport",
                 resources: [.copy("Fixtures")]),
         .testTarget(name: "NetrunBackendTests", dependencies: ["NetrunBackend", "NetrunKernels", "NetrunFormats", "NetrunGraph", "_NetrunTestSupport"]),
     ]

@@ -38,9 +38,9 @@ struct Bench: NetrunCommand {
     }
 
     func execute(_ console: Console) -> Int32 {
-        if let code = Netrun.prepareCompute(console) { return code }
         var code = ExitStatus.ok
         guard let checked = Checked(options, console: console, exitCode: &code) else { return code }
+        if let code = Netrun.prepareCompute(console) { return code }
         let graph = checked.graph
         let batch = self.batch ?? checked.config.train?.batch.value ?? 16
         // The training plan and its buffers, and beside it the inference plan.

@@ -30,9 +30,9 @@ struct Check: NetrunCommand {
     func validate() throws { try NetrunCLI.validate(samples, in: 1 ... 10_000, option: "samples") }
 
     func execute(_ console: Console) -> Int32 {
-        if let code = Netrun.prepareCompute(console) { return code }
         var code = ExitStatus.ok
         guard let checked = Checked(options, console: console, exitCode: &code) else { return code }
+        if let code = Netrun.prepareCompute(console) { return code }
         let graph = checked.graph
         let tolerance = GradientCheck.tolerance
         // Identical problems (same op, same reduced shapes) are checked once.

@@ -33,7 +33,6 @@ struct Eval: NetrunCommand {
     func execute(_ console: Console) -> Int32 {
         // A Ctrl-C or SIGTERM stops the evaluation at the next batch, with a message.
         Interrupt.install()
-        if let code = Netrun.prepareCompute(console) { return code }
         var code = ExitStatus.ok
         guard let checked = Checked(options, console: console, exitCode: &code) else { return code }
         let config = checked.config, graph = checked.graph
@@ -52,6 +51,7 @@ struct Eval: NetrunCommand {
             console.printError(Predict.describe(error))
             return ExitStatus.usage
         }
+        if let code = Netrun.prepareCompute(console) { return code }
         let shape = graph.inputShape.dims
         let result: EvaluationResult
         do {

@@ -81,10 +81,12 @@ public struct Netrun: ParsableCommand {
         return run(arguments, console: console)
     }
 
-    /// Called by each command that computes, before it does: stops (with the exit code to
-    /// return) when OpenBLAS cannot be loaded, and warns when the user forced OpenBLAS onto
-    /// kernels narrower than the CPU's. Loading the library here keeps `validate` and the
-    /// other commands that only read free of it.
+    /// Called by each command that computes, once its inputs are read and checked and before it
+    /// computes (so a mistake in them is reported alone): stops (with the exit code to return)
+    /// when OpenBLAS cannot be loaded, and warns when the user forced OpenBLAS onto kernels
+    /// narrower than the CPU's. Loading the library here keeps `validate` and the other
+    /// commands that only read free of it. `train` calls it on its rank's console: rank 0 warns
+    /// for the job.
     static func prepareCompute(_ console: Console) -> Int32? {
         if let e = KernelDispatch.requestError {
             console.printError("error: \(e)")

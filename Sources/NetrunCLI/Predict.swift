@@ -39,7 +39,6 @@ struct Predict: NetrunCommand {
     }
 
     func execute(_ console: Console) -> Int32 {
-        if let code = Netrun.prepareCompute(console) { return code }
         var code = ExitStatus.ok
         guard let checked = Checked(options, console: console, exitCode: &code) else { return code }
         let graph = checked.graph
@@ -54,6 +53,7 @@ struct Predict: NetrunCommand {
             for p in problems { console.printError(p.description) }
             return ExitStatus.usage
         }
+        if let code = Netrun.prepareCompute(console) { return code }
         var parameters = ParameterStore(graph: graph)
         do {
             try parameters.load(path: weights)

@@ -54,7 +54,6 @@ struct Train: NetrunCommand {
         // First: a Ctrl-C or SIGTERM from here on stops the run at a step and saves (one
         // arriving during the set-up stops it before its first step).
         Interrupt.install()
-        if let code = Netrun.prepareCompute(console) { return code }
         let communicator: any Communicator
         do { communicator = try Distributed.start() } catch {
             console.printError("error: \(error.description)")
@@ -105,6 +104,7 @@ struct Train: NetrunCommand {
             console.printError(refusal)
             return ExitStatus.usage
         }
+        if let code = Netrun.prepareCompute(console) { return code }
         let sinks: [any MetricsSink] = !communicator.isRoot ? [] : [
             MetricsTerminalSink(isTerminal: console.errorIsTerminal, write: { console.printError($0, terminator: "") }),
             MetricsJSONLSink(runDirectory: directory),

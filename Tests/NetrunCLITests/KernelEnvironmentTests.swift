@@ -31,4 +31,24 @@ struct KernelEnvironmentTests {
         #expect(r.err.contains("warning: matrix products run OpenBLAS's Prescott kernels") == wantsMore, "\(r.err)")
         if wantsMore { #expect(r.err.contains("To fix: unset OPENBLAS_CORETYPE"), "\(r.err)") }
     }
+
+    /// The warning is about speed, so it comes only once a command is about to compute: a
+    /// mistake in its inputs is reported alone, and under mpirun rank 0 alone warns.
+    @Test func aMistakeInTheInputsIsReportedWithoutTheKernelWarning() throws {
+        let netrun = try #require(ConsoleTests.executable)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kernel-env-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let missing = "\(dir)/missing.yaml", config = try fixturePath("every-op.yaml")
+        let runs: [[String]] = [
+            ["bench", missing], ["check", missing], ["train", missing, "--out", "\(dir)/run"],
+            ["eval", config, "--weights", "\(dir)/none.safetensors"],
+            ["predict", config, "--weights", "\(dir)/none.safetensors", "--input", "\(dir)/none.npy", "--output", "\(dir)/y.npy"],
+        ]
+        for arguments in runs {
+            let r = try DistributedTrainTests.run([netrun] + arguments, environment: ["OPENBLAS_CORETYPE": "Prescott"])
+            #expect([1, 2].contains(r.status), "\(arguments): \(r.err)")  // a config error 1, a file error 2
+            #expect(r.err.contains("error:") && !r.err.contains("warning: matrix products"), "\(arguments): \(r.err)")
+        }
+    }
 }

@@ -137,9 +137,3 @@ func temporaryFile(_ text: String, name: String = "net.yaml") throws -> String {
         #expect(console.err.hasSuffix("4 errors, 0 warnings in 1 file\n"))
     }
 }
-
-/// Runs a netrun command line in-process.
-func netrun(_ arguments: [String]) -> (code: Int32, out: String, err: String) {
-    let (code, console) = Netrun.run(arguments)
-    return (code, console.out, console.err)
-}

@@ -3,12 +3,6 @@ import NetrunCLI
 import NetrunConfig
 import NetrunGraph
 
-/// Runs netrun with `arguments`; its exit code and what it printed.
-func netrun(_ arguments: [String]) -> (code: Int32, out: String, err: String) {
-    let (code, console) = Netrun.run(arguments)
-    return (code, console.out, console.err)
-}
-
 /// Writes `text` to `name` in `dir`; the path.
 @discardableResult
 func write(_ text: String, _ name: String, in dir: String) throws -> String {

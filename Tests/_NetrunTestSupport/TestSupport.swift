@@ -1,10 +1,24 @@
 // Helpers and fixtures shared by the test targets (backend and CLI).
 import Foundation
+import NetrunCLI
 import NetrunConfig
 import NetrunGraph
+import NetrunKernels
 
 /// The repository's root (for Configs/ and the bench scripts beside it).
 public let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+/// Runs a netrun command line in-process: its exit code and what it printed. Where the
+/// environment forces OpenBLAS onto kernels narrower than the CPU's (OPENBLAS_CORETYPE: some
+/// machines set it for every process), each command that computes first warns so; that one
+/// line is taken out of `err` here, so that a test about a command's own messages passes on
+/// any machine. The warning itself is KernelEnvironmentTests' and CPUTests' subject.
+public func netrun(_ arguments: [String]) -> (code: Int32, out: String, err: String) {
+    let (code, console) = Netrun.run(arguments)
+    var err = console.err
+    if let warning = GEMM.library.warning { err = err.replacingOccurrences(of: "warning: \(warning)\n", with: "") }
+    return (code, console.out, err)
+}
 
 public func configPath(_ name: String) -> String { "\(repositoryRoot)/Configs/\(name).yaml" }
 
