@@ -21,30 +21,35 @@ NR_VEC void nr_transpose8(__m256 *r) {
     r[6] = _mm256_permute2f128_ps(s2, s6, 0x31); r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
 }
 
-// Positions q0 ..< q1 of 8 planes (src[k] + q) into dst[(q - q0) * 8 + k]: 8x8 transposes,
+// Positions q0 ..< q1 of 8 planes (src[k] + q) into dst[(q - q0) * step + k]: 8x8 transposes,
 // the last positions one by one. Bits are moved, never computed, so Int32s go through too.
-NR_VEC void nr_interleave8(const float *const *src, long q0, long q1, float *dst) {
+// `step` is 8 for an array of 8-float vectors, 16 to fill one half of 16-float ones (AVX-512).
+NR_VEC void nr_interleave8s(const float *const *src, long q0, long q1, float *dst, long step) {
     long q = q0;
     for (; q + 8 <= q1; q += 8) {
         __m256 r[8];
         for (long k = 0; k < 8; k++) r[k] = _mm256_loadu_ps(src[k] + q);
         nr_transpose8(r);
-        for (long k = 0; k < 8; k++) _mm256_storeu_ps(dst + (q - q0 + k) * 8, r[k]);
+        for (long k = 0; k < 8; k++) _mm256_storeu_ps(dst + (q - q0 + k) * step, r[k]);
     }
     for (; q < q1; q++)
-        for (long k = 0; k < 8; k++) dst[(q - q0) * 8 + k] = src[k][q];
+        for (long k = 0; k < 8; k++) dst[(q - q0) * step + k] = src[k][q];
 }
+NR_VEC void nr_interleave8(const float *const *src, long q0, long q1, float *dst) { nr_interleave8s(src, q0, q1, dst, 8); }
 
 // The inverse, into the first `np` planes only (dst[k] + q, q in q0 ..< q1).
-NR_VEC void nr_deinterleave8(const float *src, long q0, long q1, float *const *dst, long np) {
+NR_VEC void nr_deinterleave8s(const float *src, long q0, long q1, float *const *dst, long np, long step) {
     long q = q0;
     if (np == 8)
         for (; q + 8 <= q1; q += 8) {
             __m256 r[8];
-            for (long k = 0; k < 8; k++) r[k] = _mm256_loadu_ps(src + (q - q0 + k) * 8);
+            for (long k = 0; k < 8; k++) r[k] = _mm256_loadu_ps(src + (q - q0 + k) * step);
             nr_transpose8(r);
             for (long k = 0; k < 8; k++) _mm256_storeu_ps(dst[k] + q, r[k]);
         }
     for (; q < q1; q++)
-        for (long k = 0; k < np; k++) dst[k][q] = src[(q - q0) * 8 + k];
+        for (long k = 0; k < np; k++) dst[k][q] = src[(q - q0) * step + k];
+}
+NR_VEC void nr_deinterleave8(const float *src, long q0, long q1, float *const *dst, long np) {
+    nr_deinterleave8s(src, q0, q1, dst, np, 8);
 }

@@ -9,7 +9,9 @@
 // row at a time: interior blocks (whole windows inside, stride 1 or 2) with plain
 // loads, every other block (borders, padding, planes narrower than 8, other strides)
 // with per-lane validity: masked loads (stride 1) or gathers, a lane taking a value
-// when it is valid and either larger or the lane's first. The rest is scalar.
+// when it is valid and either larger or the lane's first. Planes small enough are pooled
+// 8 at a time, interleaved (AVX2), or 16 at a time (AVX-512, the same comparisons per lane).
+// The rest is scalar.
 #include "interleave8.h"
 
 static inline long nr_minl(long a, long b) { return a < b ? a : b; }
@@ -267,6 +269,80 @@ nr_maxpool_interleaved(const float *x, float *y, int32_t *argmax, long planes, l
     return 1;
 }
 
+// AVX-512: the same scan over 16 interleaved planes ([h*w][16], each half filled by the 8x8
+// transposes), with the same comparisons lane by lane (a mask where AVX2 blends), so the same
+// bits and argmax. Returns 0 when 16 planes do not fit the scratch (the AVX2 path takes them).
+static inline __attribute__((always_inline)) NR_AVX512 void
+nr_max_interleaved16(const float *in, long w, long r0, long r1, long c0, long c1, float *out, int32_t *arg) {
+    __m512 best = _mm512_loadu_ps(in + (r0 * w + c0) * 16);
+    if (arg) {
+        __m512i bi = _mm512_set1_epi32((int)(r0 * w + c0));
+        for (long r = r0; r < r1; r++)
+            for (long c = (r == r0 ? c0 + 1 : c0); c < c1; c++) {
+                __m512 v = _mm512_loadu_ps(in + (r * w + c) * 16);
+                __mmask16 gt = _mm512_cmp_ps_mask(v, best, _CMP_GT_OQ);
+                best = _mm512_max_ps(v, best);
+                bi = _mm512_mask_mov_epi32(bi, gt, _mm512_set1_epi32((int)(r * w + c)));
+            }
+        _mm512_storeu_si512(arg, bi);
+    } else {
+        for (long r = r0; r < r1; r++)
+            for (long c = (r == r0 ? c0 + 1 : c0); c < c1; c++)
+                best = _mm512_max_ps(_mm512_loadu_ps(in + (r * w + c) * 16), best);
+    }
+    _mm512_storeu_ps(out, best);
+}
+
+static NR_AVX512 int nr_maxpool_interleaved16(const float *x, float *y, int32_t *argmax, long planes, long h, long w,
+                                              long oh, long ow, long kh, long kw, long sh, long sw, long ph, long pw) {
+    long hw = h * w, ohw = oh * ow;
+    if (hw * 16 > NR_IL_INPUT || ohw * 16 > NR_IL_INPUT) return 0;
+    float in[NR_IL_INPUT], outv[NR_IL_CHUNK * 16];
+    int32_t outi[NR_IL_CHUNK * 16];
+    float *stage = nr_il_stage, *stagei = nr_il_stage_ints;
+    for (long p0 = 0; p0 < planes; p0 += 16) {
+        // Spare lanes of a last group of fewer than 16 repeat its last plane (read, never written).
+        const float *src[16];
+        long np = planes - p0 < 16 ? planes - p0 : 16;
+        for (long k = 0; k < 16; k++) src[k] = x + (p0 + (k < np ? k : np - 1)) * hw;
+        nr_interleave8s(src, 0, hw, in, 16);
+        nr_interleave8s(src + 8, 0, hw, in + 8, 16);
+        long oy = 0, ox = 0;
+        for (long o0 = 0; o0 < ohw; o0 += NR_IL_CHUNK) {
+            long o1 = o0 + NR_IL_CHUNK < ohw ? o0 + NR_IL_CHUNK : ohw;
+            for (long o = o0; o < o1; o++) {
+                float *ov = outv + (o - o0) * 16;
+                int32_t *oi = argmax ? outi + (o - o0) * 16 : 0;
+                long rs = oy * sh - ph, cs = ox * sw - pw;
+                if (rs >= 0 && rs + kh <= h && cs >= 0 && cs + kw <= w) {
+                    if (kh == 3 && kw == 3) nr_max_interleaved16(in, w, rs, rs + 3, cs, cs + 3, ov, oi);
+                    else nr_max_interleaved16(in, w, rs, rs + kh, cs, cs + kw, ov, oi);
+                } else {
+                    long r0 = nr_maxl(rs, 0), r1 = nr_minl(rs + kh, h), c0 = nr_maxl(cs, 0), c1 = nr_minl(cs + kw, w);
+                    if (r0 < r1 && c0 < c1) nr_max_interleaved16(in, w, r0, r1, c0, c1, ov, oi);
+                    else {  // an empty window: 0 and -1
+                        _mm512_storeu_ps(ov, _mm512_setzero_ps());
+                        if (oi) _mm512_storeu_si512(oi, _mm512_set1_epi32(-1));
+                    }
+                }
+                if (++ox == ow) { ox = 0; oy++; }
+            }
+            float *dst[16], *dsti[16];
+            for (long k = 0; k < 16; k++) { dst[k] = stage + k * ohw; dsti[k] = stagei + k * ohw; }
+            long n0 = np < 8 ? np : 8, n1 = np - n0;
+            nr_deinterleave8s(outv, o0, o1, dst, n0, 16);
+            if (n1 > 0) nr_deinterleave8s(outv + 8, o0, o1, dst + 8, n1, 16);
+            if (argmax) {
+                nr_deinterleave8s((const float *)outi, o0, o1, dsti, n0, 16);
+                if (n1 > 0) nr_deinterleave8s((const float *)outi + 8, o0, o1, dsti + 8, n1, 16);
+            }
+        }
+        memcpy(y + p0 * ohw, stage, (size_t)(np * ohw) * sizeof(float));
+        if (argmax) memcpy(argmax + p0 * ohw, stagei, (size_t)(np * ohw) * sizeof(float));
+    }
+    return 1;
+}
+
 static NR_AVX2 void netrun_maxpool_forward_avx2(const float *x, float *y, int32_t *argmax,
                                                 long planes, long h, long w, long oh, long ow,
                                                 long kh, long kw, long sh, long sw, long ph,
@@ -319,10 +395,16 @@ static void netrun_maxpool_forward_scalar(const float *x, float *y, int32_t *arg
             }
 }
 int netrun_maxpool_interleaves(long h, long w, long oh, long ow) { return h * w * 8 <= NR_IL_INPUT && oh * ow * 8 <= NR_IL_INPUT; }
-NR_DISPATCH(netrun_maxpool_forward,
-            (const float *x, float *y, int32_t *argmax, long planes, long h, long w, long oh,
-             long ow, long kh, long kw, long sh, long sw, long ph, long pw),
-            (x, y, argmax, planes, h, w, oh, ow, kh, kw, sh, sw, ph, pw))
+static NR_AVX512 void netrun_maxpool_forward_avx512(const float *x, float *y, int32_t *argmax, long planes, long h,
+                                                    long w, long oh, long ow, long kh, long kw, long sh, long sw,
+                                                    long ph, long pw) {
+    if (nr_maxpool_interleaved16(x, y, argmax, planes, h, w, oh, ow, kh, kw, sh, sw, ph, pw)) return;
+    netrun_maxpool_forward_avx2(x, y, argmax, planes, h, w, oh, ow, kh, kw, sh, sw, ph, pw);
+}
+NR_DISPATCH3(netrun_maxpool_forward,
+             (const float *x, float *y, int32_t *argmax, long planes, long h, long w, long oh,
+              long ow, long kh, long kw, long sh, long sw, long ph, long pw),
+             (x, y, argmax, planes, h, w, oh, ow, kh, kw, sh, sw, ph, pw))
 
 void netrun_maxpool_backward(const float *dy, const int32_t *argmax, float *dx, long planes,
                              long h, long w, long oh, long ow) {

@@ -85,4 +85,38 @@ struct ISATests {
         }
         #expect(r.avx2 == r.avx512, "length \(n)")
     }
+
+    /// Max pooling at 16 planes a time (AVX-512) against 8 (AVX2): the same outputs and argmax,
+    /// ties (values on a coarse grid), NaN, infinities and signed zeros included; every count of
+    /// planes in a last group; windows at the edges, hanging past the input and empty (ceil
+    /// mode); a plane that just fits 16 planes' scratch (32x32) and one that does not (33x33,
+    /// which both run 8 at a time); with and without argmax (inference).
+    @Test(arguments: [1, 7, 8, 9, 15, 16, 17, 31, 33])
+    func maxPoolGivesTheAVX2BitsAndArgmax(planes: Int) {
+        let shapes = [
+            PoolGeometry(n: 1, c: planes, h: 7, w: 7, kernel: 3, stride: 1, pad: 1, ceilMode: false),
+            PoolGeometry(n: 1, c: planes, h: 14, w: 14, kernel: 3, stride: 2, ceilMode: true),
+            PoolGeometry(n: 1, c: planes, h: 5, w: 5, kh: 2, kw: 2, strideH: 3, strideW: 3, padH: 1, padW: 1, outH: 3, outW: 3),
+            PoolGeometry(n: 1, c: planes, h: 9, w: 17, kh: 5, kw: 4, strideH: 1, strideW: 1, padH: 2, padW: 1, outH: 9, outW: 16),
+            PoolGeometry(n: 1, c: planes, h: 32, w: 32, kernel: 3, stride: 1, pad: 1, ceilMode: false),
+            PoolGeometry(n: 1, c: planes, h: 33, w: 33, kernel: 3, stride: 2, ceilMode: true),
+        ]
+        for g in shapes {
+            var x = Self.values(g.inputCount, seed: UInt64(planes * 31 + g.h)).map { $0.isFinite ? ($0 * 2).rounded() / 2 : $0 }
+            for k in stride(from: 5, to: x.count, by: 41) { x[k] = -.infinity }
+            for argmaxNeeded in [true, false] where argmaxNeeded || MaxPool.interleaves(g) {
+                var argmax: [[Int32]] = []
+                let r = Self.atBothWidths { () -> [Float] in
+                    var y = [Float](repeating: 7, count: g.outputCount), a = [Int32](repeating: -7, count: g.outputCount)
+                    x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in a.withUnsafeMutableBufferPointer { ap in
+                        MaxPool.forward(g, xp.baseAddress!, yp.baseAddress!, argmax: ap.baseAddress!, argmaxNeeded: argmaxNeeded, threads: 1)
+                    } } }
+                    argmax.append(a)
+                    return y
+                }
+                #expect(r.avx2 == r.avx512, "\(g), argmax \(argmaxNeeded): first difference at \(r.avx2.indices.first { r.avx2[$0] != r.avx512[$0] } ?? -1)")
+                if argmaxNeeded { #expect(argmax[0] == argmax[1], "\(g): argmax differs") }
+            }
+        }
+    }
 }
