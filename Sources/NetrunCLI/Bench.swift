@@ -15,9 +15,11 @@ struct Bench: NetrunCommand {
             0.9, weight decay 5e-4; what Tests/Peers/bench.py times). Two untimed warm-up \
             steps, then --steps timed ones; every figure is the median over the timed steps. \
             GFLOP/s counts the multiply-adds of convolutions and dense layers (2 FLOPs each; \
-            backward: the weight gradient, and the input gradient where one is needed) and is \
-            compared with the sgemm peak measured at start (1024^3 products, one per core, as \
-            the kernels run them). Peak memory is the process's maximum resident set.
+            backward: the weight gradient, and the input gradient where one is needed), as a \
+            direct convolution does them, and is compared with the machine's FMA peak measured \
+            at start (fused multiply-adds in the widest vectors, every core at once); the sgemm \
+            rate (1024^3 products, one per core) is shown beside it, and the kernels in use. \
+            Peak memory is the process's maximum resident set.
             """
     )
 
