@@ -170,7 +170,8 @@ public enum Conv {
     /// - `inputGradient`: nil when not needed (first layer). Overwritten, or
     ///   added to when `accumulateInputGradient` (for fan-out).
     /// - `weightGradient`, `biasGradient`: ADDED to when `accumulate` (the usual
-    ///   case: zero them once per step), overwritten otherwise.
+    ///   case: zero them once per step), overwritten otherwise. Both nil (a frozen
+    ///   layer): the input gradient only, without the products or transforms of dW.
     /// - `outputGradient`: the gradient of the output, contiguous; or nil, and
     ///   `prepare` gives it image by image (`OutputGradientPreparation`).
     /// - `workspace`: at least `backwardWorkspaceCount` floats.
@@ -178,7 +179,7 @@ public enum Conv {
         _ g: ConvGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         outputGradient: UnsafePointer<Float>?, preparingOutputGradient prepare: OutputGradientPreparation? = nil,
         inputGradient: UnsafeMutablePointer<Float>?,
-        weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>?,
+        weightGradient: UnsafeMutablePointer<Float>?, biasGradient: UnsafeMutablePointer<Float>?,
         accumulate: Bool = true, accumulateInputGradient: Bool = false,
         workspace: UnsafeMutablePointer<Float>?, workspaceCount: Int,
         threads: Int = Parallel.processorCount
@@ -187,6 +188,7 @@ public enum Conv {
         precondition(workspaceCount >= needed, "Conv.backward: workspace too small")
         precondition(needed == 0 || workspace != nil, "Conv.backward: workspace missing")
         precondition((outputGradient == nil) != (prepare == nil), "Conv.backward: give the output gradient or its preparation")
+        precondition(weightGradient != nil || biasGradient == nil, "Conv.backward: a bias gradient without the weight gradient")
         let prepared = PreparedOutputGradient(g, threads: threads, base: workspace.map { $0 + backwardAlgorithmCount(g, threads: threads) },
                                               prepare: prepare, sumsBias: biasGradient != nil)
         if g.winograd, let workspace {
@@ -204,8 +206,8 @@ public enum Conv {
         let partials = workspace.map { $0 + nParts * g.columnCount }
         Parallel.forEachPart(count: g.n, threads: threads) { part, images in
             let col = g.columnCount == 0 ? nil : workspace.map { $0 + part * g.columnCount }
-            let dW: UnsafeMutablePointer<Float>
-            if part == 0 { dW = weightGradient } else if let partials {
+            let dW: UnsafeMutablePointer<Float>?
+            if weightGradient == nil { dW = nil } else if part == 0 { dW = weightGradient } else if let partials {
                 dW = partials + (part - 1) * g.weightCount
             } else { preconditionFailure("Conv.backward: workspace missing") }
             // A part's images add into its dW through BLAS's beta 1, image after image. That is
@@ -220,12 +222,14 @@ public enum Conv {
             for (k, img) in images.enumerated() {
                 let x = input + img * inImage
                 let dy = prepared.image(img, part: part, slot: 0, first: k == 0).map { UnsafePointer($0) } ?? outputGradient.unsafelyUnwrapped + img * outImage
-                let cols = columns(g, x, col)
-                for grp in 0 ..< g.groups {
-                    GEMM.multiply(transposeB: true, m: mg, n: kg, k: hwo, a: dy + grp * mg * hwo,
-                                  b: cols + grp * kg * hwo, beta: beta, c: dW + grp * mg * kg)
+                if let dW {
+                    let cols = columns(g, x, col)
+                    for grp in 0 ..< g.groups {
+                        GEMM.multiply(transposeB: true, m: mg, n: kg, k: hwo, a: dy + grp * mg * hwo,
+                                      b: cols + grp * kg * hwo, beta: beta, c: dW + grp * mg * kg)
+                    }
+                    beta = 1
                 }
-                beta = 1
                 guard let dx = inputGradient.map({ $0 + img * inImage }) else { continue }
                 if let col {
                     for grp in 0 ..< g.groups {
@@ -244,7 +248,7 @@ public enum Conv {
                 }
             }
         }
-        if let partials {
+        if let partials, let weightGradient {
             addPartials(partials, parts: nParts, into: weightGradient, count: g.weightCount, threads: threads)
         }
         finishBias(g, outputGradient: outputGradient, prepared: prepared, biasGradient: biasGradient, accumulate: accumulate,

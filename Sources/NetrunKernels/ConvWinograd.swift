@@ -183,7 +183,7 @@ extension Conv {
     static func winogradBackward(
         _ g: ConvGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         outputGradient: UnsafePointer<Float>?, prepared: PreparedOutputGradient, inputGradient: UnsafeMutablePointer<Float>?,
-        weightGradient: UnsafeMutablePointer<Float>, accumulate: Bool, accumulateInputGradient: Bool,
+        weightGradient: UnsafeMutablePointer<Float>?, accumulate: Bool, accumulateInputGradient: Bool,
         workspace: UnsafeMutablePointer<Float>, threads: Int
     ) {
         precondition(g.winogradSuits && (!g.winogradF4 || g.kh == 3), "Conv: Winograd cannot run this convolution")
@@ -199,22 +199,25 @@ extension Conv {
             let du = plane + l.planeCount
             var beta: Float = 0
             l.forEachBlock(images) { first, count, ty0, rows, cols in
-                l.input(input + first * inImage, count, g, ty0, rows, v, cols, plane)
+                // The input's tiles serve dU only (a frozen layer has none to compute).
+                if weightGradient != nil { l.input(input + first * inImage, count, g, ty0, rows, v, cols, plane) }
                 // A prepared block's images are prepared once, with its first band.
                 if ty0 == 0 {
                     for b in 0 ..< count { _ = prepared.image(first + b, part: part, slot: b, first: first == images.lowerBound && b == 0) }
                 }
                 let dy = prepared.buffer(part: part).map { UnsafePointer($0) } ?? outputGradient.unsafelyUnwrapped + first * outImage
                 l.outputBackward(dy, count, g, ty0, rows, m, cols, plane)
-                for q in 0 ..< l.positions {
-                    for grp in 0 ..< g.groups {
-                        GEMM.multiply(transposeB: true, m: mg, n: cg, k: cols,
-                                      a: m + q * l.productStride + grp * mg * cols,
-                                      b: v + q * l.inputStride + grp * cg * cols, beta: beta,
-                                      c: du + q * l.filterStride + grp * mg * cg)
+                if weightGradient != nil {
+                    for q in 0 ..< l.positions {
+                        for grp in 0 ..< g.groups {
+                            GEMM.multiply(transposeB: true, m: mg, n: cg, k: cols,
+                                          a: m + q * l.productStride + grp * mg * cols,
+                                          b: v + q * l.inputStride + grp * cg * cols, beta: beta,
+                                          c: du + q * l.filterStride + grp * mg * cg)
+                        }
                     }
+                    beta = 1
                 }
-                beta = 1
                 guard let dx = inputGradient else { return }
                 for q in 0 ..< l.positions {
                     for grp in 0 ..< g.groups {
@@ -226,10 +229,11 @@ extension Conv {
                 }
                 l.inputBackward(v, count, g, ty0, rows, cols, plane, dx + first * inImage, accumulate: accumulateInputGradient)
             }
+            guard let weightGradient else { return }
             let dw = part == 0 ? weightGradient : partials + (part - 1) * g.weightCount
             l.filterBackward(du, g, dw, accumulate: part == 0 && accumulate)
         }
-        addPartials(partials, parts: l.parts, into: weightGradient, count: g.weightCount, threads: threads)
+        if let weightGradient { addPartials(partials, parts: l.parts, into: weightGradient, count: g.weightCount, threads: threads) }
     }
 
     /// U = G g G^T for every filter, output channels split over the threads.

@@ -79,10 +79,11 @@ public enum Dense {
     /// (`[outputs, inputs]`), `db (+)= sum_r dy[r, :]`. Weight and bias gradients are ADDED to
     /// when `accumulate`, overwritten otherwise; their sums over rows follow
     /// `Parallel.batchParts`: each part of the rows summed on its own (by one BLAS call for dW),
-    /// then the parts added in order by netrun.
+    /// then the parts added in order by netrun. `dW` nil (a frozen layer, with `db` nil too):
+    /// the input gradient only.
     public static func backward(
         input x: UnsafePointer<Float>, weight: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
-        inputGradient dx: UnsafeMutablePointer<Float>?, weightGradient dW: UnsafeMutablePointer<Float>,
+        inputGradient dx: UnsafeMutablePointer<Float>?, weightGradient dW: UnsafeMutablePointer<Float>?,
         biasGradient db: UnsafeMutablePointer<Float>?, rows: Int, inputs: Int, outputs: Int,
         accumulate: Bool = true, threads: Int = Parallel.processorCount
     ) {
@@ -97,6 +98,11 @@ public enum Dense {
                                   c: dx + rs.lowerBound * inputs + cols.lowerBound, ldc: inputs)
                 }
             }
+        }
+        // A frozen layer: the input gradient only, no parameter gradients.
+        guard let dW else {
+            precondition(db == nil, "Dense.backward: a bias gradient without the weight gradient")
+            return
         }
         let size = chunk(perColumn: inputs, columns: outputs)
         // A part's product goes through the scratch unless it goes straight into dW (the first

@@ -30,22 +30,26 @@ public enum Scale {
     /// may alias `x`, or `dy` when not accumulating. Channels are split over `threads`.
     public static func backward(input x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
                                 inputGradient dx: UnsafeMutablePointer<Float>?, n: Int, c: Int, spatial: Int,
-                                gamma: UnsafePointer<Float>, gammaGradient: UnsafeMutablePointer<Float>,
+                                gamma: UnsafePointer<Float>, gammaGradient: UnsafeMutablePointer<Float>?,
                                 betaGradient: UnsafeMutablePointer<Float>?, accumulateInputGradient: Bool = false,
                                 threads: Int = Parallel.processorCount) {
         precondition(n >= 1 && c >= 1 && spatial >= 1, "Scale: sizes must be positive")
+        precondition(gammaGradient != nil || betaGradient == nil, "Scale.backward: a beta gradient without gamma's")
         precondition(!(accumulateInputGradient && dx.map { UnsafePointer($0) == dy } == true),
                      "Scale.backward: cannot accumulate into the output gradient itself")
         Parallel.forEachPart(count: c, threads: Parallel.elementwiseThreads(n * c * spatial, threads)) { _, channels in
             for ch in channels {
-                var sdyx = 0.0, sdy = 0.0
-                for img in 0 ..< n {
-                    let o = (img * c + ch) * spatial
-                    sdyx += Double(netrun_dot_dev(dy + o, x + o, 0, spatial))
-                    if betaGradient != nil { sdy += Double(netrun_sum(dy + o, spatial)) }
+                // A frozen layer (no gamma gradient, nor beta's): the input gradient only.
+                if let gammaGradient {
+                    var sdyx = 0.0, sdy = 0.0
+                    for img in 0 ..< n {
+                        let o = (img * c + ch) * spatial
+                        sdyx += Double(netrun_dot_dev(dy + o, x + o, 0, spatial))
+                        if betaGradient != nil { sdy += Double(netrun_sum(dy + o, spatial)) }
+                    }
+                    gammaGradient[ch] = Float(sdyx)
+                    betaGradient?[ch] = Float(sdy)
                 }
-                gammaGradient[ch] = Float(sdyx)
-                betaGradient?[ch] = Float(sdy)
                 guard let dx else { continue }
                 for img in 0 ..< n {
                     let o = (img * c + ch) * spatial

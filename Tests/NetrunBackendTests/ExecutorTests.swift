@@ -243,4 +243,54 @@ import _NetrunTestSupport
         #expect(e.computesInputGradient(c2) == !frozen)
         #expect(e.computesInputGradient(fc))
     }
+
+    /// Frozen layers after a trained one pass the gradient on to their input but compute none
+    /// of their own: their gradient slots stay as allocated (zero), and the trained layer
+    /// before them gets, bitwise, the gradient it gets when nothing is frozen. One frozen layer
+    /// of each algorithm: Winograd F(4x4, 3x3) and F(2x2, 5x5), im2col, scale, dense.
+    @Test func frozenLayersAfterATrainedOneComputeNoParameterGradient() throws {
+        func run(frozen: Bool) throws -> (gradients: [Float], store: ParameterStore) {
+            let f = frozen ? ", freeze: true" : ""
+            let text = """
+            model:
+              input: [1, 8, 8]
+              classes: 3
+              layers:
+                - conv: {name: c1, out: 16, kernel: 3, pad: 1}
+                - conv: {name: c2, out: 16, kernel: 3, pad: 1, act: relu\(f)}
+                - conv: {name: c3, out: 16, kernel: 5, pad: 2\(f)}
+                - conv: {name: c4, out: 8, kernel: 3, stride: 2, pad: 1\(f)}
+                - scale: {name: s\(f)}
+                - relu
+                - flatten
+                - dense: {name: fc, out: 3\(f)}
+                - loss
+            """
+            let config = try #require(ConfigLoader.load(text: text, file: "f.yaml").config)
+            let g = try #require(GraphBuilder.build(config).graph)
+            var parameters = ParameterStore(graph: g)
+            parameters.initialize(seed: 5)
+            let e = Executor(graph: g, batch: 8, mode: .training, parameters: parameters)
+            let geometry = Executor.convGeometry(g, try #require(g.nodes.first { $0.name == "c2" }), batch: 8)
+            #expect(geometry.winograd && geometry.winogradF4, "c2 is meant to run Winograd F(4x4, 3x3)")
+            var rng = SplitMix64(seed: 17)
+            e.setInput((0 ..< 8 * 64).map { _ in Float(rng.normal()) })
+            e.setLabels([0, 1, 2, 0, 1, 2, 0, 1])
+            _ = e.forward(&parameters, step: 0)
+            e.backward(parameters)
+            return (e.parameterGradientValues, parameters)
+        }
+        let frozen = try run(frozen: true), trained = try run(frozen: false)
+        for entry in frozen.store.entries where entry.learnable {
+            let slot = entry.offset ..< entry.offset + entry.count
+            if entry.name.hasPrefix("c1.") {
+                #expect(Array(frozen.gradients[slot]) == Array(trained.gradients[slot]), "\(entry.name): not the unfrozen gradient")
+                #expect(frozen.gradients[slot].contains { $0 != 0 }, "\(entry.name): no gradient reached it")
+            } else {
+                #expect(entry.frozen, "\(entry.name)")
+                #expect(frozen.gradients[slot].allSatisfy { $0 == 0 }, "\(entry.name): a frozen layer computed its gradient")
+                #expect(trained.gradients[slot].contains { $0 != 0 }, "\(entry.name): unfrozen, it has a gradient")
+            }
+        }
+    }
 }

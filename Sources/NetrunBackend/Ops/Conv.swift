@@ -10,6 +10,8 @@ struct ConvStep: StepOp {
     var activation: Activation?
     /// The output is a slice of a concat's output (and its gradient a slice of the concat's gradient).
     var placed: Bool
+    /// `freeze: true`: backward computes the input gradient only, no weight or bias gradient.
+    var frozen: Bool
 
     init(_ c: Op.Conv, _ setup: StepSetup) {
         geometry = Executor.convGeometry(setup.graph, setup.node, batch: setup.batch)
@@ -17,6 +19,7 @@ struct ConvStep: StepOp {
         bias = c.bias ? setup.required("bias") : nil
         activation = c.activation
         placed = setup.placed
+        frozen = setup.node.frozen
     }
 
     func forward(_ s: Step, _ r: StepRun) -> Float {
@@ -54,8 +57,8 @@ struct ConvStep: StepOp {
         }
         let dw = r.parameterGradients
         Conv.backward(geometry, input: s.inputs[0].base, weight: r.parameters + weight, outputGradient: prepare == nil ? dy.base : nil,
-                      preparingOutputGradient: prepare, inputGradient: s.inputGradients[0]?.base, weightGradient: dw + weight,
-                      biasGradient: bias.map { dw + $0 }, accumulate: false,
+                      preparingOutputGradient: prepare, inputGradient: s.inputGradients[0]?.base,
+                      weightGradient: frozen ? nil : dw + weight, biasGradient: frozen ? nil : bias.map { dw + $0 }, accumulate: false,
                       accumulateInputGradient: s.accumulate[0], workspace: r.workspace, workspaceCount: r.workspaceCount)
     }
 }

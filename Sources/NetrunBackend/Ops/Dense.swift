@@ -9,6 +9,8 @@ struct DenseStep: StepOp {
     var weight: Int
     var bias: Int?
     var activation: Activation?
+    /// `freeze: true`: backward computes the input gradient only, no weight or bias gradient.
+    var frozen: Bool
 
     init(_ d: Op.Dense, _ setup: StepSetup) {
         inputs = setup.input.count
@@ -16,6 +18,7 @@ struct DenseStep: StepOp {
         weight = setup.required("weight")
         bias = d.bias ? setup.required("bias") : nil
         activation = d.activation
+        frozen = setup.node.frozen
     }
 
     func forward(_ s: Step, _ r: StepRun) -> Float {
@@ -30,7 +33,7 @@ struct DenseStep: StepOp {
         let dw = r.parameterGradients
         if let f = activation { ActivationStep.backward(f, output: s.output.base, dy.base, dy.base, dy.total) }
         Dense.backward(input: s.inputs[0].base, weight: r.parameters + weight, outputGradient: dy.base, inputGradient: s.inputTarget(0, r),
-                       weightGradient: dw + weight, biasGradient: bias.map { dw + $0 },
+                       weightGradient: frozen ? nil : dw + weight, biasGradient: frozen ? nil : bias.map { dw + $0 },
                        rows: r.batch, inputs: inputs, outputs: outputs, accumulate: false)
         s.finishInputGradient(0, r)
     }

@@ -7,11 +7,14 @@ struct ScaleStep: StepOp {
     var spatial: Int
     var weight: Int
     var bias: Int?
+    /// `freeze: true`: backward computes the input gradient only.
+    var frozen: Bool
 
     init(bias hasBias: Bool, _ setup: StepSetup) {
         (c, spatial) = (setup.input.channels, setup.input.spatial)
         weight = setup.required("weight")
         bias = hasBias ? setup.required("bias") : nil
+        frozen = setup.node.frozen
     }
 
     func forward(_ s: Step, _ r: StepRun) -> Float {
@@ -23,7 +26,8 @@ struct ScaleStep: StepOp {
     func backward(_ s: Step, _ dy: BatchTensor, _ r: StepRun) {
         let dw = r.parameterGradients
         Scale.backward(input: s.inputs[0].base, outputGradient: dy.base, inputGradient: s.inputGradients[0]?.base, n: r.batch, c: c,
-                       spatial: spatial, gamma: r.parameters + weight, gammaGradient: dw + weight, betaGradient: bias.map { dw + $0 },
+                       spatial: spatial, gamma: r.parameters + weight, gammaGradient: frozen ? nil : dw + weight,
+                       betaGradient: frozen ? nil : bias.map { dw + $0 },
                        accumulateInputGradient: s.accumulate[0])
     }
 }
